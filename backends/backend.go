@@ -1,0 +1,27 @@
+// Package backends defines what every target of dagc implements.
+package backends
+
+import "github.com/dagc-dev/dagc/ir"
+
+// File is one generated file: a path relative to the output directory and
+// its exact bytes.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// Renderer turns a validated pipeline into the files of one engine. It does
+// no I/O. Check reports every feature of the pipeline the engine cannot
+// express (as ir.Unsupported diagnostics) and Render only runs when Check
+// found no error.
+type Renderer interface {
+	Name() string
+	Check(p *ir.Pipeline) ir.Diagnostics
+	Render(p *ir.Pipeline) ([]File, ir.Diagnostics)
+}
+
+// Feature is one row of the support matrix printed by `dagc backends`.
+type Feature struct {
+	Name    string
+	Support string // how the backend renders it, or "no: <why>"
+}

@@ -1,0 +1,210 @@
+package ir
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// CondOp is the operator of a condition node.
+type CondOp string
+
+const (
+	CondAnd     CondOp = "&&"
+	CondOr      CondOp = "||"
+	CondNot     CondOp = "!"
+	CondCompare CondOp = "cmp"
+	// CondConst is a literal true/false (Value holds "true" or "false").
+	CondConst CondOp = "const"
+)
+
+// CmpOp is a comparison operator.
+type CmpOp string
+
+const (
+	Eq CmpOp = "=="
+	Ne CmpOp = "!="
+	Lt CmpOp = "<"
+	Le CmpOp = "<="
+	Gt CmpOp = ">"
+	Ge CmpOp = ">="
+)
+
+// Cond is a compiled `when` expression (DESIGN 2.4). A bare bool param
+// (`when = param.flag`) is compiled to `param.flag == true`.
+type Cond struct {
+	Op CondOp
+	// Args are the operands of And, Or (two or more) and Not (one).
+	Args []*Cond
+	// For CondCompare:
+	Cmp         CmpOp
+	Left, Right Operand
+	// Numeric is true when the comparison is numeric: either side is a
+	// number literal or a param of type number. Otherwise both sides are
+	// compared as strings (bools as "true"/"false").
+	Numeric bool
+	// For CondConst: "true" or "false".
+	Value string
+	Range Range
+}
+
+// Operand is one side of a comparison: a run-time reference or a literal.
+type Operand struct {
+	Ref *Ref
+	// Lit is the literal's text when Ref is nil: numbers in canonical form
+	// ("3", "0.9"), bools as "true"/"false".
+	Lit     string
+	LitKind LitKind
+}
+
+// LitKind is the type of a literal operand.
+type LitKind string
+
+const (
+	LitString LitKind = "string"
+	LitNumber LitKind = "number"
+	LitBool   LitKind = "bool"
+)
+
+// Refs returns every reference used in the condition, in source order.
+func (c *Cond) Refs() []*Ref {
+	if c == nil {
+		return nil
+	}
+	var refs []*Ref
+	switch c.Op {
+	case CondCompare:
+		if c.Left.Ref != nil {
+			refs = append(refs, c.Left.Ref)
+		}
+		if c.Right.Ref != nil {
+			refs = append(refs, c.Right.Ref)
+		}
+	case CondAnd, CondOr, CondNot:
+		for _, a := range c.Args {
+			refs = append(refs, a.Refs()...)
+		}
+	}
+	return refs
+}
+
+// String renders the condition in dagc's own syntax, fully parenthesised
+// where needed; used by graphs and dry runs.
+func (c *Cond) String() string {
+	switch c.Op {
+	case CondConst:
+		return c.Value
+	case CondNot:
+		return "!(" + c.Args[0].String() + ")"
+	case CondAnd, CondOr:
+		parts := make([]string, len(c.Args))
+		for i, a := range c.Args {
+			s := a.String()
+			if a.Op == CondAnd || a.Op == CondOr {
+				s = "(" + s + ")"
+			}
+			parts[i] = s
+		}
+		return strings.Join(parts, " "+string(c.Op)+" ")
+	case CondCompare:
+		return c.Left.String() + " " + string(c.Cmp) + " " + c.Right.String()
+	}
+	return "?"
+}
+
+func (o Operand) String() string {
+	if o.Ref != nil {
+		return o.Ref.String()
+	}
+	if o.LitKind == LitString {
+		return strconv.Quote(o.Lit)
+	}
+	return o.Lit
+}
+
+// Eval evaluates the condition with lookup giving each reference's run-time
+// value. It returns an error when a numeric comparison meets a value that is
+// not a number (the task then fails, DESIGN 2.4).
+func (c *Cond) Eval(lookup func(*Ref) string) (bool, error) {
+	switch c.Op {
+	case CondConst:
+		return c.Value == "true", nil
+	case CondNot:
+		v, err := c.Args[0].Eval(lookup)
+		return !v, err
+	case CondAnd:
+		for _, a := range c.Args {
+			v, err := a.Eval(lookup)
+			if err != nil || !v {
+				return false, err
+			}
+		}
+		return true, nil
+	case CondOr:
+		for _, a := range c.Args {
+			v, err := a.Eval(lookup)
+			if err != nil || v {
+				return v, err
+			}
+		}
+		return false, nil
+	case CondCompare:
+		l, r := c.Left.value(lookup), c.Right.value(lookup)
+		if c.Numeric {
+			lf, err := parseNumber(l, c.Left)
+			if err != nil {
+				return false, err
+			}
+			rf, err := parseNumber(r, c.Right)
+			if err != nil {
+				return false, err
+			}
+			return compare(c.Cmp, cmpFloat(lf, rf)), nil
+		}
+		return compare(c.Cmp, strings.Compare(l, r)), nil
+	}
+	return false, fmt.Errorf("unknown condition operator %q", c.Op)
+}
+
+func (o Operand) value(lookup func(*Ref) string) string {
+	if o.Ref != nil {
+		return lookup(o.Ref)
+	}
+	return o.Lit
+}
+
+func parseNumber(s string, o Operand) (float64, error) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return 0, fmt.Errorf("when: %s is %q, which is not a number", o.String(), s)
+	}
+	return f, nil
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func compare(op CmpOp, c int) bool {
+	switch op {
+	case Eq:
+		return c == 0
+	case Ne:
+		return c != 0
+	case Lt:
+		return c < 0
+	case Le:
+		return c <= 0
+	case Gt:
+		return c > 0
+	case Ge:
+		return c >= 0
+	}
+	return false
+}

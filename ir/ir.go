@@ -1,0 +1,321 @@
+// Package ir is the whole meaning of a pipeline: tasks, edges, run-time
+// references, conditions, fan-out, retries, schedule and parameters.
+//
+// It holds plain Go values only (no HCL or cty types) so that every backend
+// can be written against it without knowing the source language. A Pipeline
+// produced by the parser has been validated (see Validate) and its Tasks are
+// in a stable topological order: upstream before downstream, ties broken by
+// name. Backends may rely on both.
+package ir
+
+import "time"
+
+// Pipeline is one compiled *.dag.hcl file.
+type Pipeline struct {
+	Name        string
+	Description string
+	// Schedule is a 5-field cron expression or one of @hourly, @daily,
+	// @weekly, @monthly, @yearly. Empty means the pipeline is only run by hand.
+	Schedule string
+	// Timezone is an IANA name; the parser fills in "UTC" when omitted.
+	Timezone string
+	// StartDate is "YYYY-MM-DD", empty when not given.
+	StartDate string
+	Catchup   bool
+	// Concurrency caps tasks running at once within one run; 0 = no cap.
+	Concurrency int
+	// Timeout limits the whole run; 0 = none.
+	Timeout time.Duration
+	Tags    []string
+
+	// Params are the run-time inputs, sorted by name.
+	Params []*Param
+	// Tasks in topological order, ties by name.
+	Tasks []*Task
+
+	// Pipeline-level per-backend settings (the `airflow {}`, `argo {}` and
+	// `stepfunctions {}` blocks inside `pipeline`).
+	Airflow       AirflowOptions
+	Argo          ArgoOptions
+	StepFunctions StepFunctionsOptions
+
+	// File is the source file the pipeline came from.
+	File  string
+	Range Range
+}
+
+// ParamType is the type of a run-time param.
+type ParamType string
+
+const (
+	ParamString ParamType = "string"
+	ParamNumber ParamType = "number"
+	ParamBool   ParamType = "bool"
+)
+
+// Param is a run-time input (`param "n" {}`).
+type Param struct {
+	Name        string
+	Type        ParamType
+	Description string
+	// Default is the canonical text of the default value: numbers as the
+	// shortest decimal that round-trips ("3", "0.5"), bools as "true"/"false".
+	Default    string
+	HasDefault bool
+	Range      Range
+}
+
+// Trigger decides when a task may run given the final states of its
+// upstream tasks (DESIGN 2.4).
+type Trigger string
+
+const (
+	AllSuccess Trigger = "all_success"
+	AllDone    Trigger = "all_done"
+	OneFailed  Trigger = "one_failed"
+	AllFailed  Trigger = "all_failed"
+)
+
+// State is the final state of a task instance or run, with Airflow's names.
+type State string
+
+const (
+	Success        State = "success"
+	Failed         State = "failed"
+	Skipped        State = "skipped"
+	UpstreamFailed State = "upstream_failed"
+)
+
+// Task is one step of the pipeline.
+type Task struct {
+	Name string
+
+	// ForEach is true when the task was declared with for_each; it then has
+	// one Instance per element, in the order of each.key (sorted keys for
+	// maps and sets, index order for lists). A task without for_each has
+	// exactly one Instance whose Key is "".
+	ForEach   bool
+	Instances []*Instance
+
+	// Upstream holds the names of the tasks this one waits for (explicit
+	// depends_on plus implicit edges from task.X.outputs.Y references),
+	// deduplicated and sorted. A dependency on a for_each task waits for
+	// every instance of it.
+	Upstream []string
+	// Edges gives, for each upstream, where in the source the dependency
+	// came from (for diagnostics); same order as Upstream.
+	Edges []Edge
+
+	Retry Retry
+	// Timeout is the per-attempt limit; 0 = none.
+	Timeout   time.Duration
+	Resources Resources
+	// Outputs are the names of the small string values this task publishes
+	// (DESIGN 2.3), in declaration order.
+	Outputs []string
+	// When is the run-time condition; nil means always.
+	When    *Cond
+	Trigger Trigger
+
+	// Effective per-backend settings: the pipeline's block merged with the
+	// task's own block (task wins field by field).
+	Airflow       AirflowOptions
+	Argo          ArgoOptions
+	StepFunctions StepFunctionsOptions
+
+	Range Range
+}
+
+// Edge records one dependency of a task and the source range that caused
+// it (the depends_on element or the task.X.outputs.Y reference).
+type Edge struct {
+	From  string
+	Range Range
+}
+
+// Instance is one concrete execution of a task: the only instance of a plain
+// task, or one element of a for_each. Everything that may mention each.key
+// or each.value lives here, already evaluated for this element.
+type Instance struct {
+	// Key is each.key ("" for a task without for_each). For a list it is the
+	// element's index in decimal, for a set the element, for a map the key.
+	Key string
+	// Value is each.value rendered as text: a string as is, anything else
+	// as its JSON encoding.
+	Value string
+
+	// Exactly one of Command (exec form) and Script is set.
+	Command []Str
+	Script  *Str
+	// Shell runs Script: the script text is appended as the last argument.
+	// Defaults to ["sh", "-euc"].
+	Shell []string
+
+	// Image is the container image; "" when neither the task nor the
+	// defaults give one.
+	Image   string
+	Env     []EnvVar // sorted by Name
+	Workdir string
+}
+
+// IsScript reports whether the instance runs a script rather than a command.
+func (in *Instance) IsScript() bool { return in.Script != nil }
+
+// Argv returns the process argument vector for the instance with run-time
+// references still as parts: the command, or the shell followed by the
+// script.
+func (in *Instance) Argv() []Str {
+	if in.Script == nil {
+		return in.Command
+	}
+	argv := make([]Str, 0, len(in.Shell)+1)
+	for _, s := range in.Shell {
+		argv = append(argv, Lit(s))
+	}
+	return append(argv, *in.Script)
+}
+
+// EnvVar is one environment variable of a task.
+type EnvVar struct {
+	Name  string
+	Value Str
+}
+
+// Retry says how often and how a failed attempt is retried.
+type Retry struct {
+	// Attempts after the first; 0 = no retry.
+	Attempts int
+	// Delay before the first retry. The parser fills in 1s when Attempts > 0
+	// and no delay is given.
+	Delay time.Duration
+	// Backoff multiplies the delay after each retry; 1 = constant.
+	Backoff float64
+	// MaxDelay caps the delay; 0 = no cap.
+	MaxDelay time.Duration
+}
+
+// DelayBefore returns the wait before retry number n (1-based).
+func (r Retry) DelayBefore(n int) time.Duration {
+	d := float64(r.Delay)
+	for i := 1; i < n; i++ {
+		d *= r.Backoff
+		if r.MaxDelay > 0 && d >= float64(r.MaxDelay) {
+			return r.MaxDelay
+		}
+	}
+	if r.MaxDelay > 0 && time.Duration(d) > r.MaxDelay {
+		return r.MaxDelay
+	}
+	return time.Duration(d)
+}
+
+// Resources are requests for container backends.
+type Resources struct {
+	CPU    string // Kubernetes quantity, e.g. "2" or "500m"; "" = unset
+	Memory string // Kubernetes quantity, e.g. "4Gi"; "" = unset
+	GPU    int
+}
+
+// IsZero reports whether no resource was requested.
+func (r Resources) IsZero() bool { return r.CPU == "" && r.Memory == "" && r.GPU == 0 }
+
+// AirflowOptions is the fixed schema of the `airflow {}` block.
+type AirflowOptions struct {
+	Operator       string // "bash" (default) or "kubernetes"
+	Pool           string
+	Queue          string
+	PriorityWeight int // 0 = unset
+	Owner          string
+	// Namespace for KubernetesPodOperator pods.
+	Namespace string
+}
+
+// ArgoOptions is the fixed schema of the `argo {}` block.
+type ArgoOptions struct {
+	Namespace        string
+	ServiceAccount   string
+	NodeSelector     map[string]string
+	Tolerations      []Toleration
+	ImagePullSecrets []string
+	// PodGC is an Argo podGC strategy, e.g. "OnPodSuccess"; "" = unset.
+	PodGC string
+	// TTL* map to ttlStrategy; 0 = unset.
+	TTLAfterCompletion time.Duration
+	TTLAfterSuccess    time.Duration
+	TTLAfterFailure    time.Duration
+	Labels             map[string]string
+	Annotations        map[string]string
+}
+
+// Toleration is a Kubernetes pod toleration.
+type Toleration struct {
+	Key      string
+	Operator string
+	Value    string
+	Effect   string
+}
+
+// StepFunctionsOptions is the fixed schema of the `stepfunctions {}` block.
+type StepFunctionsOptions struct {
+	Runner string // "batch" (default), "ecs" or "lambda"
+	// batch
+	JobQueue      string
+	JobDefinition string
+	// ecs
+	Cluster        string
+	TaskDefinition string
+	LaunchType     string // e.g. "FARGATE"
+	Subnets        []string
+	SecurityGroups []string
+	AssignPublicIP bool
+	ContainerName  string
+	// lambda
+	FunctionName string
+	// RoleArn is the execution role for the state machine (CloudFormation).
+	RoleArn string
+}
+
+// Range is a span of source text. Lines and columns are 1-based; columns
+// count Unicode characters; Byte offsets are 0-based.
+type Range struct {
+	Filename string
+	Start    Pos
+	End      Pos
+}
+
+// Pos is a position in a source file.
+type Pos struct {
+	Line, Column, Byte int
+}
+
+// Task returns the task with the given name, or nil.
+func (p *Pipeline) Task(name string) *Task {
+	for _, t := range p.Tasks {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// Param returns the param with the given name, or nil.
+func (p *Pipeline) Param(name string) *Param {
+	for _, pa := range p.Params {
+		if pa.Name == name {
+			return pa
+		}
+	}
+	return nil
+}
+
+// Downstream returns, for each task name, the names of the tasks that list
+// it as upstream, in the pipeline's task order.
+func (p *Pipeline) Downstream() map[string][]string {
+	down := make(map[string][]string, len(p.Tasks))
+	for _, t := range p.Tasks {
+		for _, u := range t.Upstream {
+			down[u] = append(down[u], t.Name)
+		}
+	}
+	return down
+}

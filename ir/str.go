@@ -1,0 +1,111 @@
+package ir
+
+import "strings"
+
+// Str is a string value that may contain run-time references. It is a
+// sequence of parts, each either literal text or a reference; adjacent
+// literals are merged by the parser, so a compile-time string is a single
+// literal part (or no part at all for "").
+//
+// Backends render literal parts escaped for their target and references in
+// their own syntax, so a user's "{{", quote, backslash, "$" or newline reaches
+// the process exactly as written.
+type Str struct {
+	Parts []Part
+}
+
+// Part is one piece of a Str: Ref is nil for literal text.
+type Part struct {
+	Lit string
+	Ref *Ref
+}
+
+// Lit returns a Str holding only literal text.
+func Lit(s string) Str {
+	if s == "" {
+		return Str{}
+	}
+	return Str{Parts: []Part{{Lit: s}}}
+}
+
+// IsLiteral reports whether the Str has no run-time reference.
+func (s Str) IsLiteral() bool {
+	for _, p := range s.Parts {
+		if p.Ref != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// Literal returns the text of a Str that has no references. For a Str with
+// references it returns the text with each reference as its source form
+// (e.g. "${param.dataset}"), which is what --dry-run and graphs show.
+func (s Str) Literal() string {
+	var b strings.Builder
+	for _, p := range s.Parts {
+		if p.Ref != nil {
+			b.WriteString("${" + p.Ref.String() + "}")
+		} else {
+			b.WriteString(p.Lit)
+		}
+	}
+	return b.String()
+}
+
+// Refs returns the references of the Str in order.
+func (s Str) Refs() []*Ref {
+	var refs []*Ref
+	for _, p := range s.Parts {
+		if p.Ref != nil {
+			refs = append(refs, p.Ref)
+		}
+	}
+	return refs
+}
+
+// Resolve substitutes every reference with the value lookup gives for it.
+func (s Str) Resolve(lookup func(*Ref) string) string {
+	var b strings.Builder
+	for _, p := range s.Parts {
+		if p.Ref != nil {
+			b.WriteString(lookup(p.Ref))
+		} else {
+			b.WriteString(p.Lit)
+		}
+	}
+	return b.String()
+}
+
+// RefKind says what a run-time reference points at.
+type RefKind string
+
+const (
+	RefParam   RefKind = "param"    // param.NAME
+	RefOutput  RefKind = "output"   // task.TASK.outputs.NAME
+	RefRunID   RefKind = "run.id"   // run.id
+	RefRunDate RefKind = "run.date" // run.date, the logical date as YYYY-MM-DD
+)
+
+// Ref is a run-time reference (DESIGN 2.2).
+type Ref struct {
+	Kind RefKind
+	// Name is the param name for RefParam and the output name for RefOutput.
+	Name string
+	// Task is the producing task for RefOutput. When that task has for_each
+	// the value is a JSON array of the instances' values in instance order.
+	Task  string
+	Range Range
+}
+
+// String returns the reference in source form, e.g. "task.a.outputs.rows".
+func (r *Ref) String() string {
+	switch r.Kind {
+	case RefParam:
+		return "param." + r.Name
+	case RefOutput:
+		return "task." + r.Task + ".outputs." + r.Name
+	default:
+		return string(r.Kind)
+	}
+}
