@@ -1,0 +1,83 @@
+// Package layout turns a DAG into nested sequences and parallel blocks, the
+// only shapes Step Functions can express (a Parallel state waits for all of
+// its branches). Every edge of the DAG is respected; on graphs that are not
+// series-parallel some parallelism is necessarily lost, and the algorithm
+// tries to lose as little as possible.
+package layout
+
+import "sort"
+
+// Kind is the shape of a Tree node.
+type Kind int
+
+const (
+	Leaf Kind = iota // one task
+	Seq              // children run one after another
+	Par              // children run at once; the block ends when all end
+)
+
+// Tree is a series-parallel layout.
+type Tree struct {
+	Kind     Kind
+	Task     string // for Leaf
+	Children []*Tree
+}
+
+// Graph is the input: node names and, for each, the names it depends on.
+// Weight estimates a node's duration (nil: every node weighs 1).
+type Graph struct {
+	Nodes    []string
+	Upstream map[string][]string
+	Weight   map[string]float64
+}
+
+// Naive lays the graph out as one Par block per topological level, the
+// baseline the real layout is measured against.
+func Naive(g Graph) *Tree {
+	level := map[string]int{}
+	var depth func(string) int
+	depth = func(n string) int {
+		if l, ok := level[n]; ok {
+			return l
+		}
+		l := 0
+		for _, u := range g.Upstream[n] {
+			if d := depth(u) + 1; d > l {
+				l = d
+			}
+		}
+		level[n] = l
+		return l
+	}
+	maxLevel := -1
+	for _, n := range g.Nodes {
+		if d := depth(n); d > maxLevel {
+			maxLevel = d
+		}
+	}
+	levels := make([][]string, maxLevel+1)
+	for _, n := range g.Nodes {
+		levels[level[n]] = append(levels[level[n]], n)
+	}
+	seq := &Tree{Kind: Seq}
+	for _, names := range levels {
+		sort.Strings(names)
+		if len(names) == 1 {
+			seq.Children = append(seq.Children, &Tree{Kind: Leaf, Task: names[0]})
+			continue
+		}
+		par := &Tree{Kind: Par}
+		for _, n := range names {
+			par.Children = append(par.Children, &Tree{Kind: Leaf, Task: n})
+		}
+		seq.Children = append(seq.Children, par)
+	}
+	if len(seq.Children) == 1 {
+		return seq.Children[0]
+	}
+	return seq
+}
+
+// Layout returns the layout Step Functions renders. Placeholder: the naive
+// layout until the series-parallel decomposition lands.
+func Layout(g Graph) *Tree { return Naive(g) }
