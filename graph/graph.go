@@ -107,7 +107,9 @@ func visible(s string) string {
 	return b.String()
 }
 
-func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) || r == '\u2028' || r == '\u2029' }
+func isControl(r rune) bool {
+	return r < 0x20 || (r >= 0x7f && r < 0xa0) || r == '\u2028' || r == '\u2029'
+}
 
 // RenderDOT renders p as a Graphviz digraph.
 func RenderDOT(p *ir.Pipeline) []byte {

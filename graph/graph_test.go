@@ -30,7 +30,9 @@ func plain(name string, upstream ...string) *ir.Task {
 	return &ir.Task{Name: name, Upstream: upstream, Instances: []*ir.Instance{{Command: cmd("run", name)}}}
 }
 
-func ref(kind ir.RefKind, task, name string) *ir.Ref { return &ir.Ref{Kind: kind, Task: task, Name: name} }
+func ref(kind ir.RefKind, task, name string) *ir.Ref {
+	return &ir.Ref{Kind: kind, Task: task, Name: name}
+}
 
 // mlTraining is DESIGN section 2's example, built by hand.
 func mlTraining() *ir.Pipeline {
