@@ -78,6 +78,17 @@ func Naive(g Graph) *Tree {
 	return seq
 }
 
-// Layout returns the layout Step Functions renders. Placeholder: the naive
-// layout until the series-parallel decomposition lands.
-func Layout(g Graph) *Tree { return Naive(g) }
+// Layout returns the layout Step Functions renders. A series-parallel graph
+// is laid out exactly (Simulate equals CriticalPath). Any other graph gets
+// the order it lacks added where, by the weights, it costs least; every edge
+// is always respected. Ties are broken by node name, so the result does not
+// depend on the order of Nodes or Upstream. An empty graph gives an empty
+// Seq. See docs/stepfunctions-layout.md.
+func Layout(g Graph) *Tree {
+	p := newProblem(g)
+	if len(p.names) == 0 {
+		return &Tree{Kind: Seq}
+	}
+	all := append([]int(nil), p.order...)
+	return newSolver(p).solve(all).tree
+}
