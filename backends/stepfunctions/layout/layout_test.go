@@ -51,6 +51,26 @@ func TestLayoutRespectsEveryEdge(t *testing.T) {
 	}
 }
 
+// With the search narrowed to the best-ranked cut (as on large graphs once
+// the work budget is spent), layouts stay valid, exact on series-parallel
+// graphs and no worse than naive.
+func TestNarrowSearch(t *testing.T) {
+	defer layout.SetSearch(1, 0)()
+	rng := rand.New(rand.NewPCG(11, 12))
+	for i := 0; i < 500; i++ {
+		g := randomGraph(rng, 1+rng.IntN(60))
+		tree := layout.Layout(g)
+		if err := layout.Validate(g, tree); err != nil {
+			t.Fatalf("graph %d: %v", i, err)
+		}
+		span, cp := layout.Simulate(tree, g.Weight), layout.CriticalPath(g)
+		naive := layout.Simulate(layout.Naive(g), g.Weight)
+		if span < cp || span > naive || (layout.IsSeriesParallel(g) && span != cp) {
+			t.Fatalf("graph %d: makespan %v, critical path %v, naive %v", i, span, cp, naive)
+		}
+	}
+}
+
 func TestSeriesParallelGraphsAreExact(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for i := 0; i < 1000; i++ {
@@ -115,85 +135,13 @@ func nFree(g layout.Graph) bool {
 	return true
 }
 
-// optimum is the best makespan of any layout, by exhaustive search over
-// every way to cut each connected piece into a Seq of two parts.
-func optimum(g layout.Graph) float64 {
-	n := len(g.Nodes)
-	idx := map[string]int{}
-	for i, name := range g.Nodes {
-		idx[name] = i
-	}
-	pred := make([]uint32, n)
-	adj := make([]uint32, n)
-	for v, us := range g.Upstream {
-		for _, u := range us {
-			pred[idx[v]] |= 1 << idx[u]
-			adj[idx[v]] |= 1 << idx[u]
-			adj[idx[u]] |= 1 << idx[v]
-		}
-	}
-	w := func(i int) float64 {
-		if g.Weight == nil {
-			return 1
-		}
-		return g.Weight[g.Nodes[i]]
-	}
-	memo := map[uint32]float64{}
-	var opt func(s uint32) float64
-	opt = func(s uint32) float64 {
-		if s&(s-1) == 0 {
-			for i := 0; i < n; i++ {
-				if s == 1<<i {
-					return w(i)
-				}
-			}
-		}
-		if r, ok := memo[s]; ok {
-			return r
-		}
-		// the component of the lowest node
-		comp := s & -s
-		for {
-			grown := comp
-			for i := 0; i < n; i++ {
-				if comp&(1<<i) != 0 {
-					grown |= adj[i] & s
-				}
-			}
-			if grown == comp {
-				break
-			}
-			comp = grown
-		}
-		best := math.Inf(1)
-		if comp != s {
-			best = max(opt(comp), opt(s&^comp))
-		} else {
-			for a := (s - 1) & s; a > 0; a = (a - 1) & s {
-				closed := true
-				for i := 0; i < n && closed; i++ {
-					if a&(1<<i) != 0 && pred[i]&s&^a != 0 {
-						closed = false
-					}
-				}
-				if closed {
-					best = min(best, opt(a)+opt(s&^a))
-				}
-			}
-		}
-		memo[s] = best
-		return best
-	}
-	return opt(1<<n - 1)
-}
-
 func TestAgainstBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	hits, total := 0, 0
 	for i := 0; i < 600; i++ {
 		g := randomGraph(rng, 2+rng.IntN(9))
 		cp := layout.CriticalPath(g)
-		best := optimum(g)
+		best := randdag.Optimum(g)
 		span := layout.Simulate(layout.Layout(g), g.Weight)
 		sp := nFree(g)
 		if got := layout.IsSeriesParallel(g); got != sp {

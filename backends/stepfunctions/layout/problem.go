@@ -150,6 +150,14 @@ func (b bitset) or(o bitset) {
 	}
 }
 
+func (b bitset) count() int {
+	c := 0
+	for _, word := range b {
+		c += bits.OnesCount64(word)
+	}
+	return c
+}
+
 // andCount is |b ∩ o|.
 func (b bitset) andCount(o bitset) int {
 	c := 0

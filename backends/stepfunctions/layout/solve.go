@@ -3,15 +3,20 @@ package layout
 import "sort"
 
 // Tuning of the search; see docs/stepfunctions-layout.md.
-const (
-	// lookahead is how many cuts of a non-series-parallel piece are laid out
-	// in full before keeping the best; the rest are ranked by lower bound.
+var (
+	// lookahead is how many cuts of a piece that is not series-parallel
+	// are laid out in full before keeping the best; the others are only
+	// ranked by their lower bound.
 	lookahead = 6
-	// exactBudgetPerNode bounds the pieces searched with lookahead, so the
-	// search stays polynomial; past it every piece takes its best-ranked cut.
-	exactBudgetPerNode = 40
-	// greedyAbove is the size past which only the best-ranked cut is tried.
-	greedyAbove = 1000
+	// workPerNode bounds the search with lookahead: once it has cut pieces
+	// totalling workPerNode nodes per node of the graph, every further piece
+	// takes its best-ranked cut. This keeps the search polynomial.
+	workPerNode = 100
+	// Past largeGraph nodes even the best-ranked cut alone costs enough that
+	// the search narrows to largeLookahead cuts and largeWorkPerNode.
+	largeGraph       = 1000
+	largeLookahead   = 2
+	largeWorkPerNode = 10
 )
 
 type solved struct {
@@ -29,10 +34,9 @@ type solver struct {
 
 func newSolver(p *problem) *solver {
 	s := &solver{problem: p, slot: make([]int, len(p.names)), memo: map[string]solved{}}
-	s.lookahead = lookahead
-	s.budget = exactBudgetPerNode * len(p.names)
-	if len(p.names) > greedyAbove {
-		s.lookahead = 1
+	s.lookahead, s.budget = lookahead, workPerNode*len(p.names)
+	if len(p.names) > largeGraph {
+		s.lookahead, s.budget = largeLookahead, largeWorkPerNode*len(p.names)
 	}
 	return s
 }
@@ -212,24 +216,28 @@ func (s *solver) seriesPieces(set []int, mem bitset) [][]int {
 	return pieces
 }
 
-// candidate is a cut of a piece into a Seq of two parts: the first
-// prefixLen nodes of family fam's ordering, then the rest.
+// candidate is a cut of a piece into a Seq of two parts A then B.
 type candidate struct {
-	bound     float64 // critical path of the first part plus of the second
-	fam       int
-	prefixLen int
+	bound float64 // critical path of A plus critical path of B
+	sizeA int
+	fam   int // which ordering built it (see cut)
+	arg   int // how many nodes of the ordering form A (down) or B (up)
 }
 
 // cut lays out a piece that is connected and has no series cut, so it is not
 // series-parallel: any layout is Seq(A, B) with A closed under predecessors,
 // and adds the order A before B. The makespan of such a layout is at least
-// cp(A)+cp(B). For a threshold h, the best A among those with cp(A) <= h is
-// {v : head(v) <= h} (head: longest path ending at v), so the cuts at each
-// distinct head value include the one minimising the bound; cuts at tail
-// values (longest path starting at v) and at unweighted depths are added
-// because the bound ignores the loss inside A and B. The best few by bound
-// are laid out in full and the shortest kept (branch and bound: a cut whose
-// bound already reaches the best makespan found is skipped).
+// cp(A)+cp(B), the cut's bound. For a threshold h, the best A among those
+// with cp(A) <= h is {v : head(v) <= h} (head: longest path ending at v,
+// inclusive), so the cuts at each distinct head value include the one
+// minimising the bound. Because the bound ignores the loss inside A and B,
+// other cuts are added: at each tail value (longest path starting at v), at
+// each depth and height counted in nodes, and on small pieces the ancestors
+// of each node and the complement of its descendants. Candidates are ranked
+// by bound, then by balance; the best few are laid out in full and the
+// shortest kept (branch and bound: a cut whose bound already reaches the
+// best makespan found is skipped). The piece's level-by-level layout is the
+// last resort, so no piece is ever worse than the naive layout.
 func (s *solver) cut(set []int, mem bitset) solved {
 	k := len(set)
 	head := make([]float64, k)  // longest path ending at the node, inclusive
@@ -259,8 +267,8 @@ func (s *solver) cut(set []int, mem bitset) solved {
 		}
 		tail[i], utail[i] = t+s.w[v], ut+1
 	}
-	// Families: order by key; a prefix of the order is the first part
-	// (down) or the second part (up).
+	// Families order the nodes by a key; a prefix of the order is A
+	// (down) or B (up). Ties stay on one side so that A stays closed.
 	families := []struct {
 		key  []float64
 		down bool
@@ -287,21 +295,28 @@ func (s *solver) cut(set []int, mem bitset) solved {
 		}
 		for p := 1; p < k; p++ {
 			if fam.key[ord[p-1]] == fam.key[ord[p]] {
-				continue // ties stay together so the part stays closed
+				continue
 			}
-			b := preHead[p] + sufTail[p]
-			if !fam.down {
-				b = sufHead[p] + preTail[p]
+			if fam.down {
+				cands = append(cands, candidate{preHead[p] + sufTail[p], p, f, p})
+			} else {
+				cands = append(cands, candidate{sufHead[p] + preTail[p], k - p, f, p})
 			}
-			cands = append(cands, candidate{b, f, p})
 		}
 	}
-	sort.SliceStable(cands, func(a, b int) bool { return cands[a].bound < cands[b].bound })
+	sort.SliceStable(cands, func(a, b int) bool {
+		if cands[a].bound != cands[b].bound {
+			return cands[a].bound < cands[b].bound
+		}
+		// Balanced cuts first: peeling one cheap node at a time adds
+		// up, a split near the middle leaves two smaller problems.
+		return abs(2*cands[a].sizeA-k) < abs(2*cands[b].sizeA-k)
+	})
 
 	want := 1
 	if s.budget > 0 {
 		want = s.lookahead
-		s.budget--
+		s.budget -= k
 	}
 	// Build the distinct cuts to try before recursing: recursion reuses
 	// the scratch slots.
@@ -315,37 +330,68 @@ func (s *solver) cut(set []int, mem bitset) solved {
 		if len(tries) == want {
 			break
 		}
-		inPrefix := make([]bool, k)
-		prefixIsFirst := families[c.fam].down
-		for _, i := range orders[c.fam][:c.prefixLen] {
-			inPrefix[i] = true
+		inA := newBitset(k)
+		// A is the prefix of a down ordering, or what follows the
+		// prefix of an up one.
+		inOrderA := orders[c.fam][:c.arg]
+		if !families[c.fam].down {
+			inOrderA = orders[c.fam][c.arg:]
 		}
+		for _, i := range inOrderA {
+			inA.set(i)
+		}
+		key := inA.key()
+		if tried[key] {
+			continue
+		}
+		tried[key] = true
 		var a, b []int
-		sig := newBitset(k)
 		for i, v := range set {
-			if inPrefix[i] == prefixIsFirst {
+			if inA.has(i) {
 				a = append(a, v)
-				sig.set(i)
 			} else {
 				b = append(b, v)
 			}
 		}
-		if key := sig.key(); !tried[key] {
-			tried[key] = true
-			tries = append(tries, split{c.bound, a, b})
-		}
+		tries = append(tries, split{c.bound, a, b})
 	}
-	var best solved
-	for i, t := range tries {
-		if i > 0 && t.bound >= best.span {
+	levels, top := s.levels(set, mem)
+	best := s.byLevels(set, levels, top)
+	for _, t := range tries {
+		if t.bound >= best.span {
 			break
 		}
 		ra, rb := s.solve(t.a), s.solve(t.b)
-		if span := ra.span + rb.span; i == 0 || span < best.span {
+		if span := ra.span + rb.span; span < best.span {
 			best = solved{seq([]*Tree{ra.tree, rb.tree}), span}
 		}
 	}
 	return best
+}
+
+// byLevels is the naive layout of a piece: one Par per depth.
+func (s *solver) byLevels(set []int, levels []int, top int) solved {
+	groups := make([][]*Tree, top+1)
+	longest := make([]float64, top+1)
+	for i, v := range set {
+		groups[levels[i]] = append(groups[levels[i]], s.leaf(v).tree)
+		longest[levels[i]] = max(longest[levels[i]], s.w[v])
+	}
+	var children []*Tree
+	span := 0.0
+	for l, g := range groups {
+		sort.Slice(g, func(a, b int) bool { return g[a].Task < g[b].Task })
+		children = append(children, par(g))
+		span += longest[l]
+	}
+	return solved{seq(children), span}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // seq and par build blocks, flattening nested blocks of the same kind

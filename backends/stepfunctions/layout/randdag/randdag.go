@@ -6,6 +6,7 @@ package randdag
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/dagc-dev/dagc/backends/stepfunctions/layout"
@@ -118,4 +119,79 @@ func Layered(rng *rand.Rand, n, maxWeight, maxWidth int, cross float64) layout.G
 		}
 	}
 	return b.graph()
+}
+
+// Optimum is the best makespan of any layout of g, by exhaustive search
+// over every way to cut each connected piece into a Seq of two parts (the
+// top block of a connected piece is always such a Seq). Exponential: for
+// checking the layout on graphs of at most about 16 nodes; it panics above
+// 30. Weights follow the layout's rules (see layout.Graph).
+func Optimum(g layout.Graph) float64 {
+	if len(g.Nodes) > 30 {
+		panic("randdag.Optimum: graph too large for exhaustive search")
+	}
+	n := len(g.Nodes)
+	idx := map[string]int{}
+	for i, name := range g.Nodes {
+		idx[name] = i
+	}
+	pred := make([]uint32, n)
+	adj := make([]uint32, n)
+	for v, us := range g.Upstream {
+		for _, u := range us {
+			pred[idx[v]] |= 1 << idx[u]
+			adj[idx[v]] |= 1 << idx[u]
+			adj[idx[u]] |= 1 << idx[v]
+		}
+	}
+	w := func(i int) float64 {
+		return layout.Simulate(&layout.Tree{Kind: layout.Leaf, Task: g.Nodes[i]}, g.Weight)
+	}
+	memo := map[uint32]float64{}
+	var opt func(s uint32) float64
+	opt = func(s uint32) float64 {
+		if s&(s-1) == 0 {
+			for i := 0; i < n; i++ {
+				if s == 1<<i {
+					return w(i)
+				}
+			}
+		}
+		if r, ok := memo[s]; ok {
+			return r
+		}
+		// the component of the lowest node
+		comp := s & -s
+		for {
+			grown := comp
+			for i := 0; i < n; i++ {
+				if comp&(1<<i) != 0 {
+					grown |= adj[i] & s
+				}
+			}
+			if grown == comp {
+				break
+			}
+			comp = grown
+		}
+		best := math.Inf(1)
+		if comp != s {
+			best = max(opt(comp), opt(s&^comp))
+		} else {
+			for a := (s - 1) & s; a > 0; a = (a - 1) & s {
+				closed := true
+				for i := 0; i < n && closed; i++ {
+					if a&(1<<i) != 0 && pred[i]&s&^a != 0 {
+						closed = false
+					}
+				}
+				if closed {
+					best = min(best, opt(a)+opt(s&^a))
+				}
+			}
+		}
+		memo[s] = best
+		return best
+	}
+	return opt(1<<n - 1)
 }
