@@ -24,7 +24,11 @@ type Tree struct {
 }
 
 // Graph is the input: node names and, for each, the names it depends on.
-// Weight estimates a node's duration (nil: every node weighs 1).
+// Weight estimates each node's duration, in any unit (the renderer passes
+// nil or the task timeouts in seconds). A nil map, a missing entry, or a
+// negative, NaN or infinite value counts as 1; zero is allowed. Weights only
+// steer the layout of graphs that are not series-parallel: whatever they
+// are, every edge is respected and series-parallel graphs are exact.
 type Graph struct {
 	Nodes    []string
 	Upstream map[string][]string
@@ -35,17 +39,29 @@ type Graph struct {
 // baseline the real layout is measured against.
 func Naive(g Graph) *Tree {
 	level := map[string]int{}
+	known := map[string]bool{}
+	for _, n := range g.Nodes {
+		known[n] = true
+	}
+	visiting := map[string]bool{}
 	var depth func(string) int
 	depth = func(n string) int {
 		if l, ok := level[n]; ok {
 			return l
 		}
+		// A cycle (which the IR never has) is cut where it is met, so
+		// that a bad input gives a layout Validate rejects, not a hang.
+		visiting[n] = true
 		l := 0
 		for _, u := range g.Upstream[n] {
+			if !known[u] || visiting[u] {
+				continue
+			}
 			if d := depth(u) + 1; d > l {
 				l = d
 			}
 		}
+		visiting[n] = false
 		level[n] = l
 		return l
 	}
@@ -56,8 +72,12 @@ func Naive(g Graph) *Tree {
 		}
 	}
 	levels := make([][]string, maxLevel+1)
+	placed := map[string]bool{}
 	for _, n := range g.Nodes {
-		levels[level[n]] = append(levels[level[n]], n)
+		if !placed[n] {
+			placed[n] = true
+			levels[level[n]] = append(levels[level[n]], n)
+		}
 	}
 	seq := &Tree{Kind: Seq}
 	for _, names := range levels {

@@ -313,9 +313,15 @@ func TestBadGraphs(t *testing.T) {
 	if err := layout.Validate(cyclic, layout.Layout(cyclic)); err == nil || !strings.Contains(err.Error(), "not respected") {
 		t.Fatalf("cycle: %v", err)
 	}
+	if err := layout.Validate(cyclic, layout.Naive(cyclic)); err == nil {
+		t.Fatal("naive layout of a cycle accepted")
+	}
 	unknown := layout.Graph{Nodes: []string{"a"}, Upstream: map[string][]string{"a": {"ghost"}}}
 	if err := layout.Validate(unknown, layout.Layout(unknown)); err == nil || !strings.Contains(err.Error(), "ghost") {
 		t.Fatalf("unknown upstream: %v", err)
+	}
+	if got := show(layout.Naive(unknown)); got != "a" {
+		t.Fatalf("naive layout with an unknown upstream: %s", got)
 	}
 	self := layout.Graph{Nodes: []string{"a"}, Upstream: map[string][]string{"a": {"a"}}}
 	if err := layout.Validate(self, layout.Layout(self)); err == nil {
