@@ -1,6 +1,8 @@
 package parser
 
 import (
+	"errors"
+
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
@@ -34,7 +36,7 @@ var functions = map[string]function.Function{
 	"jsondecode":      stdlib.JSONDecodeFunc,
 	"jsonencode":      stdlib.JSONEncodeFunc,
 	"keys":            stdlib.KeysFunc,
-	"length":          stdlib.LengthFunc,
+	"length":          lengthFunc,
 	"log":             stdlib.LogFunc,
 	"lookup":          stdlib.LookupFunc,
 	"lower":           stdlib.LowerFunc,
@@ -78,3 +80,31 @@ var functions = map[string]function.Function{
 	"try":             tryfunc.TryFunc,
 	"can":             tryfunc.CanFunc,
 }
+
+// lengthFunc is Terraform's length: the number of characters of a string,
+// elements of a collection or attributes of an object.
+var lengthFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "value", Type: cty.DynamicPseudoType, AllowDynamicType: true}},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		ty := args[0].Type()
+		if ty == cty.String || ty.IsCollectionType() || ty.IsTupleType() || ty.IsObjectType() || ty == cty.DynamicPseudoType {
+			return cty.Number, nil
+		}
+		return cty.Number, errors.New("argument must be a string, a collection or an object")
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v := args[0]
+		if v.IsNull() {
+			return cty.NilVal, errors.New("argument must not be null")
+		}
+		switch ty := v.Type(); {
+		case ty == cty.String:
+			return stdlib.Strlen(v)
+		case ty.IsTupleType():
+			return cty.NumberIntVal(int64(len(ty.TupleElementTypes()))), nil
+		case ty.IsObjectType():
+			return cty.NumberIntVal(int64(len(ty.AttributeTypes()))), nil
+		}
+		return v.Length(), nil
+	},
+})
