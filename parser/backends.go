@@ -95,7 +95,7 @@ func (c *compiler) decodeArgo(b *hcl.Block, base ir.ArgoOptions) ir.ArgoOptions 
 	}
 	if a, v, ok := c.attrValue(content, "tolerations", c.ctx, sc); ok {
 		if tols, err := decodeTolerations(v); err != nil {
-			c.errorf(a.Expr.Range(), "Invalid tolerations", "%s.", err)
+			c.errorf(a.Expr.Range(), "Invalid tolerations", "%s", sentence(err.Error()))
 		} else {
 			base.Tolerations = tols
 		}

@@ -157,11 +157,13 @@ func (c *compiler) compile() *ir.Pipeline {
 	}
 	sort.Slice(pipe.Params, func(i, j int) bool { return pipe.Params[i].Name < pipe.Params[j].Name })
 
-	c.compilePipelineBlock(pipe)
-
+	// Tasks are declared (names and outputs) before defaults are decoded so
+	// that every reference can be resolved.
 	for _, b := range taskBlocks {
 		c.declareTask(b)
 	}
+	c.compilePipelineBlock(pipe)
+
 	for _, name := range c.taskOrder {
 		if t := c.compileTask(c.tasks[name], pipe); t != nil {
 			pipe.Tasks = append(pipe.Tasks, t)

@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -314,7 +315,7 @@ func (c *compiler) attrValue(content *hcl.BodyContent, name string, ctx *hcl.Eva
 }
 
 func (c *compiler) typeError(a *hcl.Attribute, err error) {
-	c.errorf(a.Expr.Range(), "Incorrect attribute value type", "Inappropriate value for attribute %q: %s.", a.Name, err)
+	c.errorf(a.Expr.Range(), "Incorrect attribute value type", "Inappropriate value for attribute %q: %s", a.Name, sentence(err.Error()))
 }
 
 func (c *compiler) attrStringR(content *hcl.BodyContent, name string, ctx *hcl.EvalContext, sc scope) (*hcl.Attribute, string, bool) {
@@ -415,4 +416,12 @@ func (c *compiler) attrStringMap(content *hcl.BodyContent, name string, ctx *hcl
 		return nil, false
 	}
 	return m, true
+}
+
+// sentence ends s with a full stop unless it already ends with punctuation.
+func sentence(s string) string {
+	if s == "" || strings.ContainsAny(s[len(s)-1:], ".?!") {
+		return s
+	}
+	return s + "."
 }
