@@ -148,6 +148,12 @@ func (b *strBuilder) str() ir.Str { return ir.Str{Parts: b.parts} }
 // references: a whole reference, or references interpolated in a template.
 // Compile-time parts are evaluated with ctx.
 func (c *compiler) strValue(expr hcl.Expression, ctx *hcl.EvalContext, sc scope, sink *refSink) (ir.Str, bool) {
+	// Fast path: a plain string literal, by far the most common case.
+	if te, ok := expr.(*hclsyntax.TemplateExpr); ok && te.IsStringLiteral() {
+		if v, ds := te.Value(nil); !ds.HasErrors() && v.Type() == cty.String && !v.IsNull() {
+			return ir.Lit(v.AsString()), true
+		}
+	}
 	if !hasRuntime(expr) {
 		v, ok := c.evalCompileTime(expr, ctx, sc)
 		if !ok {
