@@ -81,7 +81,12 @@ func (p *Parser) ParsePaths(paths []string, opts Options) ([]*ir.Pipeline, ir.Di
 
 	var pipes []*ir.Pipeline
 	names := map[string]string{}
+	seen := map[string]bool{}
 	for _, f := range files {
+		if seen[filepath.Clean(f)] {
+			continue // the same file named twice (a file and its directory)
+		}
+		seen[filepath.Clean(f)] = true
 		src, err := os.ReadFile(f)
 		if err != nil {
 			diags = append(diags, ir.Diagnostic{Severity: ir.Error, Summary: "Cannot read pipeline file", Detail: err.Error()})
