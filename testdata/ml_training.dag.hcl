@@ -82,11 +82,15 @@ task "evaluate" {
   depends_on = [task.train]
   script     = <<-EOT
     echo "evaluating models ${jsonencode(var.models)}"
-    echo "accuracies: ${task.train.outputs.accuracy}"
+    echo "accuracies: $ACCURACIES"
     printf %s xgb > "$DAGC_OUTPUTS/best"
     printf %s 0.95 > "$DAGC_OUTPUTS/score"
   EOT
-  outputs    = ["best", "score"]
+  env = {
+    # A JSON array of the train instances' values, in each.key order.
+    ACCURACIES = task.train.outputs.accuracy
+  }
+  outputs = ["best", "score"]
 }
 
 task "serve" {

@@ -93,7 +93,6 @@ task "transform" {
   depends_on = [task.extract]
   command    = ["sh", "-c", "echo transforming"]
   workdir    = "/tmp"
-  shell      = ["sh", "-c"]
   resources {
     cpu    = 2
     memory = "1Gi"
