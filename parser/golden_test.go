@@ -164,8 +164,26 @@ func TestExamplesGolden(t *testing.T) {
 				p.WriteDiagnostics(&b, diags)
 				t.Fatalf("example has diagnostics:\n%s", b.String())
 			}
+			checkPipelineInvariants(t, pipe)
+			checkRunnableEverywhere(t, pipe)
 			checkGolden(t, "testdata/golden/ir/"+strings.TrimSuffix(filepath.Base(rel), FileSuffix)+".json", dumpIR(t, pipe))
 		})
 	}
 	checkOrphans(t, "testdata/golden/ir", ".json", files)
+}
+
+// checkRunnableEverywhere holds the examples to what every engine can run:
+// POSIX sh only, and an image for the container engines.
+func checkRunnableEverywhere(t *testing.T, p *ir.Pipeline) {
+	t.Helper()
+	for _, task := range p.Tasks {
+		for _, in := range task.Instances {
+			if argv := in.Argv(); len(argv) == 0 || argv[0].Literal() != "sh" {
+				t.Errorf("task %q instance %q does not run sh: %v", task.Name, in.Key, argv)
+			}
+			if in.Image != "alpine:3.20" {
+				t.Errorf("task %q instance %q has image %q, want alpine:3.20", task.Name, in.Key, in.Image)
+			}
+		}
+	}
 }
