@@ -281,6 +281,26 @@ func TestDOTWithGraphviz(t *testing.T) {
 	}
 }
 
+// TestExampleDOTWithGraphviz parses the example goldens with Graphviz.
+func TestExampleDOTWithGraphviz(t *testing.T) {
+	dot, err := exec.LookPath("dot")
+	if err != nil {
+		t.Skip("Graphviz `dot` not installed; skipping the parse check (apt-get install graphviz)")
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "examples", "*.dot"))
+	if len(files) == 0 {
+		t.Fatal("no example goldens")
+	}
+	for _, f := range files {
+		var stderr bytes.Buffer
+		c := exec.Command(dot, "-Tsvg", f)
+		c.Stderr = &stderr
+		if _, err := c.Output(); err != nil || stderr.Len() > 0 {
+			t.Errorf("%s: dot failed: %v\n%s", f, err, stderr.String())
+		}
+	}
+}
+
 func TestRenderUnknownFormat(t *testing.T) {
 	if _, err := Render(mlTraining(), "svg"); err == nil {
 		t.Fatal("want an error for an unknown format")
