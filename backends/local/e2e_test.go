@@ -41,7 +41,7 @@ func helperRun() int {
 	defer release()
 	grace, _ := time.ParseDuration(os.Getenv("DAGC_TEST_GRACE"))
 	res, err := Run(ctx, p, Options{
-		Jobs: 2, BaseDir: dir, StateDir: filepath.Join(dir, ".dagc"), Out: os.Stdout,
+		Jobs: 2, BaseDir: dir, Dir: dir, StateDir: filepath.Join(dir, ".dagc"), Out: os.Stdout,
 		RunID: os.Getenv("DAGC_TEST_RUNID"), Resume: os.Getenv("DAGC_TEST_RESUME") != "",
 		Grace: grace, Kill: kill,
 	})

@@ -134,7 +134,12 @@ func runIt(t *testing.T, ctx context.Context, p *ir.Pipeline, dir string, o Opti
 	if o.StateDir == "" {
 		o.StateDir = filepath.Join(dir, ".dagc")
 	}
-	o.BaseDir = dir
+	if o.BaseDir == "" {
+		o.BaseDir = dir
+	}
+	if o.Dir == "" {
+		o.Dir = dir
+	}
 	if o.Jobs == 0 {
 		o.Jobs = 4
 	}

@@ -80,9 +80,12 @@ type Options struct {
 	Kill <-chan struct{}
 	// Environ is the environment tasks inherit (default os.Environ()).
 	Environ []string
-	// BaseDir is where relative workdirs start (default: the directory of
-	// the pipeline file).
+	// BaseDir is where a relative workdir starts (default: the directory
+	// of the pipeline file, so a workdir means the same wherever dagc runs).
 	BaseDir string
+	// Dir is the working directory of tasks without a workdir (default:
+	// dagc's own current directory, like make and ninja).
+	Dir string
 	Clock   Clock
 	// Vars and VarFiles are recorded in the run's meta for --resume.
 	Vars, VarFiles []string
@@ -522,7 +525,7 @@ func (r *runner) resolve(i *instNode) (*spec, error) {
 		key = ""
 	}
 	sp.env = append(sp.env, "DAGC_RUN_ID="+r.o.RunID, "DAGC_TASK="+i.task.t.Name, "DAGC_INSTANCE="+key)
-	sp.dir = r.baseDir
+	sp.dir = r.o.Dir
 	if wd := i.in.Workdir; wd != "" {
 		if filepath.IsAbs(wd) {
 			sp.dir = wd

@@ -315,14 +315,17 @@ func TestHostileStrings(t *testing.T) {
 
 func TestEnvAndWorkdir(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
-		t.Fatal(err)
+	cwd := filepath.Join(dir, "cwd")
+	for _, d := range []string{"sub", "cwd"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	task := cmdTask("t", "sh", "-c", `echo "$INHERITED|$OWN|$DAGC_RUN_ID|$DAGC_TASK|$DAGC_INSTANCE|$(pwd)" > env.txt`)
 	task.Instances[0].Workdir = "sub"
 	task.Instances[0].Env = []ir.EnvVar{{Name: "OWN", Value: refStr("d=", &ir.Ref{Kind: ir.RefRunDate})}, {Name: "INHERITED", Value: ir.Lit("overridden")}}
 	oc := runIt(t, context.Background(), pipeline(task, cmdTask("plain", "sh", "-c", `echo "$INHERITED" > plain.txt`)), dir,
-		Options{RunID: "rid", Date: "2026-02-03", Environ: []string{"INHERITED=parent", "PATH=" + os.Getenv("PATH")}})
+		Options{RunID: "rid", Date: "2026-02-03", Dir: cwd, Environ: []string{"INHERITED=parent", "PATH=" + os.Getenv("PATH")}})
 	wantStates(t, oc, map[string]ir.State{"t": S, "plain": S})
 	b, err := os.ReadFile(filepath.Join(dir, "sub", "env.txt"))
 	if err != nil {
@@ -332,7 +335,8 @@ func TestEnvAndWorkdir(t *testing.T) {
 	if want := "overridden|d=2026-02-03|rid|t||" + real + "\n"; string(b) != want {
 		t.Errorf("got %q, want %q", b, want)
 	}
-	b, _ = os.ReadFile(filepath.Join(dir, "plain.txt"))
+	// A task without workdir runs in dagc's current directory.
+	b, _ = os.ReadFile(filepath.Join(cwd, "plain.txt"))
 	if string(b) != "parent\n" {
 		t.Errorf("inherited env: %q", b)
 	}
