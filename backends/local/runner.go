@@ -85,8 +85,8 @@ type Options struct {
 	BaseDir string
 	// Dir is the working directory of tasks without a workdir (default:
 	// dagc's own current directory, like make and ninja).
-	Dir string
-	Clock   Clock
+	Dir   string
+	Clock Clock
 	// Vars and VarFiles are recorded in the run's meta for --resume.
 	Vars, VarFiles []string
 }
