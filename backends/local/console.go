@@ -114,6 +114,9 @@ func containerOnly(p *ir.Pipeline) string {
 			names = append(names, t.Name)
 		}
 	}
+	if len(names) > 1 && len(names) == len(p.Tasks) {
+		return "every task"
+	}
 	return strings.Join(names, ", ")
 }
 
