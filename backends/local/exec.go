@@ -75,7 +75,8 @@ func (r *runner) runAttempt(a *attempt) (res attemptResult) {
 	}
 	// Exec form: argv goes to execve as is, no shell in between unless the
 	// user's command is one.
-	cmd := exec.Command(a.argv[0], a.argv[1:]...)
+	cmd := r.command(a.argv)
+	cmd.Stdin = r.devNull
 	cmd.Env = a.env
 	cmd.Dir = a.dir
 	cmd.Stdout, cmd.Stderr = pw, pw
@@ -149,6 +150,23 @@ func (r *runner) runAttempt(a *attempt) (res attemptResult) {
 	}
 	res.ok = true
 	return res
+}
+
+// command is exec.Command with the PATH lookup of a bare program name done
+// once per run rather than once per task.
+func (r *runner) command(argv []string) *exec.Cmd {
+	name := argv[0]
+	if strings.Contains(name, "/") {
+		return exec.Command(name, argv[1:]...)
+	}
+	if path, ok := r.paths.Load(name); ok {
+		return &exec.Cmd{Path: path.(string), Args: argv}
+	}
+	cmd := exec.Command(name, argv[1:]...)
+	if cmd.Err == nil {
+		r.paths.Store(name, cmd.Path)
+	}
+	return cmd
 }
 
 // terminate sends SIGTERM to the group, waits up to the grace period (cut

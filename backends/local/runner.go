@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dagc-dev/dagc/ir"
@@ -173,6 +174,8 @@ type runner struct {
 	tr       *bufio.Writer
 	jr       *journal
 	baseEnv  []string
+	devNull  *os.File // every task's stdin
+	paths    sync.Map // program name -> path found in PATH
 	started  time.Time
 }
 
@@ -196,6 +199,7 @@ func Run(ctx context.Context, p *ir.Pipeline, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer r.jr.close()
+	defer r.devNull.Close()
 	return r.run(ctx)
 }
 
@@ -268,6 +272,10 @@ func newRunner(p *ir.Pipeline, o Options) (*runner, error) {
 		return nil, err
 	}
 	r.jr = jr
+	if r.devNull, err = os.Open(os.DevNull); err != nil {
+		jr.close()
+		return nil, err
+	}
 	r.results = make(chan attemptResult, len(r.insts))
 	r.retryCh = make(chan *instNode, len(r.insts))
 	r.baseEnv = o.Environ
