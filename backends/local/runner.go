@@ -738,7 +738,7 @@ func (r *runner) restore() error {
 		return err
 	}
 	prior := priorAttempts(filepath.Join(r.dir, "logs"))
-	for _, tn := range r.tasks {
+	for _, tn := range r.topological() {
 		upKept := true
 		for _, u := range tn.up {
 			for _, ui := range u.insts {
@@ -767,6 +767,27 @@ func (r *runner) restore() error {
 		}
 	}
 	return nil
+}
+
+// topological returns the tasks upstream first. The IR promises this order
+// already; computing it keeps resume correct for hand-built pipelines too.
+func (r *runner) topological() []*taskNode {
+	indeg := make(map[*taskNode]int, len(r.tasks))
+	var order []*taskNode
+	for _, tn := range r.tasks {
+		indeg[tn] = len(tn.up)
+		if len(tn.up) == 0 {
+			order = append(order, tn)
+		}
+	}
+	for k := 0; k < len(order); k++ {
+		for _, d := range order[k].down {
+			if indeg[d]--; indeg[d] == 0 {
+				order = append(order, d)
+			}
+		}
+	}
+	return order
 }
 
 func outputsComplete(declared []string, got map[string]string) bool {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -414,4 +415,57 @@ func TestPlan(t *testing.T) {
 	if m, _ := filepath.Glob(filepath.Join(dir, "ran-*")); len(m) > 0 {
 		t.Error("dry run ran something")
 	}
+}
+
+// Resume keeps what succeeded with its outputs, and re-runs what failed and
+// everything downstream of it, even a task that had succeeded (all_done).
+// The tasks are listed out of order on purpose.
+func TestResumeKeepsSuccesses(t *testing.T) {
+	dir := t.TempDir()
+	a := shTask("a", `echo a >> runs; echo 7 > "$DAGC_OUTPUTS/v"`)
+	a.Outputs = []string{"v"}
+	b := after(shTask("b", `echo b >> runs; [ -e gate ]`), "a")
+	cleanup := after(withTrigger(shTask("cleanup", `echo cleanup >> runs`), ir.AllDone), "b")
+	d := after(cmdTask("d", "sh", "-c", `echo "d $1" >> runs`, "sh", "V"), "a")
+	d.Instances[0].Command[4] = refStr(outputRef("a", "v"))
+	p := pipeline(cleanup, d, b, a)
+	oc := runIt(t, context.Background(), p, dir, Options{RunID: "r1"})
+	wantStates(t, oc, map[string]ir.State{"a": S, "b": F, "cleanup": S, "d": S})
+
+	os.WriteFile(filepath.Join(dir, "gate"), nil, 0o644)
+	oc = runIt(t, context.Background(), p, dir, Options{RunID: "r1", Resume: true})
+	wantStates(t, oc, map[string]ir.State{"a": S, "b": S, "cleanup": S, "d": S})
+	if !oc.inst("a").Kept || !oc.inst("d").Kept || oc.inst("b").Kept || oc.inst("cleanup").Kept {
+		t.Errorf("kept: a=%v d=%v b=%v cleanup=%v", oc.inst("a").Kept, oc.inst("d").Kept, oc.inst("b").Kept, oc.inst("cleanup").Kept)
+	}
+	runs, _ := os.ReadFile(filepath.Join(dir, "runs"))
+	if want := "a\nb\nd 7\ncleanup\nb\ncleanup\n"; !sameLines(string(runs), want) {
+		t.Errorf("runs:\n%s\nwant (any order):\n%s", runs, want)
+	}
+	// Attempt numbers continue: b's second run is attempt 2, its log kept.
+	if got := oc.inst("b").Attempts; got != 2 {
+		t.Errorf("b attempts %d, want 2", got)
+	}
+	for _, f := range []string{"b.1.log", "b.2.log"} {
+		if _, err := os.Stat(filepath.Join(oc.res.Dir, "logs", f)); err != nil {
+			t.Error(err)
+		}
+	}
+	final := map[string]string{}
+	for _, r := range oc.recs {
+		final[r.Task] = r.State
+		if r.Task == "a" && r.Outputs["v"] != "7" {
+			t.Errorf("kept a in trace without its output: %+v", r)
+		}
+	}
+	if len(final) != 4 {
+		t.Errorf("resumed trace covers %v", final)
+	}
+}
+
+func sameLines(a, b string) bool {
+	x, y := strings.Split(a, "\n"), strings.Split(b, "\n")
+	sort.Strings(x)
+	sort.Strings(y)
+	return reflect.DeepEqual(x, y)
 }
