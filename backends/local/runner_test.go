@@ -424,7 +424,7 @@ func TestResumeKeepsSuccesses(t *testing.T) {
 	dir := t.TempDir()
 	a := shTask("a", `echo a >> runs; echo 7 > "$DAGC_OUTPUTS/v"`)
 	a.Outputs = []string{"v"}
-	b := after(shTask("b", `echo b >> runs; [ -e gate ]`), "a")
+	b := after(shTask("b", `echo b >> runs; echo trying; [ -e gate ]`), "a")
 	cleanup := after(withTrigger(shTask("cleanup", `echo cleanup >> runs`), ir.AllDone), "b")
 	d := after(cmdTask("d", "sh", "-c", `echo "d $1" >> runs`, "sh", "V"), "a")
 	d.Instances[0].Command[4] = refStr(outputRef("a", "v"))
