@@ -297,7 +297,7 @@ func (r *renderer) metadata(v *view, kind Kind) {
 		ann[k] = val
 	}
 	if p.Description != "" {
-		ann["workflows.argoproj.io/description"] = p.Description
+		ann["workflows.argoproj.io/description"] = safeText(p.Description)
 	}
 	if p.StartDate != "" && p.Schedule != "" {
 		ann["dagc.dev/start-date"] = p.StartDate

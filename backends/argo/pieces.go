@@ -36,10 +36,8 @@ type segment struct {
 
 // cutWord splits segments into pieces so that no piece contains "{{" formed
 // by user text: it cuts between two literal '{' and between a literal '{' and
-// a following tag. With cutRefs it also cuts around every tag, so that each
-// piece is either pure literal or a single tag (used to line up for_each
-// instances).
-func cutWord(segs []segment, cutRefs bool) word {
+// a following tag.
+func cutWord(segs []segment) word {
 	var w word
 	var cur strings.Builder
 	curRef := false
@@ -52,23 +50,17 @@ func cutWord(segs []segment, cutRefs bool) word {
 	}
 	for _, s := range segs {
 		if s.tag != "" {
-			if lastBrace || (cutRefs && cur.Len() > 0) {
+			if lastBrace {
 				flush()
 			}
 			cur.WriteString(s.tag)
 			curRef = true
 			lastBrace = false
-			if cutRefs {
-				flush()
-			}
 			continue
 		}
 		for i := 0; i < len(s.lit); i++ {
 			c := s.lit[i]
 			if c == '{' && lastBrace {
-				flush()
-			}
-			if cutRefs && curRef {
 				flush()
 			}
 			cur.WriteByte(c)

@@ -68,13 +68,13 @@ type instanceWords struct {
 	workdir string
 }
 
-func (c *taskCtx) instanceWords(in *ir.Instance, cutRefs bool) instanceWords {
+func (c *taskCtx) instanceWords(in *ir.Instance) instanceWords {
 	iw := instanceWords{image: in.Image, workdir: in.Workdir}
 	for _, a := range in.Argv() {
-		iw.argv = append(iw.argv, cutWord(c.segs(a), cutRefs))
+		iw.argv = append(iw.argv, cutWord(c.segs(a)))
 	}
 	for _, e := range in.Env {
-		iw.env = append(iw.env, envWord{e.Name, cutWord(c.segs(e.Value), cutRefs)})
+		iw.env = append(iw.env, envWord{e.Name, cutWord(c.segs(e.Value))})
 	}
 	return iw
 }
@@ -124,7 +124,7 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 	var argv []word
 	var env []envWord
 	if !t.ForEach {
-		iw := c.instanceWords(t.Instances[0], false)
+		iw := c.instanceWords(t.Instances[0])
 		argv, env, leaf.Image, leaf.Workdir = iw.argv, iw.env, iw.image, iw.workdir
 	} else if !c.forEachWords(&dt, &leaf, &argv, &env) {
 		return
@@ -196,7 +196,7 @@ func (c *taskCtx) forEachWords(dt *dagTaskView, leaf *leafView, argv *[]word, en
 	r, t := c.r, c.t
 	insts := make([]instanceWords, len(t.Instances))
 	for i, in := range t.Instances {
-		insts[i] = c.instanceWords(in, false)
+		insts[i] = c.instanceWords(in)
 	}
 	items := make([][]kv, len(insts))
 	field := 0
@@ -213,45 +213,61 @@ func (c *taskCtx) forEachWords(dt *dagTaskView, leaf *leafView, argv *[]word, en
 		r.unsupported("for_each instances that differ in "+what, t, "The instances of a for_each task share one Argo template; they may differ only in literal text, not in the number of arguments, environment names or run-time references.")
 		return false
 	}
-	// lineUp returns the template word for the i-th word of every instance.
-	lineUp := func(get func(iw instanceWords) word, recut func(in *ir.Instance) word) (word, bool) {
-		ws := make([]word, len(insts))
-		for i := range insts {
-			ws[i] = get(insts[i])
+	// lineUp returns the template word for one argv element or environment
+	// value given its segments in every instance. A word equal in all
+	// instances stays as it is. Otherwise the instances must share the same
+	// run-time references in the same places; each literal stretch between
+	// them is cut into pieces, padded with empty pieces to the longest
+	// instance, and every piece that differs becomes a withItems field.
+	lineUp := func(segs [][]segment) (word, bool) {
+		ws := make([]word, len(segs))
+		for i := range segs {
+			ws[i] = cutWord(segs[i])
 		}
 		if sameWord(ws) {
 			return ws[0], true
 		}
-		n := 0
-		for i, in := range t.Instances {
-			ws[i] = recut(in)
-			n = max(n, len(ws[i]))
+		chunks := make([][]segment, len(segs))
+		for i := range segs {
+			chunks[i] = mergeLiterals(segs[i])
+			if len(chunks[i]) != len(chunks[0]) {
+				return nil, false
+			}
 		}
 		var out word
-		for k := 0; k < n; k++ {
-			vals := make([]string, len(ws))
-			same, ref := true, false
-			for i, w := range ws {
-				p := piece{}
-				if k < len(w) {
-					p = w[k]
-				}
-				vals[i] = p.text
-				same = same && p == (func() piece {
-					if k < len(ws[0]) {
-						return ws[0][k]
+		for k := range chunks[0] {
+			if chunks[0][k].tag != "" {
+				for i := range chunks {
+					if chunks[i][k] != chunks[0][k] {
+						return nil, false
 					}
-					return piece{}
-				})()
-				ref = ref || p.hasRef
+				}
+				out = append(out, piece{text: chunks[0][k].tag, hasRef: true})
+				continue
 			}
-			switch {
-			case same:
-				out = append(out, piece{text: vals[0], hasRef: ref})
-			case ref:
-				return nil, false
-			default:
-				out = append(out, piece{text: newField(vals)})
+			cut := make([]word, len(chunks))
+			n := 0
+			for i := range chunks {
+				if chunks[i][k].tag != "" {
+					return nil, false
+				}
+				cut[i] = cutWord(chunks[i][k : k+1])
+				n = max(n, len(cut[i]))
+			}
+			for j := 0; j < n; j++ {
+				vals := make([]string, len(cut))
+				same := true
+				for i := range cut {
+					if j < len(cut[i]) {
+						vals[i] = cut[i][j].text
+					}
+					same = same && vals[i] == vals[0]
+				}
+				if same {
+					out = append(out, piece{text: vals[0]})
+				} else {
+					out = append(out, piece{text: newField(vals)})
+				}
 			}
 		}
 		return out, true
@@ -272,16 +288,22 @@ func (c *taskCtx) forEachWords(dt *dagTaskView, leaf *leafView, argv *[]word, en
 		}
 	}
 	for j := range first.argv {
-		w, ok := lineUp(func(iw instanceWords) word { return iw.argv[j] },
-			func(in *ir.Instance) word { return cutWord(c.segs(in.Argv()[j]), true) })
+		segs := make([][]segment, len(t.Instances))
+		for i, in := range t.Instances {
+			segs[i] = c.segs(in.Argv()[j])
+		}
+		w, ok := lineUp(segs)
 		if !ok {
 			return fail("a run-time reference in argument " + strconv.Itoa(j+1))
 		}
 		*argv = append(*argv, w)
 	}
 	for j := range first.env {
-		w, ok := lineUp(func(iw instanceWords) word { return iw.env[j].w },
-			func(in *ir.Instance) word { return cutWord(c.segs(in.Env[j].Value), true) })
+		segs := make([][]segment, len(t.Instances))
+		for i, in := range t.Instances {
+			segs[i] = c.segs(in.Env[j].Value)
+		}
+		w, ok := lineUp(segs)
 		if !ok {
 			return fail("a run-time reference in environment variable " + first.env[j].name)
 		}
@@ -387,4 +409,18 @@ func (r *renderer) taskOptions(leaf *leafView, t *ir.Task) {
 	if ta.PodGC != pa.PodGC || ta.TTLAfterCompletion != pa.TTLAfterCompletion || ta.TTLAfterSuccess != pa.TTLAfterSuccess || ta.TTLAfterFailure != pa.TTLAfterFailure {
 		r.unsupported("per-task argo pod_gc or ttl", t, "Argo applies podGC and ttlStrategy to the whole Workflow; set them in the pipeline's argo block.")
 	}
+}
+
+// mergeLiterals joins adjacent literal segments, so that a string becomes
+// alternating literal stretches and tags.
+func mergeLiterals(segs []segment) []segment {
+	var out []segment
+	for _, sg := range segs {
+		if sg.tag == "" && len(out) > 0 && out[len(out)-1].tag == "" {
+			out[len(out)-1].lit += sg.lit
+			continue
+		}
+		out = append(out, sg)
+	}
+	return out
 }
