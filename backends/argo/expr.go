@@ -115,7 +115,7 @@ func (r *renderer) refExpr(ref *ir.Ref) string {
 
 func (r *renderer) succeeded(t *ir.Task) string {
 	n := r.taskName[t.Name]
-	if t.ForEach && t.When != nil {
+	if t.ForEach && hasWhen(t) {
 		return "(" + n + ".Succeeded && " + n + ".AnySucceeded)"
 	}
 	return n + ".Succeeded"
@@ -178,4 +178,10 @@ func (r *renderer) depends(t *ir.Task) string {
 		}
 	}
 	return strings.Join(parts, join)
+}
+
+// hasWhen reports whether the dag task of t gets a when: its own condition,
+// or the constant false of a one_failed task without upstream.
+func hasWhen(t *ir.Task) bool {
+	return t.When != nil || (t.Trigger == ir.OneFailed && len(t.Upstream) == 0)
 }
