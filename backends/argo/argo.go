@@ -6,6 +6,7 @@ package argo
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -273,7 +274,9 @@ func (r *renderer) metadata(v *view, kind Kind) {
 		}
 		v.Cron = &cronView{Schedule: p.Schedule, Timezone: p.Timezone, StartingDeadline: startingDeadline, ConcurrencyPolicy: "Allow"}
 		if p.Catchup {
-			r.unsupported("catchup = true", nil, "A CronWorkflow never runs the schedule intervals it missed; set catchup = false.")
+			r.diags = append(r.diags, ir.Diagnostic{Severity: ir.Warning, Subject: p.Range,
+				Summary: "catchup = true is not rendered by the argo backend",
+				Detail:  "A CronWorkflow does not backfill the schedule intervals it missed; only runs within startingDeadlineSeconds (300) of their time are started late. Backfill by submitting Workflows from the rendered WorkflowTemplate (--kind workflowtemplate)."})
 		}
 	case KindWorkflowTemplate:
 		v.Kind = "WorkflowTemplate"
@@ -282,19 +285,20 @@ func (r *renderer) metadata(v *view, kind Kind) {
 	for k, val := range p.Argo.Labels {
 		labels[k] = val
 	}
+	// Every tag is kept exactly in the dagc.dev/tags annotation; tags that
+	// are label names are also labels, so `argo list -l` can select them.
 	for _, tag := range p.Tags {
-		key := "tags.dagc.dev/" + tag
-		if !isLabelName(tag) {
-			r.errorf(p.Range, "Tag is not a Kubernetes label name",
-				"the argo backend puts each tag in a label %q, but %q is not a label name (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit).", key, tag)
-			continue
+		if isLabelName(tag) {
+			labels["tags.dagc.dev/"+tag] = "true"
 		}
-		labels[key] = "true"
 	}
 	v.Labels = sortedKV(labels)
 	ann := map[string]string{}
 	for k, val := range p.Argo.Annotations {
 		ann[k] = val
+	}
+	if len(p.Tags) > 0 {
+		ann["dagc.dev/tags"] = jsonNoBraces(p.Tags)
 	}
 	if p.Description != "" {
 		ann["workflows.argoproj.io/description"] = safeText(p.Description)
@@ -374,7 +378,7 @@ func (r *renderer) spec(v *view) {
 // safeText makes free text (descriptions) safe for Argo's templater by
 // breaking "{{" and "}}" with a space; it is not data a task reads.
 func safeText(s string) string {
-	for hazard(s) {
+	for hazard(s) && strings.Contains(s, "{{") {
 		s = strings.ReplaceAll(s, "{{", "{ {")
 		s = strings.ReplaceAll(s, "}}", "} }")
 	}
@@ -396,4 +400,13 @@ func tolerations(ts []ir.Toleration) [][]kv {
 		}
 	}
 	return out
+}
+
+// jsonNoBraces encodes v as JSON with every brace written as a \u escape:
+// a JSON reader gets the exact strings back, and Argo's templater never sees
+// "{{" or "}}".
+func jsonNoBraces(v any) string {
+	b, _ := json.Marshal(v)
+	s := strings.ReplaceAll(string(b), "{", `\u007b`)
+	return strings.ReplaceAll(s, "}", `\u007d`)
 }

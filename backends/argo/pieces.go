@@ -73,10 +73,36 @@ func cutWord(segs []segment) word {
 	return w
 }
 
-// hazard reports whether s holds "{{" (or "}}") that Argo would treat as
-// template syntax; used for fields that cannot be cut into pieces.
+// hazard reports whether Argo's templater could change s or fail on it;
+// used for fields that cannot be cut into pieces (parameter values, image,
+// metadata). Argo writes an unknown simple tag back unchanged, so text such
+// as "{{ x }}" is safe; hazards are an unterminated "{{", an expression tag
+// "{{=", a nested "{{", and any tag naming one of Argo's variable roots.
 func hazard(s string) bool {
-	return strings.Contains(s, "{{") || strings.Contains(s, "}}")
+	for {
+		i := strings.Index(s, "{{")
+		if i < 0 {
+			return false
+		}
+		s = s[i+2:]
+		j := strings.Index(s, "}}")
+		if j < 0 {
+			return true
+		}
+		tag := s[:j]
+		s = s[j+2:]
+		trimmed := strings.TrimSpace(tag)
+		if strings.HasPrefix(tag, "=") || strings.Contains(tag, "{{") || trimmed == "item" {
+			return true
+		}
+		// workflow/common.GlobalVarValidWorkflowVariablePrefix plus the
+		// roots of retry, lifecycle-hook and cron variables.
+		for _, root := range []string{"item.", "steps.", "inputs.", "outputs.", "pod.", "workflow.", "tasks.", "node.", "retries", "lastRetry.", "cronworkflow.", "status", "duration", "exitCode"} {
+			if strings.HasPrefix(trimmed, root) {
+				return true
+			}
+		}
+	}
 }
 
 // runnerScript joins pieces back into argv elements and environment values.

@@ -415,16 +415,17 @@ func (r *renderer) taskOptions(leaf *leafView, t *ir.Task) {
 	}
 }
 
-// mergeLiterals joins adjacent literal segments, so that a string becomes
-// alternating literal stretches and tags.
+// mergeLiterals lays a string out as literal, tag, literal, ..., literal
+// (literals possibly empty), so that two strings with the same tags in the
+// same places have the same shape.
 func mergeLiterals(segs []segment) []segment {
-	var out []segment
+	out := []segment{{}}
 	for _, sg := range segs {
-		if sg.tag == "" && len(out) > 0 && out[len(out)-1].tag == "" {
+		if sg.tag == "" {
 			out[len(out)-1].lit += sg.lit
 			continue
 		}
-		out = append(out, sg)
+		out = append(out, sg, segment{})
 	}
 	return out
 }

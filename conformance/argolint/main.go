@@ -12,8 +12,8 @@ import (
 	"os"
 
 	"github.com/argoproj/argo-workflows/v3/cmd/argo/lint"
-	wf "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow"
 	"github.com/argoproj/argo-workflows/v3/pkg/apiclient"
+	wf "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow"
 )
 
 // allKinds mirrors cmd/argo/commands/lint.go: lint every kind Argo knows.
