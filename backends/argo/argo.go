@@ -98,7 +98,8 @@ func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
 		diags = append(diags, ir.Diagnostic{Severity: ir.Error, Summary: "internal error rendering the Argo manifest", Detail: err.Error()})
 		return nil, diags
 	}
-	return []backends.File{{Path: v.FileName, Data: buf.Bytes()}}, diags
+	// Warnings were reported by Check, which always runs first.
+	return []backends.File{{Path: v.FileName, Data: buf.Bytes()}}, nil
 }
 
 var manifestTemplate = func() *template.Template {

@@ -10,13 +10,15 @@ import (
 // exprStr renders s as a string literal of Argo's expression language
 // (expr-lang). Everything but letters, digits and a few harmless characters
 // is written as a \u escape, so the literal can hold no quote, no brace (the
-// "}}" that would end the "{{=...}}" tag early) and no newline.
+// "}}" that would end the "{{=...}}" tag early) and no newline. '<', '>' and
+// '&' stay raw: Argo's jsonutil.Fix rewrites the text "\u003c", "\u003e" and
+// "\u0026" inside expression tags, which would corrupt such an escape.
 func exprStr(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
 	for _, r := range s {
 		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == ' ', r == '.', r == '_', r == '-', r == ':', r == '/':
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == ' ', r == '.', r == '_', r == '-', r == ':', r == '/', r == '<', r == '>', r == '&':
 			b.WriteRune(r)
 		case r <= 0xffff:
 			fmt.Fprintf(&b, `\u%04x`, r)
