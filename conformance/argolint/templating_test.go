@@ -194,7 +194,7 @@ func TestWhenDecidesLikeDagc(t *testing.T) {
 		wf := render(t, p)
 		when := wf.Spec.Templates[0].DAG.Tasks[1].When
 		scope := map[string]any{
-			"workflow.parameters.p":                  values["p"],
+			"workflow.parameters.p":                 values["p"],
 			"tasks.producer.outputs.parameters.out": values["out"],
 			"tasks.producer.status":                 "Succeeded",
 		}
