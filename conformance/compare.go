@@ -1,0 +1,133 @@
+// Package conformance checks that engines agree: given the traces of one
+// pipeline run on several engines, it finds the first disagreement in task
+// states, outputs, run state and edge order (DESIGN 5).
+package conformance
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/dagc-dev/dagc/ir"
+	"github.com/dagc-dev/dagc/trace"
+)
+
+// Run is one engine's trace of one pipeline run.
+type Run struct {
+	Engine  string
+	Records []trace.Record
+	State   string // the run's final state: success or failed
+}
+
+// Disagreement is one way an engine's run differs from the reference or
+// breaks the pipeline's edges.
+type Disagreement struct {
+	Engine string
+	What   string
+}
+
+func (d Disagreement) String() string { return d.Engine + ": " + d.What }
+
+// Compare checks every run against ref (usually the local runner): the same
+// task instances with the same final states and outputs, the same run
+// state, and for every run (ref included) that each started task began only
+// after all instances of its upstream tasks had ended. It returns every
+// disagreement, most fundamental first.
+func Compare(p *ir.Pipeline, ref Run, others ...Run) []Disagreement {
+	var out []Disagreement
+	out = append(out, checkEdges(p, ref)...)
+	refFinal := trace.Final(ref.Records)
+	for _, o := range others {
+		out = append(out, checkEdges(p, o)...)
+		if o.State != ref.State {
+			out = append(out, Disagreement{o.Engine, fmt.Sprintf("run ended %s, %s says %s", orNone(o.State), ref.Engine, orNone(ref.State))})
+		}
+		final := trace.Final(o.Records)
+		for _, k := range sortedKeys(refFinal, final) {
+			r, inRef := refFinal[k]
+			g, inOther := final[k]
+			switch {
+			case !inOther:
+				out = append(out, Disagreement{o.Engine, fmt.Sprintf("%s missing (%s: %s)", k, ref.Engine, r.State)})
+			case !inRef:
+				out = append(out, Disagreement{o.Engine, fmt.Sprintf("%s is %s but %s has no such task instance", k, g.State, ref.Engine)})
+			case g.State != r.State:
+				out = append(out, Disagreement{o.Engine, fmt.Sprintf("%s ended %s, %s says %s", k, g.State, ref.Engine, r.State)})
+			case r.State == string(ir.Success):
+				if d := diffOutputs(r.Outputs, g.Outputs); d != "" {
+					out = append(out, Disagreement{o.Engine, fmt.Sprintf("%s outputs differ: %s", k, d)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// checkEdges verifies that in one run every started task instance began
+// after every instance of each upstream task ended.
+func checkEdges(p *ir.Pipeline, r Run) []Disagreement {
+	var out []Disagreement
+	byTask := map[string][]trace.Record{}
+	for _, rec := range r.Records {
+		byTask[rec.Task] = append(byTask[rec.Task], rec)
+	}
+	for _, t := range p.Tasks {
+		for _, rec := range byTask[t.Name] {
+			if rec.Start.IsZero() {
+				continue
+			}
+			for _, up := range t.Upstream {
+				for _, u := range byTask[up] {
+					if u.End.IsZero() {
+						continue
+					}
+					if u.End.After(rec.Start) {
+						out = append(out, Disagreement{r.Engine, fmt.Sprintf("edge %s → %s broken: %s attempt %d started %s, before %s attempt %d ended %s",
+							up, t.Name, trace.Key(rec.Task, rec.Instance), rec.Attempt, rec.Start.Format("15:04:05.000"),
+							trace.Key(u.Task, u.Instance), u.Attempt, u.End.Format("15:04:05.000"))})
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func diffOutputs(want, got map[string]string) string {
+	var diffs []string
+	for _, k := range sortedKeys(want, got) {
+		w, okW := want[k]
+		g, okG := got[k]
+		switch {
+		case !okG:
+			diffs = append(diffs, fmt.Sprintf("%s missing (want %q)", k, w))
+		case !okW:
+			diffs = append(diffs, fmt.Sprintf("%s unexpected (%q)", k, g))
+		case w != g:
+			diffs = append(diffs, fmt.Sprintf("%s = %q, want %q", k, g, w))
+		}
+	}
+	return strings.Join(diffs, "; ")
+}
+
+func sortedKeys[V any](maps ...map[string]V) []string {
+	seen := map[string]bool{}
+	var keys []string
+	for _, m := range maps {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(no run state)"
+	}
+	return s
+}

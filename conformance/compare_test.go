@@ -1,0 +1,61 @@
+package conformance
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dagc-dev/dagc/ir"
+	"github.com/dagc-dev/dagc/trace"
+)
+
+func pipelineAB() *ir.Pipeline {
+	return &ir.Pipeline{Name: "p", Tasks: []*ir.Task{
+		{Name: "a", Instances: []*ir.Instance{{}}},
+		{Name: "b", Upstream: []string{"a"}, Instances: []*ir.Instance{{}}},
+	}}
+}
+
+func at(sec int) time.Time { return time.Unix(1_700_000_000+int64(sec), 0).UTC() }
+
+func TestCompareAgreement(t *testing.T) {
+	p := pipelineAB()
+	recs := []trace.Record{
+		{Task: "a", Attempt: 1, State: "success", Start: at(0), End: at(1), Outputs: map[string]string{"x": "1"}},
+		{Task: "b", Attempt: 1, State: "success", Start: at(2), End: at(3)},
+	}
+	if d := Compare(p, Run{"local", recs, "success"}, Run{"airflow", recs, "success"}); len(d) != 0 {
+		t.Fatalf("want agreement, got %v", d)
+	}
+}
+
+func TestCompareFindsEachKindOfDisagreement(t *testing.T) {
+	p := pipelineAB()
+	ref := Run{"local", []trace.Record{
+		{Task: "a", Attempt: 1, State: "success", Start: at(0), End: at(1), Outputs: map[string]string{"x": "1"}},
+		{Task: "b", Attempt: 1, State: "failed", Start: at(2), End: at(3)},
+	}, "failed"}
+	cases := []struct {
+		name string
+		run  Run
+		want string
+	}{
+		{"state", Run{"e", []trace.Record{ref.Records[0], {Task: "b", Attempt: 1, State: "success", Start: at(2), End: at(3)}}, "failed"}, "b ended success, local says failed"},
+		{"run", Run{"e", ref.Records, "success"}, "run ended success, local says failed"},
+		{"output", Run{"e", []trace.Record{{Task: "a", Attempt: 1, State: "success", Start: at(0), End: at(1), Outputs: map[string]string{"x": "2"}}, ref.Records[1]}, "failed"}, `x = "2", want "1"`},
+		{"missing", Run{"e", ref.Records[:1], "failed"}, "b missing"},
+		{"edge", Run{"e", []trace.Record{ref.Records[0], {Task: "b", Attempt: 1, State: "failed", Start: at(0), End: at(3)}}, "failed"}, "edge a → b broken"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ds := Compare(p, ref, c.run)
+			var all []string
+			for _, d := range ds {
+				all = append(all, d.String())
+			}
+			if !strings.Contains(strings.Join(all, "\n"), c.want) {
+				t.Fatalf("want a disagreement containing %q, got %q", c.want, all)
+			}
+		})
+	}
+}

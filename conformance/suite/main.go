@@ -1,0 +1,395 @@
+// Command suite is dagc's cross-engine conformance suite (DESIGN 5): for
+// every example pipeline it runs the local runner, the generated Airflow DAG
+// in real Airflow, the generated state machine in aws-local-stepfunctions,
+// lints the generated Argo manifest, and checks that the executing engines
+// agree. It prints one table, example × engine, and the first disagreement
+// of each failing cell. Exit status 1 when any cell fails.
+//
+// Tool locations come from the cache that scripts/setup-tools.sh fills.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/dagc-dev/dagc/conformance"
+	"github.com/dagc-dev/dagc/ir"
+	"github.com/dagc-dev/dagc/parser"
+	"github.com/dagc-dev/dagc/trace"
+)
+
+type config struct {
+	dagc     string
+	root     string
+	cache    string
+	examples []string
+	engines  map[string]bool
+	keep     string
+	timeout  time.Duration
+}
+
+// exampleOptions are the run-time inputs of one example, from
+// testdata/conformance.json: params to override at run time.
+type exampleOptions struct {
+	Params map[string]string `json:"params"`
+}
+
+type cell struct {
+	ok     bool
+	skip   string // why the cell did not run
+	detail string // first problem
+	dur    time.Duration
+}
+
+var engineOrder = []string{"local", "airflow", "stepfunctions", "argo"}
+
+func main() {
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func realMain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("suite", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := config{}
+	defCache := os.Getenv("DAGC_CACHE")
+	if defCache == "" {
+		home, _ := os.UserHomeDir()
+		defCache = filepath.Join(home, ".cache", "dagc")
+	}
+	fs.StringVar(&cfg.dagc, "dagc", "", "dagc binary (default: build one)")
+	fs.StringVar(&cfg.root, "root", ".", "repository root")
+	fs.StringVar(&cfg.cache, "cache", defCache, "tool cache filled by scripts/setup-tools.sh")
+	engines := fs.String("engines", strings.Join(engineOrder, ","), "engines to check")
+	only := fs.String("only", "", "comma-separated example names (default: all)")
+	fs.StringVar(&cfg.keep, "keep", "", "keep generated files and traces in this directory")
+	fs.DurationVar(&cfg.timeout, "timeout", 5*time.Minute, "limit for one engine run of one example")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg.engines = map[string]bool{}
+	for _, e := range strings.Split(*engines, ",") {
+		cfg.engines[strings.TrimSpace(e)] = true
+	}
+	files, _ := filepath.Glob(filepath.Join(cfg.root, "testdata", "*.dag.hcl"))
+	sort.Strings(files)
+	want := map[string]bool{}
+	for _, n := range strings.Split(*only, ",") {
+		if n != "" {
+			want[n] = true
+		}
+	}
+	for _, f := range files {
+		if len(want) == 0 || want[exampleName(f)] {
+			cfg.examples = append(cfg.examples, f)
+		}
+	}
+	if len(cfg.examples) == 0 {
+		fmt.Fprintln(stderr, "suite: no example pipelines found under", filepath.Join(cfg.root, "testdata"))
+		return 2
+	}
+	work := cfg.keep
+	if work == "" {
+		var err error
+		work, err = os.MkdirTemp("", "dagc-conformance-")
+		if err != nil {
+			fmt.Fprintln(stderr, "suite:", err)
+			return 2
+		}
+		defer os.RemoveAll(work)
+	}
+	if cfg.dagc == "" {
+		cfg.dagc = filepath.Join(work, "dagc")
+		build := exec.Command("go", "build", "-o", cfg.dagc, "./cmd/dagc")
+		build.Dir = cfg.root
+		build.Stdout, build.Stderr = stderr, stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(stderr, "suite: building dagc:", err)
+			return 2
+		}
+	}
+	opts, err := readOptions(filepath.Join(cfg.root, "testdata", "conformance.json"))
+	if err != nil {
+		fmt.Fprintln(stderr, "suite:", err)
+		return 2
+	}
+
+	start := time.Now()
+	results := map[string]map[string]cell{}
+	failedCells := 0
+	for _, f := range cfg.examples {
+		name := exampleName(f)
+		fmt.Fprintf(stderr, "suite: %s\n", name)
+		row := checkExample(&cfg, f, filepath.Join(work, name), opts[name], stderr)
+		results[name] = row
+		for _, c := range row {
+			if !c.ok && c.skip == "" {
+				failedCells++
+			}
+		}
+	}
+	printTable(stdout, &cfg, results)
+	fmt.Fprintf(stdout, "\n%d example(s), %d failing cell(s), %s\n", len(cfg.examples), failedCells, time.Since(start).Round(time.Second))
+	if failedCells > 0 {
+		return 1
+	}
+	return 0
+}
+
+func exampleName(path string) string { return strings.TrimSuffix(filepath.Base(path), ".dag.hcl") }
+
+func readOptions(path string) (map[string]exampleOptions, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]exampleOptions{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	opts := map[string]exampleOptions{}
+	if err := json.Unmarshal(b, &opts); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return opts, nil
+}
+
+func checkExample(cfg *config, file, dir string, opt exampleOptions, logw io.Writer) map[string]cell {
+	row := map[string]cell{}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		for _, e := range engineOrder {
+			row[e] = cell{detail: err.Error()}
+		}
+		return row
+	}
+	pipes, diags := parser.New().ParsePaths([]string{file}, parser.Options{})
+	if diags.HasErrors() || len(pipes) != 1 {
+		msg := "does not validate"
+		if len(diags) > 0 {
+			msg = diags[0].Error()
+		}
+		for _, e := range engineOrder {
+			row[e] = cell{detail: msg}
+		}
+		return row
+	}
+	p := pipes[0]
+	params := sortedParams(opt.Params)
+
+	var ref *conformance.Run
+	runs := map[string]*conformance.Run{}
+	for _, engine := range engineOrder {
+		if !cfg.engines[engine] {
+			row[engine] = cell{skip: "not selected"}
+			continue
+		}
+		t0 := time.Now()
+		run, c := runEngine(cfg, engine, file, dir, p, params, logw)
+		c.dur = time.Since(t0)
+		if run != nil {
+			runs[engine] = run
+			if engine == "local" {
+				ref = run
+			}
+		}
+		row[engine] = c
+	}
+	// Compare every executing engine with the local runner, and check each
+	// run's edges.
+	for _, engine := range []string{"local", "airflow", "stepfunctions"} {
+		run := runs[engine]
+		c := row[engine]
+		if run == nil || !c.ok {
+			continue
+		}
+		var ds []conformance.Disagreement
+		if engine == "local" {
+			ds = conformance.Compare(p, *run)
+		} else if ref != nil {
+			ds = conformance.Compare(p, *ref, *run)
+		} else {
+			c.ok, c.detail = false, "no local reference trace to compare with"
+		}
+		if len(ds) > 0 {
+			c.ok = false
+			c.detail = ds[0].What
+			if len(ds) > 1 {
+				c.detail += fmt.Sprintf(" (+%d more)", len(ds)-1)
+			}
+		}
+		row[engine] = c
+	}
+	return row
+}
+
+func sortedParams(m map[string]string) []string {
+	var out []string
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// runEngine runs or lints one example on one engine. For executing engines
+// it returns the run's trace.
+func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, params []string, logw io.Writer) (*conformance.Run, cell) {
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout)
+	defer cancel()
+	tracePath := filepath.Join(dir, engine+".trace.jsonl")
+	switch engine {
+	case "local":
+		args := []string{"run", "--local", file, "--trace", tracePath, "--state-dir", filepath.Join(dir, "state")}
+		for _, kv := range params {
+			args = append(args, "--param", kv)
+		}
+		// A failed run exits 1 and is still a result to compare.
+		if out, err := command(ctx, dir, cfg.dagc, args...); err != nil && exitCode(err) != 1 {
+			return nil, cell{detail: "dagc run: " + lastLine(out, err)}
+		}
+	case "airflow":
+		python := filepath.Join(cfg.cache, "airflow-venv", "bin", "python")
+		if !exists(python) {
+			return nil, cell{skip: "Airflow venv missing: run scripts/setup-tools.sh"}
+		}
+		out := filepath.Join(dir, "airflow")
+		if o, err := command(ctx, dir, cfg.dagc, "generate", "airflow", file, "-o", out); err != nil {
+			return nil, cell{detail: "generate: " + lastLine(o, err)}
+		}
+		args := []string{filepath.Join(cfg.root, "conformance", "airflow", "run_dag.py"), filepath.Join(out, p.Name+".py"), "--trace", tracePath}
+		for _, kv := range params {
+			args = append(args, "--param", kv)
+		}
+		if o, err := command(ctx, dir, python, args...); err != nil && exitCode(err) != 1 {
+			return nil, cell{detail: "airflow: " + lastLine(o, err)}
+		}
+	case "stepfunctions":
+		node := filepath.Join(cfg.cache, "node", "node_modules")
+		if !exists(node) {
+			return nil, cell{skip: "npm tools missing: run scripts/setup-tools.sh"}
+		}
+		out := filepath.Join(dir, "stepfunctions")
+		if o, err := command(ctx, dir, cfg.dagc, "generate", "stepfunctions", file, "-o", out); err != nil {
+			return nil, cell{detail: "generate: " + lastLine(o, err)}
+		}
+		input := map[string]string{}
+		for _, kv := range params {
+			k, v, _ := strings.Cut(kv, "=")
+			input[k] = v
+		}
+		inJSON, _ := json.Marshal(input)
+		args := []string{filepath.Join(cfg.root, "conformance", "stepfunctions", "run.js"), filepath.Join(out, p.Name+".asl.json"), "--trace", tracePath, "--input", string(inJSON)}
+		if o, err := command(ctx, dir, "node", args...); err != nil && exitCode(err) != 1 {
+			return nil, cell{detail: "local-sfn: " + lastLine(o, err)}
+		}
+	case "argo":
+		lint := filepath.Join(cfg.cache, "bin", "argolint")
+		if !exists(lint) {
+			return nil, cell{skip: "argolint missing: run scripts/setup-tools.sh"}
+		}
+		out := filepath.Join(dir, "argo")
+		if o, err := command(ctx, dir, cfg.dagc, "generate", "argo", file, "-o", out); err != nil {
+			return nil, cell{detail: "generate: " + lastLine(o, err)}
+		}
+		manifests, _ := filepath.Glob(filepath.Join(out, "*.yaml"))
+		if len(manifests) == 0 {
+			return nil, cell{detail: "generate wrote no manifest"}
+		}
+		if o, err := command(ctx, dir, lint, manifests...); err != nil {
+			return nil, cell{detail: "argo lint: " + lastLine(o, err)}
+		}
+		return nil, cell{ok: true}
+	}
+	f, err := os.Open(tracePath)
+	if err != nil {
+		return nil, cell{detail: "no trace written: " + err.Error()}
+	}
+	defer f.Close()
+	recs, state, err := trace.Read(f)
+	if err != nil {
+		return nil, cell{detail: err.Error()}
+	}
+	return &conformance.Run{Engine: engine, Records: recs, State: state}, cell{ok: true}
+}
+
+func command(ctx context.Context, dir, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	cmd.WaitDelay = 10 * time.Second
+	err := cmd.Run()
+	os.WriteFile(filepath.Join(dir, filepath.Base(name)+".log"), buf.Bytes(), 0o644)
+	if ctx.Err() != nil {
+		return buf.String(), fmt.Errorf("timed out: %w", ctx.Err())
+	}
+	return buf.String(), err
+}
+
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	return -1
+}
+
+func lastLine(out string, err error) string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" {
+			return l
+		}
+	}
+	return err.Error()
+}
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func printTable(w io.Writer, cfg *config, results map[string]map[string]cell) {
+	var engines []string
+	for _, e := range engineOrder {
+		if cfg.engines[e] {
+			engines = append(engines, e)
+		}
+	}
+	names := make([]string, 0, len(results))
+	for n := range results {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintf(w, "| example | %s |\n|---|%s\n", strings.Join(engines, " | "), strings.Repeat("---|", len(engines)))
+	var notes []string
+	for _, n := range names {
+		cells := make([]string, len(engines))
+		for i, e := range engines {
+			c := results[n][e]
+			switch {
+			case c.skip != "":
+				cells[i] = "–"
+				notes = append(notes, fmt.Sprintf("%s / %s: skipped: %s", n, e, c.skip))
+			case c.ok:
+				cells[i] = fmt.Sprintf("✓ %.1fs", c.dur.Seconds())
+			default:
+				cells[i] = "✗"
+				notes = append(notes, fmt.Sprintf("%s / %s: %s", n, e, c.detail))
+			}
+		}
+		fmt.Fprintf(w, "| %s | %s |\n", n, strings.Join(cells, " | "))
+	}
+	if len(notes) > 0 {
+		fmt.Fprintln(w)
+		for _, n := range notes {
+			fmt.Fprintln(w, n)
+		}
+	}
+}
