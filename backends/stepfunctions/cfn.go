@@ -35,6 +35,10 @@ func cloudFormation(p *ir.Pipeline, definition []byte) ([]byte, ir.Diagnostics) 
 		Definition:  string(definition),
 		Tags:        p.Tags,
 	}
+	// "${" can only occur inside a JSON string of the definition; written
+	// "$\u007b" it is the same JSON, and CloudFormation (and cfn-lint) see
+	// no substitution syntax in it.
+	d.Definition = strings.ReplaceAll(d.Definition, "${", `$\u007b`)
 	if d.Description == "" {
 		d.Description = "dagc pipeline " + p.Name
 	}

@@ -56,11 +56,11 @@ func resource(t *ir.Task) string {
 
 // environment is the container environment of an instance: the task's env
 // plus the variables of the dagc container contract (docs/stepfunctions.md).
-func environment(t *ir.Task, in *ir.Instance) []obj {
+func environment(t *ir.Task, in *ir.Instance, lt *litTable) []obj {
 	var env []obj
 	add := func(name string, value ir.Str) {
 		e := obj{{"Name", name}}
-		setStr(&e, "Value", value)
+		setStr(&e, "Value", value, lt)
 		env = append(env, e)
 	}
 	for _, e := range in.Env {
@@ -89,21 +89,21 @@ func instanceKey(t *ir.Task, in *ir.Instance) string {
 }
 
 // parameters builds the Task state's Parameters for one instance.
-func parameters(t *ir.Task, in *ir.Instance, jobName string) obj {
+func parameters(t *ir.Task, in *ir.Instance, jobName string, lt *litTable) obj {
 	o := t.StepFunctions
 	argv := in.Argv()
 	switch runnerOf(t) {
 	case "lambda":
 		payload := obj{{"task", t.Name}, {"instance", instanceKey(t, in)}}
-		setArgv(&payload, "command", argv)
-		payload.set("env", environment(t, in))
+		setArgv(&payload, "command", argv, lt)
+		payload.set("env", environment(t, in, lt))
 		payload.set("workdir", in.Workdir)
 		payload.set("outputs", nonNil(t.Outputs))
 		return obj{{"FunctionName", or(o.FunctionName, defaultFunctionName)}, {"Payload", payload}}
 	case "ecs":
 		co := obj{{"Name", or(o.ContainerName, defaultContainerName)}}
-		setArgv(&co, "Command", argv)
-		co.set("Environment", environment(t, in))
+		setArgv(&co, "Command", argv, lt)
+		co.set("Environment", environment(t, in, lt))
 		if cpu, ok := cpuUnits(t.Resources.CPU); ok {
 			co.set("Cpu", cpu)
 		}
@@ -133,8 +133,8 @@ func parameters(t *ir.Task, in *ir.Instance, jobName string) obj {
 		return p
 	}
 	co := obj{}
-	setArgv(&co, "Command", argv)
-	co.set("Environment", environment(t, in))
+	setArgv(&co, "Command", argv, lt)
+	co.set("Environment", environment(t, in, lt))
 	var rr []obj
 	if t.Resources.CPU != "" {
 		if v, ok := vcpus(t.Resources.CPU); ok {

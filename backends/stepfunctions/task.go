@@ -88,7 +88,18 @@ func (ts *taskStates) runEntry() string {
 	if ts.t.ForEach {
 		return ts.name("items")
 	}
+	if len(ts.literals(ts.t.Instances[0]).vals) > 0 {
+		return ts.name("literals")
+	}
 	return ts.name("")
+}
+
+// literals is the literal table of an instance: the text its Task state
+// reads by path (see intrinsic.go).
+func (ts *taskStates) literals(in *ir.Instance) *litTable {
+	lt := newLitTable("$.lit")
+	parameters(ts.t, in, "", lt)
+	return lt
 }
 
 func (b *builder) taskEntry(t *ir.Task) string {
@@ -314,6 +325,7 @@ func retry(t *ir.Task) []obj {
 
 // taskState is the Task state running one instance.
 func (b *builder) taskState(ts *taskStates, in *ir.Instance, jobName string) obj {
+	lt := newLitTable("$.lit")
 	t := ts.t
 	if r := t.Retry; r.Attempts > 0 && (r.Delay%time.Second != 0 || r.MaxDelay%time.Second != 0) {
 		b.warnOnce(t, "Retry delays rounded up to whole seconds", fmt.Sprintf("task %q: Step Functions counts retry intervals in whole seconds.", t.Name))
@@ -328,7 +340,7 @@ func (b *builder) taskState(ts *taskStates, in *ir.Instance, jobName string) obj
 		{"Type", "Task"},
 		{"Comment", taskComment(t, in)},
 		{"Resource", resource(t)},
-		{"Parameters", parameters(t, in, jobName)},
+		{"Parameters", parameters(t, in, jobName, lt)},
 	}
 	if t.Timeout > 0 {
 		s.set("TimeoutSeconds", seconds(t.Timeout))
@@ -374,6 +386,15 @@ func outputChecks(t *ir.Task, prefix, failed string) []obj {
 
 func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func(ir.State) string, target func() string) {
 	t := ts.t
+	if lt := ts.literals(t.Instances[0]); len(lt.vals) > 0 {
+		b.add(m, ts.name("literals"), obj{
+			{"Type", "Pass"},
+			{"Comment", "Literal text of the command and environment; Result is never evaluated."},
+			{"Result", lt.values()},
+			{"ResultPath", "$.lit"},
+			{"Next", ts.name("")},
+		})
+	}
 	s := b.taskState(ts, t.Instances[0], batchJobName(ts.base))
 	sel := record(ir.Success)
 	if v, ok := outputsValue(t); ok {
@@ -403,11 +424,11 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 	t := ts.t
 	items := make([]obj, len(t.Instances))
 	for i, in := range t.Instances {
-		items[i] = obj{{"index", i}, {"key", in.Key}}
+		items[i] = obj{{"index", i}, {"key", in.Key}, {"lit", ts.literals(in).values()}}
 	}
 	b.add(m, ts.name("items"), obj{
 		{"Type", "Pass"},
-		{"Comment", "One item per for_each instance, in the order of each.key."},
+		{"Comment", "One item per for_each instance, in the order of each.key, with the literal text of its command and environment; Result is never evaluated."},
 		{"Result", items},
 		{"ResultPath", "$.items"},
 		{"Next", ts.name("")},
@@ -464,6 +485,7 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 			{"run.$", "$.run"},
 			{"tasks.$", "$.tasks"},
 			{"index.$", "$$.Map.Item.Value.index"},
+			{"lit.$", "$$.Map.Item.Value.lit"},
 		}},
 	}
 	if b.p.Concurrency > 0 {
