@@ -108,7 +108,7 @@ func strIntrinsic(s ir.Str, lt *litTable) string {
 			args[i] = lt.ref(p.Lit)
 		}
 	}
-	return "States.Format(" + intrinsicLit(strings.Repeat("{}", len(s.Parts))) + ", " + strings.Join(args, ", ") + ")"
+	return "States.Format('" + strings.Repeat("{}", len(s.Parts)) + "', " + strings.Join(args, ", ") + ")"
 }
 
 // setStr sets key k of o to the Str's value: a plain JSON string under k

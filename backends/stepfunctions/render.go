@@ -286,9 +286,16 @@ func (b *builder) definition() obj {
 				choices = append(choices, obj{{"Not", obj{{"Variable", path}, {typeTest, true}}}, {"Next", stateBadParams}})
 			}
 		}
+		types := obj{}
+		for _, pa := range p.Params {
+			types.set(pa.Name, string(pa.Type))
+		}
+		// The Comment is machine-readable (the conformance runner converts
+		// text params to these types); it is never evaluated.
+		comment, _ := marshal(obj{{"param_types", types}})
 		b.add(m, stateParams, obj{
 			{"Type", "Choice"},
-			{"Comment", "Every param must be given (or have a default) with its declared type."},
+			{"Comment", string(comment)},
 			{"Choices", choices},
 			{"Default", first},
 		})

@@ -301,8 +301,8 @@ func triggerName(t ir.Trigger) string {
 
 // taskComment is machine-readable: the conformance runner maps Task
 // states back to task instances with it. It is never evaluated.
-func taskComment(t *ir.Task, in *ir.Instance) string {
-	c, _ := marshal(obj{{"task", t.Name}, {"instance", instanceKey(t, in)}, {"image", in.Image}})
+func taskComment(t *ir.Task, in *ir.Instance, index int) string {
+	c, _ := marshal(obj{{"task", t.Name}, {"instance", instanceKey(t, in)}, {"index", index}, {"key", stateKey(t.Name)}, {"image", in.Image}})
 	return string(c)
 }
 
@@ -324,7 +324,8 @@ func retry(t *ir.Task) []obj {
 }
 
 // taskState is the Task state running one instance.
-func (b *builder) taskState(ts *taskStates, in *ir.Instance, jobName string) obj {
+func (b *builder) taskState(ts *taskStates, index int, jobName string) obj {
+	in := ts.t.Instances[index]
 	lt := newLitTable("$.lit")
 	t := ts.t
 	if r := t.Retry; r.Attempts > 0 && (r.Delay%time.Second != 0 || r.MaxDelay%time.Second != 0) {
@@ -338,7 +339,7 @@ func (b *builder) taskState(ts *taskStates, in *ir.Instance, jobName string) obj
 	}
 	s := obj{
 		{"Type", "Task"},
-		{"Comment", taskComment(t, in)},
+		{"Comment", taskComment(t, in, index)},
 		{"Resource", resource(t)},
 		{"Parameters", parameters(t, in, jobName, lt)},
 	}
@@ -395,7 +396,7 @@ func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func
 			{"Next", ts.name("")},
 		})
 	}
-	s := b.taskState(ts, t.Instances[0], batchJobName(ts.base))
+	s := b.taskState(ts, 0, batchJobName(ts.base))
 	sel := record(ir.Success)
 	if v, ok := outputsValue(t); ok {
 		sel.set("outputs.$", v)
@@ -448,8 +449,8 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 			{"Default", ts.name("#" + strconv.Itoa(len(t.Instances)-1))},
 		})
 	}
-	for i, in := range t.Instances {
-		s := b.taskState(ts, in, batchJobName(ts.base+"-"+strconv.Itoa(i)))
+	for i := range t.Instances {
+		s := b.taskState(ts, i, batchJobName(ts.base+"-"+strconv.Itoa(i)))
 		sel := obj{{"state", "success"}}
 		if v, ok := outputsValue(t); ok {
 			sel.set("outputs.$", v)
