@@ -1,14 +1,831 @@
 package ir
 
-import "sort"
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// DefaultShell runs a script when a task gives no shell.
+var DefaultShell = []string{"sh", "-euc"}
 
 // Validate checks a pipeline built by the parser or by hand and puts its
-// Tasks in stable topological order (ties by name). It reports every
-// problem it finds; the pipeline is usable by backends only when no error
-// is returned.
+// Tasks in stable topological order (upstream first, ties by name). It
+// reports every problem it finds; the pipeline is usable by backends only
+// when no error is returned. Even with errors the tasks are left in a
+// deterministic order (tasks caught in cycles last, by name), so tools such
+// as `dagc graph` can still show a broken pipeline.
 //
-// Placeholder: orders tasks by name only until graph validation lands.
+// Validate also fills in what a hand-built pipeline may leave zero, so
+// backends never meet these zero values: Timezone "" → "UTC", Trigger "" →
+// all_success, Param.Type "" → string, Retry.Backoff 0 → 1, a script's
+// Shell nil → DefaultShell, Cond.Numeric recomputed from its operands. It
+// sorts Params and Env by name and Upstream by name (deduplicated), with
+// Edges aligned to Upstream.
+//
+// Every step is linear in the size of the pipeline (plus a sort), and
+// nothing recurses along dependency chains, so pipelines of 100,000 tasks
+// in one chain validate without deep stacks.
 func Validate(p *Pipeline) Diagnostics {
-	sort.SliceStable(p.Tasks, func(i, j int) bool { return p.Tasks[i].Name < p.Tasks[j].Name })
+	v := &validator{p: p, suggest: newSuggester()}
+	v.pipeline()
+	v.params()
+	v.tasks()
+	v.order()
+	return dedupeDiagnostics(v.diags)
+}
+
+type validator struct {
+	p       *Pipeline
+	diags   Diagnostics
+	suggest *suggester
+
+	paramByName map[string]*Param
+	paramNames  []string
+	// taskIdx maps a name to the index in p.Tasks of its first declaration.
+	taskIdx   map[string]int
+	taskNames []string // sorted, for suggestions
+	// outputs holds every (task index, output name) declared.
+	outputs map[outputKey]bool
+	// up[i] holds the indices of the known tasks p.Tasks[i] waits for
+	// (unknown names and self edges left out), resolved once here so that
+	// ordering needs no more map lookups.
+	up [][]int
+}
+
+func (v *validator) errorf(subject Range, summary, format string, args ...any) {
+	v.diags.Errorf(subject, summary, format, args...)
+}
+
+// narrow returns r when it is set, else the wider fallback.
+func narrow(r, fallback Range) Range {
+	if r == (Range{}) {
+		return fallback
+	}
+	return r
+}
+
+func (v *validator) pipeline() {
+	p := v.p
+	if !ValidName(p.Name) {
+		v.errorf(p.Range, "Invalid pipeline name", "The pipeline name must match %s: %s. Name the pipeline with a `pipeline \"name\"` block or rename the file.", nameRule, nameProblem(p.Name, nameRule))
+	}
+	if err := CheckSchedule(p.Schedule); err != nil {
+		v.errorf(p.Range, "Invalid schedule", "%s", err)
+	}
+	if p.Timezone == "" {
+		p.Timezone = "UTC"
+	} else if err := CheckTimezone(p.Timezone); err != nil {
+		v.errorf(p.Range, "Invalid timezone", "%s", err)
+	}
+	if p.StartDate != "" {
+		if err := CheckStartDate(p.StartDate); err != nil {
+			v.errorf(p.Range, "Invalid start_date", "%s", err)
+		}
+	}
+	if p.Concurrency < 0 {
+		v.errorf(p.Range, "Invalid concurrency", "concurrency is %d; it must be 0 (no limit) or more.", p.Concurrency)
+	}
+	if p.Timeout < 0 {
+		v.errorf(p.Range, "Invalid timeout", "The pipeline timeout is %s; it must not be negative.", p.Timeout)
+	}
+}
+
+func (v *validator) params() {
+	p := v.p
+	v.paramByName = make(map[string]*Param, len(p.Params))
+	kept := p.Params[:0]
+	for _, pa := range p.Params {
+		if pa == nil {
+			v.errorf(p.Range, "Invalid param", "The pipeline holds a nil param.")
+			continue
+		}
+		kept = append(kept, pa)
+		if !ValidName(pa.Name) {
+			v.errorf(pa.Range, "Invalid param name", "Param names must match %s: %s.", nameRule, nameProblem(pa.Name, nameRule))
+		}
+		if first, dup := v.paramByName[pa.Name]; dup {
+			v.errorf(pa.Range, "Duplicate param name", "The param %q is already declared at %s.", pa.Name, pos(first.Range))
+			continue
+		}
+		v.paramByName[pa.Name] = pa
+		v.paramNames = append(v.paramNames, pa.Name)
+		switch pa.Type {
+		case "":
+			pa.Type = ParamString
+		case ParamString, ParamNumber, ParamBool:
+		default:
+			v.errorf(pa.Range, "Invalid param type", "The param %q has type %q; use string, number or bool.", pa.Name, pa.Type)
+			continue
+		}
+		if pa.HasDefault {
+			if err := checkParamValue(pa.Type, pa.Default); err != nil {
+				v.errorf(pa.Range, "Invalid param default", "The default of param %q %s.", pa.Name, err)
+			}
+		}
+	}
+	p.Params = kept
+	sort.Strings(v.paramNames)
+	slices.SortStableFunc(p.Params, func(a, b *Param) int { return strings.Compare(a.Name, b.Name) })
+}
+
+// checkParamValue reports whether s is a value of type t in canonical text.
+func checkParamValue(t ParamType, s string) error {
+	switch t {
+	case ParamNumber:
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("is %q, which is not a number", s)
+		}
+	case ParamBool:
+		if s != "true" && s != "false" {
+			return fmt.Errorf("is %q, which is not true or false", s)
+		}
+	}
 	return nil
+}
+
+var triggers = []string{string(AllSuccess), string(AllDone), string(OneFailed), string(AllFailed)}
+
+func (v *validator) tasks() {
+	p := v.p
+	kept := p.Tasks[:0]
+	for _, t := range p.Tasks {
+		if t == nil {
+			v.errorf(p.Range, "Invalid task", "The pipeline holds a nil task.")
+			continue
+		}
+		kept = append(kept, t)
+	}
+	p.Tasks = kept
+
+	v.taskIdx = make(map[string]int, len(p.Tasks))
+	v.outputs = make(map[outputKey]bool)
+	for i, t := range p.Tasks {
+		if !ValidName(t.Name) {
+			v.errorf(t.Range, "Invalid task name", "Task names must match %s: %s.", nameRule, nameProblem(t.Name, nameRule))
+		}
+		if first, dup := v.taskIdx[t.Name]; dup {
+			v.errorf(t.Range, "Duplicate task name", "The task %q is already declared at %s.", t.Name, pos(p.Tasks[first].Range))
+		} else {
+			v.taskIdx[t.Name] = i
+			v.taskNames = append(v.taskNames, t.Name)
+		}
+		v.taskOutputs(i, t)
+		v.taskSettings(t)
+		v.instances(t)
+		normalizeUpstream(t)
+	}
+	sort.Strings(v.taskNames)
+
+	// References need every task's outputs and upstream list.
+	edges := 0
+	for _, t := range p.Tasks {
+		edges += len(t.Upstream)
+	}
+	flat := make([]int, 0, edges)
+	v.up = make([][]int, len(p.Tasks))
+	for i, t := range p.Tasks {
+		start := len(flat)
+		flat = v.upstream(t, flat)
+		v.up[i] = flat[start:len(flat):len(flat)]
+		v.taskRefs(t)
+	}
+}
+
+type outputKey struct {
+	task int
+	name string
+}
+
+// smallOutputs is how many outputs a task may declare before they go into
+// a map; below it a linear scan is cheaper than hashing.
+const smallOutputs = 8
+
+func (v *validator) taskOutputs(i int, t *Task) {
+	for k, o := range t.Outputs {
+		if !ValidOutputName(o) {
+			v.errorf(t.Range, "Invalid output name", "Task %q declares output %q; output names must match %s: %s.", t.Name, o, outputRule, nameProblem(o, outputRule))
+		}
+		dup := false
+		if len(t.Outputs) <= smallOutputs {
+			dup = slices.Contains(t.Outputs[:k], o)
+		} else {
+			key := outputKey{i, o}
+			dup = v.outputs[key]
+			v.outputs[key] = true
+		}
+		if dup {
+			v.errorf(t.Range, "Duplicate output name", "Task %q declares output %q twice.", t.Name, o)
+		}
+	}
+}
+
+func (v *validator) declares(i int, output string) bool {
+	if outs := v.p.Tasks[i].Outputs; len(outs) <= smallOutputs {
+		return slices.Contains(outs, output)
+	}
+	return v.outputs[outputKey{i, output}]
+}
+
+func (v *validator) taskSettings(t *Task) {
+	switch t.Trigger {
+	case "":
+		t.Trigger = AllSuccess
+	case AllSuccess, AllDone, OneFailed, AllFailed:
+	default:
+		v.errorf(t.Range, "Invalid trigger", "Task %q has trigger %q; use one of %s.%s", t.Name, t.Trigger, strings.Join(triggers, ", "), v.suggest.suggest(string(t.Trigger), triggers))
+	}
+	r := &t.Retry
+	if r.Attempts < 0 {
+		v.errorf(t.Range, "Invalid retry", "Task %q has %d retry attempts; use 0 or more.", t.Name, r.Attempts)
+	}
+	if r.Delay < 0 || r.MaxDelay < 0 {
+		v.errorf(t.Range, "Invalid retry", "Task %q has a negative retry delay.", t.Name)
+	}
+	switch {
+	case r.Backoff == 0:
+		r.Backoff = 1
+	case math.IsNaN(r.Backoff) || math.IsInf(r.Backoff, 0) || r.Backoff < 1:
+		v.errorf(t.Range, "Invalid retry", "Task %q has retry backoff %g; it must be 1 (constant delay) or more.", t.Name, r.Backoff)
+	}
+	if r.MaxDelay > 0 && r.MaxDelay < r.Delay {
+		v.errorf(t.Range, "Invalid retry", "Task %q has max_delay %s below its delay %s.", t.Name, r.MaxDelay, r.Delay)
+	}
+	if t.Timeout < 0 {
+		v.errorf(t.Range, "Invalid timeout", "Task %q has timeout %s; it must not be negative.", t.Name, t.Timeout)
+	}
+	if t.Resources.GPU < 0 {
+		v.errorf(t.Range, "Invalid resources", "Task %q requests %d GPUs; use 0 or more.", t.Name, t.Resources.GPU)
+	}
+}
+
+func (v *validator) instances(t *Task) {
+	switch {
+	case len(t.Instances) == 0 && t.ForEach:
+		v.errorf(t.Range, "for_each has no elements", "Task %q uses for_each over an empty collection, so it would never run; give it at least one element or remove the task.", t.Name)
+		return
+	case len(t.Instances) == 0:
+		v.errorf(t.Range, "Task has no instance", "Task %q has no instance; a task without for_each has exactly one.", t.Name)
+		return
+	case !t.ForEach && len(t.Instances) > 1:
+		v.errorf(t.Range, "Task has several instances", "Task %q has %d instances but no for_each.", t.Name, len(t.Instances))
+	}
+	var keys map[string]bool
+	if t.ForEach {
+		keys = make(map[string]bool, len(t.Instances))
+	}
+	firstScript := false
+	for k, in := range t.Instances {
+		if in == nil {
+			v.errorf(t.Range, "Invalid instance", "Task %q holds a nil instance.", t.Name)
+			continue
+		}
+		if t.ForEach {
+			if keys[in.Key] {
+				v.errorf(t.Range, "Duplicate for_each key", "Task %q has two instances with key %q.", t.Name, in.Key)
+			}
+			keys[in.Key] = true
+		} else if in.Key != "" {
+			v.errorf(t.Range, "Invalid instance", "Task %q has no for_each, so its instance key must be empty, not %q.", t.Name, in.Key)
+		}
+		switch {
+		case in.Script != nil && in.Command != nil:
+			v.errorf(t.Range, "Both command and script", "Task %q sets both command and script; set exactly one.", t.Name)
+		case in.Script == nil && len(in.Command) == 0:
+			if in.Command != nil {
+				v.errorf(t.Range, "Empty command", "Task %q has an empty command; give at least the program to run.", t.Name)
+			} else {
+				v.errorf(t.Range, "Missing command or script", "Task %q sets neither command nor script; set exactly one.", t.Name)
+			}
+		}
+		if in.Script != nil && len(in.Shell) == 0 {
+			in.Shell = append([]string(nil), DefaultShell...)
+		}
+		if k == 0 {
+			firstScript = in.IsScript()
+		} else if in.IsScript() != firstScript {
+			v.errorf(t.Range, "Instances differ in kind", "Every instance of task %q must run a command, or every one a script; instance %q does not match the first.", t.Name, in.Key)
+		}
+		for _, e := range in.Env {
+			if !validEnvName(e.Name) {
+				v.errorf(t.Range, "Invalid environment variable name", "Task %q sets %q; environment variable names must match %s.", t.Name, e.Name, outputRule)
+			} else if strings.HasPrefix(e.Name, "DAGC_") {
+				v.errorf(t.Range, "Reserved environment variable name", "Task %q sets %q; names starting with DAGC_ are set by dagc itself.", t.Name, e.Name)
+			}
+		}
+		if !slices.IsSortedFunc(in.Env, cmpEnv) {
+			slices.SortStableFunc(in.Env, cmpEnv)
+		}
+		for k := 1; k < len(in.Env); k++ {
+			if in.Env[k].Name == in.Env[k-1].Name {
+				v.errorf(t.Range, "Duplicate environment variable", "Task %q sets %q twice.", t.Name, in.Env[k].Name)
+			}
+		}
+	}
+}
+
+// normalizeUpstream sorts and deduplicates Upstream and aligns Edges with it,
+// keeping the first source range seen for each upstream (or the task's own
+// range when a hand-built task gives none).
+func normalizeUpstream(t *Task) {
+	if len(t.Upstream) == 0 {
+		t.Upstream, t.Edges = nil, nil
+		return
+	}
+	aligned := len(t.Edges) == len(t.Upstream)
+	for k := 0; aligned && k < len(t.Edges); k++ {
+		aligned = t.Edges[k].From == t.Upstream[k]
+	}
+	// The parser's output is already normal: leave it as is.
+	if aligned && slices.IsSortedFunc(t.Edges, cmpEdge) && !hasAdjacentDup(t.Upstream) {
+		return
+	}
+	edges := make([]Edge, len(t.Upstream))
+	if aligned {
+		copy(edges, t.Edges)
+	} else {
+		first := make(map[string]Range, len(t.Edges))
+		for _, e := range t.Edges {
+			if _, ok := first[e.From]; !ok {
+				first[e.From] = e.Range
+			}
+		}
+		for k, u := range t.Upstream {
+			r, ok := first[u]
+			if !ok {
+				r = t.Range
+			}
+			edges[k] = Edge{From: u, Range: r}
+		}
+	}
+	slices.SortStableFunc(edges, cmpEdge)
+	out := edges[:0]
+	for _, e := range edges {
+		if len(out) > 0 && out[len(out)-1].From == e.From {
+			continue
+		}
+		out = append(out, e)
+	}
+	t.Edges = out
+	t.Upstream = make([]string, len(out))
+	for k, e := range out {
+		t.Upstream[k] = e.From
+	}
+}
+
+func cmpEnv(a, b EnvVar) int { return strings.Compare(a.Name, b.Name) }
+
+func cmpEdge(a, b Edge) int { return strings.Compare(a.From, b.From) }
+
+func hasAdjacentDup(s []string) bool {
+	for k := 1; k < len(s); k++ {
+		if s[k] == s[k-1] {
+			return true
+		}
+	}
+	return false
+}
+
+// upstream checks t's dependencies and appends the indices of the known
+// ones to up.
+func (v *validator) upstream(t *Task, up []int) []int {
+	for _, e := range t.Edges {
+		r := narrow(e.Range, t.Range)
+		if e.From == t.Name {
+			v.errorf(r, "Task depends on itself", "Task %q lists itself as a dependency; a task cannot wait for itself.", t.Name)
+			continue
+		}
+		j, ok := v.taskIdx[e.From]
+		if !ok {
+			v.errorf(r, "Reference to undeclared task", "Task %q depends on %q, which is not declared.%s", t.Name, e.From, v.suggest.suggest(e.From, v.taskNames))
+			continue
+		}
+		up = append(up, j)
+	}
+	return up
+}
+
+func (v *validator) taskRefs(t *Task) {
+	for _, in := range t.Instances {
+		if in == nil {
+			continue
+		}
+		for _, s := range in.Command {
+			v.strRefs(t, s)
+		}
+		if in.Script != nil {
+			v.strRefs(t, *in.Script)
+		}
+		for _, e := range in.Env {
+			v.strRefs(t, e.Value)
+		}
+	}
+	if t.When != nil {
+		v.cond(t, t.When)
+	}
+}
+
+func (v *validator) strRefs(t *Task, s Str) {
+	for _, part := range s.Parts {
+		if part.Ref != nil {
+			v.ref(t, part.Ref)
+		}
+	}
+}
+
+// ref checks one run-time reference made by task t.
+func (v *validator) ref(t *Task, r *Ref) {
+	at := narrow(r.Range, t.Range)
+	switch r.Kind {
+	case RefRunID, RefRunDate:
+	case RefParam:
+		if _, ok := v.paramByName[r.Name]; !ok {
+			v.errorf(at, "Reference to undeclared param", "Task %q refers to param.%s, which is not declared.%s", t.Name, r.Name, v.suggest.suggest(r.Name, v.paramNames))
+		}
+	case RefOutput:
+		if r.Task == t.Name {
+			v.errorf(at, "Task depends on itself", "Task %q refers to its own output %q; a task cannot wait for itself.", t.Name, r.Name)
+			return
+		}
+		idx, ok := v.taskIdx[r.Task]
+		if !ok {
+			v.errorf(at, "Reference to undeclared task", "Task %q refers to task.%s.outputs.%s, but task %q is not declared.%s", t.Name, r.Task, r.Name, r.Task, v.suggest.suggest(r.Task, v.taskNames))
+			return
+		}
+		if !v.declares(idx, r.Name) {
+			producer := v.p.Tasks[idx]
+			declared := "it declares no outputs"
+			if len(producer.Outputs) > 0 {
+				declared = "it declares " + quoteList(producer.Outputs)
+			}
+			v.errorf(at, "Reference to undeclared output", "Task %q refers to output %q of task %q, but %s.%s", t.Name, r.Name, r.Task, declared, v.suggest.suggest(r.Name, producer.Outputs))
+		}
+		if k := sort.SearchStrings(t.Upstream, r.Task); k == len(t.Upstream) || t.Upstream[k] != r.Task {
+			v.errorf(at, "Reference to a task that is not upstream", "Task %q reads an output of task %q but does not depend on it; add task.%s to depends_on.", t.Name, r.Task, r.Task)
+		}
+	default:
+		v.errorf(at, "Invalid reference", "Task %q holds a reference of unknown kind %q.", t.Name, r.Kind)
+	}
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// cond checks a `when` tree and recomputes each comparison's Numeric flag.
+func (v *validator) cond(t *Task, c *Cond) {
+	// An explicit stack: a parser may build left-deep trees for long &&
+	// chains.
+	stack := []*Cond{c}
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		at := narrow(c.Range, t.Range)
+		switch c.Op {
+		case CondConst:
+			if c.Value != "true" && c.Value != "false" {
+				v.errorf(at, "Invalid condition", "Task %q: a constant condition must be true or false, not %q.", t.Name, c.Value)
+			}
+		case CondAnd, CondOr, CondNot:
+			if c.Op == CondNot && len(c.Args) != 1 {
+				v.errorf(at, "Invalid condition", "Task %q: ! takes one operand, not %d.", t.Name, len(c.Args))
+			} else if c.Op != CondNot && len(c.Args) < 2 {
+				v.errorf(at, "Invalid condition", "Task %q: %s takes two or more operands, not %d.", t.Name, c.Op, len(c.Args))
+			}
+			for k := len(c.Args) - 1; k >= 0; k-- {
+				if c.Args[k] == nil {
+					v.errorf(at, "Invalid condition", "Task %q: condition has a nil operand.", t.Name)
+					continue
+				}
+				stack = append(stack, c.Args[k])
+			}
+		case CondCompare:
+			switch c.Cmp {
+			case Eq, Ne, Lt, Le, Gt, Ge:
+			default:
+				v.errorf(at, "Invalid condition", "Task %q: unknown comparison %q.", t.Name, c.Cmp)
+			}
+			v.operand(t, c, c.Left)
+			v.operand(t, c, c.Right)
+			c.Numeric = v.numeric(c.Left) || v.numeric(c.Right)
+		default:
+			v.errorf(at, "Invalid condition", "Task %q: unknown condition operator %q.", t.Name, c.Op)
+		}
+	}
+}
+
+func (v *validator) operand(t *Task, c *Cond, o Operand) {
+	if o.Ref != nil {
+		v.ref(t, o.Ref)
+		return
+	}
+	at := narrow(c.Range, t.Range)
+	switch o.LitKind {
+	case LitString:
+	case LitNumber, LitBool:
+		if err := checkParamValue(ParamType(o.LitKind), o.Lit); err != nil {
+			v.errorf(at, "Invalid condition", "Task %q: a %s literal %s.", t.Name, o.LitKind, err)
+		}
+	default:
+		v.errorf(at, "Invalid condition", "Task %q: literal %q has unknown kind %q.", t.Name, o.Lit, o.LitKind)
+	}
+}
+
+// numeric follows DESIGN 2.4: a comparison is numeric when either side is a
+// number literal or a param of type number.
+func (v *validator) numeric(o Operand) bool {
+	if o.Ref == nil {
+		return o.LitKind == LitNumber
+	}
+	if o.Ref.Kind == RefParam {
+		pa := v.paramByName[o.Ref.Name]
+		return pa != nil && pa.Type == ParamNumber
+	}
+	return false
+}
+
+// order sorts p.Tasks topologically with Kahn's algorithm, taking the
+// smallest name among ready tasks each time, and reports every cycle.
+// Unknown upstreams and self edges were reported already and are ignored
+// here; a dependency on a duplicated name points at its first declaration.
+func (v *validator) order() {
+	tasks := v.p.Tasks
+	n := len(tasks)
+	// byName ranks tasks by (name, index) so adjacency lists come out sorted.
+	byName := make([]int, n)
+	for i := range byName {
+		byName[i] = i
+	}
+	slices.SortFunc(byName, func(a, b int) int {
+		if c := strings.Compare(tasks[a].Name, tasks[b].Name); c != 0 {
+			return c
+		}
+		return a - b
+	})
+	rank := make([]int, n)
+	for r, i := range byName {
+		rank[i] = r
+	}
+
+	// down[u] lists the tasks that wait for u, sorted by rank; all lists
+	// share one backing array.
+	indeg := make([]int, n)
+	outdeg := make([]int, n)
+	total := 0
+	for i, up := range v.up {
+		indeg[i] = len(up)
+		total += len(up)
+		for _, j := range up {
+			outdeg[j]++
+		}
+	}
+	flat := make([]int, total)
+	down := make([][]int, n)
+	at := 0
+	for j := range n {
+		down[j] = flat[at : at : at+outdeg[j]]
+		at += outdeg[j]
+	}
+	for _, i := range byName {
+		for _, j := range v.up[i] {
+			down[j] = append(down[j], i)
+		}
+	}
+
+	// ready is a min-heap of task indices by rank.
+	ready := make([]int, 0, n)
+	for i := range n {
+		if indeg[i] == 0 {
+			ready = append(ready, i)
+		}
+	}
+	for k := len(ready)/2 - 1; k >= 0; k-- {
+		siftDown(ready, k, rank)
+	}
+	order := make([]*Task, 0, n)
+	for len(ready) > 0 {
+		i := ready[0]
+		last := len(ready) - 1
+		ready[0] = ready[last]
+		ready = ready[:last]
+		siftDown(ready, 0, rank)
+		order = append(order, tasks[i])
+		for _, j := range down[i] {
+			if indeg[j]--; indeg[j] == 0 {
+				ready = append(ready, j)
+				siftUp(ready, len(ready)-1, rank)
+			}
+		}
+	}
+	if len(order) < n {
+		// What is left is every cycle plus whatever waits on one.
+		left := make([]bool, n)
+		for _, i := range byName {
+			if indeg[i] > 0 {
+				left[i] = true
+				order = append(order, tasks[i])
+			}
+		}
+		v.cycles(byName, down, left)
+	}
+	copy(v.p.Tasks, order)
+}
+
+// siftDown and siftUp keep h, a slice of task indices, a binary min-heap by
+// rank; written out rather than container/heap to avoid boxing each index.
+func siftDown(h []int, k int, rank []int) {
+	for {
+		c := 2*k + 1
+		if c >= len(h) {
+			return
+		}
+		if c+1 < len(h) && rank[h[c+1]] < rank[h[c]] {
+			c++
+		}
+		if rank[h[c]] >= rank[h[k]] {
+			return
+		}
+		h[k], h[c] = h[c], h[k]
+		k = c
+	}
+}
+
+func siftUp(h []int, k int, rank []int) {
+	for k > 0 {
+		parent := (k - 1) / 2
+		if rank[h[k]] >= rank[h[parent]] {
+			return
+		}
+		h[k], h[parent] = h[parent], h[k]
+		k = parent
+	}
+}
+
+// cycles finds the strongly connected components among the tasks left by
+// Kahn's algorithm (iterative Tarjan) and reports one cycle per component:
+// the shortest one through the component's first task by name, found by a
+// breadth-first search, so the report is deterministic.
+func (v *validator) cycles(byName []int, down [][]int, left []bool) {
+	tasks := v.p.Tasks
+	n := len(tasks)
+	const unvisited = -1
+	index := make([]int, n)
+	low := make([]int, n)
+	comp := make([]int, n)
+	onStack := make([]bool, n)
+	for i := range index {
+		index[i], comp[i] = unvisited, unvisited
+	}
+	type frame struct{ v, next int }
+	var (
+		frames []frame
+		stack  []int
+		next   int
+		comps  [][]int // members of each non-trivial component
+	)
+	for _, root := range byName {
+		if !left[root] || index[root] != unvisited {
+			continue
+		}
+		index[root], low[root] = next, next
+		next++
+		stack = append(stack, root)
+		onStack[root] = true
+		frames = append(frames, frame{v: root})
+		for len(frames) > 0 {
+			f := &frames[len(frames)-1]
+			u := f.v
+			if f.next < len(down[u]) {
+				w := down[u][f.next]
+				f.next++
+				if !left[w] {
+					continue
+				}
+				if index[w] == unvisited {
+					index[w], low[w] = next, next
+					next++
+					stack = append(stack, w)
+					onStack[w] = true
+					frames = append(frames, frame{v: w})
+				} else if onStack[w] {
+					low[u] = min(low[u], index[w])
+				}
+				continue
+			}
+			frames = frames[:len(frames)-1]
+			if len(frames) > 0 {
+				parent := frames[len(frames)-1].v
+				low[parent] = min(low[parent], low[u])
+			}
+			if low[u] != index[u] {
+				continue
+			}
+			id := len(comps)
+			var members []int
+			for {
+				w := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				onStack[w] = false
+				comp[w] = id
+				members = append(members, w)
+				if w == u {
+					break
+				}
+			}
+			comps = append(comps, members)
+		}
+	}
+
+	// Report components in the order of their first task by name.
+	reported := make([]bool, len(comps))
+	parent := make([]int, n)
+	for _, s := range byName {
+		c := comp[s]
+		if c == unvisited || reported[c] || len(comps[c]) < 2 {
+			continue
+		}
+		reported[c] = true
+		v.reportCycle(s, c, comp, down, parent)
+	}
+}
+
+// reportCycle finds the shortest cycle through s inside component c and
+// reports it, pointing at the dependency of s that closes it.
+func (v *validator) reportCycle(s, c int, comp []int, down [][]int, parent []int) {
+	tasks := v.p.Tasks
+	parent[s] = -1
+	queue := []int{s}
+	visited := map[int]bool{s: true}
+	last := -1
+	for head := 0; head < len(queue) && last < 0; head++ {
+		u := queue[head]
+		for _, w := range down[u] {
+			if comp[w] != c {
+				continue
+			}
+			if w == s {
+				last = u
+				break
+			}
+			if !visited[w] {
+				visited[w] = true
+				parent[w] = u
+				queue = append(queue, w)
+			}
+		}
+	}
+	if last < 0 {
+		return // cannot happen in a strongly connected component
+	}
+	var path []string
+	for u := last; u != -1; u = parent[u] {
+		path = append(path, tasks[u].Name)
+	}
+	// path runs last … s; reverse it to s … last, then close on s.
+	for a, b := 0, len(path)-1; a < b; a, b = a+1, b-1 {
+		path[a], path[b] = path[b], path[a]
+	}
+	path = append(path, tasks[s].Name)
+
+	closing := tasks[s].Range
+	for _, e := range tasks[s].Edges {
+		if e.From == tasks[last].Name {
+			closing = narrow(e.Range, tasks[s].Range)
+			break
+		}
+	}
+	v.errorf(closing, "Dependency cycle", "These tasks wait for each other in a cycle (a → b means b waits for a): %s. Remove one of these dependencies.", strings.Join(path, " → "))
+}
+
+// pos formats where a range starts, for "already declared at" details.
+func pos(r Range) string {
+	if r.Filename == "" {
+		return fmt.Sprintf("line %d", r.Start.Line)
+	}
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}
+
+// dedupeDiagnostics drops repeats, such as the same bad reference seen in
+// every instance of a for_each task, keeping the first of each.
+func dedupeDiagnostics(ds Diagnostics) Diagnostics {
+	if len(ds) < 2 {
+		return ds
+	}
+	seen := make(map[Diagnostic]bool, len(ds))
+	out := ds[:0]
+	for _, d := range ds {
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }

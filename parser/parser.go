@@ -4,11 +4,20 @@
 package parser
 
 import (
-	"errors"
-	"io"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/dagc-dev/dagc/ir"
 )
+
+// FileSuffix is the extension of pipeline files.
+const FileSuffix = ".dag.hcl"
 
 // Options are the compile-time inputs of a parse.
 type Options struct {
@@ -29,32 +38,107 @@ type Parser struct {
 // New returns an empty Parser.
 func New() *Parser { return &Parser{sources: map[string][]byte{}} }
 
+// Source returns the text of a file the parser has read, for tools that
+// show snippets of their own.
+func (p *Parser) Source(filename string) ([]byte, bool) {
+	src, ok := p.sources[filename]
+	return src, ok
+}
+
 // ParsePaths parses every path: a file, or a directory meaning every
 // *.dag.hcl file directly in it (sorted by name). Pipelines that parsed
 // without error are returned even when other files have errors.
 func (p *Parser) ParsePaths(paths []string, opts Options) ([]*ir.Pipeline, ir.Diagnostics) {
-	return nil, ir.Diagnostics{{Severity: ir.Error, Summary: "parser not implemented yet"}}
+	var files []string
+	var diags ir.Diagnostics
+	for _, path := range paths {
+		st, err := os.Stat(path)
+		if err != nil {
+			diags = append(diags, ir.Diagnostic{Severity: ir.Error, Summary: "Cannot read pipeline path", Detail: err.Error()})
+			continue
+		}
+		if !st.IsDir() {
+			files = append(files, path)
+			continue
+		}
+		entries, err := os.ReadDir(path)
+		if err != nil {
+			diags = append(diags, ir.Diagnostic{Severity: ir.Error, Summary: "Cannot read pipeline directory", Detail: err.Error()})
+			continue
+		}
+		var found []string
+		for _, e := range entries {
+			if !e.IsDir() && strings.HasSuffix(e.Name(), FileSuffix) {
+				found = append(found, filepath.Join(path, e.Name()))
+			}
+		}
+		if len(found) == 0 {
+			diags = append(diags, ir.Diagnostic{Severity: ir.Error, Summary: "No pipeline files", Detail: fmt.Sprintf("The directory %s holds no *%s file.", path, FileSuffix)})
+		}
+		sort.Strings(found)
+		files = append(files, found...)
+	}
+
+	var pipes []*ir.Pipeline
+	names := map[string]string{}
+	seen := map[string]bool{}
+	for _, f := range files {
+		if seen[filepath.Clean(f)] {
+			continue // the same file named twice (a file and its directory)
+		}
+		seen[filepath.Clean(f)] = true
+		src, err := os.ReadFile(f)
+		if err != nil {
+			diags = append(diags, ir.Diagnostic{Severity: ir.Error, Summary: "Cannot read pipeline file", Detail: err.Error()})
+			continue
+		}
+		pipe, d := p.ParseFile(f, src, opts)
+		diags = append(diags, d...)
+		if pipe == nil || d.HasErrors() {
+			continue
+		}
+		if other, dup := names[pipe.Name]; dup {
+			diags.Errorf(pipe.Range, "Duplicate pipeline name", "The pipeline %q is also defined in %s; each pipeline needs its own name.", pipe.Name, other)
+			continue
+		}
+		names[pipe.Name] = f
+		pipes = append(pipes, pipe)
+	}
+	return pipes, dedupe(diags)
 }
 
 // ParseFile parses one pipeline from src; filename names it in diagnostics
-// and gives the default pipeline name.
+// and gives the default pipeline name. The pipeline is returned even when
+// there are errors (partial result, for tools such as graph), but it is only
+// valid for backends when no error diagnostic is returned.
 func (p *Parser) ParseFile(filename string, src []byte, opts Options) (*ir.Pipeline, ir.Diagnostics) {
 	p.sources[filename] = src
-	return nil, ir.Diagnostics{{Severity: ir.Error, Summary: "parser not implemented yet"}}
-}
-
-// WriteDiagnostics prints diagnostics the way Terraform does: severity,
-// summary, file:line:col, the source line with the range underlined, detail.
-func (p *Parser) WriteDiagnostics(w io.Writer, diags ir.Diagnostics) error {
-	for _, d := range diags {
-		if _, err := io.WriteString(w, d.Error()+"\n"); err != nil {
-			return err
-		}
+	f, hd := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	if hd.HasErrors() {
+		return nil, dedupe(toDiagnostics(hd))
 	}
-	return nil
+	body, ok := f.Body.(*hclsyntax.Body)
+	if !ok {
+		return nil, ir.Diagnostics{{Severity: ir.Error, Summary: "Unexpected file body"}}
+	}
+	c := newCompiler(p, filename, body, opts)
+	c.diags = append(c.diags, hd...)
+	pipe := c.compile()
+	diags := toDiagnostics(c.diags)
+	if !diags.HasErrors() {
+		diags = append(diags, ir.Validate(pipe)...)
+	}
+	diags = dedupe(diags)
+	sortDiagnostics(diags)
+	return pipe, diags
 }
 
-// WriteDiagnosticsJSON prints diagnostics as JSON for editors and CI.
-func (p *Parser) WriteDiagnosticsJSON(w io.Writer, diags ir.Diagnostics) error {
-	return errors.New("not implemented yet")
+// pipelineNameFromFile gives the default pipeline name: the file's base
+// name without the .dag.hcl suffix.
+func pipelineNameFromFile(filename string) string {
+	base := filepath.Base(filename)
+	if strings.HasSuffix(base, FileSuffix) {
+		return strings.TrimSuffix(base, FileSuffix)
+	}
+	return strings.TrimSuffix(base, filepath.Ext(base))
 }

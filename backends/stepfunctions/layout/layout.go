@@ -24,7 +24,11 @@ type Tree struct {
 }
 
 // Graph is the input: node names and, for each, the names it depends on.
-// Weight estimates a node's duration (nil: every node weighs 1).
+// Weight estimates each node's duration, in any unit (the renderer passes
+// nil or the task timeouts in seconds). A nil map, a missing entry, or a
+// negative, NaN or infinite value counts as 1; zero is allowed. Weights only
+// steer the layout of graphs that are not series-parallel: whatever they
+// are, every edge is respected and series-parallel graphs are exact.
 type Graph struct {
 	Nodes    []string
 	Upstream map[string][]string
@@ -35,17 +39,29 @@ type Graph struct {
 // baseline the real layout is measured against.
 func Naive(g Graph) *Tree {
 	level := map[string]int{}
+	known := map[string]bool{}
+	for _, n := range g.Nodes {
+		known[n] = true
+	}
+	visiting := map[string]bool{}
 	var depth func(string) int
 	depth = func(n string) int {
 		if l, ok := level[n]; ok {
 			return l
 		}
+		// A cycle (which the IR never has) is cut where it is met, so
+		// that a bad input gives a layout Validate rejects, not a hang.
+		visiting[n] = true
 		l := 0
 		for _, u := range g.Upstream[n] {
+			if !known[u] || visiting[u] {
+				continue
+			}
 			if d := depth(u) + 1; d > l {
 				l = d
 			}
 		}
+		visiting[n] = false
 		level[n] = l
 		return l
 	}
@@ -56,8 +72,12 @@ func Naive(g Graph) *Tree {
 		}
 	}
 	levels := make([][]string, maxLevel+1)
+	placed := map[string]bool{}
 	for _, n := range g.Nodes {
-		levels[level[n]] = append(levels[level[n]], n)
+		if !placed[n] {
+			placed[n] = true
+			levels[level[n]] = append(levels[level[n]], n)
+		}
 	}
 	seq := &Tree{Kind: Seq}
 	for _, names := range levels {
@@ -78,6 +98,17 @@ func Naive(g Graph) *Tree {
 	return seq
 }
 
-// Layout returns the layout Step Functions renders. Placeholder: the naive
-// layout until the series-parallel decomposition lands.
-func Layout(g Graph) *Tree { return Naive(g) }
+// Layout returns the layout Step Functions renders. A series-parallel graph
+// is laid out exactly (Simulate equals CriticalPath). Any other graph gets
+// the order it lacks added where, by the weights, it costs least; every edge
+// is always respected. Ties are broken by node name, so the result does not
+// depend on the order of Nodes or Upstream. An empty graph gives an empty
+// Seq. See docs/stepfunctions-layout.md.
+func Layout(g Graph) *Tree {
+	p := newProblem(g)
+	if len(p.names) == 0 {
+		return &Tree{Kind: Seq}
+	}
+	all := append([]int(nil), p.order...)
+	return newSolver(p).solve(all).tree
+}

@@ -1,0 +1,189 @@
+package parser
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/sergi/go-diff/diffmatchpatch"
+
+	"github.com/dagc-dev/dagc/ir"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// repoRoot is where testdata lives; file names in goldens are relative to
+// it so they do not depend on the machine.
+const repoRoot = ".."
+
+func readRepoFile(t *testing.T, rel string) []byte {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(repoRoot, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+func globRel(t *testing.T, pattern string) []string {
+	t.Helper()
+	matches, err := filepath.Glob(filepath.Join(repoRoot, pattern))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range matches {
+		rel, _ := filepath.Rel(repoRoot, m)
+		out = append(out, filepath.ToSlash(rel))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// checkGolden compares got with the golden file (rewriting it with
+// -update) and shows a line diff on mismatch.
+func checkGolden(t *testing.T, rel string, got []byte) {
+	t.Helper()
+	path := filepath.Join(repoRoot, rel)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./parser -update to create it)", err)
+	}
+	if !bytes.Equal(want, got) {
+		t.Errorf("%s is stale (go test ./parser -update refreshes it):\n%s", rel, lineDiff(string(want), string(got)))
+	}
+}
+
+func lineDiff(a, b string) string {
+	dmp := diffmatchpatch.New()
+	ca, cb, lines := dmp.DiffLinesToChars(a, b)
+	diffs := dmp.DiffCharsToLines(dmp.DiffMain(ca, cb, false), lines)
+	var out strings.Builder
+	for _, d := range diffs {
+		prefix := "  "
+		switch d.Type {
+		case diffmatchpatch.DiffInsert:
+			prefix = "+ "
+		case diffmatchpatch.DiffDelete:
+			prefix = "- "
+		default:
+			continue
+		}
+		for _, l := range strings.SplitAfter(strings.TrimSuffix(d.Text, "\n"), "\n") {
+			out.WriteString(prefix + strings.TrimSuffix(l, "\n") + "\n")
+		}
+	}
+	return out.String()
+}
+
+// checkOrphans fails for golden files whose source no longer exists.
+func checkOrphans(t *testing.T, goldenDir, ext string, sources []string) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, s := range sources {
+		want[strings.TrimSuffix(filepath.Base(s), FileSuffix)+ext] = true
+	}
+	entries, _ := os.ReadDir(filepath.Join(repoRoot, goldenDir))
+	for _, e := range entries {
+		if !want[e.Name()] {
+			if *update {
+				os.Remove(filepath.Join(repoRoot, goldenDir, e.Name()))
+				continue
+			}
+			t.Errorf("orphan golden file %s/%s: its pipeline is gone (go test ./parser -update removes it)", goldenDir, e.Name())
+		}
+	}
+}
+
+// dumpIR renders a pipeline as indented JSON with each source range
+// compacted to "file:line:col-line:col", so goldens stay readable.
+func dumpIR(t *testing.T, p *ir.Pipeline) []byte {
+	t.Helper()
+	data, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	data, err = json.MarshalIndent(compactRanges(v), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(data, '\n')
+}
+
+func compactRanges(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 3 && x["Filename"] != nil && x["Start"] != nil && x["End"] != nil {
+			pos := func(p any) string {
+				m, _ := p.(map[string]any)
+				return fmt.Sprintf("%v:%v", m["Line"], m["Column"])
+			}
+			return fmt.Sprintf("%v:%s-%s", x["Filename"], pos(x["Start"]), pos(x["End"]))
+		}
+		for k, e := range x {
+			x[k] = compactRanges(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = compactRanges(e)
+		}
+	}
+	return v
+}
+
+func TestExamplesGolden(t *testing.T) {
+	files := globRel(t, "testdata/*.dag.hcl")
+	if len(files) == 0 {
+		t.Fatal("no example pipelines in testdata/")
+	}
+	for _, rel := range files {
+		t.Run(filepath.Base(rel), func(t *testing.T) {
+			p := New()
+			pipe, diags := p.ParseFile(rel, readRepoFile(t, rel), Options{})
+			if len(diags) > 0 {
+				var b strings.Builder
+				p.WriteDiagnostics(&b, diags)
+				t.Fatalf("example has diagnostics:\n%s", b.String())
+			}
+			checkPipelineInvariants(t, pipe)
+			checkRunnableEverywhere(t, pipe)
+			checkGolden(t, "testdata/golden/ir/"+strings.TrimSuffix(filepath.Base(rel), FileSuffix)+".json", dumpIR(t, pipe))
+		})
+	}
+	checkOrphans(t, "testdata/golden/ir", ".json", files)
+}
+
+// checkRunnableEverywhere holds the examples to what every engine can run:
+// POSIX sh only, and an image for the container engines.
+func checkRunnableEverywhere(t *testing.T, p *ir.Pipeline) {
+	t.Helper()
+	for _, task := range p.Tasks {
+		for _, in := range task.Instances {
+			if argv := in.Argv(); len(argv) == 0 || argv[0].Literal() != "sh" {
+				t.Errorf("task %q instance %q does not run sh: %v", task.Name, in.Key, argv)
+			}
+			if in.Image != "alpine:3.20" {
+				t.Errorf("task %q instance %q has image %q, want alpine:3.20", task.Name, in.Key, in.Image)
+			}
+		}
+	}
+}

@@ -1,0 +1,473 @@
+package parser
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/dagc-dev/dagc/ir"
+)
+
+// refSink collects the task dependencies that run-time references imply.
+type refSink struct {
+	self string
+	// edges maps an upstream task to the first range that caused the edge.
+	edges map[string]hcl.Range
+	// noOutputs forbids task output references (in defaults, which apply to
+	// every task).
+	noOutputs bool
+}
+
+func (s *refSink) add(task string, r hcl.Range) {
+	if _, seen := s.edges[task]; !seen {
+		s.edges[task] = r
+	}
+}
+
+// runtimeRef turns a param.*, task.*.outputs.* or run.* traversal into an
+// ir.Ref, reporting unknown names with a suggestion.
+func (c *compiler) runtimeRef(t hcl.Traversal, sink *refSink) (*ir.Ref, bool) {
+	rng := t.SourceRange()
+	var names []string
+	for _, step := range t[1:] {
+		a, ok := step.(hcl.TraverseAttr)
+		if !ok {
+			c.errorf(rng, "Invalid reference", "A run-time reference is a plain name such as param.NAME or task.NAME.outputs.OUTPUT; %s cannot be indexed at compile time.", traversalString(t))
+			return nil, false
+		}
+		names = append(names, a.Name)
+	}
+	switch t.RootName() {
+	case "param":
+		if len(names) != 1 {
+			c.errorf(rng, "Invalid reference", "A param is referenced as param.NAME; %s is not.", traversalString(t))
+			return nil, false
+		}
+		if c.params[names[0]] == nil {
+			c.errorf(rng, "Reference to undeclared param", "No param %q is declared in this pipeline.%s", names[0], didYouMean(names[0], sortedKeys(c.params)))
+			return nil, false
+		}
+		return &ir.Ref{Kind: ir.RefParam, Name: names[0], Range: toRange(rng)}, true
+	case "run":
+		if len(names) == 1 && names[0] == "id" {
+			return &ir.Ref{Kind: ir.RefRunID, Range: toRange(rng)}, true
+		}
+		if len(names) == 1 && names[0] == "date" {
+			return &ir.Ref{Kind: ir.RefRunDate, Range: toRange(rng)}, true
+		}
+		got := ""
+		if len(names) > 0 {
+			got = names[0]
+		}
+		c.errorf(rng, "Invalid reference", "run has two attributes: run.id and run.date.%s", didYouMean(got, []string{"id", "date"}))
+		return nil, false
+	}
+	// task.X.outputs.Y
+	if len(names) == 0 {
+		c.errorf(rng, "Invalid reference", "A task output is referenced as task.NAME.outputs.OUTPUT.")
+		return nil, false
+	}
+	d := c.tasks[names[0]]
+	if d == nil {
+		c.errorf(rng, "Reference to undeclared task", "No task %q is declared in this pipeline.%s", names[0], didYouMean(names[0], c.taskOrder))
+		return nil, false
+	}
+	switch {
+	case len(names) == 1:
+		c.errorf(rng, "Invalid reference", "task.%s stands for the task itself and can be used only in depends_on; use task.%s.outputs.NAME for one of its values.", names[0], names[0])
+		return nil, false
+	case names[1] != "outputs":
+		c.errorf(rng, "Invalid reference", "A task has only outputs: task.%s.outputs.NAME.%s", names[0], didYouMean(names[1], []string{"outputs"}))
+		return nil, false
+	case len(names) == 2:
+		c.errorf(rng, "Invalid reference", "Name the output: task.%s.outputs.NAME.", names[0])
+		return nil, false
+	case len(names) > 3:
+		c.errorf(rng, "Invalid reference", "An output is a string and has no attributes: use task.%s.outputs.%s.", names[0], names[2])
+		return nil, false
+	}
+	if !d.outputsOK {
+		return nil, false // the outputs attribute itself is already reported
+	}
+	out := names[2]
+	if !contains(d.outputs, out) {
+		declared := "declares no outputs"
+		if len(d.outputs) > 0 {
+			declared = "declares the outputs " + strings.Join(d.outputs, ", ")
+		}
+		c.errorf(rng, "Reference to undeclared output", "The task %q %s.%s", d.name, declared, didYouMean(out, d.outputs))
+		return nil, false
+	}
+	if sink.noOutputs {
+		c.errorf(rng, "Task output reference in defaults", "defaults apply to every task, so they cannot depend on the output of task %q; set it on the tasks that need it.", d.name)
+		return nil, false
+	}
+	sink.add(d.name, rng)
+	return &ir.Ref{Kind: ir.RefOutput, Task: d.name, Name: out, Range: toRange(rng)}, true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// strBuilder assembles an ir.Str, merging adjacent literals.
+type strBuilder struct{ parts []ir.Part }
+
+func (b *strBuilder) lit(s string) {
+	if s == "" {
+		return
+	}
+	if n := len(b.parts); n > 0 && b.parts[n-1].Ref == nil {
+		b.parts[n-1].Lit += s
+		return
+	}
+	b.parts = append(b.parts, ir.Part{Lit: s})
+}
+
+func (b *strBuilder) add(s ir.Str) {
+	for _, p := range s.Parts {
+		if p.Ref != nil {
+			b.parts = append(b.parts, p)
+		} else {
+			b.lit(p.Lit)
+		}
+	}
+}
+
+func (b *strBuilder) str() ir.Str { return ir.Str{Parts: b.parts} }
+
+// strValue compiles a string-valued expression that may hold run-time
+// references: a whole reference, or references interpolated in a template.
+// Compile-time parts are evaluated with ctx.
+func (c *compiler) strValue(expr hcl.Expression, ctx *hcl.EvalContext, sc scope, sink *refSink) (ir.Str, bool) {
+	// Fast path: a plain string literal, by far the most common case.
+	if te, ok := expr.(*hclsyntax.TemplateExpr); ok && te.IsStringLiteral() {
+		if v, ds := te.Value(nil); !ds.HasErrors() && v.Type() == cty.String && !v.IsNull() {
+			return ir.Lit(v.AsString()), true
+		}
+	}
+	if !hasRuntime(expr) {
+		v, ok := c.evalCompileTime(expr, ctx, sc)
+		if !ok {
+			return ir.Str{}, false
+		}
+		s, err := toString(v)
+		if err != nil {
+			c.errorf(expr.Range(), "Incorrect value type", "%s.", upperFirst(err.Error()))
+			return ir.Str{}, false
+		}
+		return ir.Lit(s), true
+	}
+	sc.runtime = true
+	if !c.checkRefs(expr, sc) {
+		return ir.Str{}, false
+	}
+	return c.strParts(expr, ctx, sink)
+}
+
+func (c *compiler) strParts(expr hcl.Expression, ctx *hcl.EvalContext, sink *refSink) (ir.Str, bool) {
+	switch x := expr.(type) {
+	case *hclsyntax.TemplateWrapExpr:
+		return c.strParts(x.Wrapped, ctx, sink)
+	case *hclsyntax.ParenthesesExpr:
+		return c.strParts(x.Expression, ctx, sink)
+	case *hclsyntax.ScopeTraversalExpr:
+		ref, ok := c.runtimeRef(x.Traversal, sink)
+		if !ok {
+			return ir.Str{}, false
+		}
+		return ir.Str{Parts: []ir.Part{{Ref: ref}}}, true
+	case *hclsyntax.TemplateExpr:
+		var b strBuilder
+		ok := true
+		for _, part := range x.Parts {
+			if !hasRuntime(part) {
+				v, ds := part.Value(ctx)
+				if !c.addDiags(ds) {
+					ok = false
+					continue
+				}
+				v, _ = v.UnmarkDeep()
+				s, err := toString(v)
+				if err != nil {
+					c.errorf(part.Range(), "Invalid template interpolation value", "%s.", upperFirst(err.Error()))
+					ok = false
+					continue
+				}
+				b.lit(s)
+				continue
+			}
+			switch part.(type) {
+			case *hclsyntax.ConditionalExpr, *hclsyntax.TemplateJoinExpr:
+				c.errorf(part.Range(), "Run-time reference in a template directive", "%%{ if } and %%{ for } are evaluated at compile time, so they cannot use run-time references. Use the reference directly (\"${param.x}\"), or a task's when.")
+				ok = false
+				continue
+			}
+			s, pok := c.strParts(part, ctx, sink)
+			if !pok {
+				ok = false
+				continue
+			}
+			b.add(s)
+		}
+		return b.str(), ok
+	}
+	c.errorf(expr.Range(), "Run-time reference inside an expression",
+		"%s is only known when the pipeline runs, so it may appear as a whole value or interpolated in a string (\"--x=${%s}\"), not as an argument of a function or operator. Comparisons belong in when.",
+		firstRuntimeRef(expr), firstRuntimeRef(expr))
+	return ir.Str{}, false
+}
+
+func firstRuntimeRef(expr hcl.Expression) string {
+	for _, t := range expr.Variables() {
+		if runtimeRoots[t.RootName()] {
+			return traversalString(t)
+		}
+	}
+	return "a run-time reference"
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// strList compiles a list of strings that may hold run-time references
+// (command): a list literal of string expressions, or a compile-time list.
+func (c *compiler) strList(expr hcl.Expression, ctx *hcl.EvalContext, sc scope, sink *refSink) ([]ir.Str, bool) {
+	if tuple, isTuple := expr.(*hclsyntax.TupleConsExpr); isTuple {
+		out := make([]ir.Str, 0, len(tuple.Exprs))
+		ok := true
+		for _, e := range tuple.Exprs {
+			s, eok := c.strValue(e, ctx, sc, sink)
+			ok = ok && eok
+			out = append(out, s)
+		}
+		return out, ok
+	}
+	if hasRuntime(expr) {
+		sc.runtime = true
+		if c.checkRefs(expr, sc) {
+			c.strParts(expr, ctx, sink) // reports the reference inside a function
+		}
+		return nil, false
+	}
+	v, ok := c.evalCompileTime(expr, ctx, sc)
+	if !ok {
+		return nil, false
+	}
+	l, err := toStringList(v)
+	if err != nil {
+		c.errorf(expr.Range(), "Incorrect value type", "%s.", upperFirst(err.Error()))
+		return nil, false
+	}
+	out := make([]ir.Str, len(l))
+	for i, s := range l {
+		out[i] = ir.Lit(s)
+	}
+	return out, true
+}
+
+// strMap compiles a map of strings that may hold run-time references in its
+// values (env). Keys are always compile-time.
+func (c *compiler) strMap(expr hcl.Expression, ctx *hcl.EvalContext, sc scope, sink *refSink) (map[string]ir.Str, map[string]hcl.Range, bool) {
+	out := map[string]ir.Str{}
+	ranges := map[string]hcl.Range{}
+	if obj, isObj := expr.(*hclsyntax.ObjectConsExpr); isObj {
+		ok := true
+		for _, item := range obj.Items {
+			kv, kok := c.evalCompileTime(item.KeyExpr, ctx, sc)
+			if !kok {
+				ok = false
+				continue
+			}
+			k, err := toString(kv)
+			if err != nil {
+				c.errorf(item.KeyExpr.Range(), "Invalid key", "%s.", upperFirst(err.Error()))
+				ok = false
+				continue
+			}
+			if prev, dup := ranges[k]; dup {
+				c.errorf(item.KeyExpr.Range(), "Duplicate key", "The key %q was already given at %s.", k, rangeString(prev))
+				ok = false
+				continue
+			}
+			s, vok := c.strValue(item.ValueExpr, ctx, sc, sink)
+			if !vok {
+				ok = false
+				continue
+			}
+			out[k], ranges[k] = s, item.KeyExpr.Range()
+		}
+		return out, ranges, ok
+	}
+	if hasRuntime(expr) {
+		sc.runtime = true
+		if c.checkRefs(expr, sc) {
+			c.strParts(expr, ctx, sink)
+		}
+		return nil, nil, false
+	}
+	v, ok := c.evalCompileTime(expr, ctx, sc)
+	if !ok {
+		return nil, nil, false
+	}
+	m, err := toStringMap(v)
+	if err != nil {
+		c.errorf(expr.Range(), "Incorrect value type", "%s.", upperFirst(err.Error()))
+		return nil, nil, false
+	}
+	for k, s := range m {
+		out[k], ranges[k] = ir.Lit(s), expr.Range()
+	}
+	return out, ranges, true
+}
+
+// ---- when ----
+
+const condHelp = "when may use comparisons (== != < <= > >=), &&, ||, ! and parentheses over run-time references (param.*, task.*.outputs.*, run.*) and literals."
+
+// compileCond compiles a when expression into an ir.Cond tree (DESIGN 2.4).
+func (c *compiler) compileCond(expr hcl.Expression, ctx *hcl.EvalContext, sc scope, sink *refSink) (*ir.Cond, bool) {
+	rng := toRange(expr.Range())
+	if !hasRuntime(expr) {
+		v, ok := c.evalCompileTime(expr, ctx, sc)
+		if !ok {
+			return nil, false
+		}
+		b, err := toBool(v)
+		if err != nil {
+			c.errorf(expr.Range(), "Invalid when condition", "when must be a bool: %s.", err)
+			return nil, false
+		}
+		return &ir.Cond{Op: ir.CondConst, Value: fmt.Sprint(b), Range: rng}, true
+	}
+	switch x := expr.(type) {
+	case *hclsyntax.ParenthesesExpr:
+		return c.compileCond(x.Expression, ctx, sc, sink)
+	case *hclsyntax.UnaryOpExpr:
+		if x.Op == hclsyntax.OpLogicalNot {
+			arg, ok := c.compileCond(x.Val, ctx, sc, sink)
+			if !ok {
+				return nil, false
+			}
+			return &ir.Cond{Op: ir.CondNot, Args: []*ir.Cond{arg}, Range: rng}, true
+		}
+	case *hclsyntax.BinaryOpExpr:
+		if x.Op == hclsyntax.OpLogicalAnd || x.Op == hclsyntax.OpLogicalOr {
+			op := ir.CondAnd
+			if x.Op == hclsyntax.OpLogicalOr {
+				op = ir.CondOr
+			}
+			l, lok := c.compileCond(x.LHS, ctx, sc, sink)
+			r, rok := c.compileCond(x.RHS, ctx, sc, sink)
+			if !lok || !rok {
+				return nil, false
+			}
+			var args []*ir.Cond
+			for _, a := range []*ir.Cond{l, r} {
+				if a.Op == op {
+					args = append(args, a.Args...)
+				} else {
+					args = append(args, a)
+				}
+			}
+			return &ir.Cond{Op: op, Args: args, Range: rng}, true
+		}
+		if cmp, isCmp := cmpOps[x.Op]; isCmp {
+			left, lok := c.operand(x.LHS, ctx, sc, sink)
+			right, rok := c.operand(x.RHS, ctx, sc, sink)
+			if !lok || !rok {
+				return nil, false
+			}
+			return &ir.Cond{Op: ir.CondCompare, Cmp: cmp, Left: left, Right: right,
+				Numeric: c.isNumeric(left) || c.isNumeric(right), Range: rng}, true
+		}
+	case *hclsyntax.ScopeTraversalExpr, *hclsyntax.TemplateWrapExpr:
+		o, ok := c.operand(expr, ctx, sc, sink)
+		if !ok {
+			return nil, false
+		}
+		if o.Ref != nil && o.Ref.Kind == ir.RefParam && c.params[o.Ref.Name].Type == ir.ParamBool {
+			return &ir.Cond{Op: ir.CondCompare, Cmp: ir.Eq, Left: o, Right: ir.Operand{Lit: "true", LitKind: ir.LitBool}, Range: rng}, true
+		}
+		c.errorf(expr.Range(), "Invalid when condition", "%s is not a bool; compare it with a value, for example %s == \"yes\". Only a param of type bool may stand alone.", o.String(), o.String())
+		return nil, false
+	}
+	sc.runtime = true
+	if !c.checkRefs(expr, sc) {
+		return nil, false
+	}
+	c.errorf(expr.Range(), "Invalid when condition", "%s This expression applies a function or an operator to %s, which is only known when the pipeline runs.", condHelp, firstRuntimeRef(expr))
+	return nil, false
+}
+
+var cmpOps = map[*hclsyntax.Operation]ir.CmpOp{
+	hclsyntax.OpEqual:              ir.Eq,
+	hclsyntax.OpNotEqual:           ir.Ne,
+	hclsyntax.OpLessThan:           ir.Lt,
+	hclsyntax.OpLessThanOrEqual:    ir.Le,
+	hclsyntax.OpGreaterThan:        ir.Gt,
+	hclsyntax.OpGreaterThanOrEqual: ir.Ge,
+}
+
+func (c *compiler) isNumeric(o ir.Operand) bool {
+	if o.Ref == nil {
+		return o.LitKind == ir.LitNumber
+	}
+	return o.Ref.Kind == ir.RefParam && c.params[o.Ref.Name].Type == ir.ParamNumber
+}
+
+// operand compiles one side of a comparison: a run-time reference (alone,
+// or alone in "${...}") or a compile-time literal.
+func (c *compiler) operand(expr hcl.Expression, ctx *hcl.EvalContext, sc scope, sink *refSink) (ir.Operand, bool) {
+	if !hasRuntime(expr) {
+		v, ok := c.evalCompileTime(expr, ctx, sc)
+		if !ok {
+			return ir.Operand{}, false
+		}
+		switch {
+		case v.IsNull():
+		case v.Type() == cty.String:
+			return ir.Operand{Lit: v.AsString(), LitKind: ir.LitString}, true
+		case v.Type() == cty.Number:
+			return ir.Operand{Lit: canonicalNumber(v.AsBigFloat()), LitKind: ir.LitNumber}, true
+		case v.Type() == cty.Bool:
+			return ir.Operand{Lit: fmt.Sprint(v.True()), LitKind: ir.LitBool}, true
+		}
+		c.errorf(expr.Range(), "Invalid when condition", "A comparison operand must be a string, number or bool, not %s.", typeName(v))
+		return ir.Operand{}, false
+	}
+	switch x := expr.(type) {
+	case *hclsyntax.ParenthesesExpr:
+		return c.operand(x.Expression, ctx, sc, sink)
+	case *hclsyntax.TemplateWrapExpr:
+		return c.operand(x.Wrapped, ctx, sc, sink)
+	case *hclsyntax.ScopeTraversalExpr:
+		sc.runtime = true
+		if !c.checkRefs(expr, sc) {
+			return ir.Operand{}, false
+		}
+		ref, ok := c.runtimeRef(x.Traversal, sink)
+		if !ok {
+			return ir.Operand{}, false
+		}
+		return ir.Operand{Ref: ref}, true
+	}
+	sc.runtime = true
+	if !c.checkRefs(expr, sc) {
+		return ir.Operand{}, false
+	}
+	c.errorf(expr.Range(), "Invalid when condition", "%s A comparison operand must be a run-time reference or a literal; this one applies a function or an operator to %s.", condHelp, firstRuntimeRef(expr))
+	return ir.Operand{}, false
+}

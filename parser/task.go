@@ -1,0 +1,604 @@
+package parser
+
+import (
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/dagc-dev/dagc/ir"
+)
+
+var taskSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "command"}, {Name: "script"}, {Name: "shell"}, {Name: "image"}, {Name: "env"},
+		{Name: "workdir"}, {Name: "depends_on"}, {Name: "for_each"}, {Name: "retries"},
+		{Name: "timeout"}, {Name: "outputs"}, {Name: "when"}, {Name: "trigger"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "retry"}, {Type: "resources"}, {Type: "airflow"}, {Type: "argo"}, {Type: "stepfunctions"},
+	},
+}
+
+// notInDefaults are task attributes that only make sense on one task.
+var notInDefaults = map[string]string{
+	"command":    "each task runs its own command",
+	"script":     "each task runs its own script",
+	"depends_on": "a dependency of every task would include the task itself",
+	"for_each":   "fan-out is decided per task",
+	"outputs":    "outputs are published by one task",
+	"when":       "conditions are decided per task",
+}
+
+var retrySchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "attempts"}, {Name: "delay"}, {Name: "backoff"}, {Name: "max_delay"}},
+}
+
+var resourcesSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "cpu"}, {Name: "memory"}, {Name: "gpu"}},
+}
+
+var triggers = []string{string(ir.AllSuccess), string(ir.AllDone), string(ir.OneFailed), string(ir.AllFailed)}
+
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// quantityRE accepts Kubernetes resource quantities such as "2", "0.5",
+// "500m", "4Gi" or "1e3".
+var quantityRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?([mkMGTPE]|[KMGTPE]i|[eE][0-9]+)?$`)
+
+// retrySpec is a retry setting with each field optional, so the defaults
+// block and the task can be merged field by field.
+type retrySpec struct {
+	attempts *int
+	delay    *time.Duration
+	backoff  *float64
+	maxDelay *time.Duration
+}
+
+func (r retrySpec) over(base retrySpec) retrySpec {
+	if r.attempts == nil {
+		r.attempts = base.attempts
+	}
+	if r.delay == nil {
+		r.delay = base.delay
+	}
+	if r.backoff == nil {
+		r.backoff = base.backoff
+	}
+	if r.maxDelay == nil {
+		r.maxDelay = base.maxDelay
+	}
+	return r
+}
+
+func (r retrySpec) final() ir.Retry {
+	out := ir.Retry{Backoff: 1}
+	if r.attempts != nil {
+		out.Attempts = *r.attempts
+	}
+	if r.delay != nil {
+		out.Delay = *r.delay
+	} else if out.Attempts > 0 {
+		out.Delay = time.Second
+	}
+	if r.backoff != nil {
+		out.Backoff = *r.backoff
+	}
+	if r.maxDelay != nil {
+		out.MaxDelay = *r.maxDelay
+	}
+	return out
+}
+
+// taskDefaults is the decoded `defaults` block plus the pipeline's
+// per-backend blocks, merged under every task.
+type taskDefaults struct {
+	image, workdir *string
+	shell          []string
+	env            map[string]ir.Str
+	retry          retrySpec
+	timeout        *time.Duration
+	resources      ir.Resources
+	trigger        ir.Trigger
+	airflow        ir.AirflowOptions
+	argo           ir.ArgoOptions
+	stepFunctions  ir.StepFunctionsOptions
+}
+
+func (c *compiler) decodeDefaults(b *hcl.Block) {
+	content, ds := b.Body.Content(taskSchema)
+	c.addDiags(ds)
+	for _, a := range sortedContentAttrs(content.Attributes) {
+		if why, bad := notInDefaults[a.Name]; bad {
+			c.errorf(a.NameRange, "Attribute not allowed in defaults", "%q cannot be set in defaults: %s. Set it on the task.", a.Name, why)
+			delete(content.Attributes, a.Name)
+		}
+	}
+	d := c.defaults
+	sc := scopeCompileTime
+	sc.eachReason = "defaults apply to every task and are evaluated once, so they cannot use each.key or each.value."
+	if s, ok := c.attrString(content, "image", c.ctx, sc); ok {
+		d.image = &s
+	}
+	if s, ok := c.attrString(content, "workdir", c.ctx, sc); ok {
+		d.workdir = &s
+	}
+	if l, ok := c.attrStringList(content, "shell", c.ctx, sc); ok {
+		d.shell = c.checkShell(content.Attributes["shell"], l)
+	}
+	if a := content.Attributes["env"]; a != nil {
+		rsc := sc
+		rsc.runtime = true
+		sink := &refSink{edges: map[string]hcl.Range{}, noOutputs: true}
+		if m, ranges, ok := c.strMap(a.Expr, c.ctx, rsc, sink); ok {
+			c.checkEnvNames(m, ranges)
+			d.env = m
+		}
+	}
+	if r, ok := c.decodeRetry(content, sc); ok {
+		d.retry = r
+	}
+	if t, ok := c.attrDuration(content, "timeout", c.ctx, sc); ok {
+		d.timeout = &t
+	}
+	if t, ok := c.decodeTrigger(content, sc); ok {
+		d.trigger = t
+	}
+	blocks := c.singleBlocks(content, "defaults block")
+	if rb := blocks["resources"]; rb != nil {
+		d.resources = c.decodeResources(rb, ir.Resources{}, sc)
+	}
+	if bb := blocks["airflow"]; bb != nil {
+		d.airflow = c.decodeAirflow(bb, d.airflow)
+	}
+	if bb := blocks["argo"]; bb != nil {
+		d.argo = c.decodeArgo(bb, d.argo)
+	}
+	if bb := blocks["stepfunctions"]; bb != nil {
+		d.stepFunctions = c.decodeStepFunctions(bb, d.stepFunctions)
+	}
+}
+
+func (c *compiler) checkShell(a *hcl.Attribute, l []string) []string {
+	if len(l) == 0 {
+		c.errorf(a.Expr.Range(), "Empty shell", "shell must name a program, for example [\"bash\", \"-euo\", \"pipefail\", \"-c\"].")
+		return nil
+	}
+	return l
+}
+
+func (c *compiler) checkEnvNames(m map[string]ir.Str, ranges map[string]hcl.Range) {
+	for _, k := range sortedKeys(m) {
+		switch {
+		case !envNameRE.MatchString(k):
+			c.errorf(ranges[k], "Invalid environment variable name", "%q is not a portable environment variable name: use letters, digits and underscores, not starting with a digit.", k)
+			delete(m, k)
+		case strings.HasPrefix(k, "DAGC_"):
+			c.errorf(ranges[k], "Reserved environment variable name", "Names starting with DAGC_ are set by dagc itself (DAGC_OUTPUTS, …); choose another name for %q.", k)
+			delete(m, k)
+		}
+	}
+}
+
+func (c *compiler) decodeTrigger(content *hcl.BodyContent, sc scope) (ir.Trigger, bool) {
+	a, s, ok := c.attrStringR(content, "trigger", c.ctx, sc)
+	if !ok {
+		return "", false
+	}
+	if !contains(triggers, s) {
+		c.errorf(a.Expr.Range(), "Invalid trigger", "%q is not a trigger rule; use one of %s.%s", s, strings.Join(triggers, ", "), didYouMean(s, triggers))
+		return "", false
+	}
+	return ir.Trigger(s), true
+}
+
+// decodeRetry reads `retry {}` or `retries = N` (not both).
+func (c *compiler) decodeRetry(content *hcl.BodyContent, sc scope) (retrySpec, bool) {
+	var r retrySpec
+	var block *hcl.Block
+	for _, b := range content.Blocks {
+		if b.Type == "retry" {
+			if block != nil {
+				c.errorf(b.DefRange, "Duplicate retry block", "Only one retry block is allowed; the first is at %s.", rangeString(block.DefRange))
+				continue
+			}
+			block = b
+		}
+	}
+	if a := content.Attributes["retries"]; a != nil {
+		if block != nil {
+			c.errorf(a.NameRange, "Conflicting retry settings", "Use either retries = N or a retry block (at %s), not both.", rangeString(block.DefRange))
+			return r, false
+		}
+		if a, n, ok := c.attrIntR(content, "retries", c.ctx, sc); ok {
+			if n < 0 {
+				c.errorf(a.Expr.Range(), "Invalid retries", "retries is the number of attempts after the first and cannot be negative.")
+				return r, false
+			}
+			r.attempts = &n
+			return r, true
+		}
+		return r, false
+	}
+	if block == nil {
+		return r, false
+	}
+	bc, ds := block.Body.Content(retrySchema)
+	ok := c.addDiags(ds)
+	if a, n, nok := c.attrIntR(bc, "attempts", c.ctx, sc); nok {
+		if n < 0 {
+			c.errorf(a.Expr.Range(), "Invalid retry attempts", "attempts is the number of attempts after the first and cannot be negative.")
+			ok = false
+		} else {
+			r.attempts = &n
+		}
+	}
+	if d, dok := c.attrDuration(bc, "delay", c.ctx, sc); dok {
+		r.delay = &d
+	}
+	if a, f, fok := c.attrNumberR(bc, "backoff", c.ctx, sc); fok {
+		x, _ := f.Float64()
+		if x < 1 {
+			c.errorf(a.Expr.Range(), "Invalid retry backoff", "backoff multiplies the delay after each retry and must be at least 1 (1 = constant delay).")
+			ok = false
+		} else {
+			r.backoff = &x
+		}
+	}
+	if d, dok := c.attrDuration(bc, "max_delay", c.ctx, sc); dok {
+		r.maxDelay = &d
+	}
+	if r.delay != nil && r.maxDelay != nil && *r.maxDelay > 0 && *r.maxDelay < *r.delay {
+		c.errorf(bc.Attributes["max_delay"].Expr.Range(), "Invalid retry max_delay", "max_delay (%s) is shorter than delay (%s).", *r.maxDelay, *r.delay)
+		ok = false
+	}
+	return r, ok
+}
+
+func (c *compiler) decodeResources(b *hcl.Block, base ir.Resources, sc scope) ir.Resources {
+	content, ds := b.Body.Content(resourcesSchema)
+	c.addDiags(ds)
+	quantity := func(name string) (string, bool) {
+		a, v, ok := c.attrValue(content, name, c.ctx, sc)
+		if !ok {
+			return "", false
+		}
+		var s string
+		if v.Type() == cty.Number {
+			s = canonicalNumber(v.AsBigFloat())
+		} else {
+			var err error
+			if s, err = toString(v); err != nil {
+				c.typeError(a, err)
+				return "", false
+			}
+		}
+		if !quantityRE.MatchString(s) {
+			c.errorf(a.Expr.Range(), "Invalid resource quantity", "%s = %q is not a Kubernetes quantity such as \"2\", \"500m\" or \"4Gi\".", name, s)
+			return "", false
+		}
+		return s, true
+	}
+	if s, ok := quantity("cpu"); ok {
+		base.CPU = s
+	}
+	if s, ok := quantity("memory"); ok {
+		base.Memory = s
+	}
+	if a, n, ok := c.attrIntR(content, "gpu", c.ctx, sc); ok {
+		if n < 0 {
+			c.errorf(a.Expr.Range(), "Invalid resource quantity", "gpu cannot be negative.")
+		} else {
+			base.GPU = n
+		}
+	}
+	return base
+}
+
+// ---- tasks ----
+
+type taskDecl struct {
+	name      string
+	block     *hclsyntax.Block
+	content   *hcl.BodyContent
+	outputs   []string
+	outputsOK bool
+	forEach   bool
+}
+
+func (c *compiler) declareTask(b *hclsyntax.Block) {
+	if len(b.Labels) != 1 {
+		return
+	}
+	name := b.Labels[0]
+	if !nameRE.MatchString(name) {
+		c.errorf(b.LabelRanges[0], "Invalid task name", "A task name must start with a letter or underscore and hold only letters, digits, underscores and dashes; %q does not.", name)
+	}
+	if prev, dup := c.tasks[name]; dup {
+		c.errorf(b.LabelRanges[0], "Duplicate task", "A task named %q is already declared at %s.", name, rangeString(prev.block.LabelRanges[0]))
+		return
+	}
+	content, ds := b.Body.Content(taskSchema)
+	c.addDiags(ds)
+	d := &taskDecl{name: name, block: b, content: content, outputsOK: true, forEach: content.Attributes["for_each"] != nil}
+	if a := content.Attributes["outputs"]; a != nil {
+		d.outputsOK = false
+		if l, ok := c.attrStringList(content, "outputs", c.ctx, onceScope("outputs", d.forEach)); ok {
+			d.outputsOK = true
+			seen := map[string]bool{}
+			for _, o := range l {
+				switch {
+				case !nameRE.MatchString(o):
+					c.errorf(a.Expr.Range(), "Invalid output name", "An output name must start with a letter or underscore and hold only letters, digits, underscores and dashes; %q does not.", o)
+				case seen[o]:
+					c.errorf(a.Expr.Range(), "Duplicate output", "The output %q is listed twice.", o)
+				default:
+					seen[o] = true
+					d.outputs = append(d.outputs, o)
+				}
+			}
+		}
+	}
+	c.tasks[name] = d
+	c.taskOrder = append(c.taskOrder, name)
+}
+
+// instanceKey is one element of a for_each.
+type instanceKey struct {
+	key   string
+	value cty.Value
+}
+
+func (c *compiler) forEachKeys(a *hcl.Attribute) ([]instanceKey, bool) {
+	sc := scopeCompileTime
+	sc.eachReason = "for_each decides the instances, so it cannot use each itself."
+	sc.runtimeReason = "for_each is expanded at compile time. A run-time fan-out is not supported."
+	v, ok := c.evalCompileTime(a.Expr, c.ctx, sc)
+	if !ok {
+		return nil, false
+	}
+	if v.IsNull() {
+		c.errorf(a.Expr.Range(), "Invalid for_each", "for_each must be a list, set or map, not null.")
+		return nil, false
+	}
+	ty := v.Type()
+	var keys []instanceKey
+	switch {
+	case ty.IsListType() || ty.IsTupleType():
+		i := 0
+		for it := v.ElementIterator(); it.Next(); i++ {
+			_, ev := it.Element()
+			keys = append(keys, instanceKey{strconv.Itoa(i), ev})
+		}
+	case ty.IsSetType():
+		for it := v.ElementIterator(); it.Next(); {
+			_, ev := it.Element()
+			if !ev.Type().IsPrimitiveType() || ev.IsNull() {
+				c.errorf(a.Expr.Range(), "Invalid for_each", "The elements of a for_each set become instance keys, so they must be strings or numbers, not %s.", typeName(ev))
+				return nil, false
+			}
+			k, _ := toString(ev)
+			keys = append(keys, instanceKey{k, ev})
+		}
+		sort.Slice(keys, func(i, j int) bool { return keys[i].key < keys[j].key })
+	case ty.IsMapType() || ty.IsObjectType():
+		for it := v.ElementIterator(); it.Next(); {
+			k, ev := it.Element()
+			keys = append(keys, instanceKey{k.AsString(), ev})
+		}
+		sort.Slice(keys, func(i, j int) bool { return keys[i].key < keys[j].key })
+	default:
+		c.errorf(a.Expr.Range(), "Invalid for_each", "for_each must be a list, set or map, not %s.", typeName(v))
+		return nil, false
+	}
+	if len(keys) == 0 {
+		c.errorf(a.Expr.Range(), "Empty for_each", "for_each has no elements, so the task would have no instance. Remove the task or give it at least one element.")
+		return nil, false
+	}
+	return keys, true
+}
+
+// instanceValueText renders each.value: a string as is, anything else as
+// JSON.
+func instanceValueText(v cty.Value) string {
+	if v.Type() == cty.String && !v.IsNull() {
+		return v.AsString()
+	}
+	if v.Type() == cty.Number && !v.IsNull() {
+		return canonicalNumber(v.AsBigFloat())
+	}
+	data, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		return ""
+	}
+	return string(data)
+}
+
+func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
+	content := d.content
+	t := &ir.Task{Name: d.name, Outputs: d.outputs, Trigger: ir.AllSuccess, Range: toRange(d.block.DefRange()), ForEach: d.forEach}
+	sink := &refSink{self: d.name, edges: map[string]hcl.Range{}}
+	once := func(attr string) scope { return onceScope(attr, d.forEach) }
+	defs := c.defaults
+
+	// depends_on
+	if a := content.Attributes["depends_on"]; a != nil {
+		c.dependsOn(a, sink)
+	}
+
+	// for_each
+	keys := []instanceKey{{key: ""}}
+	if a := content.Attributes["for_each"]; a != nil {
+		k, ok := c.forEachKeys(a)
+		if ok {
+			keys = k
+		} else {
+			keys = nil
+		}
+	}
+
+	t.Trigger = ir.AllSuccess
+	if defs.trigger != "" {
+		t.Trigger = defs.trigger
+	}
+	if tr, ok := c.decodeTrigger(content, once("trigger")); ok {
+		t.Trigger = tr
+	}
+	if defs.timeout != nil {
+		t.Timeout = *defs.timeout
+	}
+	if to, ok := c.attrDuration(content, "timeout", c.ctx, once("timeout")); ok {
+		t.Timeout = to
+	}
+	r, _ := c.decodeRetry(content, once("retry"))
+	t.Retry = r.over(defs.retry).final()
+
+	blocks := c.singleBlocks(content, "task")
+	t.Resources = defs.resources
+	if b := blocks["resources"]; b != nil {
+		t.Resources = c.decodeResources(b, defs.resources, once("resources"))
+	}
+	t.Airflow, t.Argo, t.StepFunctions = defs.airflow, defs.argo, defs.stepFunctions
+	if b := blocks["airflow"]; b != nil {
+		t.Airflow = c.decodeAirflow(b, t.Airflow)
+	}
+	if b := blocks["argo"]; b != nil {
+		t.Argo = c.decodeArgo(b, t.Argo)
+	}
+	if b := blocks["stepfunctions"]; b != nil {
+		t.StepFunctions = c.decodeStepFunctions(b, t.StepFunctions)
+	}
+
+	if a := content.Attributes["when"]; a != nil {
+		sc := once("when")
+		sc.runtime = true
+		if cond, ok := c.compileCond(a.Expr, c.ctx, sc, sink); ok {
+			t.When = cond
+		}
+	}
+
+	cmdAttr, scriptAttr := content.Attributes["command"], content.Attributes["script"]
+	switch {
+	case cmdAttr != nil && scriptAttr != nil:
+		second := scriptAttr
+		if scriptAttr.Range.Start.Byte < cmdAttr.Range.Start.Byte {
+			second = cmdAttr
+		}
+		c.errorf(second.NameRange, "Conflicting command and script", "A task runs either a command (a list, exec form) or a script (a string run by shell), not both.")
+	case cmdAttr == nil && scriptAttr == nil:
+		c.errorf(d.block.DefRange(), "Missing command or script", "Task %q needs a command (a list, exec form) or a script (a string run by shell).", d.name)
+	}
+
+	for _, k := range keys {
+		t.Instances = append(t.Instances, c.compileInstance(d, k, sink))
+	}
+
+	// Upstream tasks, sorted, with the range that caused each edge.
+	for _, from := range sortedKeys(sink.edges) {
+		t.Upstream = append(t.Upstream, from)
+		t.Edges = append(t.Edges, ir.Edge{From: from, Range: toRange(sink.edges[from])})
+	}
+	return t
+}
+
+func (c *compiler) dependsOn(a *hcl.Attribute, sink *refSink) {
+	exprs, ds := hcl.ExprList(a.Expr)
+	if !c.addDiags(ds) {
+		return
+	}
+	for _, e := range exprs {
+		tr, tds := hcl.AbsTraversalForExpr(e)
+		if tds.HasErrors() || tr.RootName() != "task" || len(tr) != 2 {
+			c.errorf(e.Range(), "Invalid depends_on element", "depends_on lists tasks as task.NAME (a reference, not a string).")
+			continue
+		}
+		attr, ok := tr[1].(hcl.TraverseAttr)
+		if !ok {
+			c.errorf(e.Range(), "Invalid depends_on element", "depends_on lists tasks as task.NAME; a task with for_each is waited for as a whole, so it cannot be indexed.")
+			continue
+		}
+		if c.tasks[attr.Name] == nil {
+			c.errorf(e.Range(), "Reference to undeclared task", "No task %q is declared in this pipeline.%s", attr.Name, didYouMean(attr.Name, c.taskOrder))
+			continue
+		}
+		sink.add(attr.Name, e.Range())
+	}
+}
+
+// compileInstance evaluates the per-instance attributes for one for_each
+// element (or the only instance of a plain task).
+func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *ir.Instance {
+	content := d.content
+	defs := c.defaults
+	in := &ir.Instance{Key: k.key}
+	ctx := c.ctx
+	sc := scopeCompileTime
+	sc.eachReason = "Task " + strconv.Quote(d.name) + " has no for_each, so each.key and each.value do not exist here."
+	if d.forEach {
+		in.Value = instanceValueText(k.value)
+		ctx = c.ctx.NewChild()
+		ctx.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(k.key), "value": k.value})}
+		sc.each = true
+	}
+	sc.runtimeReason = "this attribute is evaluated at compile time. Run-time references may appear in a task's command, script, env and when."
+	rsc := sc
+	rsc.runtime = true
+
+	if a := content.Attributes["command"]; a != nil {
+		if l, ok := c.strList(a.Expr, ctx, rsc, sink); ok {
+			if len(l) == 0 {
+				c.errorf(a.Expr.Range(), "Empty command", "command must name a program: a list such as [\"sh\", \"-c\", \"echo hi\"].")
+			}
+			in.Command = l
+		}
+	} else if a := content.Attributes["script"]; a != nil {
+		if s, ok := c.strValue(a.Expr, ctx, rsc, sink); ok {
+			in.Script = &s
+		}
+	}
+	in.Shell = []string{"sh", "-euc"}
+	if defs.shell != nil {
+		in.Shell = defs.shell
+	}
+	if a := content.Attributes["shell"]; a != nil {
+		if l, ok := c.attrStringList(content, "shell", ctx, sc); ok {
+			if l = c.checkShell(a, l); l != nil {
+				in.Shell = l
+			}
+		}
+	}
+	if defs.image != nil {
+		in.Image = *defs.image
+	}
+	if s, ok := c.attrString(content, "image", ctx, sc); ok {
+		in.Image = s
+	}
+	if defs.workdir != nil {
+		in.Workdir = *defs.workdir
+	}
+	if s, ok := c.attrString(content, "workdir", ctx, sc); ok {
+		in.Workdir = s
+	}
+	env := map[string]ir.Str{}
+	for k, v := range defs.env {
+		env[k] = v
+	}
+	if a := content.Attributes["env"]; a != nil {
+		if m, ranges, ok := c.strMap(a.Expr, ctx, rsc, sink); ok {
+			c.checkEnvNames(m, ranges)
+			for k, v := range m {
+				env[k] = v
+			}
+		}
+	}
+	for _, name := range sortedKeys(env) {
+		in.Env = append(in.Env, ir.EnvVar{Name: name, Value: env[name]})
+	}
+	return in
+}

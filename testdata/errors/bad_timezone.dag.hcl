@@ -1,0 +1,7 @@
+pipeline "bad_timezone" {
+  timezone = "Europe/Berlinn" # ERROR: timezone
+}
+
+task "a" {
+  command = ["true"]
+}

@@ -1,0 +1,7 @@
+task "train" {
+  command = ["true"]
+}
+
+task "train" { # ERROR: Duplicate task
+  command = ["false"]
+}

@@ -1,0 +1,4 @@
+task "loop" {
+  depends_on = [task.loop] # ERROR: depend
+  command    = ["true"]
+}
