@@ -180,7 +180,9 @@ async function main() {
             problem = `declared output ${o} was not written`;
             break;
           }
-          const value = fs.readFileSync(file);
+          // One trailing newline is dropped, as every dagc engine does.
+          let value = fs.readFileSync(file);
+          if (value.length > 0 && value[value.length - 1] === 0x0a) value = value.subarray(0, value.length - 1);
           if (value.length > MAX_OUTPUT_BYTES) {
             problem = `output ${o} is ${value.length} bytes, more than 32 KiB`;
             break;
