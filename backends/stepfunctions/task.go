@@ -125,7 +125,7 @@ func (ts *taskStates) whenEntry() string {
 	return ts.name("when")
 }
 
-func flag(key, f string, v bool) obj {
+func stateFlag(key, f string, v bool) obj {
 	return obj{{"Variable", "$.tasks." + key + "." + f}, {"BooleanEquals", v}}
 }
 
@@ -146,15 +146,15 @@ func anyOf(rules []obj) obj {
 // succeeded: every instance of the task succeeded (each instance has
 // exactly one state, and a task has at least one instance).
 func succeeded(key string) obj {
-	return allOf([]obj{flag(key, "failed", false), flag(key, "upstream_failed", false), flag(key, "skipped", false)})
+	return allOf([]obj{stateFlag(key, "failed", false), stateFlag(key, "upstream_failed", false), stateFlag(key, "skipped", false)})
 }
 
 func failedOrUpstream(key string) obj {
-	return anyOf([]obj{flag(key, "failed", true), flag(key, "upstream_failed", true)})
+	return anyOf([]obj{stateFlag(key, "failed", true), stateFlag(key, "upstream_failed", true)})
 }
 
 func allFailedOrUpstream(key string) obj {
-	return allOf([]obj{flag(key, "success", false), flag(key, "skipped", false)})
+	return allOf([]obj{stateFlag(key, "success", false), stateFlag(key, "skipped", false)})
 }
 
 func withNext(rule obj, n string) obj {
