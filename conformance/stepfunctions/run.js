@@ -139,7 +139,7 @@ function runProcess(argv, env, cwd, timeoutMs, label) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const definition = JSON.parse(fs.readFileSync(args.definition, 'utf8'));
-  const input = typedInput(definition, JSON.parse(args.input));
+  const input = typedInput(definition, JSON.parse(args.input) ?? {});
   const runId = new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15) + 'Z-' + crypto.randomBytes(3).toString('hex');
 
   const records = [];
