@@ -1,0 +1,283 @@
+package local
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// drainTimeout bounds how long output is still read once a task's process
+// group is gone: only a process that left the group (setsid) can keep the
+// pipe open that long.
+const drainTimeout = 2 * time.Second
+
+type attempt struct {
+	inst    *instNode
+	number  int
+	argv    []string
+	env     []string
+	dir     string
+	outDir  string // "" when the task declares no outputs
+	outputs []string
+	timeout time.Duration
+	logPath string
+}
+
+type attemptResult struct {
+	a          *attempt
+	start, end time.Time
+	ok         bool
+	err        string
+	outputs    map[string]string
+	// stopped is true when the attempt was terminated because the run was
+	// stopping (interrupt or run timeout), not for its own sake.
+	stopped bool
+}
+
+// runAttempt runs one attempt to its end and never leaves a process of its
+// group behind.
+func (r *runner) runAttempt(a *attempt) (res attemptResult) {
+	res.a = a
+	res.start = r.clock.Now()
+	defer func() { res.end = r.clock.Now() }()
+
+	// The log is created on the first byte of output: most tasks of a
+	// large DAG print nothing, and creating thousands of empty files costs
+	// more than running the tasks' own commands.
+	log := &lazyLog{path: a.logPath}
+	defer func() {
+		if res.err != "" {
+			fmt.Fprintf(log, "dagc: attempt %d failed: %s\n", a.number, res.err)
+		}
+		log.close()
+	}()
+	if a.outDir != "" {
+		if err := os.MkdirAll(a.outDir, 0o755); err != nil {
+			res.err = "cannot create the outputs directory: " + err.Error()
+			return res
+		}
+	}
+
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		res.err = err.Error()
+		return res
+	}
+	// Exec form: argv goes to execve as is, no shell in between unless the
+	// user's command is one.
+	cmd := r.command(a.argv)
+	cmd.Stdin = r.devNull
+	cmd.Env = a.env
+	cmd.Dir = a.dir
+	cmd.Stdout, cmd.Stderr = pw, pw
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		pw.Close()
+		pr.Close()
+		res.err = "cannot start: " + err.Error()
+		return res
+	}
+	pw.Close()
+	pgid := cmd.Process.Pid
+
+	copied := make(chan struct{})
+	go func() {
+		r.pump(pr, log, a.inst)
+		close(copied)
+	}()
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+
+	var timeoutC <-chan time.Time
+	if a.timeout > 0 {
+		t := time.NewTimer(a.timeout)
+		defer t.Stop()
+		timeoutC = t.C
+	}
+	var werr error
+	reason := ""
+	select {
+	case werr = <-waited:
+	case <-timeoutC:
+		reason = fmt.Sprintf("timed out after %s", a.timeout)
+	case <-r.stopCh:
+		reason, res.stopped = "terminated", true
+	case <-r.o.Kill:
+		reason, res.stopped = "killed", true
+	}
+	if reason != "" {
+		// The process may have finished at the same moment: then its own
+		// result stands.
+		select {
+		case werr = <-waited:
+			reason, res.stopped = "", false
+		default:
+			werr = r.terminate(pgid, waited)
+		}
+	}
+	// Whatever the task left running in its group (a `cmd &` never waited
+	// for) ends with it.
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	pr.SetReadDeadline(time.Now().Add(drainTimeout))
+	<-copied
+	pr.Close()
+
+	switch {
+	case reason != "":
+		res.err = reason
+		return res
+	case werr != nil:
+		res.err = exitMessage(werr)
+		return res
+	}
+	if len(a.outputs) > 0 {
+		outs, err := readOutputs(a.outDir, a.outputs)
+		if err != nil {
+			res.err = err.Error()
+			return res
+		}
+		res.outputs = outs
+	}
+	res.ok = true
+	return res
+}
+
+// command is exec.Command with the PATH lookup of a bare program name done
+// once per run rather than once per task.
+func (r *runner) command(argv []string) *exec.Cmd {
+	name := argv[0]
+	if strings.Contains(name, "/") {
+		return exec.Command(name, argv[1:]...)
+	}
+	if path, ok := r.paths.Load(name); ok {
+		return &exec.Cmd{Path: path.(string), Args: argv}
+	}
+	cmd := exec.Command(name, argv[1:]...)
+	if cmd.Err == nil {
+		r.paths.Store(name, cmd.Path)
+	}
+	return cmd
+}
+
+// terminate sends SIGTERM to the group, waits up to the grace period (cut
+// short by Kill), then sends SIGKILL. It returns the leader's exit error.
+func (r *runner) terminate(pgid int, waited <-chan error) error {
+	killNow := false
+	select {
+	case <-r.o.Kill:
+		killNow = true
+	default:
+	}
+	if !killNow {
+		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		grace := time.NewTimer(r.o.Grace)
+		defer grace.Stop()
+		select {
+		case err := <-waited:
+			return err
+		case <-grace.C:
+		case <-r.o.Kill:
+		}
+	}
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	return <-waited
+}
+
+func exitMessage(err error) string {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return "killed by signal " + ws.Signal().String()
+		}
+		return fmt.Sprintf("exit status %d", ee.ExitCode())
+	}
+	return err.Error()
+}
+
+// readOutputs reads each declared output from dir. A single trailing
+// newline is dropped, so `echo 42 > $DAGC_OUTPUTS/n` publishes "42".
+func readOutputs(dir string, names []string) (map[string]string, error) {
+	outs := make(map[string]string, len(names))
+	for _, name := range names {
+		path := filepath.Join(dir, name)
+		f, err := os.Open(path)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("declared output %q was not written (expected the file $DAGC_OUTPUTS/%s)", name, name)
+			}
+			return nil, fmt.Errorf("output %q: %v", name, err)
+		}
+		// Read one byte more than allowed (plus the newline that is
+		// dropped) to detect an oversized value without reading it all.
+		b, err := io.ReadAll(io.LimitReader(f, MaxOutputBytes+2))
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("output %q: %v", name, err)
+		}
+		v := strings.TrimSuffix(string(b), "\n")
+		if len(v) > MaxOutputBytes {
+			return nil, fmt.Errorf("output %q is larger than the 32 KiB limit", name)
+		}
+		outs[name] = v
+	}
+	return outs, nil
+}
+
+// pump copies a task's output to its log and, line by line with the
+// task's name in front, to the console.
+func (r *runner) pump(pr *os.File, log io.Writer, i *instNode) {
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(pr)
+	defer func() {
+		br.Reset(nil)
+		readers.Put(br)
+	}()
+	for {
+		line, err := br.ReadSlice('\n')
+		if len(line) > 0 {
+			log.Write(line)
+			r.con.taskOutput(i, line)
+		}
+		if err != nil && err != bufio.ErrBufferFull {
+			return
+		}
+	}
+}
+
+// readers are the line readers of task output, reused across attempts.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+
+// lazyLog is an attempt's log file, created when first written to.
+type lazyLog struct {
+	path string
+	f    *os.File
+	w    *bufio.Writer
+	err  error
+}
+
+func (l *lazyLog) Write(b []byte) (int, error) {
+	if l.w == nil && l.err == nil {
+		if l.f, l.err = os.Create(l.path); l.err == nil {
+			l.w = bufio.NewWriterSize(l.f, 16<<10)
+		}
+	}
+	if l.err != nil {
+		return len(b), nil // the console still shows the output
+	}
+	return l.w.Write(b)
+}
+
+func (l *lazyLog) close() {
+	if l.w != nil {
+		l.w.Flush()
+		l.f.Close()
+	}
+}

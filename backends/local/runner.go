@@ -1,0 +1,826 @@
+// Package local runs a pipeline on this machine. It is the reference
+// behaviour of dagc (DESIGN 2.3, 2.4): every other engine is compared with
+// the traces it writes.
+//
+// The scheduler follows ninja's build loop: a ready queue, at most Jobs
+// attempts running at once, and one goroutine (the caller of Run) that
+// owns all state and collects every attempt's result from one channel.
+// Each attempt runs in its own process group so that a timeout or an
+// interrupt can end everything the task started.
+package local
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dagc-dev/dagc/ir"
+	"github.com/dagc-dev/dagc/trace"
+)
+
+// MaxOutputBytes is the largest value an output may have (DESIGN 2.3).
+const MaxOutputBytes = 32 << 10
+
+// Clock is the time source for retry delays, so tests can check backoff
+// without waiting for it.
+type Clock interface {
+	Now() time.Time
+	// AfterFunc calls f in its own goroutine after d; stop cancels it and
+	// reports whether it did.
+	AfterFunc(d time.Duration, f func()) (stop func() bool)
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+func (realClock) AfterFunc(d time.Duration, f func()) func() bool {
+	return time.AfterFunc(d, f).Stop
+}
+
+// Options control one run.
+type Options struct {
+	// Jobs caps attempts running at once; 0 means runtime.NumCPU(). The
+	// pipeline's concurrency lowers it further.
+	Jobs int
+	// Params are the resolved run-time params (see ResolveParams).
+	Params map[string]string
+	// RunID names the run; empty means a new id. With Resume it is the run
+	// to continue.
+	RunID  string
+	Resume bool
+	// Date is run.date; empty means today in the pipeline's timezone.
+	Date string
+	// StateDir holds runs/<id>/ (default ".dagc").
+	StateDir string
+	// FailFast stops starting tasks after the first task fails. By default
+	// the run goes on with everything the trigger rules allow, as Airflow
+	// does.
+	FailFast bool
+	// Trace receives one trace.Record per attempt, and the run state last.
+	Trace io.Writer
+	// Out receives task output lines, progress and the summary.
+	Out io.Writer
+	// Progress draws a one-line status (for a terminal) instead of a line
+	// per started task.
+	Progress bool
+	// Grace is how long a process group has between SIGTERM and SIGKILL
+	// (default 5s).
+	Grace time.Duration
+	// Kill, when closed, makes every running group get SIGKILL at once
+	// (a second Ctrl-C).
+	Kill <-chan struct{}
+	// Environ is the environment tasks inherit (default os.Environ()).
+	Environ []string
+	// BaseDir is where a relative workdir starts (default: the directory
+	// of the pipeline file, so a workdir means the same wherever dagc runs).
+	BaseDir string
+	// Dir is the working directory of tasks without a workdir (default:
+	// dagc's own current directory, like make and ninja).
+	Dir   string
+	Clock Clock
+	// Vars and VarFiles are recorded in the run's meta for --resume.
+	Vars, VarFiles []string
+}
+
+// InstanceResult is how one task instance ended.
+type InstanceResult struct {
+	Task, Instance string
+	// State is "" when the instance never finished (the run was
+	// interrupted or stopped first).
+	State    ir.State
+	Attempts int
+	Start    time.Time
+	End      time.Time
+	Outputs  map[string]string
+	Error    string
+	// Kept is true when a resumed run kept the instance's earlier success.
+	Kept bool
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	RunID string
+	// State is Success or Failed.
+	State       ir.State
+	Interrupted bool
+	TimedOut    bool
+	Instances   []InstanceResult
+	Dir         string
+	Elapsed     time.Duration
+}
+
+type taskNode struct {
+	t          *ir.Task
+	insts      []*instNode
+	up, down   []*taskNode
+	waiting    int // upstream tasks not finished yet
+	unfinished int // own instances not finished yet
+	readied    bool
+}
+
+type instNode struct {
+	task *taskNode
+	in   *ir.Instance
+	name string // trace.Key
+	// file is name made safe for a file name.
+	file        string
+	state       ir.State
+	attempts    int // attempts started in this invocation
+	attemptBase int // attempts made by earlier invocations (resume)
+	start, end  time.Time
+	outputs     map[string]string
+	err         string
+	kept        bool
+	spec        *spec
+}
+
+// spec is what every attempt of an instance runs, references resolved.
+type spec struct {
+	argv []string
+	env  []string
+	dir  string
+}
+
+type runner struct {
+	p        *ir.Pipeline
+	o        Options
+	clock    Clock
+	dir      string
+	baseDir  string
+	jobs     int
+	tasks    []*taskNode
+	byName   map[string]*taskNode
+	insts    []*instNode
+	queue    []*instNode
+	results  chan attemptResult
+	retryCh  chan *instNode
+	retrying map[*instNode]func() bool
+	stopCh   chan struct{}
+	stopping bool
+	reason   stopReason
+	running  int
+	finished int
+	con      *console
+	tr       *bufio.Writer
+	jr       *journal
+	baseEnv  []string
+	devNull  *os.File // every task's stdin
+	paths    sync.Map // program name -> path found in PATH
+	started  time.Time
+}
+
+type stopReason int
+
+const (
+	notStopped stopReason = iota
+	stopInterrupt
+	stopTimeout
+	stopFailFast
+)
+
+// Run runs the pipeline until every instance has finished or the run is
+// stopped: ctx cancelled (Ctrl-C: running groups get SIGTERM, then SIGKILL
+// after the grace period) or the pipeline's timeout reached. The error is
+// only for problems of dagc itself (cannot write the state directory); a
+// failed run is a Result with State Failed.
+func Run(ctx context.Context, p *ir.Pipeline, o Options) (*Result, error) {
+	r, err := newRunner(p, o)
+	if err != nil {
+		return nil, err
+	}
+	defer r.jr.close()
+	defer r.devNull.Close()
+	return r.run(ctx)
+}
+
+func newRunner(p *ir.Pipeline, o Options) (*runner, error) {
+	if o.Clock == nil {
+		o.Clock = realClock{}
+	}
+	if o.StateDir == "" {
+		o.StateDir = ".dagc"
+	}
+	if o.Grace <= 0 {
+		o.Grace = 5 * time.Second
+	}
+	if o.Environ == nil {
+		o.Environ = os.Environ()
+	}
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	now := o.Clock.Now()
+	if o.RunID == "" {
+		if o.Resume {
+			return nil, usagef("resume needs a run id")
+		}
+		o.RunID = NewRunID(now)
+	}
+	if o.Date == "" {
+		o.Date = LogicalDate(p, now)
+	}
+	jobs := o.Jobs
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	if p.Concurrency > 0 && p.Concurrency < jobs {
+		jobs = p.Concurrency
+	}
+	r := &runner{
+		p: p, o: o, clock: o.Clock, jobs: jobs,
+		dir:      RunDir(o.StateDir, o.RunID),
+		byName:   map[string]*taskNode{},
+		retrying: map[*instNode]func() bool{},
+		stopCh:   make(chan struct{}),
+		started:  now,
+	}
+	r.baseDir = o.BaseDir
+	if r.baseDir == "" && p.File != "" {
+		abs, err := filepath.Abs(p.File)
+		if err != nil {
+			return nil, err
+		}
+		r.baseDir = filepath.Dir(abs)
+	}
+	if err := os.MkdirAll(filepath.Join(r.dir, "logs"), 0o755); err != nil {
+		return nil, err
+	}
+	if !o.Resume {
+		file := p.File
+		if file != "" {
+			file, _ = filepath.Abs(file)
+		}
+		m := &Meta{RunID: o.RunID, Pipeline: p.Name, File: file, Vars: o.Vars, VarFiles: o.VarFiles,
+			Params: o.Params, Date: o.Date, Started: now.UTC()}
+		if err := writeMeta(r.dir, m); err != nil {
+			return nil, err
+		}
+	}
+	r.build()
+	jr, err := openJournal(r.dir)
+	if err != nil {
+		return nil, err
+	}
+	r.jr = jr
+	if r.devNull, err = os.Open(os.DevNull); err != nil {
+		jr.close()
+		return nil, err
+	}
+	r.results = make(chan attemptResult, len(r.insts))
+	r.retryCh = make(chan *instNode, len(r.insts))
+	r.baseEnv = o.Environ
+	if o.Trace != nil {
+		r.tr = bufio.NewWriter(o.Trace)
+	}
+	r.con = newConsole(o.Out, o.Progress, r.insts)
+	return r, nil
+}
+
+func (r *runner) build() {
+	for _, t := range r.p.Tasks {
+		tn := &taskNode{t: t}
+		r.byName[t.Name] = tn
+		r.tasks = append(r.tasks, tn)
+		for i, in := range t.Instances {
+			key := in.Key
+			if !t.ForEach {
+				key = ""
+			}
+			n := &instNode{task: tn, in: in, name: trace.Key(t.Name, key), file: fileStem(t.Name, key, i)}
+			tn.insts = append(tn.insts, n)
+			r.insts = append(r.insts, n)
+		}
+		tn.unfinished = len(tn.insts)
+	}
+	for _, tn := range r.tasks {
+		for _, u := range tn.t.Upstream {
+			if un := r.byName[u]; un != nil {
+				tn.up = append(tn.up, un)
+				un.down = append(un.down, tn)
+			}
+		}
+		tn.waiting = len(tn.up)
+	}
+}
+
+// fileStem names an instance's logs and outputs: the task name, and the
+// instance key when it is a safe file name, else its index.
+func fileStem(task, key string, idx int) string {
+	if key == "" {
+		return task
+	}
+	safe := len(key) <= 64
+	for _, c := range key {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			safe = false
+			break
+		}
+	}
+	if safe && key != "." && key != ".." {
+		return task + "[" + key + "]"
+	}
+	return task + "#" + strconv.Itoa(idx)
+}
+
+func (r *runner) run(ctx context.Context) (*Result, error) {
+	r.con.header(r)
+	if r.o.Resume {
+		if err := r.restore(); err != nil {
+			return nil, err
+		}
+	}
+	for _, tn := range r.tasks {
+		if tn.unfinished == 0 {
+			for _, d := range tn.down {
+				d.waiting--
+			}
+		}
+	}
+	for _, tn := range r.tasks {
+		if tn.waiting == 0 && tn.unfinished > 0 && !tn.readied {
+			r.ready(tn)
+		}
+	}
+
+	var timeoutC <-chan time.Time
+	if r.p.Timeout > 0 {
+		t := time.NewTimer(r.p.Timeout - r.clock.Now().Sub(r.started))
+		defer t.Stop()
+		timeoutC = t.C
+	}
+	var tickC <-chan time.Time
+	if r.o.Progress {
+		tk := time.NewTicker(500 * time.Millisecond)
+		defer tk.Stop()
+		tickC = tk.C
+	}
+	done := ctx.Done()
+	for {
+		for !r.stopping && r.running < r.jobs && len(r.queue) > 0 {
+			i := r.queue[0]
+			r.queue = r.queue[1:]
+			r.launch(i)
+		}
+		r.con.status(r.finished, r.running, len(r.insts)-r.finished-r.running, r.clock.Now().Sub(r.started))
+		if r.running == 0 && len(r.retrying) == 0 && (r.stopping || len(r.queue) == 0) {
+			break
+		}
+		select {
+		case res := <-r.results:
+			r.running--
+			r.collect(res)
+		case i := <-r.retryCh:
+			if _, ok := r.retrying[i]; ok {
+				delete(r.retrying, i)
+				r.queue = append(r.queue, i)
+			}
+		case <-done:
+			done = nil
+			r.stop(stopInterrupt)
+		case <-timeoutC:
+			timeoutC = nil
+			r.stop(stopTimeout)
+		case <-tickC:
+		}
+	}
+	return r.finish()
+}
+
+// stop ends scheduling. On an interrupt or the run timeout every running
+// group is terminated; on fail-fast running tasks finish on their own.
+func (r *runner) stop(why stopReason) {
+	if r.stopping {
+		return
+	}
+	r.stopping, r.reason = true, why
+	switch why {
+	case stopInterrupt:
+		r.con.printf("dagc: interrupted: stopping running tasks (Ctrl-C again to kill them at once)")
+	case stopTimeout:
+		r.con.printf("dagc: run timeout of %s reached: stopping running tasks", r.p.Timeout)
+	case stopFailFast:
+		r.con.printf("dagc: a task failed: starting no more tasks (fail-fast)")
+	}
+	if why != stopFailFast {
+		close(r.stopCh)
+	}
+	for i, cancel := range r.retrying {
+		cancel()
+		delete(r.retrying, i)
+		if why != stopInterrupt {
+			// The last attempt failed and no retry will come: that is final.
+			r.complete(i, ir.Failed, i.err+" (no retry: run stopped)", false)
+		}
+	}
+}
+
+func (r *runner) finish() (*Result, error) {
+	if r.reason == stopTimeout {
+		// Like Airflow's dagrun_timeout: what never started is skipped.
+		for _, tn := range r.tasks {
+			for _, i := range tn.insts {
+				if i.state == "" && i.attempts == 0 {
+					r.complete(i, ir.Skipped, "run timeout reached before it started", true)
+				}
+			}
+		}
+	}
+	res := &Result{RunID: r.o.RunID, Dir: r.dir, State: ir.Success, Elapsed: r.clock.Now().Sub(r.started),
+		Interrupted: r.reason == stopInterrupt, TimedOut: r.reason == stopTimeout}
+	for _, i := range r.insts {
+		if i.state == ir.Failed || i.state == "" {
+			res.State = ir.Failed
+		}
+		key := i.in.Key
+		if !i.task.t.ForEach {
+			key = ""
+		}
+		res.Instances = append(res.Instances, InstanceResult{
+			Task: i.task.t.Name, Instance: key, State: i.state, Attempts: i.attemptBase + i.attempts,
+			Start: i.start, End: i.end, Outputs: i.outputs, Error: i.err, Kept: i.kept,
+		})
+	}
+	var err error
+	if r.tr != nil {
+		trace.WriteRunState(r.tr, string(res.State))
+		err = r.tr.Flush()
+	}
+	r.con.summary(r, res)
+	return res, err
+}
+
+// ready is called once all upstream tasks of tn have finished: it applies
+// the trigger rule, then `when` per instance, and queues what runs.
+func (r *runner) ready(tn *taskNode) {
+	tn.readied = true
+	var states []ir.State
+	for _, u := range tn.up {
+		for _, ui := range u.insts {
+			states = append(states, ui.state)
+		}
+	}
+	run, otherwise := decide(tn.t.Trigger, states)
+	for _, i := range tn.insts {
+		if i.state != "" {
+			continue // kept by resume
+		}
+		if !run {
+			r.complete(i, otherwise, "", true)
+			continue
+		}
+		if tn.t.When != nil {
+			if err := r.available(tn.t.When.Refs()); err != nil {
+				r.complete(i, ir.Failed, "when: "+err.Error(), true)
+				continue
+			}
+			ok, err := tn.t.When.Eval(r.lookup)
+			if err != nil {
+				r.complete(i, ir.Failed, err.Error(), true)
+				continue
+			}
+			if !ok {
+				r.complete(i, ir.Skipped, "when is false: "+tn.t.When.String(), true)
+				continue
+			}
+		}
+		sp, err := r.resolve(i)
+		if err != nil {
+			r.complete(i, ir.Failed, err.Error(), true)
+			continue
+		}
+		i.spec = sp
+		r.queue = append(r.queue, i)
+	}
+}
+
+// resolve substitutes the run-time references of an instance's command,
+// script and environment.
+func (r *runner) resolve(i *instNode) (*spec, error) {
+	argvS := i.in.Argv()
+	var refs []*ir.Ref
+	for _, s := range argvS {
+		refs = append(refs, s.Refs()...)
+	}
+	for _, e := range i.in.Env {
+		refs = append(refs, e.Value.Refs()...)
+	}
+	if err := r.available(refs); err != nil {
+		return nil, err
+	}
+	if len(argvS) == 0 {
+		return nil, fmt.Errorf("nothing to run: the command is empty")
+	}
+	sp := &spec{argv: make([]string, len(argvS))}
+	for k, s := range argvS {
+		sp.argv[k] = s.Resolve(r.lookup)
+	}
+	sp.env = make([]string, 0, len(i.in.Env)+3)
+	for _, e := range i.in.Env {
+		sp.env = append(sp.env, e.Name+"="+e.Value.Resolve(r.lookup))
+	}
+	key := i.in.Key
+	if !i.task.t.ForEach {
+		key = ""
+	}
+	sp.env = append(sp.env, "DAGC_RUN_ID="+r.o.RunID, "DAGC_TASK="+i.task.t.Name, "DAGC_INSTANCE="+key)
+	sp.dir = r.o.Dir
+	if wd := i.in.Workdir; wd != "" {
+		if filepath.IsAbs(wd) {
+			sp.dir = wd
+		} else {
+			sp.dir = filepath.Join(r.baseDir, wd)
+		}
+	}
+	return sp, nil
+}
+
+// available checks that every output reference can be resolved: the
+// producing task's instances all succeeded. A reference to a task that was
+// skipped or failed (possible under all_done, one_failed, all_failed)
+// fails the consumer with this error rather than passing an empty value.
+func (r *runner) available(refs []*ir.Ref) error {
+	for _, ref := range refs {
+		switch ref.Kind {
+		case ir.RefOutput:
+			tn := r.byName[ref.Task]
+			if tn == nil {
+				return fmt.Errorf("%s: no task %q", ref, ref.Task)
+			}
+			for _, ui := range tn.insts {
+				if ui.state != ir.Success {
+					st := string(ui.state)
+					if st == "" {
+						st = "not finished"
+					}
+					return fmt.Errorf("%s is not available: %s ended %s", ref, ui.name, st)
+				}
+				if _, ok := ui.outputs[ref.Name]; !ok {
+					return fmt.Errorf("%s is not available: %s did not publish it", ref, ui.name)
+				}
+			}
+		case ir.RefParam:
+			if _, ok := r.o.Params[ref.Name]; !ok {
+				return fmt.Errorf("%s has no value", ref)
+			}
+		}
+	}
+	return nil
+}
+
+func (r *runner) lookup(ref *ir.Ref) string {
+	switch ref.Kind {
+	case ir.RefParam:
+		return r.o.Params[ref.Name]
+	case ir.RefRunID:
+		return r.o.RunID
+	case ir.RefRunDate:
+		return r.o.Date
+	case ir.RefOutput:
+		tn := r.byName[ref.Task]
+		if !tn.t.ForEach {
+			return tn.insts[0].outputs[ref.Name]
+		}
+		vals := make([]string, len(tn.insts))
+		for k, ui := range tn.insts {
+			vals[k] = ui.outputs[ref.Name]
+		}
+		return jsonArray(vals)
+	}
+	return ""
+}
+
+// jsonArray encodes values as a JSON array without HTML escaping, so "<",
+// ">" and "&" reach the consumer as written.
+func jsonArray(vals []string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(vals)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func (r *runner) launch(i *instNode) {
+	i.attempts++
+	n := i.attemptBase + i.attempts
+	a := &attempt{
+		inst:    i,
+		number:  n,
+		argv:    i.spec.argv,
+		dir:     i.spec.dir,
+		timeout: i.task.t.Timeout,
+		outputs: i.task.t.Outputs,
+		logPath: filepath.Join(r.dir, "logs", i.file+"."+strconv.Itoa(n)+".log"),
+	}
+	env := make([]string, 0, len(r.baseEnv)+len(i.spec.env)+1)
+	env = append(env, r.baseEnv...)
+	env = append(env, i.spec.env...)
+	if len(a.outputs) > 0 {
+		a.outDir = filepath.Join(r.dir, "outputs", i.file, strconv.Itoa(n))
+		abs, err := filepath.Abs(a.outDir)
+		if err == nil {
+			a.outDir = abs
+		}
+		env = append(env, "DAGC_OUTPUTS="+a.outDir)
+	}
+	a.env = env
+	r.running++
+	if i.attempts == 1 {
+		i.start = r.clock.Now()
+	}
+	r.con.started(i, n)
+	go func() { r.results <- r.runAttempt(a) }()
+}
+
+func (r *runner) collect(res attemptResult) {
+	i := res.a.inst
+	i.end = res.end
+	rec := trace.Record{Task: i.task.t.Name, Instance: instanceKey(i), Attempt: res.a.number,
+		Start: res.start.UTC(), End: res.end.UTC()}
+	if res.ok {
+		rec.State = string(ir.Success)
+		rec.Outputs = res.outputs
+		r.writeTrace(rec)
+		i.outputs = res.outputs
+		r.complete(i, ir.Success, "", false)
+		return
+	}
+	rec.State = string(ir.Failed)
+	r.writeTrace(rec)
+	i.err = res.err
+	retry := i.task.t.Retry
+	switch {
+	case res.stopped && r.reason == stopInterrupt:
+		// Left unfinished: not journaled, so --resume runs it again.
+		r.con.failed(i, res.a.number, "interrupted: "+res.err, "")
+	case res.stopped:
+		r.complete(i, ir.Failed, "run timeout reached: "+res.err, false)
+	case !r.stopping && i.attempts <= retry.Attempts:
+		d := retry.DelayBefore(i.attempts)
+		r.con.failed(i, res.a.number, res.err, fmt.Sprintf("retry %d of %d in %s", i.attempts, retry.Attempts, d))
+		r.retrying[i] = r.clock.AfterFunc(d, func() { r.retryCh <- i })
+	default:
+		r.complete(i, ir.Failed, res.err, false)
+		if r.o.FailFast {
+			r.stop(stopFailFast)
+		}
+	}
+}
+
+func instanceKey(i *instNode) string {
+	if !i.task.t.ForEach {
+		return ""
+	}
+	return i.in.Key
+}
+
+func (r *runner) writeTrace(rec trace.Record) {
+	if r.tr != nil {
+		trace.Write(r.tr, rec)
+	}
+}
+
+// complete records an instance's final state (journal, trace for those
+// that never started, console) and, when it was the task's last instance,
+// readies the downstream tasks whose upstream are now all finished.
+func (r *runner) complete(i *instNode, st ir.State, msg string, neverStarted bool) {
+	i.state = st
+	if msg != "" {
+		i.err = msg
+	} else if st == ir.Success {
+		i.err = ""
+	}
+	if neverStarted {
+		// Never started: attempt 0 and zero times in the trace.
+		r.writeTrace(trace.Record{Task: i.task.t.Name, Instance: instanceKey(i), Attempt: 0, State: string(st)})
+	}
+	r.finished++
+	if err := r.jr.append(journalRecord{Task: i.task.t.Name, Instance: instanceKey(i), State: string(st),
+		Attempts: i.attemptBase + i.attempts, Start: i.start.UTC(), End: i.end.UTC(), Outputs: i.outputs, Error: i.err}); err != nil {
+		r.con.printf("dagc: cannot write the journal: %v", err)
+	}
+	r.con.finished(i, st, msg, i.attemptBase+i.attempts, r.durationOf(i))
+	tn := i.task
+	tn.unfinished--
+	if tn.unfinished > 0 {
+		return
+	}
+	for _, d := range tn.down {
+		d.waiting--
+		if d.waiting == 0 && !d.readied && !(r.stopping && r.reason != stopFailFast) {
+			r.ready(d)
+		}
+	}
+}
+
+func (r *runner) durationOf(i *instNode) time.Duration {
+	if i.start.IsZero() || i.end.IsZero() {
+		return 0
+	}
+	return i.end.Sub(i.start)
+}
+
+// restore marks as kept every instance whose last journal record is a
+// success and whose upstream tasks are all kept too; everything else runs
+// again.
+func (r *runner) restore() error {
+	recs, err := readJournal(r.dir)
+	if err != nil {
+		return err
+	}
+	prior := priorAttempts(filepath.Join(r.dir, "logs"))
+	for _, tn := range r.topological() {
+		upKept := true
+		for _, u := range tn.up {
+			for _, ui := range u.insts {
+				upKept = upKept && ui.kept
+			}
+		}
+		for _, i := range tn.insts {
+			i.attemptBase = prior[i.file]
+			rec, ok := recs[i.name]
+			if ok && rec.Attempts > i.attemptBase {
+				i.attemptBase = rec.Attempts
+			}
+			if !ok || rec.State != string(ir.Success) || !upKept {
+				continue
+			}
+			if !outputsComplete(tn.t.Outputs, rec.Outputs) {
+				continue
+			}
+			i.kept, i.state, i.outputs = true, ir.Success, rec.Outputs
+			i.start, i.end = rec.Start, rec.End
+			i.attemptBase = rec.Attempts
+			tn.unfinished--
+			r.finished++
+			r.writeTrace(trace.Record{Task: tn.t.Name, Instance: instanceKey(i), Attempt: rec.Attempts,
+				State: rec.State, Start: rec.Start, End: rec.End, Outputs: rec.Outputs})
+		}
+	}
+	return nil
+}
+
+// topological returns the tasks upstream first. The IR promises this order
+// already; computing it keeps resume correct for hand-built pipelines too.
+func (r *runner) topological() []*taskNode {
+	indeg := make(map[*taskNode]int, len(r.tasks))
+	var order []*taskNode
+	for _, tn := range r.tasks {
+		indeg[tn] = len(tn.up)
+		if len(tn.up) == 0 {
+			order = append(order, tn)
+		}
+	}
+	for k := 0; k < len(order); k++ {
+		for _, d := range order[k].down {
+			if indeg[d]--; indeg[d] == 0 {
+				order = append(order, d)
+			}
+		}
+	}
+	return order
+}
+
+func outputsComplete(declared []string, got map[string]string) bool {
+	for _, name := range declared {
+		if _, ok := got[name]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// priorAttempts reads the log directory of a run being resumed and returns,
+// per instance file stem, the highest attempt number already logged, so new
+// attempts never overwrite old logs.
+func priorAttempts(dir string) map[string]int {
+	out := map[string]int{}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return out
+	}
+	for _, e := range ents {
+		name := strings.TrimSuffix(e.Name(), ".log")
+		dot := strings.LastIndexByte(name, '.')
+		if dot < 0 {
+			continue
+		}
+		n, err := strconv.Atoi(name[dot+1:])
+		if err != nil {
+			continue
+		}
+		if n > out[name[:dot]] {
+			out[name[:dot]] = n
+		}
+	}
+	return out
+}
