@@ -34,14 +34,14 @@ func readText(t *testing.T, path string) string {
 
 func TestFmtCheckListsAndWritesNothing(t *testing.T) {
 	dir := fmtTestDir(t, map[string]string{"a.dag.hcl": messy, "b.dag.hcl": tidy, "notes.txt": messy})
-	code, out, errOut := runDagc("fmt", "--check", dir)
+	code, out, errOut := dagcInProcess("fmt", "--check", dir)
 	if code != exitFail || out != filepath.Join(dir, "a.dag.hcl")+"\n" || errOut != "" {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	if readText(t, filepath.Join(dir, "a.dag.hcl")) != messy {
 		t.Fatal("--check rewrote a file")
 	}
-	code, out, _ = runDagc("fmt", "--check", filepath.Join(dir, "b.dag.hcl"))
+	code, out, _ = dagcInProcess("fmt", "--check", filepath.Join(dir, "b.dag.hcl"))
 	if code != exitOK || out != "" {
 		t.Fatalf("formatted file: exit %d, stdout %q", code, out)
 	}
@@ -50,7 +50,7 @@ func TestFmtCheckListsAndWritesNothing(t *testing.T) {
 func TestFmtDiff(t *testing.T) {
 	dir := fmtTestDir(t, map[string]string{"a.dag.hcl": messy})
 	f := filepath.Join(dir, "a.dag.hcl")
-	code, out, _ := runDagc("fmt", "--check", "--diff", f)
+	code, out, _ := dagcInProcess("fmt", "--check", "--diff", f)
 	want := f + "\n--- " + f + "\n+++ " + f + " (formatted)\n@@ -1,5 +1,4 @@\n task \"a\" {\n-command=[\"x\"]\n-    outputs   = [\"y\"]\n+  command = [\"x\"]\n+  outputs = [\"y\"]\n }\n-\n"
 	if code != exitFail || out != want {
 		t.Fatalf("exit %d, stdout:\n%s\nwant:\n%s", code, out, want)
@@ -59,7 +59,7 @@ func TestFmtDiff(t *testing.T) {
 
 func TestFmtRewritesInPlace(t *testing.T) {
 	dir := fmtTestDir(t, map[string]string{"a.dag.hcl": messy, "vars.hcl": "x=1\n"})
-	code, out, errOut := runDagc("fmt", dir, filepath.Join(dir, "vars.hcl"))
+	code, out, errOut := dagcInProcess("fmt", dir, filepath.Join(dir, "vars.hcl"))
 	if code != exitOK || errOut != "" {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
 	}
@@ -81,7 +81,7 @@ func TestFmtRewritesInPlace(t *testing.T) {
 	if len(entries) != 2 {
 		t.Errorf("directory holds %d entries, want 2", len(entries))
 	}
-	if code, out, _ := runDagc("fmt", dir); code != exitOK || out != "" {
+	if code, out, _ := dagcInProcess("fmt", dir); code != exitOK || out != "" {
 		t.Errorf("second fmt: exit %d, stdout %q", code, out)
 	}
 }
@@ -89,7 +89,7 @@ func TestFmtRewritesInPlace(t *testing.T) {
 func TestFmtSyntaxError(t *testing.T) {
 	broken := "task \"a\" {\n  command = [\"x\"\n}\n"
 	dir := fmtTestDir(t, map[string]string{"bad.dag.hcl": broken, "a.dag.hcl": messy})
-	code, _, errOut := runDagc("fmt", dir)
+	code, _, errOut := dagcInProcess("fmt", dir)
 	if code != exitFail || !strings.Contains(errOut, filepath.Join(dir, "bad.dag.hcl")+":3:1") {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
 	}
@@ -99,7 +99,7 @@ func TestFmtSyntaxError(t *testing.T) {
 	if readText(t, filepath.Join(dir, "a.dag.hcl")) != tidy {
 		t.Error("the other file was not formatted")
 	}
-	if code, _, errOut := runDagc("fmt", filepath.Join(dir, "missing.dag.hcl")); code != exitFail || !strings.Contains(errOut, "Cannot read path") {
+	if code, _, errOut := dagcInProcess("fmt", filepath.Join(dir, "missing.dag.hcl")); code != exitFail || !strings.Contains(errOut, "Cannot read path") {
 		t.Errorf("missing file: exit %d, %s", code, errOut)
 	}
 }
