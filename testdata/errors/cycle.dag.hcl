@@ -1,5 +1,5 @@
 task "a" {
-  depends_on = [task.c]
+  depends_on = [task.c] # ERROR: Dependency cycle
   command    = ["true"]
 }
 
@@ -9,6 +9,6 @@ task "b" {
 }
 
 task "c" {
-  depends_on = [task.b] # ERROR: ycle
+  depends_on = [task.b]
   command    = ["true"]
 }
