@@ -1,5 +1,5 @@
 task "a" {
-  depends_on = [task.c] # ERROR: Dependency cycle
+  depends_on = [task.c]
   command    = ["true"]
 }
 
@@ -9,6 +9,6 @@ task "b" {
 }
 
 task "c" {
-  depends_on = [task.b]
+  depends_on = [task.b] # ERROR: Dependency cycle
   command    = ["true"]
 }
