@@ -297,6 +297,14 @@ func (b *builder) dagArgs(v *dagView) []kwarg {
 		}
 		args = append(args, kwarg{"tags", "[" + strings.Join(tags, ", ") + "]"})
 	}
+	for _, pa := range p.Params {
+		if p.Schedule != "" && !pa.HasDefault {
+			d := ir.Unsupported(backendName, fmt.Sprintf("param %q without a default in a scheduled pipeline", pa.Name), nil,
+				"Airflow refuses a schedule when a param has no default (scheduled runs have no one to give it). Give the param a default or remove the schedule.")
+			d.Subject = pa.Range
+			b.diags = append(b.diags, d)
+		}
+	}
 	if len(p.Params) > 0 {
 		var lines []string
 		for _, pa := range p.Params {
