@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -672,6 +673,11 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 		args = append(args, kwarg{"namespace", pyStr(jinjaLit(ns))})
 	}
 	if !t.Resources.IsZero() {
+		for _, q := range []string{t.Resources.CPU, t.Resources.Memory} {
+			if q != "" && !k8sQuantity.MatchString(q) {
+				b.diags.Errorf(t.Range, "invalid resource quantity", "task %q: %q is not a Kubernetes quantity such as 500m, 2 or 4Gi.", t.Name, q)
+			}
+		}
 		args = append(args, kwarg{"container_resources", k8sResources(t.Resources)})
 	}
 	args = append(args, kwarg{"do_xcom_push", "False"}, kwarg{"get_logs", "True"})
@@ -716,6 +722,10 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 	tv.Kwargs = args
 	return tv
 }
+
+// k8sQuantity matches Kubernetes resource quantities (container_resources
+// is templated, so nothing else may reach it).
+var k8sQuantity = regexp.MustCompile(`^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$`)
 
 func k8sResources(r ir.Resources) string {
 	req := map[string]string{}

@@ -213,12 +213,24 @@ func edgePipeline() *ir.Pipeline {
 	after := plainTask("after_missing", "echo")
 	after.Instances[0].Command = append(after.Instances[0].Command, ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefOutput, Task: "missing", Name: "x"}}}})
 	after.Upstream, after.Trigger = []string{"missing"}, ir.AllDone
+	// A param default is not a template either.
+	echoDefault := sh("echo_default", `printf %s "$1" > "$DAGC_OUTPUTS/x"`, "x")
+	echoDefault.Instances[0].Command = append(echoDefault.Instances[0].Command, ir.Lit("echo_default"),
+		ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefParam, Name: "hostile"}}}})
 	return &ir.Pipeline{Name: "edge_cases", Timezone: "UTC",
-		Params: []*ir.Param{{Name: "word", Type: ir.ParamString, Default: "abc", HasDefault: true}},
-		Tasks:  []*ir.Task{exit99, missing, big, exact, badnum, skipme, after}}
+		Params: []*ir.Param{
+			{Name: "word", Type: ir.ParamString, Default: "abc", HasDefault: true},
+			{Name: "hostile", Type: ir.ParamString, Default: hostileDefault, HasDefault: true},
+		},
+		Tasks: []*ir.Task{exit99, missing, big, exact, badnum, skipme, after, echoDefault}}
 }
 
+const hostileDefault = "{{ params.word }} {% raw %} {# c #} '\"\n$HOME `id` \\ x.sh"
+
 func checkEdge(t *testing.T, final map[string]trace.Record, run string) {
+	if v := final["echo_default"].Outputs["x"]; v != hostileDefault {
+		t.Errorf("echo_default published %q, want the param default %q", v, hostileDefault)
+	}
 	for task, want := range map[string]string{"exit99": "failed", "missing": "failed", "big": "failed", "exact": "success",
 		"badnum": "failed", "skipme": "skipped", "after_missing": "failed"} {
 		if got := final[task].State; got != want {

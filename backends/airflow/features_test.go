@@ -158,3 +158,27 @@ func TestTimezoneWithoutStartDate(t *testing.T) {
 		t.Errorf("timezone lost:\n%s", data)
 	}
 }
+
+func TestKubernetesQuantities(t *testing.T) {
+	p := featurePipeline()
+	p.Task("pod").Resources.Memory = "{{ 4Gi }}"
+	if diags := New().Check(p); !diags.HasErrors() {
+		t.Fatal("a memory that is not a quantity must be rejected")
+	}
+	p.Task("pod").Resources.Memory = "512Mi"
+	data, diags := render(p)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for _, want := range []string{
+		"pod = KubernetesPodOperator.partial(",
+		`container_resources=k8s.V1ResourceRequirements(requests={"cpu": "2", "memory": "512Mi", "nvidia.com/gpu": "1"}, limits={"memory": "512Mi", "nvidia.com/gpu": "1"}),`,
+		`"image": "python:3.12-slim",`,
+		`"cmds": ["python", "train.py", "rf", "{{ dagc_output(ti.xcom_pull(task_ids='prep', key='n'), 'task.prep.outputs.n') }}"],`,
+		`namespace="ml",`,
+	} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("rendered file lacks %s", want)
+		}
+	}
+}
