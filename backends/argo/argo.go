@@ -1,0 +1,413 @@
+// Package argo renders a pipeline as an Argo Workflows manifest: a Workflow,
+// a CronWorkflow (pipelines with a schedule) or a WorkflowTemplate, with one
+// dag template as the entrypoint and one container template per task.
+// docs/argo.md explains every mapping.
+package argo
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/dagc-dev/dagc/backends"
+	"github.com/dagc-dev/dagc/ir"
+	"github.com/dagc-dev/dagc/templates"
+)
+
+// Kind is the Argo object a pipeline becomes.
+type Kind string
+
+const (
+	// KindAuto is a Workflow, or a CronWorkflow when the pipeline has a schedule.
+	KindAuto             Kind = ""
+	KindWorkflow         Kind = "workflow"
+	KindCronWorkflow     Kind = "cronworkflow"
+	KindWorkflowTemplate Kind = "workflowtemplate"
+)
+
+// ParseKind parses the --kind flag.
+func ParseKind(s string) (Kind, error) {
+	switch k := Kind(strings.ToLower(s)); k {
+	case KindAuto, KindWorkflow, KindCronWorkflow, KindWorkflowTemplate:
+		return k, nil
+	}
+	return "", fmt.Errorf("unknown kind %q: use workflow, cronworkflow or workflowtemplate", s)
+}
+
+const (
+	backendName = "argo"
+	// outputsDir is $DAGC_OUTPUTS in every container: an emptyDir volume, so
+	// it exists and is writable without a wrapper.
+	outputsDir    = "/tmp/dagc-outputs"
+	outputsVolume = "dagc-outputs"
+	// startingDeadline lets a CronWorkflow start a run the controller missed
+	// by up to this much (a restart, a slow leader election).
+	startingDeadline = 300
+	// maxOutput is the DESIGN 2.3 size limit of one output value.
+	maxOutput = 32 * 1024
+)
+
+// Renderer renders pipelines for Argo Workflows.
+type Renderer struct {
+	Kind Kind
+}
+
+// New returns a renderer for kind.
+func New(kind Kind) *Renderer { return &Renderer{Kind: kind} }
+
+// Name implements backends.Renderer.
+func (*Renderer) Name() string { return backendName }
+
+// Features is the support matrix row set printed by `dagc backends`.
+func Features() []backends.Feature {
+	return []backends.Feature{
+		{Name: "task", Support: "container template in a dag template"},
+		{Name: "edges", Support: "depends"},
+		{Name: "for_each", Support: "withItems"},
+		{Name: "retry", Support: "retryStrategy (retryPolicy Always) + backoff duration/factor/cap; integer backoff only"},
+		{Name: "timeout", Support: "activeDeadlineSeconds (template and workflow)"},
+		{Name: "schedule, timezone", Support: "CronWorkflow schedules + timezone; catchup = true: no"},
+		{Name: "params", Support: "spec.arguments.parameters"},
+		{Name: "outputs", Support: "output parameters (valueFrom.path), aggregated for withItems"},
+		{Name: "when / trigger", Support: "when {{=expression}} + depends expressions"},
+		{Name: "concurrency", Support: "spec.parallelism"},
+	}
+}
+
+// Check implements backends.Renderer: it reports every feature this backend
+// cannot express.
+func (r *Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
+	_, diags := r.build(p)
+	return diags
+}
+
+// Render implements backends.Renderer.
+func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
+	v, diags := r.build(p)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	var buf bytes.Buffer
+	if err := manifestTemplate.ExecuteTemplate(&buf, "argo.yaml.tmpl", v); err != nil {
+		diags = append(diags, ir.Diagnostic{Severity: ir.Error, Summary: "internal error rendering the Argo manifest", Detail: err.Error()})
+		return nil, diags
+	}
+	// Warnings were reported by Check, which always runs first.
+	return []backends.File{{Path: v.FileName, Data: buf.Bytes()}}, nil
+}
+
+var manifestTemplate = func() *template.Template {
+	t := template.New("argo").Option("missingkey=error")
+	// include renders a named template to a string, so that callers can
+	// indent it (the same block sits at different depths).
+	include := func(name string, data any) (string, error) {
+		var b strings.Builder
+		err := t.ExecuteTemplate(&b, name, data)
+		return b.String(), err
+	}
+	return template.Must(t.Funcs(template.FuncMap{"yamlStr": yamlStr, "indent": indent, "include": include}).
+		ParseFS(templates.FS, "argo*.tmpl"))
+}()
+
+// indent prefixes every line but the first with n spaces.
+func indent(n int, s string) string {
+	return strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", n))
+}
+
+// kv is one key/value pair of a YAML map, in output order.
+type kv struct{ Key, Value string }
+
+func sortedKV(m map[string]string) []kv {
+	out := make([]kv, 0, len(m))
+	for k, v := range m {
+		out = append(out, kv{k, v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// The view is the manifest with every value already in Argo's syntax; the
+// template only lays it out and quotes it with yamlStr.
+type view struct {
+	FileName     string
+	Source       string
+	Kind         string
+	Name         string
+	GenerateName bool
+	Namespace    string
+	Labels       []kv
+	Annotations  []kv
+	Cron         *cronView
+	Spec         specView
+}
+
+type cronView struct {
+	Schedule          string
+	Timezone          string
+	StartingDeadline  int64
+	ConcurrencyPolicy string
+}
+
+type specView struct {
+	Entrypoint       string
+	Params           []paramView
+	Parallelism      int
+	ActiveDeadline   int64
+	ServiceAccount   string
+	NodeSelector     []kv
+	Tolerations      [][]kv
+	ImagePullSecrets []string
+	PodGC            string
+	TTL              *ttlView
+	OutputsVolume    bool
+	Target           string
+	Tasks            []dagTaskView
+	Templates        []leafView
+}
+
+type paramView struct {
+	Name, Value, Description string
+	HasValue                 bool
+	Enum                     []string
+}
+
+type ttlView struct{ AfterCompletion, AfterSuccess, AfterFailure int64 }
+
+type dagTaskView struct {
+	Name, Template, Depends, When string
+	Args                          []kv
+	Items                         [][]kv
+}
+
+type leafView struct {
+	Name           string
+	Inputs         []string
+	Labels         []kv
+	Annotations    []kv
+	NodeSelector   []kv
+	Tolerations    [][]kv
+	ServiceAccount string
+	Image          string
+	Command        []string
+	Env            []kv
+	Workdir        string
+	Requests       []kv
+	Limits         []kv
+	Outputs        []kv // name, path
+	Retry          *retryView
+	ActiveDeadline int64
+}
+
+type retryView struct {
+	Limit                 int
+	Duration, Factor, Cap string
+}
+
+// renderer holds the state of one build.
+type renderer struct {
+	p        *ir.Pipeline
+	kind     Kind
+	taskName map[string]string // dagc task name → Argo task/template name
+	diags    ir.Diagnostics
+}
+
+func (r *renderer) unsupported(feature string, t *ir.Task, detail string) {
+	r.diags = append(r.diags, ir.Unsupported(backendName, feature, t, detail))
+}
+
+func (r *renderer) errorf(subject ir.Range, summary, format string, args ...any) {
+	r.diags.Errorf(subject, summary, format, args...)
+}
+
+func (rr *Renderer) build(p *ir.Pipeline) (*view, ir.Diagnostics) {
+	r := &renderer{p: p, kind: rr.Kind, taskName: map[string]string{}}
+	kind := rr.Kind
+	if kind == KindAuto {
+		kind = KindWorkflow
+		if p.Schedule != "" {
+			kind = KindCronWorkflow
+		}
+	}
+	v := &view{FileName: p.Name + ".yaml", Source: filepath.Base(p.File)}
+	r.mapNames()
+	r.metadata(v, kind)
+	r.spec(v)
+	return v, r.diags
+}
+
+// mapNames gives every task a DNS-1123 name and reports collisions.
+func (r *renderer) mapNames() {
+	owner := map[string]string{}
+	for _, t := range r.p.Tasks {
+		n := dnsName(t.Name)
+		if prev, ok := owner[n]; ok {
+			r.errorf(t.Range, "Task names collide in Argo",
+				"tasks %q and %q both become %q as DNS-1123 labels (lower case letters, digits and '-', at most 63 characters), which the argo backend needs for task and template names; rename one of them.", prev, t.Name, n)
+		}
+		if n == "main" {
+			// "main" is the entrypoint dag template.
+			r.errorf(t.Range, "Task name reserved in Argo", "task %q becomes %q, the name of the entrypoint dag template of the argo backend; rename the task.", t.Name, n)
+		}
+		owner[n] = t.Name
+		r.taskName[t.Name] = n
+	}
+}
+
+func (r *renderer) metadata(v *view, kind Kind) {
+	p := r.p
+	name := dnsName(p.Name)
+	v.Name = name
+	v.Namespace = p.Argo.Namespace
+	switch kind {
+	case KindWorkflow:
+		v.Kind = "Workflow"
+		v.GenerateName = true
+	case KindCronWorkflow:
+		v.Kind = "CronWorkflow"
+		if p.Schedule == "" {
+			r.errorf(p.Range, "CronWorkflow needs a schedule", "--kind cronworkflow renders a CronWorkflow, but pipeline %q has no schedule; set schedule or use --kind workflow.", p.Name)
+		}
+		v.Cron = &cronView{Schedule: p.Schedule, Timezone: p.Timezone, StartingDeadline: startingDeadline, ConcurrencyPolicy: "Allow"}
+		if p.Catchup {
+			r.diags = append(r.diags, ir.Diagnostic{Severity: ir.Warning, Subject: p.Range,
+				Summary: "catchup = true is not rendered by the argo backend",
+				Detail:  "A CronWorkflow does not backfill the schedule intervals it missed; only runs within startingDeadlineSeconds (300) of their time are started late. Backfill by submitting Workflows from the rendered WorkflowTemplate (--kind workflowtemplate)."})
+		}
+	case KindWorkflowTemplate:
+		v.Kind = "WorkflowTemplate"
+	}
+	labels := map[string]string{}
+	for k, val := range p.Argo.Labels {
+		labels[k] = val
+	}
+	// Every tag is kept exactly in the dagc.dev/tags annotation; tags that
+	// are label names are also labels, so `argo list -l` can select them.
+	for _, tag := range p.Tags {
+		if isLabelName(tag) {
+			labels["tags.dagc.dev/"+tag] = "true"
+		}
+	}
+	v.Labels = sortedKV(labels)
+	ann := map[string]string{}
+	for k, val := range p.Argo.Annotations {
+		ann[k] = val
+	}
+	if len(p.Tags) > 0 {
+		ann["dagc.dev/tags"] = jsonNoBraces(p.Tags)
+	}
+	if p.Description != "" {
+		ann["workflows.argoproj.io/description"] = safeText(p.Description)
+	}
+	if p.StartDate != "" && p.Schedule != "" {
+		ann["dagc.dev/start-date"] = p.StartDate
+	}
+	v.Annotations = sortedKV(ann)
+	for _, l := range append(append([]kv{}, v.Labels...), v.Annotations...) {
+		if hazard(l.Key) || hazard(l.Value) {
+			r.errorf(p.Range, "Argo template syntax in metadata", "label or annotation %q holds \"{{\" or \"}}\", which Argo would substitute; remove them.", l.Key)
+		}
+	}
+}
+
+// isLabelName reports whether s is a Kubernetes label name (the part after
+// an optional prefix).
+func isLabelName(s string) bool {
+	if s == "" || len(s) > 63 {
+		return false
+	}
+	alnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+	if !alnum(s[0]) || !alnum(s[len(s)-1]) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !alnum(c) && c != '-' && c != '_' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+func seconds(d time.Duration) int64 {
+	return int64(math.Ceil(d.Seconds()))
+}
+
+func (r *renderer) spec(v *view) {
+	p := r.p
+	s := &v.Spec
+	s.Entrypoint = "main"
+	s.Parallelism = p.Concurrency
+	s.ActiveDeadline = seconds(p.Timeout)
+	s.ServiceAccount = p.Argo.ServiceAccount
+	s.NodeSelector = sortedKV(p.Argo.NodeSelector)
+	s.Tolerations = tolerations(p.Argo.Tolerations)
+	s.ImagePullSecrets = p.Argo.ImagePullSecrets
+	s.PodGC = p.Argo.PodGC
+	if a := p.Argo; a.TTLAfterCompletion > 0 || a.TTLAfterSuccess > 0 || a.TTLAfterFailure > 0 {
+		s.TTL = &ttlView{seconds(a.TTLAfterCompletion), seconds(a.TTLAfterSuccess), seconds(a.TTLAfterFailure)}
+	}
+	for _, pa := range p.Params {
+		if !isParamName(pa.Name) {
+			r.errorf(pa.Range, "Param name not valid in Argo", "param %q: Argo parameter names are letters, digits, '-' and '_'.", pa.Name)
+		}
+		if hazard(pa.Default) {
+			r.unsupported("\"{{\" in a param default", nil, fmt.Sprintf("The default of param %q holds \"{{\" or \"}}\", which Argo would read as template syntax; there is no escape for it in a parameter value.", pa.Name))
+		}
+		pv := paramView{Name: pa.Name, Value: pa.Default, HasValue: pa.HasDefault, Description: safeText(pa.Description)}
+		if pa.Type == ir.ParamBool {
+			pv.Enum = []string{"true", "false"}
+		}
+		s.Params = append(s.Params, pv)
+	}
+	var target []string
+	for _, t := range p.Tasks {
+		target = append(target, r.taskName[t.Name])
+		r.task(s, t)
+	}
+	// Argo judges a dag by its target tasks (by default its leaves). With
+	// every task a target and failFast off, the run fails exactly when some
+	// task ended Failed or Errored, even when a one_failed or all_done
+	// handler ran after it (DESIGN 2.4), and independent branches still run.
+	s.Target = strings.Join(target, " ")
+}
+
+// safeText makes free text (descriptions) safe for Argo's templater by
+// breaking "{{" and "}}" with a space; it is not data a task reads.
+func safeText(s string) string {
+	for hazard(s) && strings.Contains(s, "{{") {
+		s = strings.ReplaceAll(s, "{{", "{ {")
+		s = strings.ReplaceAll(s, "}}", "} }")
+	}
+	return s
+}
+
+// tolerations lays tolerations out as YAML maps, leaving out empty fields.
+func tolerations(ts []ir.Toleration) [][]kv {
+	var out [][]kv
+	for _, t := range ts {
+		var m []kv
+		for _, f := range []kv{{"key", t.Key}, {"operator", t.Operator}, {"value", t.Value}, {"effect", t.Effect}} {
+			if f.Value != "" {
+				m = append(m, f)
+			}
+		}
+		if len(m) > 0 {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// jsonNoBraces encodes v as JSON with every brace written as a \u escape:
+// a JSON reader gets the exact strings back, and Argo's templater never sees
+// "{{" or "}}".
+func jsonNoBraces(v any) string {
+	b, _ := json.Marshal(v)
+	s := strings.ReplaceAll(string(b), "{", `\u007b`)
+	return strings.ReplaceAll(s, "}", `\u007d`)
+}

@@ -1,0 +1,159 @@
+package argo
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/sergi/go-diff/diffmatchpatch"
+	"gopkg.in/yaml.v3"
+
+	"github.com/dagc-dev/dagc/parser"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// repoRoot is where testdata lives; names in goldens are relative to it.
+const repoRoot = "../.."
+
+const goldenDir = "testdata/golden/argo"
+
+type example struct {
+	name string // base name without .dag.hcl
+	data []byte // the manifest, or the diagnostics when err
+	err  bool
+}
+
+// examplePipelines renders every testdata/*.dag.hcl example: the manifest,
+// or the diagnostics that reject it (parser or argo backend).
+func examplePipelines(t *testing.T) []example {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(repoRoot, "testdata", "*.dag.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(paths)
+	var out []example
+	for _, path := range paths {
+		rel, _ := filepath.Rel(repoRoot, path)
+		rel = filepath.ToSlash(rel)
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex := example{name: strings.TrimSuffix(filepath.Base(path), ".dag.hcl")}
+		ps := parser.New()
+		p, diags := ps.ParseFile(rel, src, parser.Options{})
+		if !diags.HasErrors() {
+			r := New(KindAuto)
+			diags = append(diags, r.Check(p)...)
+			if !diags.HasErrors() {
+				files, rd := r.Render(p)
+				diags = append(diags, rd...)
+				if !diags.HasErrors() {
+					if len(files) != 1 || files[0].Path != p.Name+".yaml" {
+						t.Fatalf("%s: rendered %d files", rel, len(files))
+					}
+					ex.data = files[0].Data
+				}
+			}
+		}
+		if diags.HasErrors() {
+			var b bytes.Buffer
+			if err := ps.WriteDiagnostics(&b, diags); err != nil {
+				t.Fatal(err)
+			}
+			ex.data, ex.err = b.Bytes(), true
+		}
+		out = append(out, ex)
+	}
+	if len(out) == 0 {
+		t.Skip("no testdata/*.dag.hcl examples")
+	}
+	return out
+}
+
+// TestGolden compares every example's manifest (or diagnostics) with
+// testdata/golden/argo/<name>.yaml (or .err); -update rewrites them, and a
+// golden file without an example fails.
+func TestGolden(t *testing.T) {
+	want := map[string]bool{}
+	for _, ex := range examplePipelines(t) {
+		ext := ".yaml"
+		if ex.err {
+			ext = ".err"
+		}
+		rel := goldenDir + "/" + ex.name + ext
+		want[rel] = true
+		if !ex.err {
+			var doc any
+			if err := yaml.Unmarshal(ex.data, &doc); err != nil {
+				t.Errorf("%s: rendered manifest is not YAML: %v", ex.name, err)
+			}
+		}
+		checkGolden(t, rel, ex.data)
+	}
+	entries, _ := os.ReadDir(filepath.Join(repoRoot, goldenDir))
+	for _, e := range entries {
+		rel := goldenDir + "/" + e.Name()
+		if want[rel] {
+			continue
+		}
+		if *update {
+			os.Remove(filepath.Join(repoRoot, rel))
+			continue
+		}
+		t.Errorf("orphan golden file %s: no example produces it (go test ./backends/argo -update removes it)", rel)
+	}
+}
+
+func checkGolden(t *testing.T, rel string, got []byte) {
+	t.Helper()
+	path := filepath.Join(repoRoot, rel)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Errorf("%v (go test ./backends/argo -update creates it)", err)
+		return
+	}
+	if !bytes.Equal(want, got) {
+		t.Errorf("%s is stale (go test ./backends/argo -update refreshes it):\n%s", rel, lineDiff(string(want), string(got)))
+	}
+}
+
+func lineDiff(a, b string) string {
+	dmp := diffmatchpatch.New()
+	ca, cb, lines := dmp.DiffLinesToChars(a, b)
+	diffs := dmp.DiffCharsToLines(dmp.DiffMain(ca, cb, false), lines)
+	var out strings.Builder
+	for _, d := range diffs {
+		prefix := "  "
+		switch d.Type {
+		case diffmatchpatch.DiffInsert:
+			prefix = "+ "
+		case diffmatchpatch.DiffDelete:
+			prefix = "- "
+		}
+		for _, l := range strings.SplitAfter(d.Text, "\n") {
+			if l != "" {
+				out.WriteString(prefix + l)
+				if !strings.HasSuffix(l, "\n") {
+					out.WriteString("\n")
+				}
+			}
+		}
+	}
+	return out.String()
+}

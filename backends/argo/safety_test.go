@@ -1,0 +1,255 @@
+package argo
+
+import (
+	"bytes"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/dagc-dev/dagc/ir"
+)
+
+// hostile are strings that break naive YAML, shell or Argo templating.
+var hostile = []string{
+	"", "yes", "no", "on", "off", "~", "null", "Null", "1e3", "0x1F", "-", "*a", "&a", "#", "# c", "!tag",
+	"a: b", "- x", "? k", "|", ">", "@x", "`x`", "%x", "'", "\"", `\`, `\n`, "'\"\\", "tab\there",
+	"line1\nline2", "crlf\r\n", "trailing\n\n", "  lead", "trail  ", "\x00nul", "\x1b[31m", "\x7fdel", "\u0085nel",
+	"\u2028sep", "\ufeffbom", "é ünï 💥", "{{", "}}", "{{x}}", "{{=1+1}}", "{{workflow.name}}", "{{inputs.parameters.x}}",
+	"a{{b", "{{{", "{{{{", "{", "x{", "{x", "}}{{", "${HOME}", "$(id)", "; rm -rf /", "{{ item }}", "{{=sprig.env('X')}}",
+}
+
+func TestYAMLStrRoundTrip(t *testing.T) {
+	for _, s := range hostile {
+		var got string
+		if err := yaml.Unmarshal([]byte("v: "+yamlStr(s)+"\n"), &struct{ V *string }{&got}); err != nil {
+			t.Errorf("yamlStr(%q) = %s: %v", s, yamlStr(s), err)
+			continue
+		}
+		if got != s {
+			t.Errorf("yamlStr(%q) = %s reads back as %q", s, yamlStr(s), got)
+		}
+	}
+}
+
+// userBraces matches "{{" that is not the start of one of dagc's own tags.
+var ownTag = regexp.MustCompile(`\{\{(workflow\.parameters\.[-A-Za-z0-9_]+|workflow\.name|workflow\.creationTimestamp\.[Ymd]|inputs\.parameters\.[-a-z0-9_A-Z]+|tasks\.[-a-z0-9]+\.outputs\.parameters\.[-A-Za-z0-9_]+|item\.[-a-z0-9]+|=[^{}]*)\}\}`)
+
+// checkNoUserTemplate fails when a string of the manifest holds template
+// syntax other than dagc's own tags that Argo would interpret. Container
+// commands and environment may hold no other "{{" at all (dagc cuts user
+// text there); elsewhere only text Argo writes back unchanged may remain.
+func checkNoUserTemplate(t *testing.T, where, s string) {
+	t.Helper()
+	rest := ownTag.ReplaceAllString(s, "")
+	strict := strings.Contains(where, ".container.") || where == "piece"
+	if (strict && strings.Contains(rest, "{{")) || hazard(rest) {
+		t.Errorf("%s: %q holds \"{{\" Argo would interpret", where, s)
+	}
+}
+
+func TestHazard(t *testing.T) {
+	for s, want := range map[string]bool{
+		"": false, "plain": false, "{{ x }}": false, "{{{x}}}": false, "}}": false, "a}}b{": false,
+		"{{": true, "a{{b": true, "{{=1}}": true, "{{workflow.name}}": true, "{{ inputs.parameters.x }}": true,
+		"{{item}}": true, "{{ x }}{{tasks.a.outputs.result}}": true, "{{a{{workflow.name}}": true,
+	} {
+		if got := hazard(s); got != want {
+			t.Errorf("hazard(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// walkStrings calls f on every string value of a decoded YAML document.
+func walkStrings(path string, v any, f func(path, s string)) {
+	switch x := v.(type) {
+	case string:
+		f(path, x)
+	case []any:
+		for _, e := range x {
+			walkStrings(path+"[]", e, f)
+		}
+	case map[string]any:
+		for k, e := range x {
+			f(path+"."+k+"(key)", k)
+			walkStrings(path+"."+k, e, f)
+		}
+	}
+}
+
+func hostilePipeline() *ir.Pipeline {
+	img := "alpine:3"
+	var argv []ir.Str
+	argv = append(argv, lit("printf"), lit(`%s\0`))
+	var env []ir.EnvVar
+	for i, h := range hostile {
+		if strings.Contains(h, "\x00") {
+			continue // no process argument can hold NUL
+		}
+		argv = append(argv, lit(h))
+		// One run-time reference next to hostile text on both sides.
+		argv = append(argv, cat(h, paramRef("p"), h))
+		_ = i
+	}
+	env = append(env, ir.EnvVar{Name: "A_BRACE", Value: lit("x{{y}}z")}, ir.EnvVar{Name: "B_PLAIN", Value: lit("yes")})
+	var inst []*ir.Instance
+	for _, h := range []string{"{{x", "plain", "}}{", "{"} {
+		inst = append(inst, &ir.Instance{Key: h, Value: h, Image: img, Command: []ir.Str{lit("printf"), lit(`%s\0`), lit(h), cat("k=", h, "{", paramRef("p"))}, Env: []ir.EnvVar{{Name: "V", Value: lit(h + "{")}}})
+	}
+	script := lit("echo '{{' \"$1\"\nprintf '%s' \"{{=1}}\" > \"$DAGC_OUTPUTS/out\"\n")
+	return &ir.Pipeline{
+		Name: "hostile", Description: "desc {{ with braces }}", Timezone: "UTC",
+		Params: []*ir.Param{{Name: "p", Type: ir.ParamString, Default: "yes", HasDefault: true, Description: "{{{x}}}"}},
+		Tasks: []*ir.Task{
+			{Name: "argv", Trigger: ir.AllSuccess, Instances: one(&ir.Instance{Image: img, Command: argv, Env: env})},
+			{Name: "fan_out", Trigger: ir.AllSuccess, ForEach: true, Instances: inst},
+			{Name: "script", Trigger: ir.AllSuccess, Outputs: []string{"out"}, Instances: one(&ir.Instance{Image: img, Script: &script, Shell: []string{"sh", "-euc"}})},
+			{Name: "cond", Trigger: ir.OneFailed, Upstream: []string{"script"}, When: &ir.Cond{Op: ir.CondCompare, Cmp: ir.Eq,
+				Left: ir.Operand{Ref: outRef("script", "out")}, Right: ir.Operand{Lit: "\"}}{{=x\n'", LitKind: ir.LitString}},
+				Instances: one(&ir.Instance{Image: img, Command: cmd("true")})},
+		},
+	}
+}
+
+type manifest struct {
+	Spec struct {
+		Templates []struct {
+			Name      string
+			Container struct {
+				Command []string
+				Env     []struct{ Name, Value string }
+			}
+		}
+	}
+}
+
+func renderOne(t *testing.T, p *ir.Pipeline, kind Kind) []byte {
+	t.Helper()
+	r := New(kind)
+	if d := r.Check(p); d.HasErrors() {
+		t.Fatalf("Check: %v", d)
+	}
+	files, diags := r.Render(p)
+	if diags.HasErrors() || len(files) != 1 {
+		t.Fatalf("Render: %v (%d files)", diags, len(files))
+	}
+	return files[0].Data
+}
+
+// TestHostileStringsReachTheContainer renders hostile text, parses the YAML
+// back, checks that Argo sees no "{{" but dagc's own, and runs each
+// container command through sh (the runner included) with references
+// substituted the way Argo would, comparing the argv the program receives.
+func TestHostileStringsReachTheContainer(t *testing.T) {
+	p := hostilePipeline()
+	data := renderOne(t, p, KindWorkflow)
+	var doc any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("manifest is not YAML: %v\n%s", err, data)
+	}
+	walkStrings("", doc, func(path, s string) { checkNoUserTemplate(t, path, s) })
+
+	var m manifest
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("sh not found: cannot run the container commands")
+	}
+	const paramValue = "PV"
+	substitute := func(s string) string {
+		return strings.ReplaceAll(s, "{{workflow.parameters.p}}", paramValue)
+	}
+	for _, tmpl := range m.Spec.Templates {
+		if tmpl.Name != "argv" {
+			continue
+		}
+		cmdline := tmpl.Container.Command
+		var args []string
+		for _, a := range cmdline {
+			args = append(args, substitute(a))
+		}
+		c := exec.Command(args[0], args[1:]...)
+		var env []string
+		for _, e := range tmpl.Container.Env {
+			env = append(env, e.Name+"="+substitute(e.Value))
+		}
+		c.Env = append(env, "PATH=/usr/bin:/bin")
+		out, err := c.Output()
+		if err != nil {
+			t.Fatalf("running %q: %v", args, err)
+		}
+		got := strings.Split(string(out), "\x00")
+		got = got[:len(got)-1]
+		var want []string
+		for _, a := range p.Tasks[0].Instances[0].Command[2:] {
+			want = append(want, a.Resolve(func(*ir.Ref) string { return paramValue }))
+		}
+		if len(got) != len(want) {
+			t.Fatalf("argv has %d elements, want %d\ngot  %q\nwant %q", len(got), len(want), got, want)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("argv[%d] = %q, want %q", i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestRunnerJoinsPiecesExactly runs the argv runner with hostile pieces and
+// environment values under sh and compares what the program receives.
+func TestRunnerJoinsPiecesExactly(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("sh not found")
+	}
+	var argv []word
+	argv = append(argv, word{{text: "sh"}}, word{{text: "-c"}}, word{{text: `printf '%s\0' "$@"; printf '%s\0' "$E1" "$E2"`}}, word{{text: "zero"}})
+	for _, h := range hostile {
+		if strings.Contains(h, "\x00") {
+			continue // no process argument can hold NUL
+		}
+		argv = append(argv, cutWord([]segment{{lit: h}}))
+	}
+	env := []envWord{{"E1", cutWord([]segment{{lit: "a{{b}}c{{{"}})}, {"E2", word{{text: ""}, {text: "x"}, {text: ""}}}}
+	args := runnerArgv(argv, env)
+	c := exec.Command(args[0], args[1:]...)
+	c.Env = []string{"PATH=/usr/bin:/bin", "E2=old"}
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
+	out, err := c.Output()
+	if err != nil {
+		t.Fatalf("runner: %v\n%s", err, stderr.String())
+	}
+	got := strings.Split(string(out), "\x00")
+	var want []string
+	for _, h := range hostile {
+		if !strings.Contains(h, "\x00") {
+			want = append(want, h)
+		}
+	}
+	want = append(want, "a{{b}}c{{{", "x", "")
+	if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+		t.Errorf("runner passed\n%q\nwant\n%q", got, want)
+	}
+	for _, a := range args {
+		if strings.Contains(a, "{{") {
+			t.Errorf("runner argv element %q holds {{", a)
+		}
+	}
+}
+
+func TestCutWordNeverFormsBraces(t *testing.T) {
+	for _, h := range hostile {
+		w := cutWord([]segment{{lit: h}, {tag: "{{workflow.name}}"}, {lit: h}})
+		var joined strings.Builder
+		for _, p := range w {
+			checkNoUserTemplate(t, "piece", p.text)
+			joined.WriteString(p.text)
+		}
+		if want := h + "{{workflow.name}}" + h; joined.String() != want {
+			t.Errorf("pieces of %q join to %q", want, joined.String())
+		}
+	}
+}
