@@ -69,7 +69,9 @@ func (r *Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 	return diags
 }
 
-// Render implements backends.Renderer: one <pipeline>.py file.
+// Render implements backends.Renderer: one <pipeline>.py file. Warnings
+// are Check's to report; Render returns only errors, so callers that run
+// both do not print a warning twice.
 func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
 	v, diags := build(p)
 	if diags.HasErrors() {
@@ -77,10 +79,9 @@ func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
 	}
 	var buf bytes.Buffer
 	if err := fileTemplate.ExecuteTemplate(&buf, "airflow.py.tmpl", v); err != nil {
-		diags = append(diags, ir.Diagnostic{Severity: ir.Error, Summary: "internal error rendering the Airflow DAG", Detail: err.Error()})
-		return nil, diags
+		return nil, ir.Diagnostics{{Severity: ir.Error, Summary: "internal error rendering the Airflow DAG", Detail: err.Error()}}
 	}
-	return []backends.File{{Path: p.Name + ".py", Data: buf.Bytes()}}, diags
+	return []backends.File{{Path: p.Name + ".py", Data: buf.Bytes()}}, nil
 }
 
 var fileTemplate = template.Must(template.New("airflow").Option("missingkey=error").Funcs(template.FuncMap{
