@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,7 +69,9 @@ func (r *Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 	return diags
 }
 
-// Render implements backends.Renderer: one <pipeline>.py file.
+// Render implements backends.Renderer: one <pipeline>.py file. Warnings
+// are Check's to report; Render returns only errors, so callers that run
+// both do not print a warning twice.
 func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
 	v, diags := build(p)
 	if diags.HasErrors() {
@@ -76,10 +79,9 @@ func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
 	}
 	var buf bytes.Buffer
 	if err := fileTemplate.ExecuteTemplate(&buf, "airflow.py.tmpl", v); err != nil {
-		diags = append(diags, ir.Diagnostic{Severity: ir.Error, Summary: "internal error rendering the Airflow DAG", Detail: err.Error()})
-		return nil, diags
+		return nil, ir.Diagnostics{{Severity: ir.Error, Summary: "internal error rendering the Airflow DAG", Detail: err.Error()}}
 	}
-	return []backends.File{{Path: p.Name + ".py", Data: buf.Bytes()}}, diags
+	return []backends.File{{Path: p.Name + ".py", Data: buf.Bytes()}}, nil
 }
 
 var fileTemplate = template.Must(template.New("airflow").Option("missingkey=error").Funcs(template.FuncMap{
@@ -296,6 +298,14 @@ func (b *builder) dagArgs(v *dagView) []kwarg {
 			tags[i] = pyStr(t)
 		}
 		args = append(args, kwarg{"tags", "[" + strings.Join(tags, ", ") + "]"})
+	}
+	for _, pa := range p.Params {
+		if p.Schedule != "" && !pa.HasDefault {
+			d := ir.Unsupported(backendName, fmt.Sprintf("param %q without a default in a scheduled pipeline", pa.Name), nil,
+				"Airflow refuses a schedule when a param has no default (scheduled runs have no one to give it). Give the param a default or remove the schedule.")
+			d.Subject = pa.Range
+			b.diags = append(b.diags, d)
+		}
 	}
 	if len(p.Params) > 0 {
 		var lines []string
@@ -664,6 +674,11 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 		args = append(args, kwarg{"namespace", pyStr(jinjaLit(ns))})
 	}
 	if !t.Resources.IsZero() {
+		for _, q := range []string{t.Resources.CPU, t.Resources.Memory} {
+			if q != "" && !k8sQuantity.MatchString(q) {
+				b.diags.Errorf(t.Range, "invalid resource quantity", "task %q: %q is not a Kubernetes quantity such as 500m, 2 or 4Gi.", t.Name, q)
+			}
+		}
 		args = append(args, kwarg{"container_resources", k8sResources(t.Resources)})
 	}
 	args = append(args, kwarg{"do_xcom_push", "False"}, kwarg{"get_logs", "True"})
@@ -708,6 +723,10 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 	tv.Kwargs = args
 	return tv
 }
+
+// k8sQuantity matches Kubernetes resource quantities (container_resources
+// is templated, so nothing else may reach it).
+var k8sQuantity = regexp.MustCompile(`^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$`)
 
 func k8sResources(r ir.Resources) string {
 	req := map[string]string{}

@@ -33,6 +33,13 @@ func TestEngine(t *testing.T) {
 	names, pipes := examples(t)
 	opts := conformanceOptions(t)
 	dir := t.TempDir()
+	// Failure modes no example exercises, checked the same way.
+	edge := edgePipeline()
+	if diags := ir.Validate(edge); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	names = append(names, edge.Name)
+	pipes[edge.Name] = edge
 
 	type job struct {
 		Dag    string            `json:"dag"`
@@ -97,6 +104,9 @@ func TestEngine(t *testing.T) {
 			}
 			if name == "hostile" {
 				checkHostile(t, pipes[name], opts[name], trace.Final(recs))
+			}
+			if name == edge.Name {
+				checkEdge(t, trace.Final(recs), state)
 			}
 		})
 	}
@@ -178,4 +188,65 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// edgePipeline fails in every way a task can besides its command failing
+// outright, next to tasks that must still succeed.
+func edgePipeline() *ir.Pipeline {
+	sh := func(name, script string, outputs ...string) *ir.Task {
+		t := plainTask(name, "sh", "-c", script)
+		t.Outputs = outputs
+		return t
+	}
+	exit99 := sh("exit99", "exit 99")
+	exit99.Retry = ir.Retry{Attempts: 1, Delay: time.Second, Backoff: 1}
+	missing := sh("missing", "true", "x")
+	big := sh("big", `head -c 32769 /dev/zero | tr '\0' a > "$DAGC_OUTPUTS/x"`, "x")
+	exact := sh("exact", `head -c 32768 /dev/zero | tr '\0' b > "$DAGC_OUTPUTS/x"; echo >> "$DAGC_OUTPUTS/x"`, "x")
+	badnum := sh("badnum", "true")
+	badnum.Retry = ir.Retry{Attempts: 2, Delay: time.Second, Backoff: 1}
+	badnum.When = &ir.Cond{Op: ir.CondCompare, Cmp: ir.Gt, Numeric: true,
+		Left: ir.Operand{Ref: &ir.Ref{Kind: ir.RefParam, Name: "word"}}, Right: ir.Operand{Lit: "1", LitKind: ir.LitNumber}}
+	skipme := sh("skipme", "exit 1")
+	skipme.When = &ir.Cond{Op: ir.CondCompare, Cmp: ir.Eq,
+		Left: ir.Operand{Ref: &ir.Ref{Kind: ir.RefParam, Name: "word"}}, Right: ir.Operand{Lit: "xyz", LitKind: ir.LitString}}
+	after := plainTask("after_missing", "echo")
+	after.Instances[0].Command = append(after.Instances[0].Command, ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefOutput, Task: "missing", Name: "x"}}}})
+	after.Upstream, after.Trigger = []string{"missing"}, ir.AllDone
+	// A param default is not a template either.
+	echoDefault := sh("echo_default", `printf %s "$1" > "$DAGC_OUTPUTS/x"`, "x")
+	echoDefault.Instances[0].Command = append(echoDefault.Instances[0].Command, ir.Lit("echo_default"),
+		ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefParam, Name: "hostile"}}}})
+	return &ir.Pipeline{Name: "edge_cases", Timezone: "UTC",
+		Params: []*ir.Param{
+			{Name: "word", Type: ir.ParamString, Default: "abc", HasDefault: true},
+			{Name: "hostile", Type: ir.ParamString, Default: hostileDefault, HasDefault: true},
+		},
+		Tasks: []*ir.Task{exit99, missing, big, exact, badnum, skipme, after, echoDefault}}
+}
+
+const hostileDefault = "{{ params.word }} {% raw %} {# c #} '\"\n$HOME `id` \\ x.sh"
+
+func checkEdge(t *testing.T, final map[string]trace.Record, run string) {
+	if v := final["echo_default"].Outputs["x"]; v != hostileDefault {
+		t.Errorf("echo_default published %q, want the param default %q", v, hostileDefault)
+	}
+	for task, want := range map[string]string{"exit99": "failed", "missing": "failed", "big": "failed", "exact": "success",
+		"badnum": "failed", "skipme": "skipped", "after_missing": "failed"} {
+		if got := final[task].State; got != want {
+			t.Errorf("%s ended %s, want %s", task, got, want)
+		}
+	}
+	if a := final["exit99"].Attempt; a != 2 {
+		t.Errorf("exit99 made %d attempts, want 2 (exit 99 is a failure, retried)", a)
+	}
+	if a := final["badnum"].Attempt; a != 1 {
+		t.Errorf("badnum made %d attempts, want 1 (a when that cannot be evaluated is not retried)", a)
+	}
+	if v := final["exact"].Outputs["x"]; v != strings.Repeat("b", 32768) {
+		t.Errorf("exact published %d bytes, want 32768 b's", len(v))
+	}
+	if run != "failed" {
+		t.Errorf("run ended %s, want failed", run)
+	}
 }

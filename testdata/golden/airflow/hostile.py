@@ -101,13 +101,14 @@ def dagc_text(value):
 
 
 def dagc_num(text, what):
-    """Parse one side of a numeric `when` comparison, or fail the task."""
+    """Parse one side of a numeric `when` comparison, or fail the task
+    without retry (another attempt would fail the same way)."""
     try:
         number = float(text.strip())
     except ValueError:
         number = math.nan
     if math.isnan(number):
-        raise AirflowException(f"when: {what} is {text!r}, which is not a number")
+        raise AirflowFailException(f"when: {what} is {text!r}, which is not a number")
     return number
 
 
@@ -137,16 +138,17 @@ def dagc_json(values):
 
 
 def dagc_output(value, what):
-    """An upstream output, or a failure when the upstream did not publish it."""
+    """An upstream output, or a failure (not retried) when the upstream did
+    not publish it, e.g. it failed and this task runs under all_done."""
     if value is None:
-        raise AirflowException(f"{what} is not available: the task did not publish it")
+        raise AirflowFailException(f"{what} is not available: the task did not publish it")
     return dagc_text(value)
 
 
 def dagc_output_list(values, what):
     """A for_each upstream's output: a JSON array in instance order."""
     if any(value is None for value in values):
-        raise AirflowException(f"{what} is not available: an instance did not publish it")
+        raise AirflowFailException(f"{what} is not available: an instance did not publish it")
     return dagc_json([dagc_text(value) for value in values])
 
 
