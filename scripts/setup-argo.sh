@@ -17,7 +17,7 @@ if [ -x "$bin" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then
   exit 0
 fi
 mkdir -p "$DAGC_CACHE/bin"
-echo "setup-argo: building argolint (github.com/argoproj/argo-workflows/v3 $(awk '/argo-workflows/ {print $2; exit}' "$src/go.mod"))"
+echo "setup-argo: building argolint (github.com/argoproj/argo-workflows/v3 $(awk '$2 == "github.com/argoproj/argo-workflows/v3" {print $3; exit}' "$src/go.mod"))"
 (cd "$src" && go mod download && go build -trimpath -o "$bin.tmp" .)
 mv "$bin.tmp" "$bin"
 echo "$hash" > "$stamp"
