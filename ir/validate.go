@@ -785,24 +785,46 @@ func (v *validator) reportCycle(s, c int, comp []int, down [][]int, parent []int
 	if last < 0 {
 		return // cannot happen in a strongly connected component
 	}
-	var path []string
+	var cycle []int // s … last; the edge last → s closes it
 	for u := last; u != -1; u = parent[u] {
-		path = append(path, tasks[u].Name)
+		cycle = append(cycle, u)
 	}
-	// path runs last … s; reverse it to s … last, then close on s.
-	for a, b := 0, len(path)-1; a < b; a, b = a+1, b-1 {
-		path[a], path[b] = path[b], path[a]
-	}
-	path = append(path, tasks[s].Name)
+	slices.Reverse(cycle)
 
-	closing := tasks[s].Range
-	for _, e := range tasks[s].Edges {
-		if e.From == tasks[last].Name {
-			closing = narrow(e.Range, tasks[s].Range)
-			break
+	// The edge that closes the cycle is the one written last in the source:
+	// the dependency that, when added, made the cycle. Ties (hand-built
+	// pipelines without ranges) keep last → s.
+	edgeRange := func(from, to int) Range {
+		for _, e := range tasks[to].Edges {
+			if e.From == tasks[from].Name {
+				return narrow(e.Range, tasks[to].Range)
+			}
+		}
+		return tasks[to].Range
+	}
+	k := len(cycle)
+	closeAt := k - 1 // edge cycle[m] → cycle[(m+1)%k]
+	closing := edgeRange(cycle[k-1], cycle[0])
+	for m := 0; m < k-1; m++ {
+		if r := edgeRange(cycle[m], cycle[m+1]); after(r, closing) {
+			closeAt, closing = m, r
 		}
 	}
-	v.errorf(closing, "Dependency cycle", "These tasks wait for each other in a cycle (a → b means b waits for a): %s. Remove one of these dependencies.", strings.Join(path, " → "))
+	// Print the cycle so that its last arrow is the closing edge.
+	names := make([]string, 0, k+1)
+	for m := 1; m <= k; m++ {
+		names = append(names, tasks[cycle[(closeAt+m)%k]].Name)
+	}
+	names = append(names, names[0])
+	v.errorf(closing, "Dependency cycle", "These tasks wait for each other in a cycle (a → b means b waits for a): %s. Remove one of these dependencies.", strings.Join(names, " → "))
+}
+
+// after reports whether range a starts after range b in the source.
+func after(a, b Range) bool {
+	if a.Filename != b.Filename {
+		return a.Filename > b.Filename
+	}
+	return a.Start.Byte > b.Start.Byte
 }
 
 // pos formats where a range starts, for "already declared at" details.

@@ -132,12 +132,16 @@ func TestValidateGraphDiagnostics(t *testing.T) {
 			"Task depends on itself", at(200), `Task "a" lists itself`},
 		{"duplicate task", pipe(task("a", 2), task("b", 3), task("a", 4)),
 			"Duplicate task name", at(4), "already declared at p.dag.hcl:2:3"},
-		// a → b → c → a, closed by c's... no: by a's dependency on c, a
-		// being the first task of the cycle by name.
+		// The closing edge is the one written last: c's dependency on b.
 		{"cycle of three", pipe(task("c", 4, "b"), task("b", 3, "a"), task("a", 2, "c"), task("x", 5, "a")),
-			"Dependency cycle", at(200), "a → b → c → a"},
+			"Dependency cycle", at(400), ": c → a → b → c."},
 		{"two-cycle", pipe(task("p", 2, "q"), task("q", 3, "p")),
-			"Dependency cycle", at(200), "p → q → p"},
+			"Dependency cycle", at(300), ": q → p → q."},
+		// Without source ranges the cycle starts at its first task by name.
+		{"cycle without ranges", pipe(
+			&Task{Name: "y", Upstream: []string{"x"}, Instances: []*Instance{{Command: []Str{Lit("y")}}}},
+			&Task{Name: "x", Upstream: []string{"y"}, Instances: []*Instance{{Command: []Str{Lit("x")}}}}),
+			"Dependency cycle", Range{}, ": x → y → x."},
 		{"invalid task name", pipe(task("9lives", 2)),
 			"Invalid task name", at(2), `"9lives" does not match`},
 		{"task name too long", pipe(task(strings.Repeat("a", 129), 2)),
@@ -151,8 +155,9 @@ func TestValidateGraphDiagnostics(t *testing.T) {
 }
 
 func TestValidateReportsEachCycleOnceInOrder(t *testing.T) {
-	// Two separate cycles and a task downstream of one of them; the cycle
-	// through the shortest path is chosen (a → d → a, not a → b → c → a).
+	// Two separate cycles and a task downstream of one of them; the
+	// shortest cycle through a is chosen (a → d → a, not a → b → c → a),
+	// closed by its dependency written last (d waits for a).
 	p := pipe(
 		task("a", 2, "c", "d"), task("b", 3, "a"), task("c", 4, "b"), task("d", 5, "a"),
 		task("m", 6, "n"), task("n", 7, "m"),
@@ -162,10 +167,10 @@ func TestValidateReportsEachCycleOnceInOrder(t *testing.T) {
 	if len(ds) != 2 {
 		t.Fatalf("want 2 cycles, got:\n%s", dump(ds))
 	}
-	if !strings.Contains(ds[0].Detail, ": a → d → a.") || ds[0].Subject != at(201) {
+	if !strings.Contains(ds[0].Detail, ": d → a → d.") || ds[0].Subject != at(500) {
 		t.Fatalf("first cycle: %s (line %d)", ds[0].Error(), ds[0].Subject.Start.Line)
 	}
-	if !strings.Contains(ds[1].Detail, ": m → n → m.") || ds[1].Subject != at(600) {
+	if !strings.Contains(ds[1].Detail, ": n → m → n.") || ds[1].Subject != at(700) {
 		t.Fatalf("second cycle: %s", ds[1].Error())
 	}
 	// Tasks outside cycles come first in order; the rest follow by name.

@@ -3,10 +3,9 @@ package parser
 import (
 	"fmt"
 	"os"
-	"regexp"
+
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -14,10 +13,6 @@ import (
 
 	"github.com/dagc-dev/dagc/ir"
 )
-
-// nameRE is the rule for task, param and variable names: an HCL identifier
-// without dots, so every backend can map it deterministically.
-var nameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_-]*$`)
 
 // compiler holds the state of one file's compilation.
 type compiler struct {
@@ -125,13 +120,13 @@ func (c *compiler) compile() *ir.Pipeline {
 		pipe.Range = toRange(c.pipeBlock.DefRange())
 		if len(c.pipeBlock.Labels) == 1 {
 			c.pipeName = c.pipeBlock.Labels[0]
-			if !nameRE.MatchString(c.pipeName) {
-				c.errorf(c.pipeBlock.LabelRanges[0], "Invalid pipeline name", "A pipeline name must start with a letter or underscore and hold only letters, digits, underscores and dashes; %q does not.", c.pipeName)
+			if !ir.ValidName(c.pipeName) {
+				c.errorf(c.pipeBlock.LabelRanges[0], "Invalid pipeline name", "A pipeline name must start with a letter or underscore and hold only letters, digits, underscores and dashes, at most %d characters; %q does not.", ir.MaxNameLen, c.pipeName)
 			}
 		}
-	} else if !nameRE.MatchString(c.pipeName) {
+	} else if !ir.ValidName(c.pipeName) {
 		c.errorf(c.fileStart(), "Invalid pipeline name",
-			"The pipeline takes its name %q from the file name, but a name must start with a letter or underscore and hold only letters, digits, underscores and dashes. Give it a name with a pipeline \"name\" {} block.", c.pipeName)
+			"The pipeline takes its name %q from the file name, but a name must start with a letter or underscore and hold only letters, digits, underscores and dashes, at most %d characters. Give it a name with a pipeline \"name\" {} block.", c.pipeName, ir.MaxNameLen)
 	}
 	pipe.Name = c.pipeName
 
@@ -222,7 +217,13 @@ var pipelineSchema = &hcl.BodySchema{
 	Blocks: []hcl.BlockHeaderSchema{{Type: "defaults"}, {Type: "airflow"}, {Type: "argo"}, {Type: "stepfunctions"}},
 }
 
-var schedulePresets = map[string]bool{"@hourly": true, "@daily": true, "@weekly": true, "@monthly": true, "@yearly": true, "@once": false}
+// scheduleSuggestion proposes the closest preset for a misspelt @ form.
+func scheduleSuggestion(s string) string {
+	if !strings.HasPrefix(s, "@") {
+		return ""
+	}
+	return didYouMean(s, ir.SchedulePresets)
+}
 
 func (c *compiler) compilePipelineBlock(pipe *ir.Pipeline) {
 	c.defaults = &taskDefaults{}
@@ -235,18 +236,25 @@ func (c *compiler) compilePipelineBlock(pipe *ir.Pipeline) {
 	if s, ok := c.attrString(content, "description", c.ctx, scope); ok {
 		pipe.Description = s
 	}
+	// Schedule, timezone and start date are checked here, at the attribute,
+	// with the same rules ir.Validate applies to hand-built pipelines.
 	if a, s, ok := c.attrStringR(content, "schedule", c.ctx, scope); ok {
-		pipe.Schedule = s
-		if strings.HasPrefix(s, "@") && !schedulePresets[s] {
-			c.errorf(a.Expr.Range(), "Invalid schedule", "%q is not a schedule preset; use a 5-field cron expression or one of @hourly, @daily, @weekly, @monthly, @yearly.%s", s, didYouMean(s, []string{"@hourly", "@daily", "@weekly", "@monthly", "@yearly"}))
+		if err := ir.CheckSchedule(s); err != nil {
+			c.errorf(a.Expr.Range(), "Invalid schedule", "%s%s", sentence(upperFirst(err.Error())), scheduleSuggestion(s))
+		} else {
+			pipe.Schedule = s
 		}
 	}
-	if s, ok := c.attrString(content, "timezone", c.ctx, scope); ok {
-		pipe.Timezone = s
+	if a, s, ok := c.attrStringR(content, "timezone", c.ctx, scope); ok {
+		if err := ir.CheckTimezone(s); err != nil {
+			c.errorf(a.Expr.Range(), "Invalid timezone", "%s", sentence(upperFirst(err.Error())))
+		} else {
+			pipe.Timezone = s
+		}
 	}
 	if a, s, ok := c.attrStringR(content, "start_date", c.ctx, scope); ok {
-		if _, err := time.Parse("2006-01-02", s); err != nil {
-			c.errorf(a.Expr.Range(), "Invalid start_date", "start_date must be a date written YYYY-MM-DD; %q is not.", s)
+		if err := ir.CheckStartDate(s); err != nil {
+			c.errorf(a.Expr.Range(), "Invalid start_date", "%s", sentence(upperFirst(err.Error())))
 		} else {
 			pipe.StartDate = s
 		}
@@ -331,8 +339,8 @@ func (c *compiler) declareVariable(b *hclsyntax.Block) {
 		return
 	}
 	name := b.Labels[0]
-	if !nameRE.MatchString(name) {
-		c.errorf(b.LabelRanges[0], "Invalid variable name", "A variable name must start with a letter or underscore and hold only letters, digits, underscores and dashes; %q does not.", name)
+	if !ir.ValidName(name) {
+		c.errorf(b.LabelRanges[0], "Invalid variable name", "A variable name must start with a letter or underscore and hold only letters, digits, underscores and dashes, at most %d characters; %q does not.", ir.MaxNameLen, name)
 		return
 	}
 	if prev, dup := c.varDecls[name]; dup {
@@ -638,8 +646,8 @@ func (c *compiler) compileParam(b *hclsyntax.Block) *ir.Param {
 		return nil
 	}
 	name := b.Labels[0]
-	if !nameRE.MatchString(name) || strings.Contains(name, "-") {
-		c.errorf(b.LabelRanges[0], "Invalid param name", "A param name must start with a letter or underscore and hold only letters, digits and underscores (it becomes an identifier in every engine); %q does not.", name)
+	if !ir.ValidOutputName(name) {
+		c.errorf(b.LabelRanges[0], "Invalid param name", "A param name must start with a letter or underscore and hold only letters, digits and underscores (it becomes an identifier in every engine), at most %d characters; %q does not.", ir.MaxNameLen, name)
 		return nil
 	}
 	if prev, dup := c.params[name]; dup {

@@ -12,43 +12,6 @@ import (
 
 var markerRE = regexp.MustCompile(`#\s*ERROR:\s*(.+?)\s*$`)
 
-// needsIRValidate names the error files whose diagnostics come from
-// ir.Validate, with a probe telling whether it already detects the kind.
-var needsIRValidate = map[string]func() bool{
-	"cycle.dag.hcl": func() bool {
-		return probeIR(func(p *ir.Pipeline) {
-			p.Tasks = []*ir.Task{probeTask("a", "b"), probeTask("b", "a")}
-		})
-	},
-	"self_dependency.dag.hcl": func() bool {
-		return probeIR(func(p *ir.Pipeline) { p.Tasks = []*ir.Task{probeTask("a", "a")} })
-	},
-	"bad_cron.dag.hcl": func() bool {
-		return probeIR(func(p *ir.Pipeline) { p.Schedule = "61 * * * *" })
-	},
-	"bad_timezone.dag.hcl": func() bool {
-		return probeIR(func(p *ir.Pipeline) { p.Timezone = "Europe/Berlinn" })
-	},
-}
-
-func probeTask(name string, upstream ...string) *ir.Task {
-	t := &ir.Task{Name: name, Trigger: ir.AllSuccess, Retry: ir.Retry{Backoff: 1},
-		Instances: []*ir.Instance{{Command: []ir.Str{ir.Lit("true")}, Shell: []string{"sh", "-euc"}}}}
-	for _, u := range upstream {
-		t.Upstream = append(t.Upstream, u)
-		t.Edges = append(t.Edges, ir.Edge{From: u})
-	}
-	return t
-}
-
-// probeIR reports whether ir.Validate finds an error in a small valid
-// pipeline after mutate has broken it.
-func probeIR(mutate func(*ir.Pipeline)) bool {
-	p := &ir.Pipeline{Name: "probe", Timezone: "UTC", Tasks: []*ir.Task{probeTask("a")}}
-	mutate(p)
-	return ir.Validate(p).HasErrors()
-}
-
 type marker struct {
 	line    int
 	summary string
@@ -64,9 +27,6 @@ func TestErrorMarkers(t *testing.T) {
 	}
 	for _, rel := range files {
 		t.Run(filepath.Base(rel), func(t *testing.T) {
-			if probe, ok := needsIRValidate[filepath.Base(rel)]; ok && !probe() {
-				t.Skip("ir.Validate does not detect this kind of problem yet")
-			}
 			src := readRepoFile(t, rel)
 			var markers []marker
 			for i, line := range strings.Split(string(src), "\n") {

@@ -317,8 +317,8 @@ func (c *compiler) declareTask(b *hclsyntax.Block) {
 		return
 	}
 	name := b.Labels[0]
-	if !nameRE.MatchString(name) {
-		c.errorf(b.LabelRanges[0], "Invalid task name", "A task name must start with a letter or underscore and hold only letters, digits, underscores and dashes; %q does not.", name)
+	if !ir.ValidName(name) {
+		c.errorf(b.LabelRanges[0], "Invalid task name", "A task name must start with a letter or underscore and hold only letters, digits, underscores and dashes, at most %d characters; %q does not.", ir.MaxNameLen, name)
 	}
 	if prev, dup := c.tasks[name]; dup {
 		c.errorf(b.LabelRanges[0], "Duplicate task", "A task named %q is already declared at %s.", name, rangeString(prev.block.LabelRanges[0]))
@@ -334,8 +334,8 @@ func (c *compiler) declareTask(b *hclsyntax.Block) {
 			seen := map[string]bool{}
 			for _, o := range l {
 				switch {
-				case !nameRE.MatchString(o):
-					c.errorf(a.Expr.Range(), "Invalid output name", "An output name must start with a letter or underscore and hold only letters, digits, underscores and dashes; %q does not.", o)
+				case !ir.ValidOutputName(o):
+					c.errorf(a.Expr.Range(), "Invalid output name", "An output name must start with a letter or underscore and hold only letters, digits and underscores (it becomes a file name, an XCom key and an Argo parameter), at most %d characters; %q does not.", ir.MaxNameLen, o)
 				case seen[o]:
 					c.errorf(a.Expr.Range(), "Duplicate output", "The output %q is listed twice.", o)
 				default:

@@ -27,6 +27,10 @@ type scope struct {
 	runtimeReason string
 	// noLocals forbids local.* (variable validation runs before locals).
 	noLocals bool
+	// attr and forEachTask describe a task attribute evaluated once per
+	// task, for messages.
+	attr        string
+	forEachTask bool
 }
 
 const eachOnlyInForEach = "each.key and each.value exist only inside a task with for_each."
@@ -48,14 +52,26 @@ var (
 )
 
 // onceScope is the scope of a task attribute evaluated once for the whole
-// task (not per instance).
+// task (not per instance). The messages are built only when needed: this
+// runs for every attribute of every task.
 func onceScope(attr string, forEach bool) scope {
 	s := scopeCompileTime
-	s.runtimeReason = attr + " is evaluated at compile time. Run-time references may appear in a task's command, script, env and when."
-	if forEach {
-		s.eachReason = "each.key and each.value can be used only in command, script, shell, env, workdir and image, which are evaluated once per instance; " + attr + " is the same for every instance."
-	}
+	s.attr, s.forEachTask = attr, forEach
 	return s
+}
+
+func (sc scope) eachMessage() string {
+	if sc.attr != "" && sc.forEachTask {
+		return "each.key and each.value can be used only in command, script, shell, env, workdir and image, which are evaluated once per instance; " + sc.attr + " is the same for every instance."
+	}
+	return sc.eachReason
+}
+
+func (sc scope) runtimeMessage() string {
+	if sc.attr != "" {
+		return sc.attr + " is evaluated at compile time. Run-time references may appear in a task's command, script, env and when."
+	}
+	return sc.runtimeReason
 }
 
 var runtimeRoots = map[string]bool{"param": true, "task": true, "run": true}
@@ -120,7 +136,7 @@ func (c *compiler) checkRefs(expr hcl.Expression, sc scope) bool {
 			}
 		case "each":
 			if !sc.each {
-				c.errorf(rng, "Reference to each outside for_each", "%s", sc.eachReason)
+				c.errorf(rng, "Reference to each outside for_each", "%s", sc.eachMessage())
 				ok = false
 			} else if attr != "key" && attr != "value" {
 				c.errorf(rng, "Invalid reference", "each has two attributes: each.key and each.value.%s", didYouMean(attr, []string{"key", "value"}))
@@ -128,7 +144,7 @@ func (c *compiler) checkRefs(expr hcl.Expression, sc scope) bool {
 			}
 		case "param", "task", "run":
 			if !sc.runtime {
-				c.errorf(rng, "Run-time reference not allowed here", "%s is only known when the pipeline runs, but %s", traversalString(t), sc.runtimeReason)
+				c.errorf(rng, "Run-time reference not allowed here", "%s is only known when the pipeline runs, but %s", traversalString(t), sc.runtimeMessage())
 				ok = false
 			}
 		default:

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -48,18 +49,15 @@ func (r *runner) runAttempt(a *attempt) (res attemptResult) {
 	res.start = r.clock.Now()
 	defer func() { res.end = r.clock.Now() }()
 
-	logf, err := os.Create(a.logPath)
-	if err != nil {
-		res.err = "cannot create the log: " + err.Error()
-		return res
-	}
-	log := bufio.NewWriterSize(logf, 16<<10)
+	// The log is created on the first byte of output: most tasks of a
+	// large DAG print nothing, and creating thousands of empty files costs
+	// more than running the tasks' own commands.
+	log := &lazyLog{path: a.logPath}
 	defer func() {
 		if res.err != "" {
 			fmt.Fprintf(log, "dagc: attempt %d failed: %s\n", a.number, res.err)
 		}
-		log.Flush()
-		logf.Close()
+		log.close()
 	}()
 	if a.outDir != "" {
 		if err := os.MkdirAll(a.outDir, 0o755); err != nil {
@@ -235,8 +233,13 @@ func readOutputs(dir string, names []string) (map[string]string, error) {
 
 // pump copies a task's output to its log and, line by line with the
 // task's name in front, to the console.
-func (r *runner) pump(pr *os.File, log *bufio.Writer, i *instNode) {
-	br := bufio.NewReaderSize(pr, 64<<10)
+func (r *runner) pump(pr *os.File, log io.Writer, i *instNode) {
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(pr)
+	defer func() {
+		br.Reset(nil)
+		readers.Put(br)
+	}()
 	for {
 		line, err := br.ReadSlice('\n')
 		if len(line) > 0 {
@@ -246,5 +249,35 @@ func (r *runner) pump(pr *os.File, log *bufio.Writer, i *instNode) {
 		if err != nil && err != bufio.ErrBufferFull {
 			return
 		}
+	}
+}
+
+// readers are the line readers of task output, reused across attempts.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+
+// lazyLog is an attempt's log file, created when first written to.
+type lazyLog struct {
+	path string
+	f    *os.File
+	w    *bufio.Writer
+	err  error
+}
+
+func (l *lazyLog) Write(b []byte) (int, error) {
+	if l.w == nil && l.err == nil {
+		if l.f, l.err = os.Create(l.path); l.err == nil {
+			l.w = bufio.NewWriterSize(l.f, 16<<10)
+		}
+	}
+	if l.err != nil {
+		return len(b), nil // the console still shows the output
+	}
+	return l.w.Write(b)
+}
+
+func (l *lazyLog) close() {
+	if l.w != nil {
+		l.w.Flush()
+		l.f.Close()
 	}
 }

@@ -424,7 +424,7 @@ func TestResumeKeepsSuccesses(t *testing.T) {
 	dir := t.TempDir()
 	a := shTask("a", `echo a >> runs; echo 7 > "$DAGC_OUTPUTS/v"`)
 	a.Outputs = []string{"v"}
-	b := after(shTask("b", `echo b >> runs; [ -e gate ]`), "a")
+	b := after(shTask("b", `echo b >> runs; echo trying; [ -e gate ]`), "a")
 	cleanup := after(withTrigger(shTask("cleanup", `echo cleanup >> runs`), ir.AllDone), "b")
 	d := after(cmdTask("d", "sh", "-c", `echo "d $1" >> runs`, "sh", "V"), "a")
 	d.Instances[0].Command[4] = refStr(outputRef("a", "v"))
@@ -468,4 +468,53 @@ func sameLines(a, b string) bool {
 	sort.Strings(x)
 	sort.Strings(y)
 	return reflect.DeepEqual(x, y)
+}
+
+func TestJournalTornAndCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	j, err := openJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.append(journalRecord{Task: "a", State: "failed"})
+	j.append(journalRecord{Task: "a", State: "success", Outputs: map[string]string{"v": "1\n2"}})
+	j.f.WriteString(`{"task":"b","state":"succ`)
+	j.close()
+	recs, err := readJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || recs["a"].State != "success" || recs["a"].Outputs["v"] != "1\n2" {
+		t.Errorf("records %+v", recs)
+	}
+	// The torn tail is cut, so the next append starts a clean line.
+	j, _ = openJournal(dir)
+	j.append(journalRecord{Task: "b", State: "success"})
+	j.close()
+	if recs, err = readJournal(dir); err != nil || recs["b"].State != "success" {
+		t.Errorf("after append: %+v %v", recs, err)
+	}
+	// A bad line that is not the last is corruption, not a torn write.
+	os.WriteFile(filepath.Join(dir, "journal.jsonl"), []byte("garbage\n{\"task\":\"a\",\"state\":\"success\"}\n"), 0o644)
+	if _, err := readJournal(dir); err == nil || !strings.Contains(err.Error(), "journal.jsonl:1") {
+		t.Errorf("corrupt journal: %v", err)
+	}
+}
+
+// Ctrl-C after fail-fast has stopped scheduling still terminates the tasks
+// that fail-fast let run.
+func TestInterruptAfterFailFast(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		readPid(t, filepath.Join(dir, "gc.pid"))
+		cancel()
+	}()
+	p := pipeline(
+		cmdTask("bad", "sh", "-c", "touch bad.done; exit 1"),
+		shTask("long", `while [ ! -e bad.done ]; do sleep 0.01; done; sleep 0.2; sleep 1000 & echo $! > gc.pid; wait`),
+	)
+	oc := runIt(t, ctx, p, dir, Options{FailFast: true, Jobs: 2})
+	wantStates(t, oc, map[string]ir.State{"bad": F, "long": ""})
+	waitGone(t, readPid(t, filepath.Join(dir, "gc.pid")))
 }

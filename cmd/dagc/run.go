@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -60,7 +61,7 @@ func newRunCmd(s *streams) *cobra.Command {
 		}
 		opts := local.Options{
 			Jobs: jobs, StateDir: stateDir, FailFast: !keepGoing, Out: s.out,
-			Grace: grace, Vars: in.vars, VarFiles: in.varFiles,
+			Grace: grace, Vars: in.vars, VarFiles: absPaths(in.varFiles),
 		}
 		if jobs < 0 {
 			return usageErrorf("-j must be at least 1")
@@ -134,6 +135,19 @@ func newRunCmd(s *streams) *cobra.Command {
 		return nil
 	}
 	return cmd
+}
+
+// absPaths makes var files absolute for the run's meta, so --resume finds
+// them from any directory.
+func absPaths(paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		out[i] = p
+	}
+	return out
 }
 
 // runError maps the runner's errors to exit codes: a usage error (bad

@@ -7,14 +7,14 @@ import (
 	"testing"
 )
 
-func runDagc(args ...string) (code int, stdout, stderr string) {
+func dagcInProcess(args ...string) (code int, stdout, stderr string) {
 	var out, errw bytes.Buffer
 	code = run(args, strings.NewReader(""), &out, &errw)
 	return code, out.String(), errw.String()
 }
 
 func TestValidateExamples(t *testing.T) {
-	code, out, errOut := runDagc("validate", "../../testdata")
+	code, out, errOut := dagcInProcess("validate", "../../testdata")
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
 	}
@@ -27,7 +27,7 @@ func TestValidateExamples(t *testing.T) {
 }
 
 func TestValidateErrors(t *testing.T) {
-	code, out, errOut := runDagc("validate", "../../testdata/errors/bad_trigger.dag.hcl")
+	code, out, errOut := dagcInProcess("validate", "../../testdata/errors/bad_trigger.dag.hcl")
 	if code != exitFail || out != "" {
 		t.Fatalf("exit %d, stdout %q", code, out)
 	}
@@ -45,7 +45,7 @@ func TestValidateErrors(t *testing.T) {
 }
 
 func TestValidateJSON(t *testing.T) {
-	code, out, _ := runDagc("validate", "--format", "json", "../../testdata/errors/unknown_attribute.dag.hcl")
+	code, out, _ := dagcInProcess("validate", "--format", "json", "../../testdata/errors/unknown_attribute.dag.hcl")
 	if code != exitFail {
 		t.Fatalf("exit %d", code)
 	}
@@ -62,23 +62,23 @@ func TestValidateJSON(t *testing.T) {
 	if len(diags) != 2 || diags[0].Summary != "Unsupported argument" || diags[0].Range.Start.Line != 2 || diags[1].Range.Start.Line != 10 {
 		t.Errorf("diags = %+v", diags)
 	}
-	code, out, _ = runDagc("validate", "--format", "json", "../../testdata/serial.dag.hcl")
+	code, out, _ = dagcInProcess("validate", "--format", "json", "../../testdata/serial.dag.hcl")
 	if code != exitOK || strings.TrimSpace(out) != "[]" {
 		t.Errorf("valid file: exit %d, %q", code, out)
 	}
 }
 
 func TestValidateVarsAndUsage(t *testing.T) {
-	if code, _, errOut := runDagc("validate", "--var", "models=[]", "../../testdata/ml_training.dag.hcl"); code != exitFail || !strings.Contains(errOut, "Train at least one model.") {
+	if code, _, errOut := dagcInProcess("validate", "--var", "models=[]", "../../testdata/ml_training.dag.hcl"); code != exitFail || !strings.Contains(errOut, "Train at least one model.") {
 		t.Errorf("validation rule not applied to --var: exit %d\n%s", code, errOut)
 	}
-	if code, out, _ := runDagc("validate", "--var", `models=["a","b"]`, "../../testdata/ml_training.dag.hcl"); code != exitOK || !strings.Contains(out, "6 instances") {
+	if code, out, _ := dagcInProcess("validate", "--var", `models=["a","b"]`, "../../testdata/ml_training.dag.hcl"); code != exitOK || !strings.Contains(out, "6 instances") {
 		t.Errorf("--var not applied: exit %d %q", code, out)
 	}
-	if code, _, _ := runDagc("validate", "--format", "yaml", "../../testdata"); code != exitUsage {
+	if code, _, _ := dagcInProcess("validate", "--format", "yaml", "../../testdata"); code != exitUsage {
 		t.Errorf("bad --format: exit %d, want %d", code, exitUsage)
 	}
-	if code, _, _ := runDagc("validate", "--nope"); code != exitUsage {
+	if code, _, _ := dagcInProcess("validate", "--nope"); code != exitUsage {
 		t.Errorf("unknown flag: exit %d, want %d", code, exitUsage)
 	}
 }

@@ -77,6 +77,17 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	// Engines run in per-example directories, so every path must be absolute.
+	for _, p := range []*string{&cfg.root, &cfg.cache, &cfg.dagc, &cfg.keep} {
+		if *p != "" {
+			abs, err := filepath.Abs(*p)
+			if err != nil {
+				fmt.Fprintln(stderr, "suite:", err)
+				return 2
+			}
+			*p = abs
+		}
+	}
 	cfg.engines = map[string]bool{}
 	for _, e := range strings.Split(*engines, ",") {
 		cfg.engines[strings.TrimSpace(e)] = true

@@ -1,5 +1,5 @@
 pipeline "bad_cron" {
-  schedule = "61 * * * *" # ERROR: cron
+  schedule = "61 * * * *" # ERROR: Invalid schedule
 }
 
 task "a" {

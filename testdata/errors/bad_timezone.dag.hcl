@@ -1,5 +1,5 @@
 pipeline "bad_timezone" {
-  timezone = "Europe/Berlinn" # ERROR: timezone
+  timezone = "Europe/Berlinn" # ERROR: Invalid timezone
 }
 
 task "a" {

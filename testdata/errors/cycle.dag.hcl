@@ -9,6 +9,6 @@ task "b" {
 }
 
 task "c" {
-  depends_on = [task.b] # ERROR: ycle
+  depends_on = [task.b] # ERROR: Dependency cycle
   command    = ["true"]
 }

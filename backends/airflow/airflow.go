@@ -1,0 +1,762 @@
+// Package airflow renders a pipeline as an Airflow 3 DAG file (DESIGN 3).
+//
+// Every task runs a fixed bash wrapper (BashOperator) or its argv directly
+// (KubernetesPodOperator). User text never becomes part of bash_command:
+// the argv travels in environment variables whose values are Jinja
+// templates built here, where literals are escaped (jinjaLit) and run-time
+// references are Jinja expressions this package writes itself. Python
+// string literals all come from pyStr.
+package airflow
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/dagc-dev/dagc/backends"
+	"github.com/dagc-dev/dagc/ir"
+	"github.com/dagc-dev/dagc/templates"
+)
+
+const backendName = "airflow"
+
+// skipExitCode is the exit status by which the wrapper tells BashOperator
+// that `when` is false; a user command exiting with it is made to fail.
+const skipExitCode = 99
+
+// maxOutputBytes is the largest output value (DESIGN 2.3).
+const maxOutputBytes = 32 * 1024
+
+// bashTemplateExt is BashOperator.template_ext: a templated string ending
+// so is read as a template file.
+var bashTemplateExt = []string{".sh", ".bash"}
+
+// Renderer is the Airflow backend.
+type Renderer struct{}
+
+// New returns the Airflow renderer.
+func New() *Renderer { return &Renderer{} }
+
+// Name implements backends.Renderer.
+func (*Renderer) Name() string { return backendName }
+
+// Features is the support matrix row set shown by `dagc backends`.
+func Features() []backends.Feature {
+	return []backends.Feature{
+		{Name: "task", Support: "BashOperator (default) or KubernetesPodOperator (airflow { operator = \"kubernetes\" })"},
+		{Name: "edges", Support: ">>"},
+		{Name: "for_each", Support: ".partial().expand() mapped tasks"},
+		{Name: "retry", Support: "retries, retry_delay, retry_exponential_backoff, max_retry_delay"},
+		{Name: "timeout", Support: "execution_timeout, dagrun_timeout"},
+		{Name: "schedule, timezone", Support: "schedule, start_date in the timezone (CronTriggerTimetable without start_date)"},
+		{Name: "params", Support: "params with Param"},
+		{Name: "outputs", Support: "XCom (BashOperator); no: KubernetesPodOperator"},
+		{Name: "when / trigger", Support: "skip_on_exit_code + trigger_rule; a watcher task fails the run when any task failed"},
+		{Name: "concurrency", Support: "max_active_tasks"},
+	}
+}
+
+// Check implements backends.Renderer: it reports what Airflow cannot
+// express and every name that collides after mapping.
+func (r *Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
+	_, diags := build(p)
+	return diags
+}
+
+// Render implements backends.Renderer: one <pipeline>.py file. Warnings
+// are Check's to report; Render returns only errors, so callers that run
+// both do not print a warning twice.
+func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
+	v, diags := build(p)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	var buf bytes.Buffer
+	if err := fileTemplate.ExecuteTemplate(&buf, "airflow.py.tmpl", v); err != nil {
+		return nil, ir.Diagnostics{{Severity: ir.Error, Summary: "internal error rendering the Airflow DAG", Detail: err.Error()}}
+	}
+	return []backends.File{{Path: p.Name + ".py", Data: buf.Bytes()}}, nil
+}
+
+var fileTemplate = template.Must(template.New("airflow").Option("missingkey=error").Funcs(template.FuncMap{
+	"pyStr": pyStr,
+	"join":  func(xs []string) string { return strings.Join(xs, ", ") },
+}).ParseFS(templates.FS, "airflow*.tmpl"))
+
+// dagView is what the template renders.
+type dagView struct {
+	Source      string
+	Pipeline    string
+	DagArgs     []kwarg
+	Tasks       []*taskView
+	Edges       []edgeView
+	WatchedVars []string
+	Watcher     string
+	UsesK8s     bool
+	UsesBash    bool
+	UsesCron    bool
+	Timezone    string
+	Description string
+
+	SkipExitCode   int
+	MaxOutputBytes int
+	WrapperLines   []string
+}
+
+// wrapperLines is the bash script every BashOperator task runs (see the
+// comment above DAGC_RUN in the template). It must never contain Jinja
+// syntax nor end in a template extension: tests check both.
+var wrapperLines = []string{
+	`dagc_argv=()`,
+	`for ((dagc_i = 0; dagc_i < DAGC_ARGC; dagc_i++)); do`,
+	`  dagc_var="DAGC_ARG_$dagc_i"`,
+	`  dagc_argv+=("${!dagc_var}")`,
+	`  unset "$dagc_var"`,
+	`done`,
+	`unset DAGC_ARGC DAGC_EACH_KEY`,
+	`if [ "${DAGC_WHEN-true}" != true ]; then`,
+	`  echo "dagc: when is false, skipping the task"`,
+	`  exit ` + strconv.Itoa(skipExitCode),
+	`fi`,
+	`unset DAGC_WHEN`,
+	`if [ -n "${DAGC_OUTPUTS+set}" ]; then`,
+	`  DAGC_OUTPUTS=$(mktemp -d) || exit 1`,
+	`  export DAGC_OUTPUTS`,
+	`fi`,
+	`"${dagc_argv[@]}"`,
+	`dagc_rc=$?`,
+	`if [ "$dagc_rc" -eq ` + strconv.Itoa(skipExitCode) + ` ]; then`,
+	`  echo "dagc: the command exited with ` + strconv.Itoa(skipExitCode) + `, the code reserved for skipping; failing the task" >&2`,
+	`  dagc_rc=1`,
+	`fi`,
+	`if [ "$dagc_rc" -ne 0 ]; then`,
+	`  if [ -n "${DAGC_OUTPUTS-}" ]; then rm -rf -- "$DAGC_OUTPUTS"; fi`,
+	`  exit "$dagc_rc"`,
+	`fi`,
+	`if [ -n "${DAGC_OUTPUTS-}" ]; then printf '\ndagc-outputs:%s\n' "$DAGC_OUTPUTS"; fi`,
+}
+
+// kwarg is one keyword argument, its value already a Python expression.
+type kwarg struct {
+	Name string
+	Expr string
+}
+
+type taskView struct {
+	Name     string
+	Var      string
+	Operator string
+	Mapped   bool
+	Kwargs   []kwarg
+	// Expand is the Python expression passed to expand_kwargs for a
+	// mapped task: one dict of per-instance arguments per instance.
+	Expand string
+}
+
+type edgeView struct {
+	Up   []string // variables
+	Down string
+}
+
+type builder struct {
+	p     *ir.Pipeline
+	diags ir.Diagnostics
+	vars  map[string]string // task name -> python variable
+	ids   map[string]string // task name -> task id
+	tasks map[string]*ir.Task
+}
+
+func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
+	b := &builder{p: p, vars: map[string]string{}, ids: map[string]string{}, tasks: map[string]*ir.Task{}}
+	b.names()
+	v := &dagView{
+		Source:   path.Base(strings.ReplaceAll(p.File, "\\", "/")),
+		Pipeline: p.Name,
+		Watcher:  watcherTaskID,
+		Timezone: p.Timezone,
+
+		Description:    p.Description,
+		SkipExitCode:   skipExitCode,
+		MaxOutputBytes: maxOutputBytes,
+		WrapperLines:   wrapperLines,
+	}
+	if v.Timezone == "" {
+		v.Timezone = "UTC"
+	}
+	if p.File == "" {
+		v.Source = p.Name
+	}
+	v.DagArgs = b.dagArgs(v)
+	var ignored []string
+	for _, t := range p.Tasks {
+		tv := b.task(t)
+		if tv == nil {
+			continue
+		}
+		if tv.Operator == "KubernetesPodOperator" {
+			v.UsesK8s = true
+		} else {
+			v.UsesBash = true
+			if t.Instances[0].Image != "" || !t.Resources.IsZero() {
+				ignored = append(ignored, t.Name)
+			}
+		}
+		v.Tasks = append(v.Tasks, tv)
+		if len(t.Upstream) > 0 {
+			e := edgeView{Down: b.vars[t.Name]}
+			for _, u := range t.Upstream {
+				e.Up = append(e.Up, b.vars[u])
+			}
+			v.Edges = append(v.Edges, e)
+		}
+		v.WatchedVars = append(v.WatchedVars, b.vars[t.Name])
+	}
+	if len(ignored) > 0 {
+		b.diags = append(b.diags, ir.Diagnostic{
+			Severity: ir.Warning,
+			Summary:  "image and resources are not used by BashOperator",
+			Detail: fmt.Sprintf("Tasks %s run with BashOperator on the Airflow worker, so their image and resources do not apply. "+
+				"Set airflow { operator = \"kubernetes\" } to run them in containers.", quoteList(ignored)),
+			Subject: p.Range,
+		})
+	}
+	return v, b.diags
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// names maps task names to Airflow task ids and Python variables and
+// reports collisions.
+func (b *builder) names() {
+	byID := map[string]string{}
+	byVar := map[string]string{}
+	for _, t := range b.p.Tasks {
+		b.tasks[t.Name] = t
+		id, v := taskID(t.Name), pyVar(t.Name)
+		b.ids[t.Name], b.vars[t.Name] = id, v
+		if len(id) > maxTaskIDLen {
+			b.diags.Errorf(t.Range, "task name too long for Airflow", "Task %q is %d characters long; Airflow task ids are at most %d.", t.Name, len(id), maxTaskIDLen)
+		}
+		if other, ok := byID[id]; ok {
+			b.diags.Errorf(t.Range, "task names collide in Airflow", "%s", nameCollision("task id", other, t.Name, id))
+		}
+		byID[id] = t.Name
+		if other, ok := byVar[v]; ok && taskID(other) != id {
+			b.diags.Errorf(t.Range, "task names collide in Airflow", "%s", nameCollision("variable", other, t.Name, v))
+		}
+		byVar[v] = t.Name
+	}
+}
+
+func (b *builder) dagArgs(v *dagView) []kwarg {
+	p := b.p
+	args := []kwarg{{"dag_id", pyStr(p.Name)}}
+	if p.Description != "" {
+		args = append(args, kwarg{"description", pyStr(p.Description)})
+	}
+	tz := v.Timezone
+	switch {
+	case p.Schedule == "":
+		args = append(args, kwarg{"schedule", "None"})
+	case p.StartDate == "" && tz != "UTC":
+		// Without a start_date nothing carries the timezone but the timetable.
+		v.UsesCron = true
+		args = append(args, kwarg{"schedule", fmt.Sprintf("CronTriggerTimetable(%s, timezone=%s)", pyStr(p.Schedule), pyStr(tz))})
+	default:
+		args = append(args, kwarg{"schedule", pyStr(p.Schedule)})
+	}
+	if p.StartDate != "" {
+		d, err := time.Parse("2006-01-02", p.StartDate)
+		if err != nil {
+			b.diags.Errorf(p.Range, "invalid start_date", "start_date %q is not a YYYY-MM-DD date.", p.StartDate)
+		} else {
+			args = append(args, kwarg{"start_date", fmt.Sprintf("pendulum.datetime(%d, %d, %d, tz=%s)", d.Year(), int(d.Month()), d.Day(), pyStr(tz))})
+		}
+	}
+	args = append(args, kwarg{"catchup", pyBool(p.Catchup)})
+	if p.Concurrency > 0 {
+		args = append(args, kwarg{"max_active_tasks", strconv.Itoa(p.Concurrency)})
+	}
+	if p.Timeout > 0 {
+		args = append(args, kwarg{"dagrun_timeout", pyTimedelta(p.Timeout)})
+	}
+	if len(p.Tags) > 0 {
+		tags := make([]string, len(p.Tags))
+		for i, t := range p.Tags {
+			tags[i] = pyStr(t)
+		}
+		args = append(args, kwarg{"tags", "[" + strings.Join(tags, ", ") + "]"})
+	}
+	for _, pa := range p.Params {
+		if p.Schedule != "" && !pa.HasDefault {
+			d := ir.Unsupported(backendName, fmt.Sprintf("param %q without a default in a scheduled pipeline", pa.Name), nil,
+				"Airflow refuses a schedule when a param has no default (scheduled runs have no one to give it). Give the param a default or remove the schedule.")
+			d.Subject = pa.Range
+			b.diags = append(b.diags, d)
+		}
+	}
+	if len(p.Params) > 0 {
+		var lines []string
+		for _, pa := range p.Params {
+			lines = append(lines, pyStr(pa.Name)+": "+b.param(pa)+",")
+		}
+		args = append(args, kwarg{"params", "{\n" + indentLines(lines, 8) + "    }"})
+	}
+	args = append(args, kwarg{"user_defined_macros", "DAGC_MACROS"})
+	return args
+}
+
+func (b *builder) param(pa *ir.Param) string {
+	var args []string
+	if pa.HasDefault {
+		switch pa.Type {
+		case ir.ParamNumber:
+			if _, err := strconv.ParseFloat(pa.Default, 64); err != nil || !isPyNumber(pa.Default) {
+				b.diags.Errorf(pa.Range, "invalid param default", "param %q: default %q is not a number.", pa.Name, pa.Default)
+				return "None"
+			}
+			args = append(args, pa.Default)
+		case ir.ParamBool:
+			args = append(args, pyBool(pa.Default == "true"))
+		default:
+			args = append(args, pyStr(pa.Default))
+		}
+	}
+	switch pa.Type {
+	case ir.ParamNumber:
+		args = append(args, `type="number"`)
+	case ir.ParamBool:
+		args = append(args, `type="boolean"`)
+	default:
+		args = append(args, `type="string"`)
+	}
+	if pa.Description != "" {
+		args = append(args, "description="+pyStr(pa.Description))
+	}
+	return "Param(" + strings.Join(args, ", ") + ")"
+}
+
+// isPyNumber accepts the canonical number texts the parser produces, which
+// are also valid Python literals.
+func isPyNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if !(r >= '0' && r <= '9' || r == '.' || r == 'e' || r == 'E' || r == '+' || (r == '-' && (i == 0 || s[i-1] == 'e' || s[i-1] == 'E'))) {
+			return false
+		}
+	}
+	return s[len(s)-1] >= '0' && s[len(s)-1] <= '9' && s[0] != '.' && !(len(s) > 1 && s[0] == '0' && s[1] >= '0' && s[1] <= '9')
+}
+
+func pyBool(v bool) string {
+	if v {
+		return "True"
+	}
+	return "False"
+}
+
+// pyTimedelta renders d as a timedelta in the largest unit that divides it.
+func pyTimedelta(d time.Duration) string {
+	units := []struct {
+		name string
+		d    time.Duration
+	}{{"days", 24 * time.Hour}, {"hours", time.Hour}, {"minutes", time.Minute}, {"seconds", time.Second}, {"milliseconds", time.Millisecond}, {"microseconds", time.Microsecond}}
+	for _, u := range units {
+		if d%u.d == 0 {
+			return fmt.Sprintf("timedelta(%s=%d)", u.name, d/u.d)
+		}
+	}
+	return fmt.Sprintf("timedelta(microseconds=%d)", d/time.Microsecond)
+}
+
+func indentLines(lines []string, n int) string {
+	pad := strings.Repeat(" ", n)
+	var s strings.Builder
+	for _, l := range lines {
+		s.WriteString(pad + l + "\n")
+	}
+	return s.String()
+}
+
+func (b *builder) unsupported(feature string, t *ir.Task, detail string) {
+	b.diags = append(b.diags, ir.Unsupported(backendName, feature, t, detail))
+}
+
+// reservedEnv are the variables the wrapper uses to receive its input.
+func isReservedEnv(name string) bool {
+	return name == "DAGC_ARGC" || name == "DAGC_WHEN" || name == "DAGC_OUTPUTS" || name == "DAGC_EACH_KEY" || strings.HasPrefix(name, "DAGC_ARG_")
+}
+
+func (b *builder) task(t *ir.Task) *taskView {
+	op := t.Airflow.Operator
+	if op == "" {
+		op = "bash"
+	}
+	if op != "bash" && op != "kubernetes" {
+		b.unsupported(fmt.Sprintf("operator %q", op), t, `Use "bash" or "kubernetes".`)
+		return nil
+	}
+	if len(t.Instances) == 0 {
+		b.diags.Errorf(t.Range, "task has no instance", "task %q has no instance to run.", t.Name)
+		return nil
+	}
+	for _, o := range t.Outputs {
+		if o == "return_value" {
+			b.unsupported(`an output named "return_value"`, t, "Airflow reserves that XCom key; rename the output.")
+		}
+	}
+	for _, in := range t.Instances {
+		if len(in.Argv()) == 0 {
+			b.diags.Errorf(t.Range, "empty command", "task %q has an empty command.", t.Name)
+			return nil
+		}
+		for _, e := range in.Env {
+			if isReservedEnv(e.Name) {
+				b.unsupported(fmt.Sprintf("environment variable %s", e.Name), t, "dagc uses DAGC_ARGC, DAGC_ARG_<n>, DAGC_WHEN, DAGC_EACH_KEY and DAGC_OUTPUTS itself.")
+			}
+		}
+	}
+	if op == "kubernetes" {
+		return b.k8sTask(t)
+	}
+	return b.bashTask(t)
+}
+
+// common are the arguments every operator takes the same way.
+func (b *builder) common(t *ir.Task) []kwarg {
+	args := []kwarg{{"task_id", pyStr(b.ids[t.Name])}}
+	if t.Retry.Attempts > 0 {
+		args = append(args, kwarg{"retries", strconv.Itoa(t.Retry.Attempts)})
+		args = append(args, kwarg{"retry_delay", pyTimedelta(t.Retry.Delay)})
+		if t.Retry.Backoff != 0 && t.Retry.Backoff != 1 {
+			args = append(args, kwarg{"retry_exponential_backoff", strconv.FormatFloat(t.Retry.Backoff, 'f', -1, 64)})
+		}
+		if t.Retry.MaxDelay > 0 {
+			args = append(args, kwarg{"max_retry_delay", pyTimedelta(t.Retry.MaxDelay)})
+		}
+	}
+	if t.Timeout > 0 {
+		args = append(args, kwarg{"execution_timeout", pyTimedelta(t.Timeout)})
+	}
+	if t.Trigger != "" && t.Trigger != ir.AllSuccess {
+		switch t.Trigger {
+		case ir.AllDone, ir.OneFailed, ir.AllFailed:
+			args = append(args, kwarg{"trigger_rule", pyStr(string(t.Trigger))})
+		default:
+			b.unsupported(fmt.Sprintf("trigger %q", t.Trigger), t, "")
+		}
+	}
+	if a := t.Airflow; a.Pool != "" {
+		args = append(args, kwarg{"pool", pyStr(a.Pool)})
+	}
+	if a := t.Airflow; a.Queue != "" {
+		args = append(args, kwarg{"queue", pyStr(a.Queue)})
+	}
+	if a := t.Airflow; a.PriorityWeight != 0 {
+		args = append(args, kwarg{"priority_weight", strconv.Itoa(a.PriorityWeight)})
+	}
+	if a := t.Airflow; a.Owner != "" {
+		args = append(args, kwarg{"owner", pyStr(a.Owner)})
+	}
+	return args
+}
+
+// strTemplate renders an ir.Str as a Jinja template for a templated field.
+func (b *builder) strTemplate(s ir.Str, ext []string) string {
+	parts := make([]templatePart, 0, len(s.Parts))
+	for _, p := range s.Parts {
+		if p.Ref == nil {
+			parts = append(parts, templatePart{lit: p.Lit})
+			continue
+		}
+		parts = append(parts, templatePart{expr: b.refText(p.Ref), isEx: true})
+	}
+	return jinjaTemplate(parts, ext)
+}
+
+// refText returns a Jinja expression giving a reference's value as text,
+// the same text the local runner substitutes.
+func (b *builder) refText(r *ir.Ref) string {
+	switch r.Kind {
+	case ir.RefParam:
+		pa := b.p.Param(r.Name)
+		if pa != nil && pa.Type == ir.ParamString {
+			return jinjaParam(r.Name)
+		}
+		return "dagc_text(" + jinjaParam(r.Name) + ")"
+	case ir.RefRunID:
+		return "run_id"
+	case ir.RefRunDate:
+		return "dagc_date(dag_run)"
+	case ir.RefOutput:
+		up := b.tasks[r.Task]
+		if up == nil {
+			b.diags.Errorf(r.Range, "unknown task", "reference to unknown task %q.", r.Task)
+			return "''"
+		}
+		what := jinjaStrLit(r.String())
+		pull := fmt.Sprintf("ti.xcom_pull(task_ids=%s, key=%s", jinjaStrLit(b.ids[r.Task]), jinjaStrLit(r.Name))
+		if up.ForEach {
+			idx := make([]string, len(up.Instances))
+			for i := range idx {
+				idx[i] = strconv.Itoa(i)
+			}
+			return fmt.Sprintf("dagc_output_list(%s, map_indexes=[%s]), %s)", pull, strings.Join(idx, ", "), what)
+		}
+		return fmt.Sprintf("dagc_output(%s), %s)", pull, what)
+	}
+	b.diags.Errorf(r.Range, "unknown reference", "reference %s is not known to the airflow backend.", r.String())
+	return "''"
+}
+
+// whenExpr renders a condition as a Jinja expression.
+func (b *builder) whenExpr(c *ir.Cond) string {
+	switch c.Op {
+	case ir.CondConst:
+		if c.Value == "true" {
+			return "true"
+		}
+		return "false"
+	case ir.CondNot:
+		return "(not " + b.whenExpr(c.Args[0]) + ")"
+	case ir.CondAnd, ir.CondOr:
+		op := " and "
+		if c.Op == ir.CondOr {
+			op = " or "
+		}
+		parts := make([]string, len(c.Args))
+		for i, a := range c.Args {
+			parts[i] = b.whenExpr(a)
+		}
+		return "(" + strings.Join(parts, op) + ")"
+	case ir.CondCompare:
+		var cmp string
+		switch c.Cmp {
+		case ir.Eq, ir.Ne, ir.Lt, ir.Le, ir.Gt, ir.Ge:
+			cmp = string(c.Cmp)
+		default:
+			b.diags.Errorf(c.Range, "unknown comparison", "comparison %q is not known to the airflow backend.", c.Cmp)
+			return "false"
+		}
+		return b.operand(c.Left, c.Numeric) + " " + cmp + " " + b.operand(c.Right, c.Numeric)
+	}
+	b.diags.Errorf(c.Range, "unknown condition", "condition %q is not known to the airflow backend.", c.Op)
+	return "false"
+}
+
+func (b *builder) operand(o ir.Operand, numeric bool) string {
+	var text string
+	if o.Ref != nil {
+		text = b.refText(o.Ref)
+	} else {
+		text = jinjaStrLit(o.Lit)
+	}
+	if !numeric {
+		return text
+	}
+	return "dagc_num(" + text + ", " + jinjaStrLit(o.String()) + ")"
+}
+
+// argvEnv returns the wrapper's input variables for one instance.
+func (b *builder) argvEnv(t *ir.Task, in *ir.Instance, ext []string) []envEntry {
+	argv := in.Argv()
+	var env []envEntry
+	for _, e := range in.Env {
+		env = append(env, envEntry{e.Name, b.strTemplate(e.Value, ext)})
+	}
+	env = append(env, envEntry{"DAGC_ARGC", strconv.Itoa(len(argv))})
+	for i, a := range argv {
+		env = append(env, envEntry{"DAGC_ARG_" + strconv.Itoa(i), b.strTemplate(a, ext)})
+	}
+	if t.When != nil {
+		env = append(env, envEntry{"DAGC_WHEN", "{{ 'true' if " + b.whenExpr(t.When) + " else 'false' }}"})
+	}
+	if len(t.Outputs) > 0 {
+		env = append(env, envEntry{"DAGC_OUTPUTS", ""})
+	}
+	if t.ForEach {
+		env = append(env, envEntry{"DAGC_EACH_KEY", jinjaTemplate([]templatePart{{lit: in.Key}}, ext)})
+	}
+	return env
+}
+
+type envEntry struct{ name, value string }
+
+func pyDict(entries []envEntry, indent int) string {
+	if len(entries) == 0 {
+		return "{}"
+	}
+	lines := make([]string, len(entries))
+	for i, e := range entries {
+		lines[i] = pyStr(e.name) + ": " + pyStr(e.value) + ","
+	}
+	return "{\n" + indentLines(lines, indent+4) + strings.Repeat(" ", indent) + "}"
+}
+
+func (b *builder) workdir(in *ir.Instance, ext []string) string {
+	if in.Workdir == "" {
+		return ""
+	}
+	if strings.HasPrefix(in.Workdir, "/") {
+		return jinjaTemplate([]templatePart{{lit: in.Workdir}}, ext)
+	}
+	// Relative workdirs start at the folder of the DAG file.
+	return jinjaTemplate([]templatePart{{expr: "task.dag.folder", isEx: true}, {lit: "/" + in.Workdir}}, ext)
+}
+
+func (b *builder) bashTask(t *ir.Task) *taskView {
+	tv := &taskView{Name: t.Name, Var: b.vars[t.Name], Operator: "BashOperator", Mapped: t.ForEach}
+	args := b.common(t)
+	args = append(args, kwarg{"bash_command", "DAGC_RUN"})
+	inst := t.Instances
+	if !t.ForEach {
+		args = append(args, kwarg{"env", pyDict(b.argvEnv(t, inst[0], bashTemplateExt), 8)})
+		if wd := b.workdir(inst[0], bashTemplateExt); wd != "" {
+			args = append(args, kwarg{"cwd", pyStr(wd)})
+		}
+	}
+	args = append(args, kwarg{"append_env", "True"})
+	if t.When != nil {
+		args = append(args, kwarg{"skip_on_exit_code", "DAGC_SKIP_EXIT_CODE"})
+	} else {
+		args = append(args, kwarg{"skip_on_exit_code", "None"})
+	}
+	if len(t.Outputs) > 0 {
+		names := make([]string, len(t.Outputs))
+		for i, o := range t.Outputs {
+			names[i] = pyStr(o)
+		}
+		args = append(args, kwarg{"do_xcom_push", "True"}, kwarg{"multiple_outputs", "True"},
+			kwarg{"output_processor", "dagc_outputs(" + strings.Join(names, ", ") + ")"})
+	} else {
+		args = append(args, kwarg{"do_xcom_push", "False"})
+	}
+	if t.ForEach {
+		args = append(args, kwarg{"map_index_template", pyStr("{{ task.env['DAGC_EACH_KEY'] }}")})
+		var items []string
+		for _, in := range inst {
+			item := "{\n" + strings.Repeat(" ", 12) + `"env": ` + pyDict(b.argvEnv(t, in, bashTemplateExt), 12) + ",\n"
+			if wd := b.workdir(in, bashTemplateExt); wd != "" {
+				item += strings.Repeat(" ", 12) + `"cwd": ` + pyStr(wd) + ",\n"
+			}
+			items = append(items, item+strings.Repeat(" ", 8)+"},")
+		}
+		tv.Expand = "[\n" + indentLines(items, 8) + "    ]"
+	}
+	tv.Kwargs = args
+	return tv
+}
+
+func (b *builder) k8sTask(t *ir.Task) *taskView {
+	tv := &taskView{Name: t.Name, Var: b.vars[t.Name], Operator: "KubernetesPodOperator", Mapped: t.ForEach}
+	if len(t.Outputs) > 0 {
+		b.unsupported("outputs with operator \"kubernetes\"", t, "Outputs are carried by XCom only for BashOperator tasks; use the default operator.")
+	}
+	if t.When != nil {
+		b.unsupported("when with operator \"kubernetes\"", t, "Conditions are evaluated by the BashOperator wrapper; use the default operator.")
+	}
+	args := b.common(t)
+	if ns := t.Airflow.Namespace; ns != "" {
+		args = append(args, kwarg{"namespace", pyStr(jinjaLit(ns))})
+	}
+	if !t.Resources.IsZero() {
+		for _, q := range []string{t.Resources.CPU, t.Resources.Memory} {
+			if q != "" && !k8sQuantity.MatchString(q) {
+				b.diags.Errorf(t.Range, "invalid resource quantity", "task %q: %q is not a Kubernetes quantity such as 500m, 2 or 4Gi.", t.Name, q)
+			}
+		}
+		args = append(args, kwarg{"container_resources", k8sResources(t.Resources)})
+	}
+	args = append(args, kwarg{"do_xcom_push", "False"}, kwarg{"get_logs", "True"})
+	var per []string
+	for _, in := range t.Instances {
+		if in.Image == "" {
+			b.unsupported("a task without image", t, "KubernetesPodOperator needs an image; set image on the task or in defaults.")
+			return nil
+		}
+		if in.Workdir != "" {
+			b.unsupported("workdir with operator \"kubernetes\"", t, "KubernetesPodOperator takes the image's working directory.")
+			return nil
+		}
+		var argv []string
+		for _, a := range in.Argv() {
+			argv = append(argv, pyStr(b.strTemplate(a, nil)))
+		}
+		var env []string
+		for _, e := range in.Env {
+			env = append(env, pyStr(e.Name)+": "+pyStr(b.strTemplate(e.Value, nil)))
+		}
+		fields := []kwarg{
+			{"image", pyStr(jinjaLit(in.Image))},
+			{"cmds", "[" + strings.Join(argv, ", ") + "]"},
+		}
+		if len(env) > 0 {
+			fields = append(fields, kwarg{"env_vars", "{" + strings.Join(env, ", ") + "}"})
+		}
+		if !t.ForEach {
+			args = append(args, fields...)
+			break
+		}
+		item := "{\n"
+		for _, f := range fields {
+			item += strings.Repeat(" ", 12) + pyStr(f.Name) + ": " + f.Expr + ",\n"
+		}
+		per = append(per, item+strings.Repeat(" ", 8)+"},")
+	}
+	if t.ForEach {
+		tv.Expand = "[\n" + indentLines(per, 8) + "    ]"
+	}
+	tv.Kwargs = args
+	return tv
+}
+
+// k8sQuantity matches Kubernetes resource quantities (container_resources
+// is templated, so nothing else may reach it).
+var k8sQuantity = regexp.MustCompile(`^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$`)
+
+func k8sResources(r ir.Resources) string {
+	req := map[string]string{}
+	lim := map[string]string{}
+	if r.CPU != "" {
+		req["cpu"] = r.CPU
+	}
+	if r.Memory != "" {
+		req["memory"] = r.Memory
+		lim["memory"] = r.Memory
+	}
+	if r.GPU > 0 {
+		req["nvidia.com/gpu"] = strconv.Itoa(r.GPU)
+		lim["nvidia.com/gpu"] = strconv.Itoa(r.GPU)
+	}
+	dict := func(m map[string]string) string {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = pyStr(k) + ": " + pyStr(m[k])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	s := "k8s.V1ResourceRequirements(requests=" + dict(req)
+	if len(lim) > 0 {
+		s += ", limits=" + dict(lim)
+	}
+	return s + ")"
+}

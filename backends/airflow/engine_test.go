@@ -1,0 +1,252 @@
+package airflow
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dagc-dev/dagc/backends/local"
+	"github.com/dagc-dev/dagc/conformance"
+	"github.com/dagc-dev/dagc/ir"
+	"github.com/dagc-dev/dagc/trace"
+)
+
+// TestEngine runs every example in a real Airflow 3 (dag.test() on a
+// throwaway SQLite DB, one Python process for all of them) and checks the
+// final state of every task instance, its outputs and the run's state
+// against the local runner's trace, and the hostile example's outputs
+// against the values written in the pipeline, byte for byte.
+func TestEngine(t *testing.T) {
+	py := venvPython()
+	if py == "" {
+		t.Skip("Airflow venv not found at $DAGC_CACHE/airflow-venv or ~/.cache/dagc/airflow-venv (scripts/setup-airflow.sh installs it): skipping the real-Airflow check")
+	}
+	if testing.Short() {
+		t.Skip("-short: skipping the real-Airflow check")
+	}
+	names, pipes := examples(t)
+	opts := conformanceOptions(t)
+	dir := t.TempDir()
+	// Failure modes no example exercises, checked the same way.
+	edge := edgePipeline()
+	if diags := ir.Validate(edge); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	names = append(names, edge.Name)
+	pipes[edge.Name] = edge
+
+	type job struct {
+		Dag    string            `json:"dag"`
+		Trace  string            `json:"trace"`
+		Params map[string]string `json:"params,omitempty"`
+	}
+	var jobs []job
+	refs := map[string]conformance.Run{}
+	for _, name := range names {
+		p := pipes[name]
+		data, diags := render(p)
+		if diags.HasErrors() {
+			t.Fatalf("%s: %v", name, diags)
+		}
+		dag := filepath.Join(dir, name+".py")
+		if err := os.WriteFile(dag, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, job{Dag: dag, Trace: filepath.Join(dir, name+".jsonl"), Params: opts[name]})
+		refs[name] = localRun(t, p, opts[name], filepath.Join(dir, "local-"+name))
+	}
+	spec := filepath.Join(dir, "batch.json")
+	b, _ := json.Marshal(jobs)
+	if err := os.WriteFile(spec, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	cmd := exec.Command(py, filepath.Join(repoRoot, "conformance", "airflow", "run_dag.py"), "--batch", spec)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	var summary []string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(l, "run_dag:") {
+			summary = append(summary, l)
+		}
+	}
+	t.Logf("Airflow ran %d examples in %s:\n%s", len(jobs), time.Since(start).Round(time.Second), strings.Join(summary, "\n"))
+	if err != nil {
+		t.Fatalf("run_dag.py: %v\n%s", err, tail(out.String(), 60))
+	}
+
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			f, err := os.Open(filepath.Join(dir, name+".jsonl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			recs, state, err := trace.Read(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range recs {
+				if r.Task == watcherTaskID {
+					t.Errorf("the watcher task appears in the trace")
+				}
+			}
+			got := conformance.Run{Engine: "airflow", Records: recs, State: state}
+			for _, d := range conformance.Compare(pipes[name], refs[name], got) {
+				t.Error(d)
+			}
+			if name == "hostile" {
+				checkHostile(t, pipes[name], opts[name], trace.Final(recs))
+			}
+			if name == edge.Name {
+				checkEdge(t, trace.Final(recs), state)
+			}
+		})
+	}
+}
+
+// checkHostile checks, independently of the local runner, that each
+// hostile value came back from Airflow exactly as the pipeline wrote it.
+func checkHostile(t *testing.T, p *ir.Pipeline, params map[string]string, final map[string]trace.Record) {
+	text, ok := params["text"]
+	if !ok {
+		text = p.Param("text").Default
+	}
+	echo := p.Task("echo")
+	if echo == nil || len(echo.Instances) < 10 {
+		t.Fatal("the hostile example should have a for_each task echo with many instances")
+	}
+	for _, in := range echo.Instances {
+		key := trace.Key("echo", in.Key)
+		if got := final[key].Outputs["value"]; got != in.Value {
+			t.Errorf("%s published %q, want %q", key, got, in.Value)
+		}
+	}
+	for _, task := range []string{"class", "None"} {
+		if got := final[task].Outputs["value"]; got != text {
+			t.Errorf("%s published %q, want the param %q", task, got, text)
+		}
+	}
+	if got := final["with_dot_sh"].Outputs["value"]; got != "script.sh" {
+		t.Errorf("with_dot_sh published %q, want %q", got, "script.sh")
+	}
+}
+
+func conformanceOptions(t *testing.T) map[string]map[string]string {
+	b, err := os.ReadFile(filepath.Join(repoRoot, "testdata", "conformance.json"))
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]struct {
+		Params map[string]string `json:"params"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]string{}
+	for k, v := range raw {
+		out[k] = v.Params
+	}
+	return out
+}
+
+// localRun runs the pipeline with the local runner: the reference trace.
+func localRun(t *testing.T, p *ir.Pipeline, given map[string]string, dir string) conformance.Run {
+	t.Helper()
+	params, err := local.ResolveParams(p, given)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr, out bytes.Buffer
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err = local.Run(context.Background(), p, local.Options{Params: params, StateDir: filepath.Join(dir, ".dagc"), Dir: dir, Trace: &tr, Out: &out})
+	if err != nil {
+		t.Fatalf("local run of %s: %v\n%s", p.Name, err, out.String())
+	}
+	recs, state, err := trace.Read(&tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conformance.Run{Engine: "local", Records: recs, State: state}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// edgePipeline fails in every way a task can besides its command failing
+// outright, next to tasks that must still succeed.
+func edgePipeline() *ir.Pipeline {
+	sh := func(name, script string, outputs ...string) *ir.Task {
+		t := plainTask(name, "sh", "-c", script)
+		t.Outputs = outputs
+		return t
+	}
+	exit99 := sh("exit99", "exit 99")
+	exit99.Retry = ir.Retry{Attempts: 1, Delay: time.Second, Backoff: 1}
+	missing := sh("missing", "true", "x")
+	big := sh("big", `head -c 32769 /dev/zero | tr '\0' a > "$DAGC_OUTPUTS/x"`, "x")
+	exact := sh("exact", `head -c 32768 /dev/zero | tr '\0' b > "$DAGC_OUTPUTS/x"; echo >> "$DAGC_OUTPUTS/x"`, "x")
+	badnum := sh("badnum", "true")
+	badnum.Retry = ir.Retry{Attempts: 2, Delay: time.Second, Backoff: 1}
+	badnum.When = &ir.Cond{Op: ir.CondCompare, Cmp: ir.Gt, Numeric: true,
+		Left: ir.Operand{Ref: &ir.Ref{Kind: ir.RefParam, Name: "word"}}, Right: ir.Operand{Lit: "1", LitKind: ir.LitNumber}}
+	skipme := sh("skipme", "exit 1")
+	skipme.When = &ir.Cond{Op: ir.CondCompare, Cmp: ir.Eq,
+		Left: ir.Operand{Ref: &ir.Ref{Kind: ir.RefParam, Name: "word"}}, Right: ir.Operand{Lit: "xyz", LitKind: ir.LitString}}
+	after := plainTask("after_missing", "echo")
+	after.Instances[0].Command = append(after.Instances[0].Command, ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefOutput, Task: "missing", Name: "x"}}}})
+	after.Upstream, after.Trigger = []string{"missing"}, ir.AllDone
+	// A param default is not a template either.
+	echoDefault := sh("echo_default", `printf %s "$1" > "$DAGC_OUTPUTS/x"`, "x")
+	echoDefault.Instances[0].Command = append(echoDefault.Instances[0].Command, ir.Lit("echo_default"),
+		ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefParam, Name: "hostile"}}}})
+	return &ir.Pipeline{Name: "edge_cases", Timezone: "UTC",
+		Params: []*ir.Param{
+			{Name: "word", Type: ir.ParamString, Default: "abc", HasDefault: true},
+			{Name: "hostile", Type: ir.ParamString, Default: hostileDefault, HasDefault: true},
+		},
+		Tasks: []*ir.Task{exit99, missing, big, exact, badnum, skipme, after, echoDefault}}
+}
+
+const hostileDefault = "{{ params.word }} {% raw %} {# c #} '\"\n$HOME `id` \\ x.sh"
+
+func checkEdge(t *testing.T, final map[string]trace.Record, run string) {
+	if v := final["echo_default"].Outputs["x"]; v != hostileDefault {
+		t.Errorf("echo_default published %q, want the param default %q", v, hostileDefault)
+	}
+	for task, want := range map[string]string{"exit99": "failed", "missing": "failed", "big": "failed", "exact": "success",
+		"badnum": "failed", "skipme": "skipped", "after_missing": "failed"} {
+		if got := final[task].State; got != want {
+			t.Errorf("%s ended %s, want %s", task, got, want)
+		}
+	}
+	if a := final["exit99"].Attempt; a != 2 {
+		t.Errorf("exit99 made %d attempts, want 2 (exit 99 is a failure, retried)", a)
+	}
+	if a := final["badnum"].Attempt; a != 1 {
+		t.Errorf("badnum made %d attempts, want 1 (a when that cannot be evaluated is not retried)", a)
+	}
+	if v := final["exact"].Outputs["x"]; v != strings.Repeat("b", 32768) {
+		t.Errorf("exact published %d bytes, want 32768 b's", len(v))
+	}
+	if run != "failed" {
+		t.Errorf("run ended %s, want failed", run)
+	}
+}

@@ -1,0 +1,66 @@
+package airflow
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const goldenDir = repoRoot + "/testdata/golden/airflow"
+
+// TestGolden renders every example and compares it with its golden file
+// (<name>.py, or <name>.err holding the diagnostics when the backend
+// rejects the example). Golden files without an example fail the test.
+// Every rendered file is parsed back with Python's ast.
+func TestGolden(t *testing.T) {
+	names, pipes := examples(t)
+	want := map[string]bool{}
+	var rendered []string
+	for _, name := range names {
+		data, diags := render(pipes[name])
+		if diags.HasErrors() {
+			var b strings.Builder
+			for _, d := range diags {
+				b.WriteString(strings.ReplaceAll(d.Error(), repoRoot+"/", "") + "\n")
+			}
+			want[name+".err"] = true
+			checkGolden(t, filepath.Join(goldenDir, name+".err"), []byte(b.String()))
+			continue
+		}
+		want[name+".py"] = true
+		path := filepath.Join(goldenDir, name+".py")
+		checkGolden(t, path, data)
+		rendered = append(rendered, path)
+	}
+	entries, err := os.ReadDir(goldenDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !want[e.Name()] {
+			if *update {
+				os.Remove(filepath.Join(goldenDir, e.Name()))
+				continue
+			}
+			t.Errorf("orphan golden file %s: no example testdata/%s.dag.hcl renders to it (go test ./backends/airflow -update removes it)",
+				e.Name(), strings.TrimSuffix(strings.TrimSuffix(e.Name(), ".py"), ".err"))
+		}
+	}
+	t.Run("python_ast", func(t *testing.T) {
+		py := python3(t)
+		runPython(t, py, "import ast, sys\nfor f in sys.argv[1:]:\n    ast.parse(open(f, encoding='utf-8').read(), f)\n", rendered...)
+	})
+}
+
+// TestDeterministic renders each example twice.
+func TestDeterministic(t *testing.T) {
+	names, pipes := examples(t)
+	for _, name := range names {
+		a, _ := render(pipes[name])
+		b, _ := render(pipes[name])
+		if string(a) != string(b) {
+			t.Errorf("%s: two renders differ", name)
+		}
+	}
+}

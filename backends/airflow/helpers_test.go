@@ -1,0 +1,150 @@
+package airflow
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/sergi/go-diff/diffmatchpatch"
+
+	"github.com/dagc-dev/dagc/ir"
+	"github.com/dagc-dev/dagc/parser"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const repoRoot = "../.."
+
+// examples returns the example pipelines of testdata, parsed.
+func examples(t *testing.T) (names []string, pipes map[string]*ir.Pipeline) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(repoRoot, "testdata", "*.dag.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		t.Fatal("no example pipelines in testdata/")
+	}
+	pipes = map[string]*ir.Pipeline{}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".dag.hcl")
+		ps, diags := parser.New().ParsePaths([]string{f}, parser.Options{})
+		if diags.HasErrors() || len(ps) != 1 {
+			t.Fatalf("%s does not parse: %v", f, diags)
+		}
+		names = append(names, name)
+		pipes[name] = ps[0]
+	}
+	return names, pipes
+}
+
+// render runs Check and Render as `dagc generate airflow` does.
+func render(p *ir.Pipeline) ([]byte, ir.Diagnostics) {
+	r := New()
+	diags := r.Check(p)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	files, rd := r.Render(p)
+	diags = append(diags, rd...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	if len(files) != 1 || files[0].Path != p.Name+".py" {
+		panic("airflow renders exactly one <pipeline>.py")
+	}
+	return files[0].Data, diags
+}
+
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./backends/airflow -update creates it)", err)
+	}
+	if !bytes.Equal(want, got) {
+		t.Errorf("%s is stale (go test ./backends/airflow -update refreshes it):\n%s", path, lineDiff(string(want), string(got)))
+	}
+}
+
+func lineDiff(a, b string) string {
+	dmp := diffmatchpatch.New()
+	ca, cb, lines := dmp.DiffLinesToChars(a, b)
+	diffs := dmp.DiffCharsToLines(dmp.DiffMain(ca, cb, false), lines)
+	var out strings.Builder
+	for _, d := range diffs {
+		prefix := "  "
+		switch d.Type {
+		case diffmatchpatch.DiffInsert:
+			prefix = "+ "
+		case diffmatchpatch.DiffDelete:
+			prefix = "- "
+		}
+		for _, l := range strings.SplitAfter(d.Text, "\n") {
+			if l != "" {
+				out.WriteString(prefix + strings.TrimSuffix(l, "\n") + "\n")
+			}
+		}
+	}
+	return out.String()
+}
+
+// python3 returns a Python 3 interpreter or skips the test.
+func python3(t *testing.T) string {
+	t.Helper()
+	if py := venvPython(); py != "" {
+		return py
+	}
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found: skipping the Python checks of generated files")
+	}
+	return py
+}
+
+// venvPython is the Airflow virtualenv's interpreter made by
+// scripts/setup-airflow.sh, or "".
+func venvPython() string {
+	var dirs []string
+	if c := os.Getenv("DAGC_CACHE"); c != "" {
+		dirs = append(dirs, c)
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		dirs = append(dirs, filepath.Join(home, ".cache", "dagc"))
+	}
+	for _, d := range dirs {
+		py := filepath.Join(d, "airflow-venv", "bin", "python")
+		if _, err := os.Stat(py); err == nil {
+			return py
+		}
+	}
+	return ""
+}
+
+// runPython runs a Python program with args and returns its stdout.
+func runPython(t *testing.T, py, program string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(py, append([]string{"-c", program}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, stderr.String())
+	}
+	return out
+}

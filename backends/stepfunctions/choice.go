@@ -1,0 +1,179 @@
+package stepfunctions
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/dagc-dev/dagc/ir"
+)
+
+// simplify folds constant parts of a condition: comparisons of two
+// literals are evaluated, and constants absorbed by && || !. The result is
+// nil-free; a whole condition may fold to a CondConst.
+func simplify(c *ir.Cond) *ir.Cond {
+	switch c.Op {
+	case ir.CondCompare:
+		if c.Left.Ref == nil && c.Right.Ref == nil {
+			v, err := c.Eval(func(*ir.Ref) string { return "" })
+			if err != nil {
+				return c // left as is; Check reports it
+			}
+			return constCond(v)
+		}
+		return c
+	case ir.CondNot:
+		a := simplify(c.Args[0])
+		if a.Op == ir.CondConst {
+			return constCond(a.Value != "true")
+		}
+		return &ir.Cond{Op: ir.CondNot, Args: []*ir.Cond{a}, Range: c.Range}
+	case ir.CondAnd, ir.CondOr:
+		absorbing := c.Op == ir.CondOr // true absorbs ||, false absorbs &&
+		var args []*ir.Cond
+		for _, a := range c.Args {
+			s := simplify(a)
+			if s.Op == ir.CondConst {
+				if (s.Value == "true") == absorbing {
+					return constCond(absorbing)
+				}
+				continue // neutral element
+			}
+			args = append(args, s)
+		}
+		switch len(args) {
+		case 0:
+			return constCond(!absorbing)
+		case 1:
+			return args[0]
+		}
+		return &ir.Cond{Op: c.Op, Args: args, Range: c.Range}
+	}
+	return c
+}
+
+func constCond(v bool) *ir.Cond {
+	return &ir.Cond{Op: ir.CondConst, Value: strconv.FormatBool(v)}
+}
+
+// whenPlan is how a task's `when` becomes states: values that must be
+// converted before a Choice can compare them (numbers published as text,
+// bools compared as text), and the Choice rule itself.
+type whenPlan struct {
+	p *ir.Pipeline
+	// values are the conversions, in order: key → intrinsic.
+	values obj
+	// numeric lists the converted values that must be numbers; one that is
+	// not fails the task (DESIGN 2.4).
+	numeric []string
+	// parses is true when a conversion can fail at run time
+	// (States.StringToJson of text that is not JSON).
+	parses bool
+	rule   obj
+}
+
+func newWhenPlan(p *ir.Pipeline, c *ir.Cond) *whenPlan {
+	w := &whenPlan{p: p}
+	w.rule = w.build(c)
+	return w
+}
+
+func (w *whenPlan) convert(intrinsic string) string {
+	k := fmt.Sprintf("v%d", len(w.values))
+	w.values.set(k+".$", intrinsic)
+	return "$.when.v." + k
+}
+
+func (w *whenPlan) paramType(r *ir.Ref) ir.ParamType {
+	if r.Kind != ir.RefParam {
+		return ""
+	}
+	if pa := w.p.Param(r.Name); pa != nil {
+		return pa.Type
+	}
+	return ""
+}
+
+// operandPath returns the path a Choice rule reads for a reference operand
+// of comparison c, adding a conversion when the stored value has the wrong
+// type for the comparison.
+func (w *whenPlan) operandPath(c *ir.Cond, r *ir.Ref) string {
+	t := w.paramType(r)
+	if c.Numeric {
+		if t == ir.ParamNumber {
+			return refPath(r) // checked to be a number when the run starts
+		}
+		path := w.convert("States.StringToJson(" + refPath(r) + ")")
+		w.parses = true
+		w.numeric = append(w.numeric, path)
+		return path
+	}
+	if t == ir.ParamBool || t == ir.ParamNumber {
+		return w.convert("States.Format('{}', " + refPath(r) + ")")
+	}
+	return refPath(r)
+}
+
+var flipped = map[ir.CmpOp]ir.CmpOp{ir.Eq: ir.Eq, ir.Ne: ir.Ne, ir.Lt: ir.Gt, ir.Le: ir.Ge, ir.Gt: ir.Lt, ir.Ge: ir.Le}
+
+var comparators = map[ir.CmpOp]string{ir.Eq: "Equals", ir.Lt: "LessThan", ir.Le: "LessThanEquals", ir.Gt: "GreaterThan", ir.Ge: "GreaterThanEquals"}
+
+func (w *whenPlan) build(c *ir.Cond) obj {
+	switch c.Op {
+	case ir.CondAnd, ir.CondOr:
+		rules := make([]obj, len(c.Args))
+		for i, a := range c.Args {
+			rules[i] = w.build(a)
+		}
+		name := "And"
+		if c.Op == ir.CondOr {
+			name = "Or"
+		}
+		return obj{{name, rules}}
+	case ir.CondNot:
+		return obj{{"Not", w.build(c.Args[0])}}
+	case ir.CondCompare:
+		return w.compare(c)
+	}
+	// A constant left inside a tree cannot happen after simplify; render
+	// it as a rule with that truth value anyway.
+	rule := obj{{"Variable", "$.run.id"}, {"IsPresent", true}}
+	if c.Value != "true" {
+		return obj{{"Not", rule}}
+	}
+	return rule
+}
+
+func (w *whenPlan) compare(c *ir.Cond) obj {
+	left, right, op := c.Left, c.Right, c.Cmp
+	if left.Ref == nil {
+		left, right, op = right, left, flipped[op]
+	}
+	var rule obj
+	negate := op == ir.Ne
+	if negate {
+		op = ir.Eq
+	}
+	// A bool param against a bool literal compares as a boolean.
+	if !c.Numeric && op == ir.Eq && right.Ref == nil && right.LitKind == ir.LitBool && w.paramType(left.Ref) == ir.ParamBool {
+		rule = obj{{"Variable", refPath(left.Ref)}, {"BooleanEquals", right.Lit == "true"}}
+	} else {
+		kind := "String"
+		if c.Numeric {
+			kind = "Numeric"
+		}
+		rule = obj{{"Variable", w.operandPath(c, left.Ref)}}
+		switch {
+		case right.Ref != nil:
+			rule.set(kind+comparators[op]+"Path", w.operandPath(c, right.Ref))
+		case c.Numeric:
+			f, _ := strconv.ParseFloat(right.Lit, 64) // literal checked by Check
+			rule.set(kind+comparators[op], f)
+		default:
+			rule.set(kind+comparators[op], right.Lit)
+		}
+	}
+	if negate {
+		return obj{{"Not", rule}}
+	}
+	return rule
+}

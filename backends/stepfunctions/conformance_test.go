@@ -1,0 +1,203 @@
+package stepfunctions
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dagc-dev/dagc/backends/local"
+	"github.com/dagc-dev/dagc/conformance"
+	"github.com/dagc-dev/dagc/ir"
+	"github.com/dagc-dev/dagc/trace"
+)
+
+const conformanceDir = "../../conformance/stepfunctions"
+
+// tools returns the npm modules directory and cfn-lint, or skips the test
+// when scripts/setup-stepfunctions.sh has not installed them.
+func tools(t *testing.T) (string, string) {
+	t.Helper()
+	cache := os.Getenv("DAGC_CACHE")
+	if cache == "" {
+		home, _ := os.UserHomeDir()
+		cache = filepath.Join(home, ".cache", "dagc")
+	}
+	modules := filepath.Join(cache, "node", "node_modules")
+	cfnLint := filepath.Join(cache, "cfn-venv", "bin", "cfn-lint")
+	for _, need := range []string{filepath.Join(modules, "aws-local-stepfunctions"), filepath.Join(modules, "asl-validator"), filepath.Join(modules, "amazon-states-language-service"), cfnLint} {
+		if _, err := os.Stat(need); err != nil {
+			t.Skipf("Step Functions tools not installed (%s missing): run scripts/setup-stepfunctions.sh", need)
+		}
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node not found: the Step Functions conformance tests need Node.js")
+	}
+	return modules, cfnLint
+}
+
+// generateAll renders every example into dir and returns the paths of the
+// definitions and templates.
+func generateAll(t *testing.T, dir string) (defs, cfns []string) {
+	t.Helper()
+	for _, file := range examples(t) {
+		files, diags := render(parseExample(t, file))
+		if files == nil {
+			t.Fatalf("%s rejected: %v", file, diags)
+		}
+		for _, f := range files {
+			path := filepath.Join(dir, f.Path)
+			if err := os.WriteFile(path, f.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasSuffix(f.Path, ".asl.json") {
+				defs = append(defs, path)
+			} else {
+				cfns = append(cfns, path)
+			}
+		}
+	}
+	return defs, cfns
+}
+
+func runTool(t *testing.T, name string, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return out.String(), ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return out.String(), 0
+}
+
+// TestValidators: every definition passes asl-validator and
+// amazon-states-language-service, every template cfn-lint; and the
+// validators do reject a broken definition.
+func TestValidators(t *testing.T) {
+	_, cfnLint := tools(t)
+	dir := t.TempDir()
+	defs, cfns := generateAll(t, dir)
+	validate := filepath.Join(conformanceDir, "validate.js")
+	if out, code := runTool(t, "node", append([]string{validate}, defs...)...); code != 0 {
+		t.Errorf("validators rejected a definition:\n%s", out)
+	} else {
+		t.Logf("validators:\n%s", out)
+	}
+	if out, code := runTool(t, cfnLint, cfns...); code != 0 {
+		t.Errorf("cfn-lint rejected a template:\n%s", out)
+	}
+
+	broken := filepath.Join(dir, "broken.asl.json")
+	os.WriteFile(broken, []byte(`{"StartAt":"a","States":{"a":{"Type":"Pass","Next":"missing"}}}`), 0o644)
+	if out, code := runTool(t, "node", validate, broken); code != 1 {
+		t.Errorf("validate.js accepted a definition whose Next names no state (exit %d):\n%s", code, out)
+	}
+}
+
+// TestLocalEngine runs every example in aws-local-stepfunctions and
+// compares its trace with the local runner's: same final state for every
+// task instance, same outputs, same run state, every edge respected.
+func TestLocalEngine(t *testing.T) {
+	tools(t)
+	if testing.Short() {
+		t.Skip("runs every example in two engines; skipped with -short")
+	}
+	var options map[string]struct {
+		Params map[string]string `json:"params"`
+	}
+	if b, err := os.ReadFile(filepath.Join(examplesDir, "conformance.json")); err == nil {
+		json.Unmarshal(b, &options)
+	}
+	for _, file := range examples(t) {
+		p := parseExample(t, file)
+		t.Run(p.Name, func(t *testing.T) {
+			dir := t.TempDir()
+			given := options[p.Name].Params
+			if given == nil {
+				given = map[string]string{}
+			}
+
+			params, err := local.ResolveParams(p, given)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var localTrace bytes.Buffer
+			if _, err := local.Run(context.Background(), p, local.Options{
+				Params: params, Trace: &localTrace, Out: &bytes.Buffer{},
+				StateDir: filepath.Join(dir, "state"), Dir: dir, Environ: os.Environ(),
+			}); err != nil {
+				t.Fatalf("local run: %v", err)
+			}
+			ref := readRun(t, "local", localTrace.Bytes())
+
+			files, _ := render(p)
+			def := filepath.Join(dir, files[0].Path)
+			os.WriteFile(def, files[0].Data, 0o644)
+			input, _ := json.Marshal(given)
+			tracePath := filepath.Join(dir, "sfn.jsonl")
+			out, code := runTool(t, "node", filepath.Join(conformanceDir, "run.js"), def, "--trace", tracePath, "--input", string(input))
+			if code > 1 {
+				t.Fatalf("run.js failed (exit %d):\n%s", code, out)
+			}
+			b, err := os.ReadFile(tracePath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := readRun(t, "stepfunctions", b)
+			for _, d := range conformance.Compare(p, ref, got) {
+				t.Error(d)
+			}
+			if want := expectedRunState[p.Name]; want != "" && got.State != want {
+				t.Errorf("run ended %s, want %s", got.State, want)
+			}
+			final := trace.Final(got.Records)
+			for k, want := range expectedStates[p.Name] {
+				if final[k].State != string(want) {
+					t.Errorf("%s ended %q, want %s", k, final[k].State, want)
+				}
+			}
+			if p.Name == "retries" && final["flaky"].Attempt != 2 {
+				t.Errorf("flaky: final attempt %d, want 2 (the engine must retry)", final["flaky"].Attempt)
+			}
+		})
+	}
+}
+
+// Expected results written down from DESIGN 2.4 and the examples' own
+// comments, independent of any engine.
+var expectedRunState = map[string]string{"triggers": "failed", "conditions": "success", "retries": "success", "hostile": "success", "fanout": "success"}
+
+var expectedStates = map[string]map[string]ir.State{
+	"triggers": {
+		"ok": ir.Success, "boom": ir.Failed, "after_boom": ir.UpstreamFailed, "after_after_boom": ir.UpstreamFailed,
+		"on_failure": ir.Success, "no_failure": ir.Skipped, "all_failed_handler": ir.Success, "not_all_failed": ir.Skipped,
+		"gated": ir.Skipped, "after_gated": ir.Skipped, "done_after_gated": ir.Success, "finally": ir.Success,
+	},
+	"conditions": {
+		"number_yes": ir.Success, "number_no": ir.Skipped, "string_yes": ir.Success, "string_no": ir.Skipped,
+		"bool_yes": ir.Success, "bool_no": ir.Skipped, "combined_yes": ir.Success, "combined_no": ir.Skipped,
+		"output_number_yes": ir.Success, "output_count_yes": ir.Success, "output_string_no": ir.Skipped, "mixed_yes": ir.Success,
+	},
+	"retries": {"flaky": ir.Success, "steady": ir.Success, "after": ir.Success},
+}
+
+func readRun(t *testing.T, engine string, b []byte) conformance.Run {
+	t.Helper()
+	recs, state, err := trace.Read(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("%s trace: %v", engine, err)
+	}
+	return conformance.Run{Engine: engine, Records: recs, State: state}
+}

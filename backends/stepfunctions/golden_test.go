@@ -1,0 +1,498 @@
+package stepfunctions
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sergi/go-diff/diffmatchpatch"
+
+	"github.com/dagc-dev/dagc/ir"
+	"github.com/dagc-dev/dagc/parser"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const (
+	examplesDir = "../../testdata"
+	goldenDir   = "../../testdata/golden/stepfunctions"
+)
+
+func examples(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(examplesDir, "*.dag.hcl"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples in %s: %v", examplesDir, err)
+	}
+	return files
+}
+
+func parseExample(t *testing.T, file string) *ir.Pipeline {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, diags := parser.New().ParseFile(filepath.Base(file), src, parser.Options{})
+	if diags.HasErrors() {
+		t.Fatalf("%s: %v", file, diags)
+	}
+	return p
+}
+
+// render runs Check and Render the way `dagc generate` does; files is nil
+// when the pipeline is rejected.
+func render(p *ir.Pipeline) ([]File, ir.Diagnostics) {
+	r := New()
+	diags := r.Check(p)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	files, rd := r.Render(p)
+	var out []File
+	for _, f := range files {
+		out = append(out, File{f.Path, f.Data})
+	}
+	return out, append(diags, rd...)
+}
+
+// File mirrors backends.File for the tests' convenience.
+type File struct {
+	Path string
+	Data []byte
+}
+
+func diagText(diags ir.Diagnostics) []byte {
+	var b bytes.Buffer
+	for _, d := range diags {
+		b.WriteString(d.Error() + "\n")
+	}
+	return b.Bytes()
+}
+
+func lineDiff(want, got string) string {
+	dmp := diffmatchpatch.New()
+	a, b, lines := dmp.DiffLinesToChars(want, got)
+	diffs := dmp.DiffCharsToLines(dmp.DiffMain(a, b, false), lines)
+	var out strings.Builder
+	for _, d := range diffs {
+		prefix := "  "
+		switch d.Type {
+		case diffmatchpatch.DiffInsert:
+			prefix = "+ "
+		case diffmatchpatch.DiffDelete:
+			prefix = "- "
+		default:
+			continue
+		}
+		for _, l := range strings.SplitAfter(d.Text, "\n") {
+			if l != "" {
+				out.WriteString(prefix + l)
+			}
+		}
+	}
+	return out.String()
+}
+
+// TestGolden renders every example and compares with the golden files:
+// <name>.asl.json and <name>.cfn.yaml, or <name>.err when rejected.
+// Run with -update to rewrite them; a golden file with no example fails.
+func TestGolden(t *testing.T) {
+	want := map[string]bool{}
+	for _, file := range examples(t) {
+		p := parseExample(t, file)
+		files, diags := render(p)
+		if files == nil {
+			files = []File{{p.Name + ".err", diagText(diags)}}
+		}
+		for _, f := range files {
+			want[f.Path] = true
+			path := filepath.Join(goldenDir, f.Path)
+			if *update {
+				if err := os.MkdirAll(goldenDir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, f.Data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			old, err := os.ReadFile(path)
+			if err != nil {
+				t.Errorf("%s: %v (run go test ./backends/stepfunctions -update)", path, err)
+				continue
+			}
+			if !bytes.Equal(old, f.Data) {
+				t.Errorf("%s differs from the rendered output (-golden +rendered):\n%s", path, lineDiff(string(old), string(f.Data)))
+			}
+		}
+	}
+	entries, err := os.ReadDir(goldenDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !want[e.Name()] {
+			if *update {
+				os.Remove(filepath.Join(goldenDir, e.Name()))
+				continue
+			}
+			t.Errorf("orphan golden file %s: no example renders it", e.Name())
+		}
+	}
+}
+
+// TestDeterministic renders every example twice.
+func TestDeterministic(t *testing.T) {
+	for _, file := range examples(t) {
+		a, _ := render(parseExample(t, file))
+		b, _ := render(parseExample(t, file))
+		if len(a) != len(b) {
+			t.Fatalf("%s: %d files then %d", file, len(a), len(b))
+		}
+		for i := range a {
+			if !bytes.Equal(a[i].Data, b[i].Data) {
+				t.Errorf("%s: %s differs between two renders", file, a[i].Path)
+			}
+		}
+	}
+}
+
+// yamlDoubleQuoted decodes the double-quoted YAML scalars yamlStr writes.
+func yamlDoubleQuoted(t *testing.T, s string) string {
+	t.Helper()
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		t.Fatalf("not a double-quoted scalar: %.40q", s)
+	}
+	var b strings.Builder
+	rs := []rune(s[1 : len(s)-1])
+	for i := 0; i < len(rs); i++ {
+		if rs[i] != '\\' {
+			if rs[i] == '"' {
+				t.Fatalf("unescaped quote in %.60q", s)
+			}
+			b.WriteRune(rs[i])
+			continue
+		}
+		i++
+		switch rs[i] {
+		case '"', '\\':
+			b.WriteRune(rs[i])
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case 'u', 'U':
+			n := 4
+			if rs[i] == 'U' {
+				n = 8
+			}
+			v, err := strconv.ParseUint(string(rs[i+1:i+1+n]), 16, 32)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.WriteRune(rune(v))
+			i += n
+		default:
+			t.Fatalf("unexpected escape \\%c", rs[i])
+		}
+	}
+	return b.String()
+}
+
+// TestParsedBack parses every rendered definition as JSON and checks that
+// the CloudFormation template carries the same definition.
+func TestParsedBack(t *testing.T) {
+	for _, file := range examples(t) {
+		p := parseExample(t, file)
+		files, _ := render(p)
+		if files == nil {
+			continue
+		}
+		var def, cfnDef any
+		if err := json.Unmarshal(files[0].Data, &def); err != nil {
+			t.Fatalf("%s: definition is not JSON: %v", files[0].Path, err)
+		}
+		m := regexp.MustCompile(`(?m)^      DefinitionString: (".*")$`).FindSubmatch(files[1].Data)
+		if m == nil {
+			t.Fatalf("%s: no DefinitionString line", files[1].Path)
+		}
+		if err := json.Unmarshal([]byte(yamlDoubleQuoted(t, string(m[1]))), &cfnDef); err != nil {
+			t.Fatalf("%s: DefinitionString is not JSON: %v", files[1].Path, err)
+		}
+		a, _ := json.Marshal(def)
+		b, _ := json.Marshal(cfnDef)
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: the CloudFormation definition differs from %s", files[1].Path, files[0].Path)
+		}
+		if bytes.Contains(files[1].Data, []byte("${")) {
+			t.Errorf("%s: contains ${, which CloudFormation tooling reads as a substitution", files[1].Path)
+		}
+	}
+}
+
+// The only text allowed in a value whose key ends in ".$": paths into the
+// run state, the context object, intrinsic names and dagc's own quoted
+// constants. Anything else would mean user text reached an expression.
+var (
+	exprToken = regexp.MustCompile(`^(States\.[A-Za-z]+\(|\$\$?(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9*]+\])*|'(\{\})*'|'success'|'failed'|'T'|[0-9]+|false|, ?|\))`)
+)
+
+func checkExpressions(t *testing.T, where string, v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if strings.HasSuffix(k, ".$") {
+				s, ok := x.(string)
+				if !ok {
+					t.Errorf("%s: %s is not a string", where, k)
+					continue
+				}
+				rest := s
+				for rest != "" {
+					m := exprToken.FindString(rest)
+					if m == "" {
+						t.Errorf("%s: %s = %q: unexpected text at %q", where, k, s, rest)
+						break
+					}
+					rest = rest[len(m):]
+				}
+			}
+			checkExpressions(t, where+"/"+k, x)
+		}
+	case []any:
+		for i, x := range v {
+			checkExpressions(t, fmt.Sprintf("%s/%d", where, i), x)
+		}
+	}
+}
+
+// TestNoUserTextInExpressions scans every definition: values of ".$" keys
+// hold only paths, intrinsic calls and dagc's constants.
+func TestNoUserTextInExpressions(t *testing.T) {
+	for _, file := range examples(t) {
+		files, _ := render(parseExample(t, file))
+		if files == nil {
+			continue
+		}
+		var def any
+		json.Unmarshal(files[0].Data, &def)
+		checkExpressions(t, files[0].Path, def)
+	}
+}
+
+// eval evaluates the subset of JSONPath and intrinsics dagc emits.
+func eval(t *testing.T, expr string, doc any) any {
+	t.Helper()
+	e := &evaluator{t: t, s: expr, doc: doc}
+	v := e.value()
+	if e.s != "" {
+		t.Fatalf("trailing %q in %q", e.s, expr)
+	}
+	return v
+}
+
+type evaluator struct {
+	t   *testing.T
+	s   string
+	doc any
+}
+
+var pathRe = regexp.MustCompile(`^\$(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])*`)
+
+func (e *evaluator) value() any {
+	switch {
+	case strings.HasPrefix(e.s, "States."):
+		i := strings.IndexByte(e.s, '(')
+		name := e.s[:i]
+		e.s = e.s[i+1:]
+		var args []any
+		for !strings.HasPrefix(e.s, ")") {
+			args = append(args, e.value())
+			e.s = strings.TrimPrefix(strings.TrimPrefix(e.s, ","), " ")
+		}
+		e.s = e.s[1:]
+		switch name {
+		case "States.Array":
+			return args
+		case "States.Format":
+			f := args[0].(string)
+			for _, a := range args[1:] {
+				f = strings.Replace(f, "{}", fmt.Sprint(a), 1)
+			}
+			return f
+		}
+		e.t.Fatalf("intrinsic %s not supported by the test evaluator", name)
+	case strings.HasPrefix(e.s, "'"):
+		j := strings.IndexByte(e.s[1:], '\'')
+		v := e.s[1 : j+1]
+		e.s = e.s[j+2:]
+		return v
+	case strings.HasPrefix(e.s, "$$"):
+		m := pathRe.FindString(e.s[1:])
+		e.s = e.s[1+len(m):]
+		return "context" + m[1:]
+	case strings.HasPrefix(e.s, "$"):
+		m := pathRe.FindString(e.s)
+		e.s = e.s[len(m):]
+		cur := e.doc
+		for _, seg := range regexp.MustCompile(`\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\]`).FindAllString(m[1:], -1) {
+			if seg[0] == '.' {
+				cur = cur.(map[string]any)[seg[1:]]
+			} else {
+				n, _ := strconv.Atoi(seg[1 : len(seg)-1])
+				cur = cur.([]any)[n]
+			}
+		}
+		return cur
+	}
+	e.t.Fatalf("cannot evaluate %q", e.s)
+	return nil
+}
+
+// payloadValue resolves one payload-template field the way Step Functions
+// does: "k" is plain data, "k.$" an expression.
+func payloadValue(t *testing.T, o map[string]any, k string, doc any) (any, bool) {
+	if v, ok := o[k]; ok {
+		return v, true
+	}
+	if e, ok := o[k+".$"]; ok {
+		return eval(t, e.(string), doc), true
+	}
+	return nil, false
+}
+
+// TestHostileRoundTrip evaluates the command and environment of every Task
+// state of the hostile example against a run state holding hostile param
+// and output values, and compares with what the IR says the process gets.
+func TestHostileRoundTrip(t *testing.T) {
+	p := parseExample(t, filepath.Join(examplesDir, "hostile.dag.hcl"))
+	files, _ := render(p)
+	var def map[string]any
+	if err := json.Unmarshal(files[0].Data, &def); err != nil {
+		t.Fatal(err)
+	}
+	hostile := "it's {} {{x}} $.x States.Format('{}') \\ \\\\ \\' \n ${HOME} `id` \" ☃"
+	values := map[string]string{"run.id": "run-1", "run.date": "2026-01-02"}
+	doc := map[string]any{
+		"params": map[string]any{},
+		"run":    map[string]any{"id": "run-1", "date": "2026-01-02"},
+		"tasks":  map[string]any{},
+	}
+	for _, pa := range p.Params {
+		doc["params"].(map[string]any)[pa.Name] = hostile + pa.Name
+		values["param."+pa.Name] = hostile + pa.Name
+	}
+	for _, task := range p.Tasks {
+		outs := map[string]any{}
+		for _, o := range task.Outputs {
+			outs[o] = hostile + task.Name + o
+			values["task."+task.Name+".outputs."+o] = hostile + task.Name + o
+		}
+		doc["tasks"].(map[string]any)[stateKey(task.Name)] = map[string]any{"outputs": outs}
+	}
+	lookup := func(r *ir.Ref) string { return values[r.String()] }
+
+	// Items of each for_each Map, by task name.
+	items := map[string][]any{}
+	tasks := map[string]map[string]any{}
+	var walk func(states map[string]any)
+	walk = func(states map[string]any) {
+		for name, s := range states {
+			st := s.(map[string]any)
+			if strings.HasSuffix(name, " items") {
+				items[strings.TrimSuffix(name, " items")] = st["Result"].([]any)
+			}
+			if st["Type"] == "Task" {
+				tasks[name] = st
+			}
+			for _, b := range asList(st["Branches"]) {
+				walk(b.(map[string]any)["States"].(map[string]any))
+			}
+			if ip, ok := st["ItemProcessor"].(map[string]any); ok {
+				walk(ip["States"].(map[string]any))
+			}
+		}
+	}
+	walk(def["States"].(map[string]any))
+	lits := map[string]any{}
+	walkLits(def["States"].(map[string]any), lits)
+
+	checked := 0
+	for name, st := range tasks {
+		var meta struct {
+			Task, Instance string
+			Index          int
+		}
+		json.Unmarshal([]byte(st["Comment"].(string)), &meta)
+		task := p.Task(meta.Task)
+		in := task.Instances[meta.Index]
+		d := map[string]any{"params": doc["params"], "run": doc["run"], "tasks": doc["tasks"]}
+		if task.ForEach {
+			d["lit"] = items[stateBase(task.Name)][meta.Index].(map[string]any)["lit"]
+		} else if l, ok := lits[stateBase(task.Name)]; ok {
+			d["lit"] = l
+		}
+		params := st["Parameters"].(map[string]any)
+		co := params["ContainerOverrides"].(map[string]any)
+		argv, ok := payloadValue(t, co, "Command", d)
+		if !ok {
+			t.Fatalf("%s: no command", name)
+		}
+		var wantArgv []any
+		for _, a := range in.Argv() {
+			wantArgv = append(wantArgv, a.Resolve(lookup))
+		}
+		if fmt.Sprintf("%q", argv) != fmt.Sprintf("%q", wantArgv) {
+			t.Errorf("%s: command\n got %q\nwant %q", name, argv, wantArgv)
+		}
+		env := map[string]string{}
+		for _, e := range co["Environment"].([]any) {
+			eo := e.(map[string]any)
+			v, _ := payloadValue(t, eo, "Value", d)
+			if s, ok := v.(string); ok {
+				env[eo["Name"].(string)] = s
+			}
+		}
+		for _, e := range in.Env {
+			if env[e.Name] != e.Value.Resolve(lookup) {
+				t.Errorf("%s: env %s = %q, want %q", name, e.Name, env[e.Name], e.Value.Resolve(lookup))
+			}
+		}
+		checked++
+	}
+	if checked < len(p.Tasks) {
+		t.Fatalf("checked %d Task states for %d tasks", checked, len(p.Tasks))
+	}
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+// walkLits collects the literal tables of plain tasks ("T literals").
+func walkLits(states map[string]any, out map[string]any) {
+	names := make([]string, 0, len(states))
+	for n := range states {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		st := states[name].(map[string]any)
+		if strings.HasSuffix(name, " literals") {
+			out[strings.TrimSuffix(name, " literals")] = st["Result"]
+		}
+		for _, b := range asList(st["Branches"]) {
+			walkLits(b.(map[string]any)["States"].(map[string]any), out)
+		}
+	}
+}

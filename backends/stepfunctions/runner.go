@@ -1,0 +1,255 @@
+package stepfunctions
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/dagc-dev/dagc/ir"
+)
+
+// Defaults used when the stepfunctions block leaves a runner setting out:
+// resources of these names are what a deployment provides (docs).
+const (
+	defaultJobQueue       = "dagc"
+	defaultJobDefinition  = "dagc"
+	defaultCluster        = "default"
+	defaultTaskDefinition = "dagc"
+	defaultContainerName  = "dagc"
+	defaultFunctionName   = "dagc"
+)
+
+// maxOverrides is the size limit of a container's overrides (ECS documents
+// 8192 characters for RunTask overrides; dagc holds Batch to the same).
+const maxOverrides = 8192
+
+func runnerOf(t *ir.Task) string {
+	if t.StepFunctions.Runner == "" {
+		return "batch"
+	}
+	return t.StepFunctions.Runner
+}
+
+// callback reports whether the task reports its outputs through a task
+// token (.waitForTaskToken) rather than finishing a .sync job.
+func callback(t *ir.Task) bool { return len(t.Outputs) > 0 && runnerOf(t) != "lambda" }
+
+// resource is the Task state's Resource ARN.
+func resource(t *ir.Task) string {
+	switch runnerOf(t) {
+	case "ecs":
+		if callback(t) {
+			return "arn:aws:states:::ecs:runTask.waitForTaskToken"
+		}
+		return "arn:aws:states:::ecs:runTask.sync"
+	case "lambda":
+		return "arn:aws:states:::lambda:invoke"
+	}
+	if callback(t) {
+		// The optimized Batch integration has no callback pattern; the
+		// AWS SDK integration of SubmitJob has.
+		return "arn:aws:states:::aws-sdk:batch:submitJob.waitForTaskToken"
+	}
+	return "arn:aws:states:::batch:submitJob.sync"
+}
+
+// environment is the container environment of an instance: the task's env
+// plus the variables of the dagc container contract (docs/stepfunctions.md).
+func environment(t *ir.Task, in *ir.Instance, lt *litTable) []obj {
+	var env []obj
+	add := func(name string, value ir.Str) {
+		e := obj{{"Name", name}}
+		setStr(&e, "Value", value, lt)
+		env = append(env, e)
+	}
+	for _, e := range in.Env {
+		add(e.Name, e.Value)
+	}
+	add("DAGC_TASK", ir.Lit(t.Name))
+	add("DAGC_INSTANCE", ir.Lit(instanceKey(t, in)))
+	env = append(env, obj{{"Name", "DAGC_RUN_ID"}, {"Value.$", "$.run.id"}})
+	if in.Workdir != "" {
+		add("DAGC_WORKDIR", ir.Lit(in.Workdir))
+	}
+	if len(t.Outputs) > 0 {
+		add("DAGC_OUTPUT_NAMES", ir.Lit(strings.Join(t.Outputs, ",")))
+	}
+	if callback(t) {
+		env = append(env, obj{{"Name", "DAGC_TASK_TOKEN"}, {"Value.$", "$$.Task.Token"}})
+	}
+	return env
+}
+
+func instanceKey(t *ir.Task, in *ir.Instance) string {
+	if !t.ForEach {
+		return ""
+	}
+	return in.Key
+}
+
+// parameters builds the Task state's Parameters for one instance.
+func parameters(t *ir.Task, in *ir.Instance, jobName string, lt *litTable) obj {
+	o := t.StepFunctions
+	argv := in.Argv()
+	switch runnerOf(t) {
+	case "lambda":
+		payload := obj{{"task", t.Name}, {"instance", instanceKey(t, in)}}
+		setArgv(&payload, "command", argv, lt)
+		payload.set("env", environment(t, in, lt))
+		payload.set("workdir", in.Workdir)
+		payload.set("outputs", nonNil(t.Outputs))
+		return obj{{"FunctionName", or(o.FunctionName, defaultFunctionName)}, {"Payload", payload}}
+	case "ecs":
+		co := obj{{"Name", or(o.ContainerName, defaultContainerName)}}
+		setArgv(&co, "Command", argv, lt)
+		co.set("Environment", environment(t, in, lt))
+		if cpu, ok := cpuUnits(t.Resources.CPU); ok {
+			co.set("Cpu", cpu)
+		}
+		if mem, ok := memoryMiB(t.Resources.Memory); ok {
+			co.set("Memory", mem)
+		}
+		if t.Resources.GPU > 0 {
+			co.set("ResourceRequirements", []obj{{{"Type", "GPU"}, {"Value", strconv.Itoa(t.Resources.GPU)}}})
+		}
+		p := obj{{"Cluster", or(o.Cluster, defaultCluster)}, {"TaskDefinition", or(o.TaskDefinition, defaultTaskDefinition)}}
+		if o.LaunchType != "" {
+			p.set("LaunchType", o.LaunchType)
+		}
+		if len(o.Subnets) > 0 || len(o.SecurityGroups) > 0 {
+			vpc := obj{{"Subnets", nonNil(o.Subnets)}}
+			if len(o.SecurityGroups) > 0 {
+				vpc.set("SecurityGroups", o.SecurityGroups)
+			}
+			ip := "DISABLED"
+			if o.AssignPublicIP {
+				ip = "ENABLED"
+			}
+			vpc.set("AssignPublicIp", ip)
+			p.set("NetworkConfiguration", obj{{"AwsvpcConfiguration", vpc}})
+		}
+		p.set("Overrides", obj{{"ContainerOverrides", []obj{co}}})
+		return p
+	}
+	co := obj{}
+	setArgv(&co, "Command", argv, lt)
+	co.set("Environment", environment(t, in, lt))
+	var rr []obj
+	if t.Resources.CPU != "" {
+		if v, ok := vcpus(t.Resources.CPU); ok {
+			rr = append(rr, obj{{"Type", "VCPU"}, {"Value", v}})
+		}
+	}
+	if mem, ok := memoryMiB(t.Resources.Memory); ok {
+		rr = append(rr, obj{{"Type", "MEMORY"}, {"Value", strconv.Itoa(mem)}})
+	}
+	if t.Resources.GPU > 0 {
+		rr = append(rr, obj{{"Type", "GPU"}, {"Value", strconv.Itoa(t.Resources.GPU)}})
+	}
+	if len(rr) > 0 {
+		co.set("ResourceRequirements", rr)
+	}
+	return obj{
+		{"JobName", jobName},
+		{"JobQueue", or(o.JobQueue, defaultJobQueue)},
+		{"JobDefinition", or(o.JobDefinition, defaultJobDefinition)},
+		{"ContainerOverrides", co},
+	}
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// cpuQuantity parses a Kubernetes CPU quantity ("2", "0.5", "500m") into
+// cores.
+func cpuQuantity(q string) (float64, bool) {
+	if q == "" {
+		return 0, false
+	}
+	if m, ok := strings.CutSuffix(q, "m"); ok {
+		f, err := strconv.ParseFloat(m, 64)
+		return f / 1000, err == nil && f > 0
+	}
+	f, err := strconv.ParseFloat(q, 64)
+	return f, err == nil && f > 0
+}
+
+// vcpus renders cores as Batch's VCPU value ("2", "0.5").
+func vcpus(q string) (string, bool) {
+	f, ok := cpuQuantity(q)
+	if !ok {
+		return "", false
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64), true
+}
+
+// cpuUnits renders cores as ECS CPU units (1024 per core).
+func cpuUnits(q string) (int, bool) {
+	f, ok := cpuQuantity(q)
+	if !ok {
+		return 0, false
+	}
+	return int(math.Ceil(f * 1024)), true
+}
+
+var memUnits = []struct {
+	suffix string
+	bytes  float64
+}{
+	{"Ki", 1 << 10}, {"Mi", 1 << 20}, {"Gi", 1 << 30}, {"Ti", 1 << 40},
+	{"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12},
+}
+
+// memoryMiB parses a Kubernetes memory quantity into whole MiB (rounded
+// up), the unit Batch and ECS use.
+func memoryMiB(q string) (int, bool) {
+	if q == "" {
+		return 0, false
+	}
+	mult := 1.0
+	num := q
+	for _, u := range memUnits {
+		if n, ok := strings.CutSuffix(q, u.suffix); ok {
+			num, mult = n, u.bytes
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f <= 0 {
+		return 0, false
+	}
+	return int(math.Ceil(f * mult / (1 << 20))), true
+}
+
+// overridesSize estimates the size of an instance's container overrides:
+// the literal text of its command and environment (references count as
+// their source form; their run-time values come on top).
+func overridesSize(in *ir.Instance) int {
+	n := 0
+	for _, a := range in.Argv() {
+		n += len(a.Literal()) + 3
+	}
+	for _, e := range in.Env {
+		n += len(e.Name) + len(e.Value.Literal()) + 20
+	}
+	return n
+}
+
+func describeInstance(t *ir.Task, in *ir.Instance) string {
+	if !t.ForEach {
+		return fmt.Sprintf("task %q", t.Name)
+	}
+	return fmt.Sprintf("task %q instance %q", t.Name, in.Key)
+}

@@ -1,0 +1,532 @@
+package stepfunctions
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/dagc-dev/dagc/ir"
+)
+
+// record is a task's entry in the run state ($.tasks.KEY) when every
+// instance ended in the same state without running (or, for a task
+// without for_each, after it ran): its state name and one flag per state,
+// "did any instance end so", which is what trigger rules test.
+func record(state ir.State) obj {
+	return obj{
+		{"state", string(state)},
+		{"success", state == ir.Success},
+		{"failed", state == ir.Failed},
+		{"upstream_failed", state == ir.UpstreamFailed},
+		{"skipped", state == ir.Skipped},
+	}
+}
+
+// taskStates names the states of one task: the base name plus a suffix.
+type taskStates struct {
+	t    *ir.Task
+	base string
+	key  string
+	when *ir.Cond // simplified; nil = always
+	plan *whenPlan
+	// producers are the tasks whose outputs this task reads.
+	producers []string
+}
+
+func (b *builder) states(t *ir.Task) *taskStates {
+	ts := &taskStates{t: t, base: stateBase(t.Name), key: stateKey(t.Name)}
+	if t.When != nil {
+		ts.when = simplify(t.When)
+		if ts.when.Op == ir.CondConst && ts.when.Value == "true" {
+			ts.when = nil
+		}
+	}
+	if ts.when != nil && ts.when.Op != ir.CondConst {
+		ts.plan = newWhenPlan(b.p, ts.when)
+	}
+	seen := map[string]bool{}
+	addRefs := func(refs []*ir.Ref) {
+		for _, r := range refs {
+			if r.Kind == ir.RefOutput && !seen[r.Task] {
+				seen[r.Task] = true
+				ts.producers = append(ts.producers, r.Task)
+			}
+		}
+	}
+	addRefs(t.When.Refs())
+	for _, in := range t.Instances {
+		for _, a := range in.Argv() {
+			addRefs(a.Refs())
+		}
+		for _, e := range in.Env {
+			addRefs(e.Value.Refs())
+		}
+	}
+	return ts
+}
+
+func (ts *taskStates) name(suffix string) string {
+	if suffix == "" {
+		return ts.base
+	}
+	return ts.base + " " + suffix
+}
+
+func (ts *taskStates) hasTrigger() bool {
+	return len(ts.t.Upstream) > 0 && ts.t.Trigger != ir.AllDone
+}
+
+// hasInputsCheck: under all_success every upstream succeeded, so outputs
+// read from them exist; under the other triggers a producer may have
+// failed or been skipped, and then the task fails (as the local runner
+// does) rather than reading a missing value.
+func (ts *taskStates) hasInputsCheck() bool {
+	return ts.t.Trigger != ir.AllSuccess && ts.t.Trigger != "" && len(ts.producers) > 0
+}
+
+func (ts *taskStates) runEntry() string {
+	if ts.t.ForEach {
+		return ts.name("items")
+	}
+	if len(ts.literals(ts.t.Instances[0]).vals) > 0 {
+		return ts.name("literals")
+	}
+	return ts.name("")
+}
+
+// literals is the literal table of an instance: the text its Task state
+// reads by path (see intrinsic.go).
+func (ts *taskStates) literals(in *ir.Instance) *litTable {
+	lt := newLitTable("$.lit")
+	parameters(ts.t, in, "", lt)
+	return lt
+}
+
+func (b *builder) taskEntry(t *ir.Task) string {
+	ts := b.states(t)
+	switch {
+	case ts.hasTrigger():
+		return ts.name("trigger")
+	case ts.hasInputsCheck():
+		return ts.name("inputs")
+	}
+	return ts.whenEntry()
+}
+
+func (ts *taskStates) whenEntry() string {
+	switch {
+	case ts.when == nil:
+		return ts.runEntry()
+	case ts.when.Op == ir.CondConst: // false
+		return ts.name("skipped")
+	case len(ts.plan.values) > 0:
+		return ts.name("when values")
+	}
+	return ts.name("when")
+}
+
+func stateFlag(key, f string, v bool) obj {
+	return obj{{"Variable", "$.tasks." + key + "." + f}, {"BooleanEquals", v}}
+}
+
+func allOf(rules []obj) obj {
+	if len(rules) == 1 {
+		return rules[0]
+	}
+	return obj{{"And", rules}}
+}
+
+func anyOf(rules []obj) obj {
+	if len(rules) == 1 {
+		return rules[0]
+	}
+	return obj{{"Or", rules}}
+}
+
+// succeeded: every instance of the task succeeded (each instance has
+// exactly one state, and a task has at least one instance).
+func succeeded(key string) obj {
+	return allOf([]obj{stateFlag(key, "failed", false), stateFlag(key, "upstream_failed", false), stateFlag(key, "skipped", false)})
+}
+
+func failedOrUpstream(key string) obj {
+	return anyOf([]obj{stateFlag(key, "failed", true), stateFlag(key, "upstream_failed", true)})
+}
+
+func allFailedOrUpstream(key string) obj {
+	return allOf([]obj{stateFlag(key, "success", false), stateFlag(key, "skipped", false)})
+}
+
+func withNext(rule obj, n string) obj {
+	out := append(obj{}, rule...)
+	out.set("Next", n)
+	return out
+}
+
+// emitTask adds the states of one task, continuing with after ("" = end
+// of the branch).
+func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
+	ts := b.states(t)
+	marks := map[ir.State]bool{}
+	mark := func(s ir.State) string {
+		marks[s] = true
+		return ts.name(string(s))
+	}
+	// A Choice cannot end a branch: when it would, it goes to "T done".
+	needDone := false
+	target := func() string {
+		if after == "" {
+			needDone = true
+			return ts.name("done")
+		}
+		return after
+	}
+
+	if ts.hasTrigger() {
+		var ok, bad, allBad []obj
+		for _, u := range t.Upstream {
+			k := stateKey(u)
+			ok = append(ok, succeeded(k))
+			bad = append(bad, failedOrUpstream(k))
+			allBad = append(allBad, allFailedOrUpstream(k))
+		}
+		cont := ts.whenEntry()
+		if ts.hasInputsCheck() {
+			cont = ts.name("inputs")
+		}
+		var choices []obj
+		switch t.Trigger {
+		case ir.OneFailed:
+			choices = []obj{withNext(anyOf(bad), cont)}
+		case ir.AllFailed:
+			choices = []obj{withNext(allOf(allBad), cont)}
+		default:
+			choices = []obj{withNext(allOf(ok), cont), withNext(anyOf(bad), mark(ir.UpstreamFailed))}
+		}
+		b.add(m, ts.name("trigger"), obj{
+			{"Type", "Choice"},
+			{"Comment", fmt.Sprintf("Trigger rule %s over the upstream tasks.", triggerName(t.Trigger))},
+			{"Choices", choices},
+			{"Default", mark(ir.Skipped)},
+		})
+	}
+	if ts.hasInputsCheck() {
+		var ok []obj
+		for _, u := range ts.producers {
+			ok = append(ok, succeeded(stateKey(u)))
+		}
+		b.add(m, ts.name("inputs"), obj{
+			{"Type", "Choice"},
+			{"Comment", "The outputs this task reads exist only if their tasks succeeded."},
+			{"Choices", []obj{withNext(allOf(ok), ts.whenEntry())}},
+			{"Default", mark(ir.Failed)},
+		})
+	}
+	if ts.when != nil && ts.when.Op == ir.CondConst {
+		mark(ir.Skipped) // `when` is always false
+	}
+	if ts.plan != nil {
+		w := ts.plan
+		if len(w.values) > 0 {
+			if w.parses {
+				// A Pass state cannot catch; a one-branch Parallel can, so
+				// text that is not a number fails the task, not the run.
+				parse := ts.name("when parse")
+				b.names[parse] = true
+				b.add(m, ts.name("when values"), obj{
+					{"Type", "Parallel"},
+					{"Comment", "Convert the values `when` compares."},
+					{"Branches", []obj{{
+						{"StartAt", parse},
+						{"States", obj{{parse, obj{{"Type", "Pass"}, {"Parameters", obj{{"v", w.values}}}, {"End", true}}}}},
+					}}},
+					{"ResultSelector", obj{{"v.$", "$[0].v"}}},
+					{"ResultPath", "$.when"},
+					{"Catch", []obj{{{"ErrorEquals", []string{"States.ALL"}}, {"ResultPath", nil}, {"Next", mark(ir.Failed)}}}},
+					{"Next", ts.name("when")},
+				})
+			} else {
+				b.add(m, ts.name("when values"), obj{
+					{"Type", "Pass"},
+					{"Comment", "Convert the values `when` compares."},
+					{"Parameters", obj{{"v", w.values}}},
+					{"ResultPath", "$.when"},
+					{"Next", ts.name("when")},
+				})
+			}
+		}
+		var choices []obj
+		for _, path := range w.numeric {
+			choices = append(choices, obj{{"Not", obj{{"Variable", path}, {"IsNumeric", true}}}, {"Next", mark(ir.Failed)}})
+		}
+		choices = append(choices, withNext(w.rule, ts.runEntry()))
+		b.add(m, ts.name("when"), obj{
+			{"Type", "Choice"},
+			{"Comment", "when: " + ts.t.When.String()},
+			{"Choices", choices},
+			{"Default", mark(ir.Skipped)},
+		})
+	}
+
+	if t.ForEach {
+		b.emitMap(m, ts, after, mark, target)
+	} else {
+		b.emitSingle(m, ts, after, mark, target)
+	}
+
+	for _, s := range []ir.State{ir.Failed, ir.UpstreamFailed, ir.Skipped} {
+		if !marks[s] {
+			continue
+		}
+		st := obj{
+			{"Type", "Pass"},
+			{"Comment", "Record the final state of every instance."},
+			{"Result", record(s)},
+			{"ResultPath", "$.tasks." + ts.key},
+		}
+		next(&st, after)
+		b.add(m, ts.name(string(s)), st)
+	}
+	if needDone {
+		b.add(m, ts.name("done"), obj{{"Type", "Pass"}, {"End", true}})
+	}
+}
+
+func triggerName(t ir.Trigger) string {
+	if t == "" {
+		return string(ir.AllSuccess)
+	}
+	return string(t)
+}
+
+// taskComment is machine-readable: the conformance runner maps Task
+// states back to task instances with it. It is never evaluated.
+func taskComment(t *ir.Task, in *ir.Instance, index int) string {
+	c, _ := marshal(obj{{"task", t.Name}, {"instance", instanceKey(t, in)}, {"index", index}, {"key", stateKey(t.Name)}, {"image", in.Image}})
+	return string(c)
+}
+
+func retry(t *ir.Task) []obj {
+	r := t.Retry
+	if r.Attempts <= 0 {
+		return nil
+	}
+	rule := obj{
+		{"ErrorEquals", []string{"States.ALL"}},
+		{"IntervalSeconds", seconds(r.Delay)},
+		{"MaxAttempts", r.Attempts},
+		{"BackoffRate", max(r.Backoff, 1)},
+	}
+	if r.MaxDelay > 0 {
+		rule.set("MaxDelaySeconds", seconds(r.MaxDelay))
+	}
+	return []obj{rule}
+}
+
+// taskState is the Task state running one instance.
+func (b *builder) taskState(ts *taskStates, index int, jobName string) obj {
+	in := ts.t.Instances[index]
+	lt := newLitTable("$.lit")
+	t := ts.t
+	if r := t.Retry; r.Attempts > 0 && (r.Delay%time.Second != 0 || r.MaxDelay%time.Second != 0) {
+		b.warnOnce(t, "Retry delays rounded up to whole seconds", fmt.Sprintf("task %q: Step Functions counts retry intervals in whole seconds.", t.Name))
+	}
+	if t.Timeout%time.Second != 0 {
+		b.warnOnce(t, "Timeout rounded up to whole seconds", fmt.Sprintf("task %q: Step Functions counts TimeoutSeconds in whole seconds.", t.Name))
+	}
+	if runnerOf(t) == "lambda" && !t.Resources.IsZero() {
+		b.warnOnce(t, "Resources are set by the Lambda function", fmt.Sprintf("task %q runs on the lambda runner, whose memory and CPU come from the function's configuration; its resources block is not sent.", t.Name))
+	}
+	s := obj{
+		{"Type", "Task"},
+		{"Comment", taskComment(t, in, index)},
+		{"Resource", resource(t)},
+		{"Parameters", parameters(t, in, jobName, lt)},
+	}
+	if t.Timeout > 0 {
+		s.set("TimeoutSeconds", seconds(t.Timeout))
+	}
+	if r := retry(t); r != nil {
+		s.set("Retry", r)
+	}
+	return s
+}
+
+func (b *builder) warnOnce(t *ir.Task, summary, detail string) {
+	for _, d := range b.diags {
+		if d.Summary == summary && d.Detail == detail {
+			return
+		}
+	}
+	b.diags = append(b.diags, ir.Diagnostic{Severity: ir.Warning, Summary: summary, Detail: detail, Subject: t.Range})
+}
+
+// outputsValue is where the Task's result holds the task's outputs.
+func outputsValue(t *ir.Task) (string, bool) {
+	switch {
+	case runnerOf(t) == "lambda":
+		return "$.Payload", true
+	case callback(t):
+		return "$", true
+	}
+	return "", false
+}
+
+// outputChecks fail the task when a declared output is missing or not a
+// string (DESIGN 2.3) — the container contract says it must not happen.
+func outputChecks(t *ir.Task, prefix, failed string) []obj {
+	var choices []obj
+	for _, o := range t.Outputs {
+		path := prefix + "." + o
+		choices = append(choices,
+			obj{{"Not", obj{{"Variable", path}, {"IsPresent", true}}}, {"Next", failed}},
+			obj{{"Not", obj{{"Variable", path}, {"IsString", true}}}, {"Next", failed}})
+	}
+	return choices
+}
+
+func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func(ir.State) string, target func() string) {
+	t := ts.t
+	if lt := ts.literals(t.Instances[0]); len(lt.vals) > 0 {
+		b.add(m, ts.name("literals"), obj{
+			{"Type", "Pass"},
+			{"Comment", "Literal text of the command and environment; Result is never evaluated."},
+			{"Result", lt.values()},
+			{"ResultPath", "$.lit"},
+			{"Next", ts.name("")},
+		})
+	}
+	s := b.taskState(ts, 0, batchJobName(ts.base))
+	sel := record(ir.Success)
+	if v, ok := outputsValue(t); ok {
+		sel.set("outputs.$", v)
+	} else {
+		sel.set("outputs", obj{})
+	}
+	s.set("ResultSelector", sel)
+	s.set("ResultPath", "$.tasks."+ts.key)
+	s.set("Catch", []obj{{{"ErrorEquals", []string{"States.ALL"}}, {"ResultPath", nil}, {"Next", mark(ir.Failed)}}})
+	if len(t.Outputs) == 0 {
+		next(&s, after)
+		b.add(m, ts.name(""), s)
+		return
+	}
+	s.set("Next", ts.name("outputs"))
+	b.add(m, ts.name(""), s)
+	b.add(m, ts.name("outputs"), obj{
+		{"Type", "Choice"},
+		{"Comment", "Every declared output must have been sent, as a string."},
+		{"Choices", outputChecks(t, "$.tasks."+ts.key+".outputs", mark(ir.Failed))},
+		{"Default", target()},
+	})
+}
+
+func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir.State) string, target func() string) {
+	t := ts.t
+	items := make([]obj, len(t.Instances))
+	for i, in := range t.Instances {
+		items[i] = obj{{"index", i}, {"key", in.Key}, {"lit", ts.literals(in).values()}}
+	}
+	b.add(m, ts.name("items"), obj{
+		{"Type", "Pass"},
+		{"Comment", "One item per for_each instance, in the order of each.key, with the literal text of its command and environment; Result is never evaluated."},
+		{"Result", items},
+		{"ResultPath", "$.items"},
+		{"Next", ts.name("")},
+	})
+
+	pm := &machine{}
+	failed := ts.name("instance failed")
+	if len(t.Instances) > 1 {
+		var choices []obj
+		for i := range t.Instances[:len(t.Instances)-1] {
+			choices = append(choices, obj{{"Variable", "$.index"}, {"NumericEquals", i}, {"Next", ts.name("#" + strconv.Itoa(i))}})
+		}
+		b.add(pm, ts.name("dispatch"), obj{
+			{"Type", "Choice"},
+			{"Comment", "Each instance has its own command: pick this item's Task state."},
+			{"Choices", choices},
+			{"Default", ts.name("#" + strconv.Itoa(len(t.Instances)-1))},
+		})
+	}
+	for i := range t.Instances {
+		s := b.taskState(ts, i, batchJobName(ts.base+"-"+strconv.Itoa(i)))
+		sel := obj{{"state", "success"}}
+		if v, ok := outputsValue(t); ok {
+			sel.set("outputs.$", v)
+		} else {
+			sel.set("outputs", obj{})
+		}
+		s.set("ResultSelector", sel)
+		s.set("Catch", []obj{{{"ErrorEquals", []string{"States.ALL"}}, {"ResultPath", nil}, {"Next", failed}}})
+		if len(t.Outputs) > 0 {
+			s.set("Next", ts.name("instance outputs"))
+		} else {
+			s.set("End", true)
+		}
+		b.add(pm, ts.name("#"+strconv.Itoa(i)), s)
+	}
+	if len(t.Outputs) > 0 {
+		b.add(pm, ts.name("instance outputs"), obj{
+			{"Type", "Choice"},
+			{"Comment", "Every declared output must have been sent, as a string."},
+			{"Choices", outputChecks(t, "$.outputs", failed)},
+			{"Default", ts.name("instance done")},
+		})
+		b.add(pm, ts.name("instance done"), obj{{"Type", "Pass"}, {"End", true}})
+	}
+	b.add(pm, failed, obj{{"Type", "Pass"}, {"Result", obj{{"state", "failed"}}}, {"End", true}})
+
+	s := obj{
+		{"Type", "Map"},
+		{"Comment", fmt.Sprintf("for_each: %d instances", len(t.Instances))},
+		{"ItemsPath", "$.items"},
+		{"ItemSelector", obj{
+			{"params.$", "$.params"},
+			{"run.$", "$.run"},
+			{"tasks.$", "$.tasks"},
+			{"index.$", "$$.Map.Item.Value.index"},
+			{"lit.$", "$$.Map.Item.Value.lit"},
+		}},
+	}
+	if b.p.Concurrency > 0 {
+		s.set("MaxConcurrency", b.p.Concurrency)
+	}
+	s.set("ItemProcessor", obj{
+		{"ProcessorConfig", obj{{"Mode", "INLINE"}}},
+		{"StartAt", pm.start},
+		{"States", pm.states},
+	})
+	s.set("ResultSelector", obj{
+		{"instances.$", "$"},
+		{"success.$", "States.ArrayContains($[*].state, 'success')"},
+		{"failed.$", "States.ArrayContains($[*].state, 'failed')"},
+		{"upstream_failed", false},
+		{"skipped", false},
+	})
+	s.set("ResultPath", "$.tasks."+ts.key)
+	if len(t.Outputs) == 0 {
+		next(&s, after)
+		b.add(m, ts.name(""), s)
+		return
+	}
+	s.set("Next", ts.name("outputs ready"))
+	b.add(m, ts.name(""), s)
+	b.add(m, ts.name("outputs ready"), obj{
+		{"Type", "Choice"},
+		{"Comment", "Outputs of a for_each task are JSON arrays of every instance's value: only when all succeeded."},
+		{"Choices", []obj{{{"Variable", "$.tasks." + ts.key + ".failed"}, {"BooleanEquals", false}, {"Next", ts.name("collect")}}}},
+		{"Default", target()},
+	})
+	collect := obj{}
+	for _, o := range t.Outputs {
+		collect.set(o+".$", "States.JsonToString($.tasks."+ts.key+".instances[*].outputs."+o+")")
+	}
+	c := obj{
+		{"Type", "Pass"},
+		{"Parameters", collect},
+		{"ResultPath", "$.tasks." + ts.key + ".outputs"},
+	}
+	next(&c, after)
+	b.add(m, ts.name("collect"), c)
+}

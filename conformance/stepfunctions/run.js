@@ -1,0 +1,257 @@
+#!/usr/bin/env node
+// Runs a dagc-generated state machine in aws-local-stepfunctions, with every
+// Task state overridden by a shim that does what the dagc container
+// contract asks of an image (docs/stepfunctions.md): it runs the command
+// from the Task's parameters as an argv (no shell unless the command is
+// one), with the given environment and a fresh DAGC_OUTPUTS directory, and
+// returns what the container would send with SendTaskSuccess (or what the
+// Lambda function would return). A non-zero exit, or a declared output
+// that was not written, fails the attempt, so Retry and Catch act in the
+// engine itself.
+//
+// Usage: node run.js ASL.json --trace OUT.jsonl [--input JSON]
+// Writes a trace in dagc's trace format (one record per attempt, plus the
+// final state of instances that never ran, plus {"run": state}).
+// Exit status: 0 run succeeded, 1 run failed, 2 the runner itself failed.
+'use strict';
+require('./polyfill');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const crypto = require('crypto');
+const { spawn } = require('child_process');
+
+const cache = process.env.DAGC_CACHE || path.join(os.homedir(), '.cache', 'dagc');
+const { StateMachine } = loadEngine(path.join(cache, 'node', 'node_modules', 'aws-local-stepfunctions'));
+
+// loadEngine loads aws-local-stepfunctions with one known bug fixed in
+// memory (the installed package is left as it is): version 3.0.0 deletes
+// every backslash from the string result of any intrinsic function
+// (BaseIntrinsicFunction.call), so States.Format('{}', $.x) loses the
+// backslashes of $.x; Step Functions keeps them. dagc never writes an
+// escape inside an intrinsic string literal (user text is read by path),
+// so nothing else depends on that deletion.
+function loadEngine(dir) {
+  const Module = require('module');
+  const file = require.resolve(dir);
+  const bug = 'result = result.replaceAll("\\\\", "");';
+  const src = fs.readFileSync(file, 'utf8');
+  if (!src.includes(bug)) {
+    throw new Error(`${file}: the intrinsic backslash bug this runner fixes was not found; check the pinned version`);
+  }
+  const m = new Module(file, module);
+  m.filename = file;
+  m.paths = Module._nodeModulePaths(path.dirname(file));
+  m._compile(src.replace(bug, ''), file);
+  return m.exports;
+}
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+const MAX_OUTPUT_BYTES = 32 << 10;
+
+function parseArgs(argv) {
+  const args = { input: '{}' };
+  const rest = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--trace') args.trace = argv[++i];
+    else if (argv[i] === '--input') args.input = argv[++i];
+    else rest.push(argv[i]);
+  }
+  if (rest.length !== 1 || !args.trace) {
+    throw new Error('usage: node run.js ASL.json --trace OUT.jsonl [--input JSON]');
+  }
+  args.definition = rest[0];
+  return args;
+}
+
+// walk visits every state of the definition, including Parallel branches
+// and Map processors.
+function walk(states, fn) {
+  for (const [name, s] of Object.entries(states)) {
+    fn(name, s);
+    for (const b of s.Branches || []) walk(b.States, fn);
+    if (s.ItemProcessor) walk(s.ItemProcessor.States, fn);
+  }
+}
+
+// typedInput turns text params into the JSON types the state machine
+// declares (like a user giving typed execution input).
+function typedInput(definition, input) {
+  const check = definition.States['dagc check params'];
+  if (!check || typeof input !== 'object' || input === null) return input;
+  const types = JSON.parse(check.Comment).param_types;
+  const out = { ...input };
+  for (const [name, type] of Object.entries(types)) {
+    const v = out[name];
+    if (typeof v !== 'string') continue;
+    if (type === 'number' && v.trim() !== '' && !Number.isNaN(Number(v))) out[name] = Number(v);
+    if (type === 'bool' && (v === 'true' || v === 'false')) out[name] = v === 'true';
+  }
+  return out;
+}
+
+function commandOf(resource, input) {
+  if (resource.includes(':lambda:')) {
+    return { argv: input.Payload.command, env: input.Payload.env };
+  }
+  if (resource.includes(':ecs:')) {
+    const co = input.Overrides.ContainerOverrides[0];
+    return { argv: co.Command, env: co.Environment };
+  }
+  return { argv: input.ContainerOverrides.Command, env: input.ContainerOverrides.Environment };
+}
+
+function taskError(message) {
+  const e = new Error(message);
+  e.name = 'dagc.TaskFailed';
+  return e;
+}
+
+function runProcess(argv, env, cwd, timeoutMs, label) {
+  return new Promise((resolve) => {
+    let child;
+    try {
+      child = spawn(argv[0], argv.slice(1), { env, cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      resolve({ code: -1, error: e.message });
+      return;
+    }
+    const prefix = (stream) => (chunk) => {
+      for (const line of chunk.toString().split('\n')) {
+        if (line !== '') stream.write(`[${label}] ${line}\n`);
+      }
+    };
+    child.stdout.on('data', prefix(process.stderr));
+    child.stderr.on('data', prefix(process.stderr));
+    // The engine stops waiting at TimeoutSeconds; kill the process group
+    // too, as a container would be stopped.
+    const timer = timeoutMs > 0 ? setTimeout(() => {
+      try { process.kill(-child.pid, 'SIGKILL'); } catch (_) { /* gone */ }
+    }, timeoutMs) : null;
+    child.on('error', (e) => { if (timer) clearTimeout(timer); resolve({ code: -1, error: e.message }); });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code: code === null ? -1 : code, error: signal ? `killed by ${signal}` : '' });
+    });
+  });
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const definition = JSON.parse(fs.readFileSync(args.definition, 'utf8'));
+  const input = typedInput(definition, JSON.parse(args.input) ?? {});
+  const runId = new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15) + 'Z-' + crypto.randomBytes(3).toString('hex');
+
+  const records = [];
+  const attempts = new Map(); // "task\0instance" → count
+  const instances = []; // every task instance the definition runs
+  const handlers = {};
+  walk(definition.States, (name, s) => {
+    if (s.Type !== 'Task') return;
+    const meta = JSON.parse(s.Comment);
+    instances.push(meta);
+    const timeoutMs = (s.TimeoutSeconds || 0) * 1000;
+    handlers[name] = async (taskInput) => {
+      const id = meta.task + '\0' + meta.instance;
+      const attempt = (attempts.get(id) || 0) + 1;
+      attempts.set(id, attempt);
+      const { argv, env: envList } = commandOf(s.Resource, taskInput);
+      const env = { ...process.env };
+      for (const e of envList) env[e.Name] = e.Value;
+      const outputNames = env.DAGC_OUTPUT_NAMES ? env.DAGC_OUTPUT_NAMES.split(',') : [];
+      let outDir = '';
+      if (outputNames.length > 0) {
+        outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dagc-sfn-outputs-'));
+        env.DAGC_OUTPUTS = outDir;
+      }
+      const cwd = env.DAGC_WORKDIR ? path.resolve(env.DAGC_WORKDIR) : process.cwd();
+      const label = meta.instance === '' ? meta.task : `${meta.task}[${meta.instance}]`;
+      const start = new Date();
+      const res = await runProcess(argv, env, cwd, timeoutMs, `${label}#${attempt}`);
+      const end = new Date();
+      let problem = '';
+      const outputs = {};
+      if (res.code !== 0) {
+        problem = `exit status ${res.code}${res.error ? ' (' + res.error + ')' : ''}`;
+      } else {
+        for (const o of outputNames) {
+          const file = path.join(outDir, o);
+          if (!fs.existsSync(file)) {
+            problem = `declared output ${o} was not written`;
+            break;
+          }
+          // One trailing newline is dropped, as every dagc engine does.
+          let value = fs.readFileSync(file);
+          if (value.length > 0 && value[value.length - 1] === 0x0a) value = value.subarray(0, value.length - 1);
+          if (value.length > MAX_OUTPUT_BYTES) {
+            problem = `output ${o} is ${value.length} bytes, more than 32 KiB`;
+            break;
+          }
+          outputs[o] = value.toString('utf8');
+        }
+      }
+      if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
+      const rec = { task: meta.task, instance: meta.instance, attempt, state: problem ? 'failed' : 'success', start: start.toISOString(), end: end.toISOString() };
+      if (!problem && outputNames.length > 0) rec.outputs = outputs;
+      records.push(rec);
+      if (problem) throw taskError(`${label}: ${problem}`);
+      if (s.Resource.includes(':lambda:')) return { StatusCode: 200, Payload: outputs };
+      if (s.Resource.endsWith('.waitForTaskToken')) return outputs; // what SendTaskSuccess carries
+      return { Status: 'SUCCEEDED' }; // a .sync job's description
+    };
+  });
+
+  const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+  const execution = machine.run(input, {
+    overrides: { taskResourceLocalHandlers: handlers },
+    context: { Execution: { Name: runId, Id: `local:${runId}` }, Task: { Token: `local-token-${runId}` } },
+  });
+  let finalDoc = null;
+  const collecting = (async () => {
+    for await (const ev of execution.eventLogs) {
+      if (ev.type === 'StateEntered' && ev.state && ev.state.name === 'dagc run state') finalDoc = ev.state.input;
+    }
+  })();
+  let runState = 'success';
+  let runError = null;
+  try {
+    await execution.result;
+  } catch (e) {
+    runState = 'failed';
+    runError = e;
+  }
+  await Promise.race([collecting, new Promise((r) => setTimeout(r, 200))]);
+  if (finalDoc === null) {
+    throw new Error(`the run ended before its final run-state check: ${runError ? (runError.cause || runError).message : 'no error'}`);
+  }
+
+  // Instances that never started get a record with their final state
+  // from the run state document; the others must agree with it.
+  const last = new Map();
+  for (const r of records) last.set(r.task + '\0' + r.instance, r);
+  for (const meta of instances) {
+    const rec = finalDoc.tasks[meta.key];
+    if (!rec) throw new Error(`task ${meta.task} has no record in the final run state`);
+    let state = rec.state;
+    if (rec.instances) state = rec.instances[meta.index].state;
+    const seen = last.get(meta.task + '\0' + meta.instance);
+    if (seen) {
+      if (seen.state !== state) throw new Error(`${meta.task}[${meta.instance}]: the state machine recorded ${state} but the last attempt ended ${seen.state}`);
+      continue;
+    }
+    records.push({ task: meta.task, instance: meta.instance, attempt: 0, state, start: ZERO_TIME, end: ZERO_TIME });
+  }
+  const lines = records.map((r) => JSON.stringify(r));
+  lines.push(JSON.stringify({ run: runState }));
+  fs.writeFileSync(args.trace, lines.join('\n') + '\n');
+  if (runState === 'failed') {
+    const cause = runError && (runError.cause || runError);
+    process.stderr.write(`run failed: ${cause ? cause.name + ': ' + cause.message : 'unknown'}\n`);
+  }
+  return runState === 'success' ? 0 : 1;
+}
+
+main().then((code) => process.exit(code), (e) => {
+  process.stderr.write(`run.js: ${e.stack || e}\n`);
+  process.exit(2);
+});
