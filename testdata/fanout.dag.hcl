@@ -14,9 +14,9 @@ pipeline "fanout" {
 variable "models" {
   type = map(object({ depth = number, rate = string }))
   default = {
-    forest  = { depth = 8, rate = "0.1" }
-    boost   = { depth = 4, rate = "0.3" }
-    linear  = { depth = 1, rate = "1.0" }
+    forest = { depth = 8, rate = "0.1" }
+    boost  = { depth = 4, rate = "0.3" }
+    linear = { depth = 1, rate = "1.0" }
   }
 }
 

@@ -11,7 +11,7 @@ pipeline "retries" {
 }
 
 task "flaky" {
-  script  = <<-EOT
+  script = <<-EOT
     marker="/tmp/dagc-retry-${run.id}-flaky"
     if [ -e "$marker" ]; then
       echo "second attempt: succeeding"
@@ -40,6 +40,6 @@ task "steady" {
 }
 
 task "after" {
-  command = ["sh", "-c", "echo \"flaky says $1\"", "after", task.flaky.outputs.status]
+  command    = ["sh", "-c", "echo \"flaky says $1\"", "after", task.flaky.outputs.status]
   depends_on = [task.steady]
 }

@@ -5,7 +5,7 @@ pipeline "reusable" {
   tags        = ["ml", "reusable"]
 
   defaults {
-    image = "alpine:3.20"
+    image   = "alpine:3.20"
     retries = 1
     env = {
       PIPELINE = pipeline.name

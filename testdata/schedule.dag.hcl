@@ -113,8 +113,8 @@ task "load" {
     queue = "io"
   }
   stepfunctions {
-    runner        = "batch"
-    job_queue     = "arn:aws:batch:us-east-1:123456789012:job-queue/io"
+    runner         = "batch"
+    job_queue      = "arn:aws:batch:us-east-1:123456789012:job-queue/io"
     job_definition = "load:1"
   }
 }
