@@ -217,12 +217,16 @@ func edgePipeline() *ir.Pipeline {
 	echoDefault := sh("echo_default", `printf %s "$1" > "$DAGC_OUTPUTS/x"`, "x")
 	echoDefault.Instances[0].Command = append(echoDefault.Instances[0].Command, ir.Lit("echo_default"),
 		ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefParam, Name: "hostile"}}}})
+	// A for_each task behind a failure: every instance is upstream_failed.
+	fan := plainTask("fan", "true")
+	fan.ForEach, fan.Upstream = true, []string{"exit99"}
+	fan.Instances = []*ir.Instance{{Key: "b", Value: "b", Command: []ir.Str{ir.Lit("true")}}, {Key: "a", Value: "a", Command: []ir.Str{ir.Lit("true")}}}
 	return &ir.Pipeline{Name: "edge_cases", Timezone: "UTC",
 		Params: []*ir.Param{
 			{Name: "word", Type: ir.ParamString, Default: "abc", HasDefault: true},
 			{Name: "hostile", Type: ir.ParamString, Default: hostileDefault, HasDefault: true},
 		},
-		Tasks: []*ir.Task{exit99, missing, big, exact, badnum, skipme, after, echoDefault}}
+		Tasks: []*ir.Task{exit99, missing, big, exact, badnum, skipme, after, echoDefault, fan}}
 }
 
 const hostileDefault = "{{ params.word }} {% raw %} {# c #} '\"\n$HOME `id` \\ x.sh"
@@ -232,7 +236,7 @@ func checkEdge(t *testing.T, final map[string]trace.Record, run string) {
 		t.Errorf("echo_default published %q, want the param default %q", v, hostileDefault)
 	}
 	for task, want := range map[string]string{"exit99": "failed", "missing": "failed", "big": "failed", "exact": "success",
-		"badnum": "failed", "skipme": "skipped", "after_missing": "failed"} {
+		"badnum": "failed", "skipme": "skipped", "after_missing": "failed", "fan[a]": "upstream_failed", "fan[b]": "upstream_failed"} {
 		if got := final[task].State; got != want {
 			t.Errorf("%s ended %s, want %s", task, got, want)
 		}
