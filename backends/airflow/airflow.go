@@ -57,7 +57,7 @@ func Features() []backends.Feature {
 		{Name: "schedule, timezone", Support: "schedule, start_date in the timezone (CronTriggerTimetable without start_date)"},
 		{Name: "params", Support: "params with Param"},
 		{Name: "outputs", Support: "XCom (BashOperator); no: KubernetesPodOperator"},
-		{Name: "when / trigger", Support: "skip_on_exit_code + trigger_rule; a watcher task fails the run when any task failed"},
+		{Name: "when / trigger", Support: "skip_on_exit_code (BashOperator) or a pre_execute skip (KubernetesPodOperator) + trigger_rule; a watcher task fails the run when any task failed"},
 		{Name: "concurrency", Support: "max_active_tasks"},
 	}
 }
@@ -666,10 +666,13 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 	if len(t.Outputs) > 0 {
 		b.unsupported("outputs with operator \"kubernetes\"", t, "Outputs are carried by XCom only for BashOperator tasks; use the default operator.")
 	}
-	if t.When != nil {
-		b.unsupported("when with operator \"kubernetes\"", t, "Conditions are evaluated by the BashOperator wrapper; use the default operator.")
-	}
 	args := b.common(t)
+	if t.When != nil {
+		// No wrapper runs in the pod, so the condition is checked before
+		// the pod starts: dagc_when renders it with the task's Jinja
+		// environment and raises AirflowSkipException when false.
+		args = append(args, kwarg{"pre_execute", "dagc_when(" + pyStr("{{ 'true' if "+b.whenExpr(t.When)+" else 'false' }}") + ")"})
+	}
 	if ns := t.Airflow.Namespace; ns != "" {
 		args = append(args, kwarg{"namespace", pyStr(jinjaLit(ns))})
 	}

@@ -221,12 +221,18 @@ func edgePipeline() *ir.Pipeline {
 	fan := plainTask("fan", "true")
 	fan.ForEach, fan.Upstream = true, []string{"exit99"}
 	fan.Instances = []*ir.Instance{{Key: "b", Value: "b", Command: []ir.Str{ir.Lit("true")}}, {Key: "a", Value: "a", Command: []ir.Str{ir.Lit("true")}}}
+	// A KubernetesPodOperator task whose when is false is skipped before
+	// any pod is made (no cluster is needed to prove it).
+	pod := plainTask("pod_skipped", "true")
+	pod.Airflow.Operator = "kubernetes"
+	pod.Instances[0].Image = "alpine:3.20"
+	pod.When = skipme.When
 	return &ir.Pipeline{Name: "edge_cases", Timezone: "UTC",
 		Params: []*ir.Param{
 			{Name: "word", Type: ir.ParamString, Default: "abc", HasDefault: true},
 			{Name: "hostile", Type: ir.ParamString, Default: hostileDefault, HasDefault: true},
 		},
-		Tasks: []*ir.Task{exit99, missing, big, exact, badnum, skipme, after, echoDefault, fan}}
+		Tasks: []*ir.Task{exit99, missing, big, exact, badnum, skipme, after, echoDefault, fan, pod}}
 }
 
 const hostileDefault = "{{ params.word }} {% raw %} {# c #} '\"\n$HOME `id` \\ x.sh"
@@ -236,7 +242,7 @@ func checkEdge(t *testing.T, final map[string]trace.Record, run string) {
 		t.Errorf("echo_default published %q, want the param default %q", v, hostileDefault)
 	}
 	for task, want := range map[string]string{"exit99": "failed", "missing": "failed", "big": "failed", "exact": "success",
-		"badnum": "failed", "skipme": "skipped", "after_missing": "failed", "fan[a]": "upstream_failed", "fan[b]": "upstream_failed"} {
+		"badnum": "failed", "skipme": "skipped", "after_missing": "failed", "fan[a]": "upstream_failed", "fan[b]": "upstream_failed", "pod_skipped": "skipped"} {
 		if got := final[task].State; got != want {
 			t.Errorf("%s ended %s, want %s", task, got, want)
 		}
