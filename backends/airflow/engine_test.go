@@ -227,12 +227,15 @@ func edgePipeline() *ir.Pipeline {
 	pod.Airflow.Operator = "kubernetes"
 	pod.Instances[0].Image = "alpine:3.20"
 	pod.When = skipme.When
+	// execution_timeout stops a slow attempt.
+	slow := sh("slow", "sleep 5")
+	slow.Timeout = time.Second
 	return &ir.Pipeline{Name: "edge_cases", Timezone: "UTC",
 		Params: []*ir.Param{
 			{Name: "word", Type: ir.ParamString, Default: "abc", HasDefault: true},
 			{Name: "hostile", Type: ir.ParamString, Default: hostileDefault, HasDefault: true},
 		},
-		Tasks: []*ir.Task{exit99, missing, big, exact, badnum, skipme, after, echoDefault, fan, pod}}
+		Tasks: []*ir.Task{exit99, missing, big, exact, badnum, skipme, after, echoDefault, fan, pod, slow}}
 }
 
 const hostileDefault = "{{ params.word }} {% raw %} {# c #} '\"\n$HOME `id` \\ x.sh"
@@ -242,7 +245,7 @@ func checkEdge(t *testing.T, final map[string]trace.Record, run string) {
 		t.Errorf("echo_default published %q, want the param default %q", v, hostileDefault)
 	}
 	for task, want := range map[string]string{"exit99": "failed", "missing": "failed", "big": "failed", "exact": "success",
-		"badnum": "failed", "skipme": "skipped", "after_missing": "failed", "fan[a]": "upstream_failed", "fan[b]": "upstream_failed", "pod_skipped": "skipped"} {
+		"badnum": "failed", "skipme": "skipped", "after_missing": "failed", "fan[a]": "upstream_failed", "fan[b]": "upstream_failed", "pod_skipped": "skipped", "slow": "failed"} {
 		if got := final[task].State; got != want {
 			t.Errorf("%s ended %s, want %s", task, got, want)
 		}
@@ -255,6 +258,9 @@ func checkEdge(t *testing.T, final map[string]trace.Record, run string) {
 	}
 	if v := final["exact"].Outputs["x"]; v != strings.Repeat("b", 32768) {
 		t.Errorf("exact published %d bytes, want 32768 b's", len(v))
+	}
+	if r := final["slow"]; r.End.Sub(r.Start) > 4*time.Second {
+		t.Errorf("slow ran %s; its 1s timeout should have stopped it", r.End.Sub(r.Start))
 	}
 	if run != "failed" {
 		t.Errorf("run ended %s, want failed", run)
