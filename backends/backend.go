@@ -25,3 +25,16 @@ type Feature struct {
 	Name    string
 	Support string // how the backend renders it, or "no: <why>"
 }
+
+// Describer is implemented by every backend so `dagc backends` can print the
+// support matrix from the code rather than from a document that may drift.
+type Describer interface {
+	Name() string
+	Features() []Feature
+}
+
+// FeatureNames are the rows of the support matrix, in DESIGN section 3 order.
+var FeatureNames = []string{
+	"task", "edges", "for_each", "retry", "timeout", "schedule, timezone",
+	"params", "outputs", "when / trigger", "run state", "concurrency",
+}

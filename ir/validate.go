@@ -47,12 +47,12 @@ type validator struct {
 	paramNames  []string
 	// taskIdx maps a name to the index in p.Tasks of its first declaration.
 	taskIdx   map[string]int
-	taskNames []string // sorted, for suggestions
+	taskNames []string // for suggestions
 	// outputs holds every (task index, output name) declared.
 	outputs map[outputKey]bool
-	// up[i] holds the indices of the known tasks p.Tasks[i] waits for
-	// (unknown names and self edges left out), resolved once here so that
-	// ordering needs no more map lookups.
+	// up[i][k] is the index of the task p.Tasks[i].Upstream[k], or -1 for
+	// an unknown name or the task itself: resolved once, so that ordering
+	// and output references need no more map lookups.
 	up [][]int
 }
 
@@ -128,7 +128,6 @@ func (v *validator) params() {
 		}
 	}
 	p.Params = kept
-	sort.Strings(v.paramNames)
 	slices.SortStableFunc(p.Params, func(a, b *Param) int { return strings.Compare(a.Name, b.Name) })
 }
 
@@ -179,7 +178,6 @@ func (v *validator) tasks() {
 		v.instances(t)
 		normalizeUpstream(t)
 	}
-	sort.Strings(v.taskNames)
 
 	// References need every task's outputs and upstream list.
 	edges := 0
@@ -192,7 +190,7 @@ func (v *validator) tasks() {
 		start := len(flat)
 		flat = v.upstream(t, flat)
 		v.up[i] = flat[start:len(flat):len(flat)]
-		v.taskRefs(t)
+		v.taskRefs(i, t)
 	}
 }
 
@@ -390,55 +388,56 @@ func hasAdjacentDup(s []string) bool {
 	return false
 }
 
-// upstream checks t's dependencies and appends the indices of the known
-// ones to up.
+// upstream checks t's dependencies and appends the index of each (-1 when
+// unknown or t itself) to up.
 func (v *validator) upstream(t *Task, up []int) []int {
 	for _, e := range t.Edges {
 		r := narrow(e.Range, t.Range)
 		if e.From == t.Name {
 			v.errorf(r, "Task depends on itself", "Task %q lists itself as a dependency; a task cannot wait for itself.", t.Name)
+			up = append(up, -1)
 			continue
 		}
 		j, ok := v.taskIdx[e.From]
 		if !ok {
 			v.errorf(r, "Reference to undeclared task", "Task %q depends on %q, which is not declared.%s", t.Name, e.From, v.suggest.suggest(e.From, v.taskNames))
-			continue
+			j = -1
 		}
 		up = append(up, j)
 	}
 	return up
 }
 
-func (v *validator) taskRefs(t *Task) {
+func (v *validator) taskRefs(i int, t *Task) {
 	for _, in := range t.Instances {
 		if in == nil {
 			continue
 		}
 		for _, s := range in.Command {
-			v.strRefs(t, s)
+			v.strRefs(i, t, s)
 		}
 		if in.Script != nil {
-			v.strRefs(t, *in.Script)
+			v.strRefs(i, t, *in.Script)
 		}
 		for _, e := range in.Env {
-			v.strRefs(t, e.Value)
+			v.strRefs(i, t, e.Value)
 		}
 	}
 	if t.When != nil {
-		v.cond(t, t.When)
+		v.cond(i, t, t.When)
 	}
 }
 
-func (v *validator) strRefs(t *Task, s Str) {
+func (v *validator) strRefs(i int, t *Task, s Str) {
 	for _, part := range s.Parts {
 		if part.Ref != nil {
-			v.ref(t, part.Ref)
+			v.ref(i, t, part.Ref)
 		}
 	}
 }
 
-// ref checks one run-time reference made by task t.
-func (v *validator) ref(t *Task, r *Ref) {
+// ref checks one run-time reference made by task t, p.Tasks[i].
+func (v *validator) ref(i int, t *Task, r *Ref) {
 	at := narrow(r.Range, t.Range)
 	switch r.Kind {
 	case RefRunID, RefRunDate:
@@ -451,7 +450,15 @@ func (v *validator) ref(t *Task, r *Ref) {
 			v.errorf(at, "Task depends on itself", "Task %q refers to its own output %q; a task cannot wait for itself.", t.Name, r.Name)
 			return
 		}
-		idx, ok := v.taskIdx[r.Task]
+		// Usually the producer is upstream: find it there, not in the map.
+		idx, ok, upstream := -1, false, false
+		if k := sort.SearchStrings(t.Upstream, r.Task); k < len(t.Upstream) && t.Upstream[k] == r.Task {
+			idx, upstream = v.up[i][k], true
+			ok = idx >= 0
+		}
+		if !ok {
+			idx, ok = v.taskIdx[r.Task]
+		}
 		if !ok {
 			v.errorf(at, "Reference to undeclared task", "Task %q refers to task.%s.outputs.%s, but task %q is not declared.%s", t.Name, r.Task, r.Name, r.Task, v.suggest.suggest(r.Task, v.taskNames))
 			return
@@ -464,7 +471,7 @@ func (v *validator) ref(t *Task, r *Ref) {
 			}
 			v.errorf(at, "Reference to undeclared output", "Task %q refers to output %q of task %q, but %s.%s", t.Name, r.Name, r.Task, declared, v.suggest.suggest(r.Name, producer.Outputs))
 		}
-		if k := sort.SearchStrings(t.Upstream, r.Task); k == len(t.Upstream) || t.Upstream[k] != r.Task {
+		if !upstream {
 			v.errorf(at, "Reference to a task that is not upstream", "Task %q reads an output of task %q but does not depend on it; add task.%s to depends_on.", t.Name, r.Task, r.Task)
 		}
 	default:
@@ -481,7 +488,7 @@ func quoteList(names []string) string {
 }
 
 // cond checks a `when` tree and recomputes each comparison's Numeric flag.
-func (v *validator) cond(t *Task, c *Cond) {
+func (v *validator) cond(i int, t *Task, c *Cond) {
 	// An explicit stack: a parser may build left-deep trees for long &&
 	// chains.
 	stack := []*Cond{c}
@@ -513,8 +520,8 @@ func (v *validator) cond(t *Task, c *Cond) {
 			default:
 				v.errorf(at, "Invalid condition", "Task %q: unknown comparison %q.", t.Name, c.Cmp)
 			}
-			v.operand(t, c, c.Left)
-			v.operand(t, c, c.Right)
+			v.operand(i, t, c, c.Left)
+			v.operand(i, t, c, c.Right)
 			c.Numeric = v.numeric(c.Left) || v.numeric(c.Right)
 		default:
 			v.errorf(at, "Invalid condition", "Task %q: unknown condition operator %q.", t.Name, c.Op)
@@ -522,9 +529,9 @@ func (v *validator) cond(t *Task, c *Cond) {
 	}
 }
 
-func (v *validator) operand(t *Task, c *Cond, o Operand) {
+func (v *validator) operand(i int, t *Task, c *Cond, o Operand) {
 	if o.Ref != nil {
-		v.ref(t, o.Ref)
+		v.ref(i, t, o.Ref)
 		return
 	}
 	at := narrow(c.Range, t.Range)
@@ -560,16 +567,24 @@ func (v *validator) order() {
 	tasks := v.p.Tasks
 	n := len(tasks)
 	// byName ranks tasks by (name, index) so adjacency lists come out sorted.
-	byName := make([]int, n)
-	for i := range byName {
-		byName[i] = i
+	type named struct {
+		name string
+		i    int
 	}
-	slices.SortFunc(byName, func(a, b int) int {
-		if c := strings.Compare(tasks[a].Name, tasks[b].Name); c != 0 {
+	pairs := make([]named, n)
+	for i, t := range tasks {
+		pairs[i] = named{t.Name, i}
+	}
+	slices.SortFunc(pairs, func(a, b named) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
 			return c
 		}
-		return a - b
+		return a.i - b.i
 	})
+	byName := make([]int, n)
+	for r, pr := range pairs {
+		byName[r] = pr.i
+	}
 	rank := make([]int, n)
 	for r, i := range byName {
 		rank[i] = r
@@ -581,10 +596,12 @@ func (v *validator) order() {
 	outdeg := make([]int, n)
 	total := 0
 	for i, up := range v.up {
-		indeg[i] = len(up)
-		total += len(up)
 		for _, j := range up {
-			outdeg[j]++
+			if j >= 0 {
+				indeg[i]++
+				outdeg[j]++
+				total++
+			}
 		}
 	}
 	flat := make([]int, total)
@@ -596,7 +613,9 @@ func (v *validator) order() {
 	}
 	for _, i := range byName {
 		for _, j := range v.up[i] {
-			down[j] = append(down[j], i)
+			if j >= 0 {
+				down[j] = append(down[j], i)
+			}
 		}
 	}
 

@@ -10,9 +10,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
-
 	"github.com/dagc-dev/dagc/ir"
 )
 
@@ -113,12 +110,11 @@ func (p *Parser) ParsePaths(paths []string, opts Options) ([]*ir.Pipeline, ir.Di
 // valid for backends when no error diagnostic is returned.
 func (p *Parser) ParseFile(filename string, src []byte, opts Options) (*ir.Pipeline, ir.Diagnostics) {
 	p.sources[filename] = src
-	f, hd := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	body, hd := parseBody(src, filename)
 	if hd.HasErrors() {
 		return nil, dedupe(toDiagnostics(hd))
 	}
-	body, ok := f.Body.(*hclsyntax.Body)
-	if !ok {
+	if body == nil {
 		return nil, ir.Diagnostics{{Severity: ir.Error, Summary: "Unexpected file body"}}
 	}
 	c := newCompiler(p, filename, body, opts)

@@ -399,7 +399,9 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 // stop ends scheduling. On an interrupt or the run timeout every running
 // group is terminated; on fail-fast running tasks finish on their own.
 func (r *runner) stop(why stopReason) {
-	if r.stopping {
+	// Fail-fast lets running tasks finish; an interrupt or the run timeout
+	// after it still terminates them.
+	if r.stopping && !(r.reason == stopFailFast && why != stopFailFast) {
 		return
 	}
 	r.stopping, r.reason = true, why

@@ -500,3 +500,21 @@ func TestJournalTornAndCorrupt(t *testing.T) {
 		t.Errorf("corrupt journal: %v", err)
 	}
 }
+
+// Ctrl-C after fail-fast has stopped scheduling still terminates the tasks
+// that fail-fast let run.
+func TestInterruptAfterFailFast(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		readPid(t, filepath.Join(dir, "gc.pid"))
+		cancel()
+	}()
+	p := pipeline(
+		cmdTask("bad", "sh", "-c", "touch bad.done; exit 1"),
+		shTask("long", `while [ ! -e bad.done ]; do sleep 0.01; done; sleep 0.2; sleep 1000 & echo $! > gc.pid; wait`),
+	)
+	oc := runIt(t, ctx, p, dir, Options{FailFast: true, Jobs: 2})
+	wantStates(t, oc, map[string]ir.State{"bad": F, "long": ""})
+	waitGone(t, readPid(t, filepath.Join(dir, "gc.pid")))
+}

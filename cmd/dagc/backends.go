@@ -2,22 +2,58 @@ package main
 
 import (
 	"fmt"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dagc-dev/dagc/backends"
+	"github.com/dagc-dev/dagc/backends/airflow"
+	"github.com/dagc-dev/dagc/backends/argo"
+	"github.com/dagc-dev/dagc/backends/local"
+	"github.com/dagc-dev/dagc/backends/stepfunctions"
 )
 
 func init() { register(newBackendsCmd) }
+
+// allBackends lists every engine in the order `dagc backends` shows them.
+func allBackends() []backends.Describer {
+	return []backends.Describer{airflow.New(), argo.New(argo.KindAuto), stepfunctions.New(), local.Engine{}}
+}
 
 func newBackendsCmd(s *streams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "backends",
 		Short: "List the backends and what each supports",
-		Args:  cobra.NoArgs,
+		Long: "Print the support matrix: for each feature of the language, how each backend\n" +
+			"renders it. A feature a backend cannot express is rejected by validate/generate\n" +
+			"with a diagnostic naming the feature, the task and the backend.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			for _, b := range []string{"airflow", "argo", "stepfunctions", "local"} {
-				fmt.Fprintln(s.out, b)
-			}
+			printMatrix(s, allBackends())
 			return nil
 		},
+	}
+}
+
+func printMatrix(s *streams, engines []backends.Describer) {
+	for i, e := range engines {
+		if i > 0 {
+			fmt.Fprintln(s.out)
+		}
+		fmt.Fprintf(s.out, "%s\n", e.Name())
+		byName := map[string]string{}
+		for _, f := range e.Features() {
+			byName[f.Name] = f.Support
+		}
+		w := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+		for _, name := range backends.FeatureNames {
+			support := byName[name]
+			if support == "" {
+				support = "no"
+			}
+			fmt.Fprintf(w, "  %s\t%s\n", name, strings.TrimSpace(support))
+		}
+		w.Flush()
 	}
 }

@@ -168,12 +168,20 @@ func checkFiles(s *streams, dir string, files []backends.File) error {
 	return nil
 }
 
-// unifiedDiff renders a line diff of a and b as a unified diff with three
-// lines of context.
+// unifiedDiff renders a line diff of the file at path (a) and what generate
+// would write (b) as a unified diff with three lines of context.
 func unifiedDiff(path, a, b string) string {
+	return unifiedDiffLabels(path, path+" (generated)", a, b)
+}
+
+// unifiedDiffLabels renders a line diff of a and b as a unified diff with
+// three lines of context, naming them aLabel and bLabel in the header.
+func unifiedDiffLabels(aLabel, bLabel, a, b string) string {
 	dmp := diffmatchpatch.New()
 	ra, rb, lines := dmp.DiffLinesToRunes(a, b)
-	diffs := dmp.DiffCleanupSemantic(dmp.DiffMainRunes(ra, rb, false))
+	// No semantic cleanup: on lines it turns a lone unchanged line between
+	// two changes (a closing brace, say) into a delete and re-insert.
+	diffs := dmp.DiffMainRunes(ra, rb, false)
 	diffs = dmp.DiffCharsToLines(diffs, lines)
 
 	type line struct {
@@ -190,7 +198,10 @@ func unifiedDiff(path, a, b string) string {
 	}
 	const context = 3
 	var out strings.Builder
-	fmt.Fprintf(&out, "--- %s\n+++ %s (generated)\n", path, path)
+	if a == b {
+		return ""
+	}
+	fmt.Fprintf(&out, "--- %s\n+++ %s\n", aLabel, bLabel)
 	aLine, bLine := 1, 1
 	for i := 0; i < len(all); {
 		if all[i].op == diffmatchpatch.DiffEqual {
@@ -241,6 +252,13 @@ func unifiedDiff(path, a, b string) string {
 				body.WriteString("+" + text)
 				bCount++
 			}
+		}
+		// An empty side is named by the line before it (POSIX diff -u).
+		if aCount == 0 {
+			aStart--
+		}
+		if bCount == 0 {
+			bStart--
 		}
 		fmt.Fprintf(&out, "@@ -%d,%d +%d,%d @@\n%s", aStart, aCount, bStart, bCount, body.String())
 		for _, l := range all[i:end] {

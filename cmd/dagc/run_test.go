@@ -65,7 +65,7 @@ type runOut struct {
 	states map[string]string
 }
 
-func runDagc(t *testing.T, dir string, args ...string) runOut {
+func execDagc(t *testing.T, dir string, args ...string) runOut {
 	t.Helper()
 	tr := filepath.Join(dir, "trace.jsonl")
 	cmd := exec.Command(dagcBinary(t), append(args, "--trace", tr)...)
@@ -130,7 +130,7 @@ func TestRunExamples(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			abs, _ := filepath.Abs(f)
 			dir := t.TempDir()
-			ro := runDagc(t, dir, "run", "--local", abs, "--kill-grace", "1s")
+			ro := execDagc(t, dir, "run", "--local", abs, "--kill-grace", "1s")
 			wantCode, wantRun := 0, "success"
 			if name == "triggers" {
 				wantCode, wantRun = 1, "failed"
@@ -211,12 +211,12 @@ task "a" {
 		{[]string{"run", "--resume", "nosuchrun"}, `no run "nosuchrun"`},
 		{[]string{"run", file, "-j", "-1"}, "-j must be at least 1"},
 	} {
-		ro := runDagc(t, dir, tc.args...)
+		ro := execDagc(t, dir, tc.args...)
 		if ro.code != 2 || !strings.Contains(ro.out, tc.want) {
 			t.Errorf("%v: exit %d, want 2 with %q:\n%s", tc.args, ro.code, tc.want, ro.out)
 		}
 	}
-	ro := runDagc(t, dir, "run", file, "--param", "n=1.5")
+	ro := execDagc(t, dir, "run", file, "--param", "n=1.5")
 	if ro.code != 0 || !strings.Contains(ro.out, "a | 1.5") {
 		t.Errorf("exit %d:\n%s", ro.code, ro.out)
 	}
@@ -235,7 +235,7 @@ task "a" {
   command = ["touch", "ran-${param.dataset}"]
 }
 `), 0o644)
-	ro := runDagc(t, dir, "run", file, "--dry-run")
+	ro := execDagc(t, dir, "run", file, "--dry-run")
 	for _, want := range []string{`"ran-${param.dataset}"`, "image and resources do not apply"} {
 		if ro.code != 0 || !strings.Contains(ro.out, want) {
 			t.Errorf("exit %d, output lacks %q:\n%s", ro.code, want, ro.out)
@@ -351,7 +351,7 @@ task "c" {
 	if len(runs) != 1 {
 		t.Fatalf("runs: %v", runs)
 	}
-	ro := runDagc(t, dir, "run", "--resume", runs[0].Name())
+	ro := execDagc(t, dir, "run", "--resume", runs[0].Name())
 	if ro.code != 0 {
 		t.Fatalf("resume exit %d\n%s", ro.code, ro.out)
 	}

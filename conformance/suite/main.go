@@ -37,6 +37,9 @@ type config struct {
 	engines  map[string]bool
 	keep     string
 	timeout  time.Duration
+	// mutations deliberately break one engine's generated file, to prove
+	// the suite notices: engine → old → new (first occurrence).
+	mutations map[string][2]string
 }
 
 // exampleOptions are the run-time inputs of one example, from
@@ -74,6 +77,11 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	only := fs.String("only", "", "comma-separated example names (default: all)")
 	fs.StringVar(&cfg.keep, "keep", "", "keep generated files and traces in this directory")
 	fs.DurationVar(&cfg.timeout, "timeout", 5*time.Minute, "limit for one engine run of one example")
+	var mutations []string
+	fs.Func("mutate", "deliberately break an engine's generated file: `ENGINE:OLD=>NEW` (first occurrence; repeatable)", func(v string) error {
+		mutations = append(mutations, v)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -87,6 +95,16 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 			}
 			*p = abs
 		}
+	}
+	cfg.mutations = map[string][2]string{}
+	for _, m := range mutations {
+		engine, rest, ok1 := strings.Cut(m, ":")
+		old, new, ok2 := strings.Cut(rest, "=>")
+		if !ok1 || !ok2 || old == "" {
+			fmt.Fprintf(stderr, "suite: -mutate %q: want ENGINE:OLD=>NEW\n", m)
+			return 2
+		}
+		cfg.mutations[engine] = [2]string{unescape(old), unescape(new)}
 	}
 	cfg.engines = map[string]bool{}
 	for _, e := range strings.Split(*engines, ",") {
@@ -276,6 +294,9 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, params []s
 		if o, err := command(ctx, dir, cfg.dagc, "generate", "airflow", file, "-o", out); err != nil {
 			return nil, cell{detail: "generate: " + lastLine(o, err)}
 		}
+		if err := mutate(cfg, engine, filepath.Join(out, p.Name+".py")); err != nil {
+			return nil, cell{detail: err.Error()}
+		}
 		args := []string{filepath.Join(cfg.root, "conformance", "airflow", "run_dag.py"), filepath.Join(out, p.Name+".py"), "--trace", tracePath}
 		for _, kv := range params {
 			args = append(args, "--param", kv)
@@ -291,6 +312,9 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, params []s
 		out := filepath.Join(dir, "stepfunctions")
 		if o, err := command(ctx, dir, cfg.dagc, "generate", "stepfunctions", file, "-o", out); err != nil {
 			return nil, cell{detail: "generate: " + lastLine(o, err)}
+		}
+		if err := mutate(cfg, engine, filepath.Join(out, p.Name+".asl.json")); err != nil {
+			return nil, cell{detail: err.Error()}
 		}
 		input := map[string]string{}
 		for _, kv := range params {
@@ -314,6 +338,9 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, params []s
 		manifests, _ := filepath.Glob(filepath.Join(out, "*.yaml"))
 		if len(manifests) == 0 {
 			return nil, cell{detail: "generate wrote no manifest"}
+		}
+		if err := mutate(cfg, engine, manifests[0]); err != nil {
+			return nil, cell{detail: err.Error()}
 		}
 		if o, err := command(ctx, dir, lint, manifests...); err != nil {
 			return nil, cell{detail: "argo lint: " + lastLine(o, err)}
@@ -404,3 +431,25 @@ func printTable(w io.Writer, cfg *config, results map[string]map[string]cell) {
 		}
 	}
 }
+
+// mutate applies the -mutate replacement for engine to a generated file. A
+// mutation that matches nothing is an error, so a test that means to break
+// an engine can never pass by accident.
+func mutate(cfg *config, engine, path string) error {
+	m, ok := cfg.mutations[engine]
+	if !ok {
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if !bytes.Contains(b, []byte(m[0])) {
+		return fmt.Errorf("-mutate: %q not found in %s", m[0], filepath.Base(path))
+	}
+	return os.WriteFile(path, bytes.Replace(b, []byte(m[0]), []byte(m[1]), 1), 0o644)
+}
+
+// unescape turns \n in a -mutate argument into a newline, so multi-line
+// snippets can be given on a command line.
+func unescape(s string) string { return strings.ReplaceAll(s, `\n`, "\n") }

@@ -1,0 +1,20 @@
+package argo
+
+import "github.com/dagc-dev/dagc/backends"
+
+// Features is this backend's row set of the support matrix.
+func (r *Renderer) Features() []backends.Feature {
+	return []backends.Feature{
+		{Name: "task", Support: "container / script templates in one dag template (image required)"},
+		{Name: "edges", Support: "depends"},
+		{Name: "for_each", Support: "withItems"},
+		{Name: "retry", Support: "retryStrategy with backoff (duration, factor, cap)"},
+		{Name: "timeout", Support: "activeDeadlineSeconds per template and per workflow"},
+		{Name: "schedule, timezone", Support: "CronWorkflow schedules + timezone"},
+		{Name: "params", Support: "spec.arguments.parameters"},
+		{Name: "outputs", Support: "output parameters (valueFrom.path), aggregated for withItems"},
+		{Name: "when / trigger", Support: "when + depends expressions"},
+		{Name: "run state", Support: "failFast: false and every task a target: the workflow fails when any task failed"},
+		{Name: "concurrency", Support: "spec.parallelism"},
+	}
+}

@@ -1,0 +1,20 @@
+package stepfunctions
+
+import "github.com/dagc-dev/dagc/backends"
+
+// Features is this backend's row set of the support matrix.
+func (r *Renderer) Features() []backends.Feature {
+	return []backends.Feature{
+		{Name: "task", Support: "Task state: Batch submitJob, ECS runTask or Lambda invoke"},
+		{Name: "edges", Support: "nested Parallel branches (series-parallel layout)"},
+		{Name: "for_each", Support: "Map"},
+		{Name: "retry", Support: "Retry (IntervalSeconds, BackoffRate, MaxDelaySeconds)"},
+		{Name: "timeout", Support: "TimeoutSeconds per task and per state machine"},
+		{Name: "schedule, timezone", Support: "CloudFormation AWS::Scheduler::Schedule beside the state machine"},
+		{Name: "params", Support: "execution input merged with defaults"},
+		{Name: "outputs", Support: "task token (SendTaskSuccess) or Lambda result"},
+		{Name: "when / trigger", Support: "Choice + Catch with per-task state flags"},
+		{Name: "run state", Support: "final Choice → Fail when any task failed"},
+		{Name: "concurrency", Support: "Map MaxConcurrency"},
+	}
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func cacheDir(t *testing.T) string {
+	if d := os.Getenv("DAGC_CACHE"); d != "" {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Skip("no home directory for the tool cache")
+	}
+	return filepath.Join(home, ".cache", "dagc")
+}
+
+func buildDagc(t *testing.T) string {
+	bin := filepath.Join(t.TempDir(), "dagc")
+	cmd := exec.Command("go", "build", "-o", bin, "../../cmd/dagc")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// The suite must be able to fail: flip one trigger rule in the generated
+// Airflow DAG and the table must show the disagreement in words.
+func TestSuiteCatchesAFlippedTriggerRule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Airflow")
+	}
+	cache := cacheDir(t)
+	if _, err := os.Stat(filepath.Join(cache, "airflow-venv", "bin", "python")); err != nil {
+		t.Skip("Airflow venv not installed (scripts/setup-tools.sh installs it)")
+	}
+	var out, errOut bytes.Buffer
+	code := realMain([]string{
+		"-root", "../..", "-cache", cache, "-dagc", buildDagc(t),
+		"-only", "triggers", "-engines", "local,airflow",
+		"-mutate", `airflow:task_id="on_failure",\n        trigger_rule="one_failed"=>task_id="on_failure",\n        trigger_rule="all_success"`,
+	}, &out, &errOut)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+	}
+	want := "triggers / airflow: on_failure ended upstream_failed, local says success"
+	if !strings.Contains(out.String(), want) {
+		t.Fatalf("table lacks %q:\n%s", want, out.String())
+	}
+}
+
+// A mutation that matches nothing must fail the cell rather than let an
+// unbroken engine pass as "broken".
+func TestMutationMustMatch(t *testing.T) {
+	cache := cacheDir(t)
+	if _, err := os.Stat(filepath.Join(cache, "bin", "argolint")); err != nil {
+		t.Skip("argolint not built (scripts/setup-tools.sh builds it)")
+	}
+	var out, errOut bytes.Buffer
+	code := realMain([]string{
+		"-root", "../..", "-cache", cache, "-dagc", buildDagc(t),
+		"-only", "serial", "-engines", "argo", "-mutate", "argo:no such text=>x",
+	}, &out, &errOut)
+	if code != 1 || !strings.Contains(out.String(), `-mutate: "no such text" not found`) {
+		t.Fatalf("exit %d\n%s", code, out.String())
+	}
+}
+
+// Breaking the Argo manifest must make Argo's own lint fail the cell.
+func TestSuiteCatchesABrokenArgoManifest(t *testing.T) {
+	cache := cacheDir(t)
+	if _, err := os.Stat(filepath.Join(cache, "bin", "argolint")); err != nil {
+		t.Skip("argolint not built (scripts/setup-tools.sh builds it)")
+	}
+	var out, errOut bytes.Buffer
+	code := realMain([]string{
+		"-root", "../..", "-cache", cache, "-dagc", buildDagc(t),
+		"-only", "serial", "-engines", "argo", "-mutate", "argo:entrypoint:=>entrypoints:",
+	}, &out, &errOut)
+	if code != 1 || !strings.Contains(out.String(), `unknown field "spec.entrypoints"`) {
+		t.Fatalf("exit %d\n%s", code, out.String())
+	}
+}
