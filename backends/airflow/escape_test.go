@@ -182,3 +182,10 @@ func TestUnsupportedNamesFeatureAndTask(t *testing.T) {
 		}
 	}
 }
+
+func TestPipelineNameMustBeADagID(t *testing.T) {
+	p := &ir.Pipeline{Name: "my pipeline", Timezone: "UTC", Tasks: []*ir.Task{plainTask("a", "true")}}
+	if diags := New().Check(p); !diags.HasErrors() || !strings.Contains(diags[0].Summary, `pipeline name "my pipeline"`) {
+		t.Fatalf("want a diagnostic for the dag id, got %v", diags)
+	}
+}
