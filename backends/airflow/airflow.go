@@ -264,7 +264,7 @@ func (b *builder) dagArgs(v *dagView) []kwarg {
 	p := b.p
 	if taskID(p.Name) != p.Name || len(p.Name) > maxTaskIDLen {
 		b.unsupported(fmt.Sprintf("pipeline name %q", p.Name), nil,
-			"Airflow dag ids are at most 250 letters, digits, '_', '-' and '.'; rename the pipeline.")
+			"dagc writes Airflow dag ids of at most 250 letters, digits, '_' and '-'; rename the pipeline.")
 	}
 	args := []kwarg{{"dag_id", pyStr(p.Name)}}
 	if p.Description != "" {
