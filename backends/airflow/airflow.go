@@ -170,6 +170,9 @@ type builder struct {
 	vars  map[string]string // task name -> python variable
 	ids   map[string]string // task name -> task id
 	tasks map[string]*ir.Task
+	// guard is the Jinja condition of the task being built ("" without
+	// `when`); see strTemplate.
+	guard string
 }
 
 func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
@@ -434,6 +437,11 @@ func (b *builder) task(t *ir.Task) *taskView {
 			}
 		}
 	}
+	b.guard = ""
+	if t.When != nil {
+		b.guard = b.whenExpr(t.When)
+		defer func() { b.guard = "" }()
+	}
 	if op == "kubernetes" {
 		return b.k8sTask(t)
 	}
@@ -487,7 +495,14 @@ func (b *builder) strTemplate(s ir.Str, ext []string) string {
 			parts = append(parts, templatePart{lit: p.Lit})
 			continue
 		}
-		parts = append(parts, templatePart{expr: b.refText(p.Ref), isEx: true})
+		expr := b.refText(p.Ref)
+		if b.guard != "" {
+			// Like the local runner, a false `when` skips the task before
+			// its command's references are looked at: Airflow renders every
+			// field first, so each reference waits for the condition.
+			expr = "(" + expr + ") if " + b.guard + " else ''"
+		}
+		parts = append(parts, templatePart{expr: expr, isEx: true})
 	}
 	return jinjaTemplate(parts, ext)
 }

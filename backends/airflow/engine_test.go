@@ -227,6 +227,10 @@ func edgePipeline() *ir.Pipeline {
 	pod.Airflow.Operator = "kubernetes"
 	pod.Instances[0].Image = "alpine:3.20"
 	pod.When = skipme.When
+	// A false when skips before the command's references are looked at.
+	guarded := plainTask("guarded", "echo")
+	guarded.Instances[0].Command = after.Instances[0].Command
+	guarded.Upstream, guarded.Trigger, guarded.When = []string{"missing"}, ir.AllDone, skipme.When
 	// execution_timeout stops a slow attempt.
 	slow := sh("slow", "sleep 5")
 	slow.Timeout = time.Second
@@ -235,7 +239,7 @@ func edgePipeline() *ir.Pipeline {
 			{Name: "word", Type: ir.ParamString, Default: "abc", HasDefault: true},
 			{Name: "hostile", Type: ir.ParamString, Default: hostileDefault, HasDefault: true},
 		},
-		Tasks: []*ir.Task{exit99, missing, big, exact, badnum, skipme, after, echoDefault, fan, pod, slow}}
+		Tasks: []*ir.Task{exit99, missing, big, exact, badnum, skipme, after, echoDefault, fan, pod, slow, guarded}}
 }
 
 const hostileDefault = "{{ params.word }} {% raw %} {# c #} '\"\n$HOME `id` \\ x.sh"
@@ -245,7 +249,7 @@ func checkEdge(t *testing.T, final map[string]trace.Record, run string) {
 		t.Errorf("echo_default published %q, want the param default %q", v, hostileDefault)
 	}
 	for task, want := range map[string]string{"exit99": "failed", "missing": "failed", "big": "failed", "exact": "success",
-		"badnum": "failed", "skipme": "skipped", "after_missing": "failed", "fan[a]": "upstream_failed", "fan[b]": "upstream_failed", "pod_skipped": "skipped", "slow": "failed"} {
+		"badnum": "failed", "skipme": "skipped", "after_missing": "failed", "fan[a]": "upstream_failed", "fan[b]": "upstream_failed", "pod_skipped": "skipped", "slow": "failed", "guarded": "skipped"} {
 		if got := final[task].State; got != want {
 			t.Errorf("%s ended %s, want %s", task, got, want)
 		}

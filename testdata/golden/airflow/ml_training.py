@@ -309,7 +309,7 @@ with DAG(
             "DAGC_ARG_1": "-c",
             "DAGC_ARG_2": "echo \"serving model $1\"",
             "DAGC_ARG_3": "serve",
-            "DAGC_ARG_4": "{{ dagc_output(ti.xcom_pull(task_ids='evaluate', key='best'), 'task.evaluate.outputs.best') }}",
+            "DAGC_ARG_4": "{{ (dagc_output(ti.xcom_pull(task_ids='evaluate', key='best'), 'task.evaluate.outputs.best')) if (dagc_num(dagc_output(ti.xcom_pull(task_ids='evaluate', key='score'), 'task.evaluate.outputs.score'), 'task.evaluate.outputs.score') >= dagc_num('0.9', '0.9') and params.dataset != '' and dagc_num(dagc_text(params.min_score), 'param.min_score') < dagc_num('1', '1')) else '' }}",
             "DAGC_WHEN": "{{ 'true' if (dagc_num(dagc_output(ti.xcom_pull(task_ids='evaluate', key='score'), 'task.evaluate.outputs.score'), 'task.evaluate.outputs.score') >= dagc_num('0.9', '0.9') and params.dataset != '' and dagc_num(dagc_text(params.min_score), 'param.min_score') < dagc_num('1', '1')) else 'false' }}",
         },
         append_env=True,
