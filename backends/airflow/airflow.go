@@ -578,6 +578,9 @@ func (b *builder) whenExpr(c *ir.Cond) string {
 }
 
 func (b *builder) operand(o ir.Operand, numeric bool) string {
+	if numeric && o.Ref == nil && plainNumber.MatchString(o.Lit) {
+		return o.Lit // a Jinja number literal reads better than dagc_num('0.9')
+	}
 	var text string
 	if o.Ref != nil {
 		text = b.refText(o.Ref)
@@ -745,6 +748,9 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 	tv.Kwargs = args
 	return tv
 }
+
+// plainNumber matches number literals that Jinja reads as the same number.
+var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 
 // k8sQuantity matches Kubernetes resource quantities (container_resources
 // is templated, so nothing else may reach it).
