@@ -12,7 +12,7 @@ import (
 
 // Format returns src in canonical layout: hclwrite's formatting (indentation,
 // spacing, aligned `=` in runs of attributes) and exactly one newline at the
-// end of the file. It only moves whitespace, so the meaning never changes,
+// end of the file (CRLF when the file uses CRLF). It only moves whitespace, so the meaning never changes,
 // and formatting formatted text changes nothing. src should parse; text with
 // syntax errors is formatted on a best-effort basis (see FormatFile).
 func Format(src []byte) []byte {
@@ -20,11 +20,16 @@ func Format(src []byte) []byte {
 	// Trailing blank lines and spaces go; one final newline stays. Nothing
 	// that matters can follow the last token: a heredoc ends with its
 	// marker line and comments keep their text.
+	// A file written with CRLF line endings keeps them.
+	eol := "\n"
+	if bytes.Contains(out, []byte("\r\n")) {
+		eol = "\r\n"
+	}
 	out = bytes.TrimRight(out, " \t\r\n")
 	if len(out) == 0 {
 		return []byte{}
 	}
-	return append(out, '\n')
+	return append(out, eol...)
 }
 
 // FormatFile checks that src parses as HCL and returns it formatted. Syntax

@@ -106,6 +106,9 @@ func TestFormatCanonical(t *testing.T) {
 	if got := string(Format([]byte("locals { a = 1 }"))); got != "locals { a = 1 }\n" {
 		t.Errorf("missing final newline not added: %q", got)
 	}
+	if got := string(Format([]byte("task \"a\" {\r\n  command = [\"x\"]\r\n}\r\n\r\n"))); got != "task \"a\" {\r\n  command = [\"x\"]\r\n}\r\n" {
+		t.Errorf("CRLF file: %q", got)
+	}
 }
 
 func TestFormatFileSyntaxError(t *testing.T) {

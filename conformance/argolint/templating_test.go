@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -83,19 +84,47 @@ func TestArgoTemplaterLeavesUserTextAlone(t *testing.T) {
 			tmpl = &wf.Spec.Templates[i]
 		}
 	}
-	globals := common.Parameters{"workflow.parameters.p": values["p"], "workflow.name": "templating-x1"}
-	// The dag passes the producer's output as an input parameter.
 	for i := range tmpl.Inputs.Parameters {
 		tmpl.Inputs.Parameters[i].Value = wfv1.AnyStringPtr(values["out"])
 	}
+	gotArgv := runTemplate(t, tmpl)
+	var want []string
+	for _, a := range p.Tasks[1].Instances[0].Command[2:] {
+		want = append(want, a.Resolve(func(r *ir.Ref) string {
+			if r.Kind == ir.RefParam {
+				return values["p"]
+			}
+			return values["out"]
+		}))
+	}
+	if len(gotArgv) != len(want) {
+		t.Fatalf("argv has %d elements, want %d:\n%q\n%q", len(gotArgv), len(want), gotArgv, want)
+	}
+	for i := range want {
+		if gotArgv[i] != want[i] {
+			t.Errorf("argv[%d] = %q, want %q", i, gotArgv[i], want[i])
+		}
+	}
+}
+
+var globals = common.Parameters{"workflow.parameters.p": values["p"], "workflow.name": "templating-x1"}
+
+// runTemplate makes Argo's substitution passes over a leaf template whose
+// inputs are set (SubstituteParams, then the pod spec pass of
+// workflowpod.go substitutePodParams) and runs its container command with
+// sh, returning the argv printed by printf '%s\0'.
+func runTemplate(t *testing.T, tmpl *wfv1.Template) []string {
+	t.Helper()
 	got, err := common.SubstituteParams(tmpl, globals, common.Parameters{})
 	if err != nil {
 		t.Fatalf("SubstituteParams: %v", err)
 	}
-	// The pod spec pass (workflowpod.go substitutePodParams).
 	podParams := map[string]any{"pod.name": "templating-x1-1"}
 	for k, v := range globals {
 		podParams[k] = v
+	}
+	for _, in := range got.Inputs.Parameters {
+		podParams["inputs.parameters."+in.Name] = in.Value.String()
 	}
 	b, _ := json.Marshal(got.Container)
 	s, err := template.Replace(string(b), podParams, true)
@@ -118,23 +147,62 @@ func TestArgoTemplaterLeavesUserTextAlone(t *testing.T) {
 	if err != nil {
 		t.Fatalf("running the container command: %v", err)
 	}
-	gotArgv := strings.Split(string(out), "\x00")
-	gotArgv = gotArgv[:len(gotArgv)-1]
-	var want []string
-	for _, a := range p.Tasks[1].Instances[0].Command[2:] {
-		want = append(want, a.Resolve(func(r *ir.Ref) string {
-			if r.Kind == ir.RefParam {
-				return values["p"]
-			}
-			return values["out"]
-		}))
+	argv := strings.Split(string(out), "\x00")
+	return argv[:len(argv)-1]
+}
+
+// TestForEachItemsSurviveArgo expands withItems the way the controller does
+// (item fields substituted into the dag task's arguments, which become the
+// template's inputs) for hostile each.value strings.
+func TestForEachItemsSurviveArgo(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("sh not found")
 	}
-	if len(gotArgv) != len(want) {
-		t.Fatalf("argv has %d elements, want %d:\n%q\n%q", len(gotArgv), len(want), gotArgv, want)
+	param := &ir.Ref{Kind: ir.RefParam, Name: "p"}
+	var insts []*ir.Instance
+	for i, h := range hostile {
+		insts = append(insts, &ir.Instance{Key: fmt.Sprint(i), Value: h, Image: "alpine", Command: []ir.Str{
+			lit("printf"), lit(`%s\0`), lit(h), {Parts: []ir.Part{{Lit: "k=" + h + "{"}, {Ref: param}, {Lit: h}}}, lit("const{{x}}"),
+		}})
 	}
-	for i := range want {
-		if gotArgv[i] != want[i] {
-			t.Errorf("argv[%d] = %q, want %q", i, gotArgv[i], want[i])
+	p := &ir.Pipeline{Name: "fan", Timezone: "UTC",
+		Params: []*ir.Param{{Name: "p", Type: ir.ParamString, Default: "d", HasDefault: true}},
+		Tasks:  []*ir.Task{{Name: "fan", Trigger: ir.AllSuccess, ForEach: true, Instances: insts}}}
+	wf := render(t, p)
+	task := wf.Spec.Templates[0].DAG.Tasks[0]
+	if len(task.WithItems) != len(insts) {
+		t.Fatalf("withItems has %d items, want %d", len(task.WithItems), len(insts))
+	}
+	for i, item := range task.WithItems {
+		// expandTask: every {{item.KEY}} of the dag task is replaced.
+		replace := map[string]any{}
+		var fields map[string]string
+		if err := json.Unmarshal(item.Value, &fields); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range fields {
+			replace["item."+k] = v
+		}
+		b, _ := json.Marshal(task.Arguments)
+		s, err := template.Replace(string(b), replace, false)
+		if err != nil {
+			t.Fatalf("item %d: %v", i, err)
+		}
+		var args wfv1.Arguments
+		if err := json.Unmarshal([]byte(s), &args); err != nil {
+			t.Fatal(err)
+		}
+		tmpl := wf.Spec.Templates[1].DeepCopy()
+		for j := range tmpl.Inputs.Parameters {
+			tmpl.Inputs.Parameters[j].Value = args.GetParameterByName(tmpl.Inputs.Parameters[j].Name).Value
+		}
+		got := runTemplate(t, tmpl)
+		var want []string
+		for _, a := range insts[i].Command[2:] {
+			want = append(want, a.Resolve(func(*ir.Ref) string { return values["p"] }))
+		}
+		if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+			t.Errorf("item %d: argv\n%q\nwant\n%q", i, got, want)
 		}
 	}
 }
