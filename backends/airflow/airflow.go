@@ -57,7 +57,7 @@ func Features() []backends.Feature {
 		{Name: "schedule, timezone", Support: "schedule, start_date in the timezone (CronTriggerTimetable without start_date)"},
 		{Name: "params", Support: "params with Param"},
 		{Name: "outputs", Support: "XCom (BashOperator); no: KubernetesPodOperator"},
-		{Name: "when / trigger", Support: "skip_on_exit_code + trigger_rule; a watcher task fails the run when any task failed"},
+		{Name: "when / trigger", Support: "skip_on_exit_code (BashOperator) or a pre_execute skip (KubernetesPodOperator) + trigger_rule; a watcher task fails the run when any task failed"},
 		{Name: "concurrency", Support: "max_active_tasks"},
 	}
 }
@@ -170,6 +170,9 @@ type builder struct {
 	vars  map[string]string // task name -> python variable
 	ids   map[string]string // task name -> task id
 	tasks map[string]*ir.Task
+	// guard is the Jinja condition of the task being built ("" without
+	// `when`); see strTemplate.
+	guard string
 }
 
 func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
@@ -262,6 +265,10 @@ func (b *builder) names() {
 
 func (b *builder) dagArgs(v *dagView) []kwarg {
 	p := b.p
+	if taskID(p.Name) != p.Name || len(p.Name) > maxTaskIDLen {
+		b.unsupported(fmt.Sprintf("pipeline name %q", p.Name), nil,
+			"dagc writes Airflow dag ids of at most 250 letters, digits, '_' and '-'; rename the pipeline.")
+	}
 	args := []kwarg{{"dag_id", pyStr(p.Name)}}
 	if p.Description != "" {
 		args = append(args, kwarg{"description", pyStr(p.Description)})
@@ -430,6 +437,11 @@ func (b *builder) task(t *ir.Task) *taskView {
 			}
 		}
 	}
+	b.guard = ""
+	if t.When != nil {
+		b.guard = b.whenExpr(t.When)
+		defer func() { b.guard = "" }()
+	}
 	if op == "kubernetes" {
 		return b.k8sTask(t)
 	}
@@ -483,7 +495,14 @@ func (b *builder) strTemplate(s ir.Str, ext []string) string {
 			parts = append(parts, templatePart{lit: p.Lit})
 			continue
 		}
-		parts = append(parts, templatePart{expr: b.refText(p.Ref), isEx: true})
+		expr := b.refText(p.Ref)
+		if b.guard != "" {
+			// Like the local runner, a false `when` skips the task before
+			// its command's references are looked at: Airflow renders every
+			// field first, so each reference waits for the condition.
+			expr = "(" + expr + ") if " + b.guard + " else ''"
+		}
+		parts = append(parts, templatePart{expr: expr, isEx: true})
 	}
 	return jinjaTemplate(parts, ext)
 }
@@ -559,6 +578,9 @@ func (b *builder) whenExpr(c *ir.Cond) string {
 }
 
 func (b *builder) operand(o ir.Operand, numeric bool) string {
+	if numeric && o.Ref == nil && plainNumber.MatchString(o.Lit) {
+		return o.Lit // a Jinja number literal reads better than dagc_num('0.9')
+	}
 	var text string
 	if o.Ref != nil {
 		text = b.refText(o.Ref)
@@ -666,10 +688,13 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 	if len(t.Outputs) > 0 {
 		b.unsupported("outputs with operator \"kubernetes\"", t, "Outputs are carried by XCom only for BashOperator tasks; use the default operator.")
 	}
-	if t.When != nil {
-		b.unsupported("when with operator \"kubernetes\"", t, "Conditions are evaluated by the BashOperator wrapper; use the default operator.")
-	}
 	args := b.common(t)
+	if t.When != nil {
+		// No wrapper runs in the pod, so the condition is checked before
+		// the pod starts: dagc_when renders it with the task's Jinja
+		// environment and raises AirflowSkipException when false.
+		args = append(args, kwarg{"pre_execute", "dagc_when(" + pyStr("{{ 'true' if "+b.whenExpr(t.When)+" else 'false' }}") + ")"})
+	}
 	if ns := t.Airflow.Namespace; ns != "" {
 		args = append(args, kwarg{"namespace", pyStr(jinjaLit(ns))})
 	}
@@ -723,6 +748,9 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 	tv.Kwargs = args
 	return tv
 }
+
+// plainNumber matches number literals that Jinja reads as the same number.
+var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 
 // k8sQuantity matches Kubernetes resource quantities (container_resources
 // is templated, so nothing else may reach it).

@@ -217,12 +217,29 @@ func edgePipeline() *ir.Pipeline {
 	echoDefault := sh("echo_default", `printf %s "$1" > "$DAGC_OUTPUTS/x"`, "x")
 	echoDefault.Instances[0].Command = append(echoDefault.Instances[0].Command, ir.Lit("echo_default"),
 		ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefParam, Name: "hostile"}}}})
+	// A for_each task behind a failure: every instance is upstream_failed.
+	fan := plainTask("fan", "true")
+	fan.ForEach, fan.Upstream = true, []string{"exit99"}
+	fan.Instances = []*ir.Instance{{Key: "b", Value: "b", Command: []ir.Str{ir.Lit("true")}}, {Key: "a", Value: "a", Command: []ir.Str{ir.Lit("true")}}}
+	// A KubernetesPodOperator task whose when is false is skipped before
+	// any pod is made (no cluster is needed to prove it).
+	pod := plainTask("pod_skipped", "true")
+	pod.Airflow.Operator = "kubernetes"
+	pod.Instances[0].Image = "alpine:3.20"
+	pod.When = skipme.When
+	// A false when skips before the command's references are looked at.
+	guarded := plainTask("guarded", "echo")
+	guarded.Instances[0].Command = after.Instances[0].Command
+	guarded.Upstream, guarded.Trigger, guarded.When = []string{"missing"}, ir.AllDone, skipme.When
+	// execution_timeout stops a slow attempt.
+	slow := sh("slow", "sleep 5")
+	slow.Timeout = time.Second
 	return &ir.Pipeline{Name: "edge_cases", Timezone: "UTC",
 		Params: []*ir.Param{
 			{Name: "word", Type: ir.ParamString, Default: "abc", HasDefault: true},
 			{Name: "hostile", Type: ir.ParamString, Default: hostileDefault, HasDefault: true},
 		},
-		Tasks: []*ir.Task{exit99, missing, big, exact, badnum, skipme, after, echoDefault}}
+		Tasks: []*ir.Task{exit99, missing, big, exact, badnum, skipme, after, echoDefault, fan, pod, slow, guarded}}
 }
 
 const hostileDefault = "{{ params.word }} {% raw %} {# c #} '\"\n$HOME `id` \\ x.sh"
@@ -232,7 +249,7 @@ func checkEdge(t *testing.T, final map[string]trace.Record, run string) {
 		t.Errorf("echo_default published %q, want the param default %q", v, hostileDefault)
 	}
 	for task, want := range map[string]string{"exit99": "failed", "missing": "failed", "big": "failed", "exact": "success",
-		"badnum": "failed", "skipme": "skipped", "after_missing": "failed"} {
+		"badnum": "failed", "skipme": "skipped", "after_missing": "failed", "fan[a]": "upstream_failed", "fan[b]": "upstream_failed", "pod_skipped": "skipped", "slow": "failed", "guarded": "skipped"} {
 		if got := final[task].State; got != want {
 			t.Errorf("%s ended %s, want %s", task, got, want)
 		}
@@ -245,6 +262,9 @@ func checkEdge(t *testing.T, final map[string]trace.Record, run string) {
 	}
 	if v := final["exact"].Outputs["x"]; v != strings.Repeat("b", 32768) {
 		t.Errorf("exact published %d bytes, want 32768 b's", len(v))
+	}
+	if r := final["slow"]; r.End.Sub(r.Start) > 4*time.Second {
+		t.Errorf("slow ran %s; its 1s timeout should have stopped it", r.End.Sub(r.Start))
 	}
 	if run != "failed" {
 		t.Errorf("run ended %s, want failed", run)

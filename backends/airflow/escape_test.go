@@ -2,6 +2,7 @@ package airflow
 
 import (
 	"encoding/json"
+	"math/rand"
 	"strings"
 	"testing"
 
@@ -18,10 +19,27 @@ var hostileStrings = []string{
 	"{", "}", "{{", "{%", "{#", "{{{", "'", "\\", "\\x41", "\\u0041", "\\N{LATIN SMALL LETTER A}",
 }
 
+// randomHostile builds n strings from the characters that matter to
+// Python, Jinja and shells (seeded: the same strings on every run).
+func randomHostile(n int) []string {
+	alphabet := []rune("{}%#'\"\\\n\r\t $`()|;&<>*?[]!~.shbaxu0N\x00\x01\x7f\u00e9\u2028\u202e\U0001F389\ufeff")
+	r := rand.New(rand.NewSource(1))
+	out := make([]string, n)
+	for i := range out {
+		b := make([]rune, r.Intn(12))
+		for j := range b {
+			b[j] = alphabet[r.Intn(len(alphabet))]
+		}
+		out[i] = string(b)
+	}
+	return out
+}
+
 func TestPyStrRoundTrip(t *testing.T) {
 	py := python3(t)
+	inputs := append(append([]string{}, hostileStrings...), randomHostile(300)...)
 	var lits []string
-	for _, s := range hostileStrings {
+	for _, s := range inputs {
 		lit := pyStr(s)
 		if strings.ContainsAny(lit, "\n\r") {
 			t.Errorf("pyStr(%q) spans lines: %s", s, lit)
@@ -35,7 +53,7 @@ func TestPyStrRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(runPython(t, py, prog, lits...), &got); err != nil {
 		t.Fatal(err)
 	}
-	for i, s := range hostileStrings {
+	for i, s := range inputs {
 		if got[i] != s {
 			t.Errorf("pyStr(%q) = %s evaluates to %q", s, lits[i], got[i])
 		}
@@ -51,7 +69,10 @@ func TestJinjaLitRoundTrip(t *testing.T) {
 	}
 	var templates []string
 	var want []string
-	for _, s := range hostileStrings {
+	for _, s := range append(append([]string{}, hostileStrings...), randomHostile(300)...) {
+		if strings.ContainsRune(s, 0) {
+			continue // NUL cannot be a process argument
+		}
 		templates = append(templates, jinjaLit(s))
 		want = append(want, s)
 		// As a whole field that ends the way BashOperator reads as a file.
@@ -141,6 +162,7 @@ func TestUnsupportedNamesFeatureAndTask(t *testing.T) {
 	k := plainTask("deploy", "true")
 	k.Airflow.Operator = "kubernetes"
 	k.Outputs = []string{"url"}
+	k.When = &ir.Cond{Op: ir.CondConst, Value: "true"}
 	k.Instances[0].Image = "alpine"
 	bad := plainTask("odd", "true")
 	bad.Airflow.Operator = "docker"
@@ -158,5 +180,12 @@ func TestUnsupportedNamesFeatureAndTask(t *testing.T) {
 		if !found {
 			t.Errorf("no diagnostic %q in %v", want, diags)
 		}
+	}
+}
+
+func TestPipelineNameMustBeADagID(t *testing.T) {
+	p := &ir.Pipeline{Name: "my pipeline", Timezone: "UTC", Tasks: []*ir.Task{plainTask("a", "true")}}
+	if diags := New().Check(p); !diags.HasErrors() || !strings.Contains(diags[0].Summary, `pipeline name "my pipeline"`) {
+		t.Fatalf("want a diagnostic for the dag id, got %v", diags)
 	}
 }

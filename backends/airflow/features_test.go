@@ -60,6 +60,9 @@ func TestFeaturesInAirflow(t *testing.T) {
 	if py == "" {
 		t.Skip("Airflow venv not found (scripts/setup-airflow.sh installs it): skipping the DagBag import check")
 	}
+	if testing.Short() {
+		t.Skip("-short: skipping the DagBag import check")
+	}
 	p := featurePipeline()
 	data, diags := render(p)
 	if diags.HasErrors() {
