@@ -46,22 +46,6 @@ func New() *Renderer { return &Renderer{} }
 // Name implements backends.Renderer.
 func (*Renderer) Name() string { return backendName }
 
-// Features is the support matrix row set shown by `dagc backends`.
-func Features() []backends.Feature {
-	return []backends.Feature{
-		{Name: "task", Support: "BashOperator (default) or KubernetesPodOperator (airflow { operator = \"kubernetes\" })"},
-		{Name: "edges", Support: ">>"},
-		{Name: "for_each", Support: ".partial().expand() mapped tasks"},
-		{Name: "retry", Support: "retries, retry_delay, retry_exponential_backoff, max_retry_delay"},
-		{Name: "timeout", Support: "execution_timeout, dagrun_timeout"},
-		{Name: "schedule, timezone", Support: "schedule, start_date in the timezone (CronTriggerTimetable without start_date)"},
-		{Name: "params", Support: "params with Param"},
-		{Name: "outputs", Support: "XCom (BashOperator); no: KubernetesPodOperator"},
-		{Name: "when / trigger", Support: "skip_on_exit_code (BashOperator) or a pre_execute skip (KubernetesPodOperator) + trigger_rule; a watcher task fails the run when any task failed"},
-		{Name: "concurrency", Support: "max_active_tasks"},
-	}
-}
-
 // Check implements backends.Renderer: it reports what Airflow cannot
 // express and every name that collides after mapping.
 func (r *Renderer) Check(p *ir.Pipeline) ir.Diagnostics {

@@ -5,15 +5,15 @@ import "github.com/dagc-dev/dagc/backends"
 // Features is this backend's row set of the support matrix.
 func (r *Renderer) Features() []backends.Feature {
 	return []backends.Feature{
-		{Name: "task", Support: "BashOperator; KubernetesPodOperator with airflow { operator = \"kubernetes\" }"},
+		{Name: "task", Support: "BashOperator (default) or KubernetesPodOperator (airflow { operator = \"kubernetes\" })"},
 		{Name: "edges", Support: ">>"},
 		{Name: "for_each", Support: ".partial().expand_kwargs() mapped tasks"},
 		{Name: "retry", Support: "retries, retry_delay, retry_exponential_backoff, max_retry_delay"},
 		{Name: "timeout", Support: "execution_timeout, dagrun_timeout"},
-		{Name: "schedule, timezone", Support: "schedule, start_date with pendulum timezone"},
+		{Name: "schedule, timezone", Support: "schedule, start_date in the timezone (CronTriggerTimetable without start_date)"},
 		{Name: "params", Support: "params with Param and types"},
-		{Name: "outputs", Support: "XCom (multiple_outputs)"},
-		{Name: "when / trigger", Support: "skip_on_exit_code wrapper + trigger_rule"},
+		{Name: "outputs", Support: "XCom (BashOperator); no: KubernetesPodOperator"},
+		{Name: "when / trigger", Support: "skip_on_exit_code (BashOperator) or a pre_execute skip (KubernetesPodOperator) + trigger_rule"},
 		{Name: "run state", Support: "watcher task dagc.run_state fails the run when any task failed"},
 		{Name: "concurrency", Support: "max_active_tasks"},
 	}
