@@ -89,6 +89,7 @@ type dagView struct {
 	Description string
 
 	SkipExitCode   int
+	SkipTrigger    string
 	MaxOutputBytes int
 	WrapperLines   []string
 }
@@ -105,7 +106,11 @@ var wrapperLines = []string{
 	`done`,
 	`unset DAGC_ARGC DAGC_EACH_KEY`,
 	`if [ "${DAGC_WHEN-true}" != true ]; then`,
-	`  echo "dagc: when is false, skipping the task"`,
+	`  if [ "$DAGC_WHEN" = ` + skipTrigger + ` ]; then`,
+	`    echo "dagc: no upstream task failed (trigger one_failed), skipping the task"`,
+	`  else`,
+	`    echo "dagc: when is false, skipping the task"`,
+	`  fi`,
 	`  exit ` + strconv.Itoa(skipExitCode),
 	`fi`,
 	`unset DAGC_WHEN`,
@@ -154,10 +159,21 @@ type builder struct {
 	vars  map[string]string // task name -> python variable
 	ids   map[string]string // task name -> task id
 	tasks map[string]*ir.Task
-	// guard is the Jinja condition of the task being built ("" without
-	// `when`); see strTemplate.
+	// guard is the Jinja condition under which the task being built runs
+	// its command ("" when it always does); see strTemplate.
 	guard string
+	// failedUpstreamCheck is set while building a task whose trigger is
+	// rendered as all_done plus the failed-upstream check (see trigger).
+	failedUpstreamCheck bool
 }
+
+// failedUpstreamExpr is the Jinja expression of the failed-upstream check:
+// the (non-empty, so true) list of failed upstream instances, or [].
+const failedUpstreamExpr = "dagc_failed_upstream(ti)"
+
+// skipTrigger is the value of DAGC_WHEN (and of the KubernetesPodOperator
+// gate) when the trigger rule does not hold; "false" means `when` is false.
+const skipTrigger = "trigger"
 
 func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 	b := &builder{p: p, vars: map[string]string{}, ids: map[string]string{}, tasks: map[string]*ir.Task{}}
@@ -170,6 +186,7 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 
 		Description:    p.Description,
 		SkipExitCode:   skipExitCode,
+		SkipTrigger:    skipTrigger,
 		MaxOutputBytes: maxOutputBytes,
 		WrapperLines:   wrapperLines,
 	}
@@ -421,11 +438,17 @@ func (b *builder) task(t *ir.Task) *taskView {
 			}
 		}
 	}
+	b.failedUpstreamCheck = checksFailedUpstream(t)
 	b.guard = ""
-	if t.When != nil {
+	switch {
+	case b.failedUpstreamCheck && t.When != nil:
+		b.guard = failedUpstreamExpr + " and (" + b.whenExpr(t.When) + ")"
+	case b.failedUpstreamCheck:
+		b.guard = failedUpstreamExpr
+	case t.When != nil:
 		b.guard = b.whenExpr(t.When)
-		defer func() { b.guard = "" }()
 	}
+	defer func() { b.guard, b.failedUpstreamCheck = "", false }()
 	if op == "kubernetes" {
 		return b.k8sTask(t)
 	}
@@ -448,13 +471,8 @@ func (b *builder) common(t *ir.Task) []kwarg {
 	if t.Timeout > 0 {
 		args = append(args, kwarg{"execution_timeout", pyTimedelta(t.Timeout)})
 	}
-	if t.Trigger != "" && t.Trigger != ir.AllSuccess {
-		switch t.Trigger {
-		case ir.AllDone, ir.OneFailed, ir.AllFailed:
-			args = append(args, kwarg{"trigger_rule", pyStr(string(t.Trigger))})
-		default:
-			b.unsupported(fmt.Sprintf("trigger %q", t.Trigger), t, "")
-		}
+	if rule := b.triggerRule(t); rule != "" {
+		args = append(args, kwarg{"trigger_rule", pyStr(rule)})
 	}
 	if a := t.Airflow; a.Pool != "" {
 		args = append(args, kwarg{"pool", pyStr(a.Pool)})
@@ -471,6 +489,53 @@ func (b *builder) common(t *ir.Task) []kwarg {
 	return args
 }
 
+// checksFailedUpstream tells whether t's trigger is rendered as all_done
+// plus the failed-upstream check. Airflow's one_failed fires as soon as one
+// upstream has failed, while others may still be running; dagc's waits for
+// every upstream (DESIGN 2.4), so the task waits under all_done and then
+// skips itself unless an upstream instance ended failed or upstream_failed.
+// Without upstream Airflow runs the task whatever its rule, as dagc does.
+// all_failed needs no check: Airflow starts such a task only once every
+// upstream instance is failed or upstream_failed (a running one counts as
+// a non-failure), and its early skips start nothing.
+func checksFailedUpstream(t *ir.Task) bool {
+	return t.Trigger == ir.OneFailed && len(t.Upstream) > 0
+}
+
+// triggerRule is the trigger_rule argument of t ("" for the default).
+func (b *builder) triggerRule(t *ir.Task) string {
+	switch t.Trigger {
+	case "", ir.AllSuccess:
+		return ""
+	case ir.OneFailed:
+		if checksFailedUpstream(t) {
+			return string(ir.AllDone)
+		}
+		return string(ir.OneFailed)
+	case ir.AllDone, ir.AllFailed:
+		return string(t.Trigger)
+	}
+	b.unsupported(fmt.Sprintf("trigger %q", t.Trigger), t, "")
+	return ""
+}
+
+// gateTemplate is the Jinja template that renders "true" when the task
+// runs its command, "false" when its `when` is false and "trigger" when
+// the failed-upstream check does not hold; "" when the task has neither.
+// The check comes first: a task whose trigger does not hold is skipped
+// without evaluating `when`, as on every dagc engine.
+func (b *builder) gateTemplate(t *ir.Task) string {
+	switch {
+	case b.failedUpstreamCheck && t.When != nil:
+		return "{{ ('true' if " + b.whenExpr(t.When) + " else 'false') if " + failedUpstreamExpr + " else '" + skipTrigger + "' }}"
+	case b.failedUpstreamCheck:
+		return "{{ 'true' if " + failedUpstreamExpr + " else '" + skipTrigger + "' }}"
+	case t.When != nil:
+		return "{{ 'true' if " + b.whenExpr(t.When) + " else 'false' }}"
+	}
+	return ""
+}
+
 // strTemplate renders an ir.Str as a Jinja template for a templated field.
 func (b *builder) strTemplate(s ir.Str, ext []string) string {
 	parts := make([]templatePart, 0, len(s.Parts))
@@ -481,9 +546,10 @@ func (b *builder) strTemplate(s ir.Str, ext []string) string {
 		}
 		expr := b.refText(p.Ref)
 		if b.guard != "" {
-			// Like the local runner, a false `when` skips the task before
-			// its command's references are looked at: Airflow renders every
-			// field first, so each reference waits for the condition.
+			// Like the local runner, a trigger that does not hold or a false
+			// `when` skips the task before its command's references are
+			// looked at: Airflow renders every field first, so each
+			// reference waits for the condition.
 			expr = "(" + expr + ") if " + b.guard + " else ''"
 		}
 		parts = append(parts, templatePart{expr: expr, isEx: true})
@@ -588,8 +654,8 @@ func (b *builder) argvEnv(t *ir.Task, in *ir.Instance, ext []string) []envEntry 
 	for i, a := range argv {
 		env = append(env, envEntry{"DAGC_ARG_" + strconv.Itoa(i), b.strTemplate(a, ext)})
 	}
-	if t.When != nil {
-		env = append(env, envEntry{"DAGC_WHEN", "{{ 'true' if " + b.whenExpr(t.When) + " else 'false' }}"})
+	if gate := b.gateTemplate(t); gate != "" {
+		env = append(env, envEntry{"DAGC_WHEN", gate})
 	}
 	if len(t.Outputs) > 0 {
 		env = append(env, envEntry{"DAGC_OUTPUTS", ""})
@@ -636,7 +702,7 @@ func (b *builder) bashTask(t *ir.Task) *taskView {
 		}
 	}
 	args = append(args, kwarg{"append_env", "True"})
-	if t.When != nil {
+	if b.guard != "" {
 		args = append(args, kwarg{"skip_on_exit_code", "DAGC_SKIP_EXIT_CODE"})
 	} else {
 		args = append(args, kwarg{"skip_on_exit_code", "None"})
@@ -673,11 +739,11 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 		b.unsupported("outputs with operator \"kubernetes\"", t, "Outputs are carried by XCom only for BashOperator tasks; use the default operator.")
 	}
 	args := b.common(t)
-	if t.When != nil {
-		// No wrapper runs in the pod, so the condition is checked before
-		// the pod starts: dagc_when renders it with the task's Jinja
-		// environment and raises AirflowSkipException when false.
-		args = append(args, kwarg{"pre_execute", "dagc_when(" + pyStr("{{ 'true' if "+b.whenExpr(t.When)+" else 'false' }}") + ")"})
+	if gate := b.gateTemplate(t); gate != "" {
+		// No wrapper runs in the pod, so trigger and condition are checked
+		// before the pod starts: dagc_gate renders them with the task's
+		// Jinja environment and raises AirflowSkipException unless "true".
+		args = append(args, kwarg{"pre_execute", "dagc_gate(" + pyStr(gate) + ")"})
 	}
 	if ns := t.Airflow.Namespace; ns != "" {
 		args = append(args, kwarg{"namespace", pyStr(jinjaLit(ns))})

@@ -136,7 +136,7 @@ print(json.dumps(out))`
 	}
 	check("pod.type", got.Tasks["pod"]["type"], "MappedOperator")
 	check("gate.trigger_rule", got.Tasks["gate"]["trigger_rule"], "all_done")
-	check("watcher.trigger_rule", got.Tasks[watcherTaskID]["trigger_rule"], "one_failed")
+	check("watcher.trigger_rule", got.Tasks[watcherTaskID]["trigger_rule"], "all_done")
 	check("watcher.upstream", got.Tasks[watcherTaskID]["upstream"], []string{"gate", "pod", "prep"})
 	check("gate.upstream", got.Tasks["gate"]["upstream"], []string{"pod"})
 }

@@ -13,7 +13,7 @@ import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG, Param
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
 # Every BashOperator task runs this fixed wrapper. The command arrives as
 # DAGC_ARGC and DAGC_ARG_<n> (Jinja-rendered env values), so no user text
@@ -32,7 +32,11 @@ DAGC_RUN = "\n".join([
     "done",
     "unset DAGC_ARGC DAGC_EACH_KEY",
     "if [ \"${DAGC_WHEN-true}\" != true ]; then",
-    "  echo \"dagc: when is false, skipping the task\"",
+    "  if [ \"$DAGC_WHEN\" = trigger ]; then",
+    "    echo \"dagc: no upstream task failed (trigger one_failed), skipping the task\"",
+    "  else",
+    "    echo \"dagc: when is false, skipping the task\"",
+    "  fi",
     "  exit 99",
     "fi",
     "unset DAGC_WHEN",
@@ -158,8 +162,40 @@ def dagc_date(dag_run):
     return pendulum.instance(when).in_timezone(DAGC_TIMEZONE).format("YYYY-MM-DD")
 
 
-def dagc_fail_run():
-    raise AirflowFailException("at least one task of this run failed")
+# The states in which a task instance counts as failed (DESIGN 2.4).
+DAGC_FAILED_STATES = ("failed", "upstream_failed")
+DAGC_FAILED_UPSTREAM = {}
+
+
+def dagc_failed_upstream(ti):
+    """The instances of this task's upstream tasks that ended failed or
+    upstream_failed in this run (a mapped task counts once per instance).
+
+    Airflow's one_failed starts a task as soon as one upstream has failed,
+    while others may still be running. dagc's one_failed waits for every
+    upstream, so such a task runs under all_done and skips itself unless
+    this list is non-empty. The execution API gives the states; the answer
+    is kept for the attempt, as every reference of the task asks again."""
+    key = (ti.dag_id, ti.run_id, ti.task_id, ti.map_index, ti.try_number)
+    if key not in DAGC_FAILED_UPSTREAM:
+        failed = []
+        upstream = sorted(ti.task.upstream_task_ids)
+        if upstream:  # no task_ids would mean every task of the DAG
+            states = ti.get_task_states(dag_id=ti.dag_id, task_ids=upstream, run_ids=[ti.run_id])
+            for name, state in sorted(states.get(ti.run_id, {}).items()):
+                if getattr(state, "value", state) in DAGC_FAILED_STATES:
+                    failed.append(name)
+        DAGC_FAILED_UPSTREAM[key] = failed
+    return DAGC_FAILED_UPSTREAM[key]
+
+
+def dagc_check_run(ti):
+    """The watcher: runs once every task has finished (all_done) and fails
+    the run when any task failed; otherwise it is skipped."""
+    failed = dagc_failed_upstream(ti)
+    if failed:
+        raise AirflowFailException("tasks of this run failed: " + ", ".join(failed))
+    raise AirflowSkipException("no task of this run failed")
 
 
 DAGC_MACROS = {
@@ -168,6 +204,7 @@ DAGC_MACROS = {
     "dagc_output": dagc_output,
     "dagc_output_list": dagc_output_list,
     "dagc_date": dagc_date,
+    "dagc_failed_upstream": dagc_failed_upstream,
 }
 
 with DAG(
@@ -289,16 +326,17 @@ with DAG(
     )
     no_failure = BashOperator(
         task_id="no_failure",
-        trigger_rule="one_failed",
+        trigger_rule="all_done",
         bash_command=DAGC_RUN,
         env={
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
             "DAGC_ARG_2": "echo never runs",
+            "DAGC_WHEN": "{{ 'true' if dagc_failed_upstream(ti) else 'trigger' }}",
         },
         append_env=True,
-        skip_on_exit_code=None,
+        skip_on_exit_code=DAGC_SKIP_EXIT_CODE,
         do_xcom_push=False,
     )
     not_all_failed = BashOperator(
@@ -317,16 +355,17 @@ with DAG(
     )
     on_failure = BashOperator(
         task_id="on_failure",
-        trigger_rule="one_failed",
+        trigger_rule="all_done",
         bash_command=DAGC_RUN,
         env={
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
             "DAGC_ARG_2": "echo 'handling a failure'",
+            "DAGC_WHEN": "{{ 'true' if dagc_failed_upstream(ti) else 'trigger' }}",
         },
         append_env=True,
-        skip_on_exit_code=None,
+        skip_on_exit_code=DAGC_SKIP_EXIT_CODE,
         do_xcom_push=False,
     )
     finally_ = BashOperator(
@@ -348,8 +387,8 @@ with DAG(
     # every task, fails the run whenever any task failed.
     dagc_run_state = PythonOperator(
         task_id="dagc.run_state",
-        python_callable=dagc_fail_run,
-        trigger_rule="one_failed",
+        python_callable=dagc_check_run,
+        trigger_rule="all_done",
     )
     boom >> after_boom
     after_boom >> after_after_boom
