@@ -33,13 +33,18 @@ func TestEngine(t *testing.T) {
 	names, pipes := examples(t)
 	opts := conformanceOptions(t)
 	dir := t.TempDir()
-	// Failure modes no example exercises, checked the same way.
+	// Failure modes no example exercises, and every case of the one_failed
+	// check, checked the same way.
 	edge := edgePipeline()
 	if diags := ir.Validate(edge); diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	names = append(names, edge.Name)
-	pipes[edge.Name] = edge
+	gate := gatePipeline()
+	if diags := ir.Validate(gate); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	names = append(names, edge.Name, gate.Name)
+	pipes[edge.Name], pipes[gate.Name] = edge, gate
 
 	type job struct {
 		Dag    string            `json:"dag"`
@@ -107,6 +112,9 @@ func TestEngine(t *testing.T) {
 			}
 			if name == edge.Name {
 				checkEdge(t, trace.Final(recs), state)
+			}
+			if name == gate.Name {
+				checkGate(t, trace.Final(recs), state)
 			}
 		})
 	}

@@ -1,0 +1,212 @@
+package airflow
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dagc-dev/dagc/ir"
+	"github.com/dagc-dev/dagc/trace"
+)
+
+// gatePipeline exercises one_failed (rendered as all_done plus the
+// failed-upstream check) in every situation TestEngine can run: it is
+// compared with the local runner there, and checkGate states the expected
+// outcome independently.
+func gatePipeline() *ir.Pipeline {
+	sh := func(name, script string, upstream ...string) *ir.Task {
+		t := plainTask(name, "sh", "-c", script)
+		t.Upstream = upstream
+		return t
+	}
+	handler := func(name string, upstream ...string) *ir.Task {
+		t := sh(name, "echo handling", upstream...)
+		t.Trigger = ir.OneFailed
+		return t
+	}
+	fail := sh("fail", "exit 1")
+	pass := sh("pass", "true")
+	pass2 := sh("pass2", "true")
+	wordIsXYZ := &ir.Cond{Op: ir.CondCompare, Cmp: ir.Eq,
+		Left: ir.Operand{Ref: &ir.Ref{Kind: ir.RefParam, Name: "word"}}, Right: ir.Operand{Lit: "xyz", LitKind: ir.LitString}}
+	// Skipped by a false when; it would publish x.
+	off := sh("off", `echo 1 > "$DAGC_OUTPUTS/x"`)
+	off.Outputs, off.When = []string{"x"}, wordIsXYZ
+	// One instance of a for_each upstream fails.
+	fan := plainTask("fan", "true")
+	fan.ForEach, fan.Instances = true, nil
+	for _, k := range []string{"a", "b"} {
+		fan.Instances = append(fan.Instances, &ir.Instance{Key: k, Value: k, Command: []ir.Str{ir.Lit("sh"), ir.Lit("-c"), ir.Lit(`test "$0" = a`), ir.Lit(k)}})
+	}
+
+	mixed := handler("mixed", "fail", "pass")
+	allOK := handler("all_ok", "pass", "pass2")
+	onlySkipped := handler("only_skipped", "off")
+	afterFan := handler("after_fan", "fan")
+	// The trigger does not hold, so neither the numeric when (word is not
+	// a number: evaluating it would fail the task) nor the reference to
+	// off's unpublished output may be looked at: the task is skipped.
+	unevaluated := handler("unevaluated", "pass", "off")
+	unevaluated.When = &ir.Cond{Op: ir.CondCompare, Cmp: ir.Gt, Numeric: true,
+		Left: ir.Operand{Ref: &ir.Ref{Kind: ir.RefParam, Name: "word"}}, Right: ir.Operand{Lit: "1", LitKind: ir.LitNumber}}
+	unevaluated.Instances[0].Command = append(unevaluated.Instances[0].Command, ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefOutput, Task: "off", Name: "x"}}}})
+	// The trigger holds, then when is false.
+	whenFalse := handler("when_false", "fail")
+	whenFalse.When = wordIsXYZ
+	// A KubernetesPodOperator handler whose trigger does not hold is
+	// skipped before any pod is made (no cluster needed).
+	pod := handler("pod_gate", "pass")
+	pod.Airflow.Operator = "kubernetes"
+	pod.Instances[0].Image = "alpine:3.20"
+	// for_each handlers: each instance checks the trigger.
+	mappedRuns := handler("mapped_runs", "fail")
+	mappedSkips := handler("mapped_skips", "pass")
+	for _, m := range []*ir.Task{mappedRuns, mappedSkips} {
+		m.ForEach = true
+		m.Instances = []*ir.Instance{
+			{Key: "x", Value: "x", Command: []ir.Str{ir.Lit("echo"), ir.Lit("x")}},
+			{Key: "y", Value: "y", Command: []ir.Str{ir.Lit("echo"), ir.Lit("y")}},
+		}
+	}
+	// No upstream: runs whatever its trigger, on every dagc engine.
+	alone := handler("alone")
+	return &ir.Pipeline{Name: "one_failed_gate", Timezone: "UTC",
+		Params: []*ir.Param{{Name: "word", Type: ir.ParamString, Default: "abc", HasDefault: true}},
+		Tasks:  []*ir.Task{fail, pass, pass2, off, fan, mixed, allOK, onlySkipped, afterFan, unevaluated, whenFalse, pod, mappedRuns, mappedSkips, alone}}
+}
+
+func checkGate(t *testing.T, final map[string]trace.Record, run string) {
+	for task, want := range map[string]string{
+		"fail": "failed", "pass": "success", "off": "skipped", "fan[a]": "success", "fan[b]": "failed",
+		"mixed": "success", "all_ok": "skipped", "only_skipped": "skipped", "after_fan": "success",
+		"unevaluated": "skipped", "when_false": "skipped", "pod_gate": "skipped",
+		"mapped_runs[x]": "success", "mapped_runs[y]": "success", "mapped_skips[x]": "skipped", "mapped_skips[y]": "skipped",
+		"alone": "success",
+	} {
+		if got := final[task].State; got != want {
+			t.Errorf("%s ended %q, want %s", task, got, want)
+		}
+	}
+	if run != "failed" {
+		t.Errorf("run ended %s, want failed", run)
+	}
+}
+
+// orderPipeline: handlers of every trigger over a failing and a slower
+// task. check_order.py keeps "slow" running while Airflow's scheduler
+// loop evaluates everything else.
+func orderPipeline() *ir.Pipeline {
+	boom := plainTask("boom", "sh", "-c", "exit 1")
+	slow := plainTask("slow", "true")
+	var tasks = []*ir.Task{boom, slow}
+	for _, tr := range []ir.Trigger{ir.OneFailed, ir.AllFailed, ir.AllDone} {
+		h := plainTask("on_"+string(tr), "echo", "handled")
+		h.Upstream, h.Trigger = []string{"boom", "slow"}, tr
+		tasks = append(tasks, h)
+	}
+	return &ir.Pipeline{Name: "order", Timezone: "UTC", Tasks: tasks}
+}
+
+type orderReport struct {
+	HeldPasses int               `json:"held_passes"`
+	Violations []string          `json:"violations"`
+	Deps       map[string]bool   `json:"deps_met_while_held"`
+	States     map[string]string `json:"states"`
+	Run        string            `json:"run"`
+}
+
+// runOrderCheck runs conformance/airflow/check_order.py on a DAG file.
+func runOrderCheck(t *testing.T, py, dag string) orderReport {
+	t.Helper()
+	out := dag + ".report.json"
+	cmd := exec.Command(py, filepath.Join(repoRoot, "conformance", "airflow", "check_order.py"), dag,
+		"--hold", "slow", "--report", out, "--probe", "on_one_failed", "--probe", "on_all_failed", "--probe", watcherTaskID)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("check_order.py: %v\n%s", err, tail(logs.String(), 40))
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r orderReport
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("check_order.py report: %v\n%s", err, b)
+	}
+	return r
+}
+
+// TestTriggerWaitsForEveryUpstream proves, with Airflow's own scheduling
+// decisions, that a one_failed task (and the run-state watcher) cannot
+// start while an upstream is still running, even after another upstream
+// failed; dag.test() alone runs tasks one at a time and would hide it.
+// The same check on the plain one_failed rule finds the early start, so
+// the check can fail.
+func TestTriggerWaitsForEveryUpstream(t *testing.T) {
+	py := venvPython()
+	if py == "" {
+		t.Skip("Airflow venv not found at $DAGC_CACHE/airflow-venv or ~/.cache/dagc/airflow-venv (scripts/setup-airflow.sh installs it): skipping the real-Airflow check")
+	}
+	if testing.Short() {
+		t.Skip("-short: skipping the real-Airflow check")
+	}
+	p := orderPipeline()
+	if diags := ir.Validate(p); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	data, diags := render(p)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	dir := t.TempDir()
+	dag := filepath.Join(dir, "order.py")
+	if err := os.WriteFile(dag, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runOrderCheck(t, py, dag)
+	t.Logf("generated DAG: %+v", r)
+	if r.HeldPasses < 2 {
+		t.Fatalf("the scheduler loop evaluated the DAG %d times while slow ran after boom failed; want at least 2", r.HeldPasses)
+	}
+	if len(r.Violations) > 0 {
+		t.Errorf("tasks became runnable before all their upstream tasks finished: %v", r.Violations)
+	}
+	for _, task := range []string{"on_one_failed", "on_all_failed", watcherTaskID} {
+		if met, ok := r.Deps[task]; !ok || met {
+			t.Errorf("%s: dependencies met while slow was running = %v (evaluated: %v), want false", task, met, ok)
+		}
+	}
+	for task, want := range map[string]string{"boom": "failed", "slow": "success", "on_one_failed": "success",
+		"on_all_failed": "skipped", "on_all_done": "success", watcherTaskID: "failed"} {
+		if got := r.States[task]; got != want {
+			t.Errorf("%s ended %q, want %s", task, got, want)
+		}
+	}
+	if r.Run != "failed" {
+		t.Errorf("run ended %s, want failed", r.Run)
+	}
+
+	// Control: under Airflow's own one_failed the handler and the watcher
+	// become ready while slow still runs.
+	old := strings.Replace(string(data), "task_id=\"on_one_failed\",\n        trigger_rule=\"all_done\",", "task_id=\"on_one_failed\",\n        trigger_rule=\"one_failed\",", 1)
+	watcher := "python_callable=dagc_check_run,\n        trigger_rule=\"all_done\","
+	if old == string(data) || !strings.Contains(old, watcher) {
+		t.Fatal("the on_one_failed handler or the watcher is not rendered as expected")
+	}
+	old = strings.Replace(old, watcher, strings.Replace(watcher, "all_done", "one_failed", 1), 1)
+	if err := os.WriteFile(dag, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runOrderCheck(t, py, dag)
+	t.Logf("with trigger_rule=\"one_failed\": %+v", r)
+	for _, task := range []string{"on_one_failed", watcherTaskID} {
+		if !r.Deps[task] || !strings.Contains(strings.Join(r.Violations, "\n"), task+" ready while slow not finished") {
+			t.Errorf("the check did not catch %s starting under Airflow's one_failed before slow ended: %+v", task, r)
+		}
+	}
+}
