@@ -43,7 +43,7 @@ func TestSuiteCatchesAFlippedTriggerRule(t *testing.T) {
 	code := realMain([]string{
 		"-root", "../..", "-cache", cache, "-dagc", buildDagc(t),
 		"-only", "triggers", "-engines", "local,airflow",
-		"-mutate", `airflow:task_id="on_failure",\n        trigger_rule="one_failed"=>task_id="on_failure",\n        trigger_rule="all_success"`,
+		"-mutate", `airflow:task_id="on_failure",\n        trigger_rule="all_done"=>task_id="on_failure",\n        trigger_rule="all_success"`,
 	}, &out, &errOut)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
