@@ -12,13 +12,15 @@ marks it success. Each pass asks DagRun.update_state, the scheduler's own
 dependency evaluation, which task instances are ready:
 
 * a ready task instance with an upstream instance that is not finished is
-  a violation;
+  a violation; one with an unfinished instance of a task further up is an
+  ancestor violation (Airflow decides upstream_failed and skipped early);
 * on each pass while TASK is held and some task already failed, every
   --probe task's TaskInstance.are_dependencies_met (the scheduler's check,
   without side effects) is recorded: deps_met_while_held[task] is true if
   it was ever met.
 
 Writes a JSON report (task logs go to stdout): held_passes, violations,
+ancestor_violations,
 deps_met_while_held, the final state of every task instance and the run's
 state. Exit status 0 when the DAG ran (whatever the report says), 2 when
 it could not.
@@ -82,7 +84,7 @@ def check(args, dags_dir: str) -> dict:
     if args.hold not in dag.task_dict:
         raise RuntimeError(f"no task {args.hold!r}")
 
-    report = {"held_passes": 0, "violations": [], "deps_met_while_held": {}}
+    report = {"held_passes": 0, "violations": [], "ancestor_violations": [], "deps_met_while_held": {}}
     held = {"passes": 0}
 
     def name(ti) -> str:
@@ -107,6 +109,10 @@ def check(args, dags_dir: str) -> dict:
             waiting = [name(u) for u in tis if u.task_id in upstream and u.state not in finished]
             if waiting:
                 report["violations"].append(f"{name(ti)} ready while {', '.join(sorted(waiting))} not finished")
+            ancestors = self.dag.get_task(ti.task_id).get_flat_relative_ids(upstream=True)
+            waiting = [name(u) for u in tis if u.task_id in ancestors and u.state not in finished]
+            if waiting:
+                report["ancestor_violations"].append(f"{name(ti)} ready while {', '.join(sorted(waiting))} not finished")
         hold = [ti for ti in tis if ti.task_id == args.hold]
         if hold and all(ti.state == TaskInstanceState.RUNNING for ti in hold):
             if any(ti.state == TaskInstanceState.FAILED for ti in tis):
