@@ -163,7 +163,8 @@ type builder struct {
 	// its command ("" when it always does); see strTemplate.
 	guard string
 	// failedUpstreamCheck is set while building a task whose trigger is
-	// rendered as all_done plus the failed-upstream check (see trigger).
+	// rendered as all_done plus the failed-upstream check (see
+	// checksFailedUpstream).
 	failedUpstreamCheck bool
 }
 
