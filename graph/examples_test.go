@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"github.com/dagc-dev/dagc/internal/golden"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,7 +39,7 @@ func TestExamplesGolden(t *testing.T) {
 			}
 			name := base + ext(f)
 			want[name] = true
-			golden(t, filepath.Join(dir, name), out)
+			golden.Check(t, filepath.Join(dir, name), out, "go test ./graph -update")
 		}
 	}
 	checkOrphans(t, dir, want)

@@ -2,7 +2,7 @@ package graph
 
 import (
 	"bytes"
-	"flag"
+	"github.com/dagc-dev/dagc/internal/golden"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,12 +11,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sergi/go-diff/diffmatchpatch"
-
 	"github.com/dagc-dev/dagc/ir"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+var update = golden.Update
 
 func cmd(words ...string) []ir.Str {
 	out := make([]ir.Str, len(words))
@@ -117,7 +115,7 @@ func TestGolden(t *testing.T) {
 			}
 			file := name + ext(f)
 			want[file] = true
-			golden(t, filepath.Join("testdata", file), out)
+			golden.Check(t, filepath.Join("testdata", file), out, "go test ./graph -update")
 			again, _ := Render(p, f)
 			if !bytes.Equal(out, again) {
 				t.Errorf("%s: rendering is not deterministic", file)
@@ -132,46 +130,6 @@ func ext(f Format) string {
 		return ".mmd"
 	}
 	return ".dot"
-}
-
-// golden compares got with the file at path, or rewrites it with -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./graph -update to create it)", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs from the golden file (run go test ./graph -update if intended):\n%s", path, lineDiff(string(want), string(got)))
-	}
-}
-
-func lineDiff(a, b string) string {
-	dmp := diffmatchpatch.New()
-	ra, rb, lines := dmp.DiffLinesToRunes(a, b)
-	diffs := dmp.DiffCharsToLines(dmp.DiffMainRunes(ra, rb, false), lines)
-	var out strings.Builder
-	for _, d := range diffs {
-		prefix := "  "
-		switch d.Type {
-		case diffmatchpatch.DiffDelete:
-			prefix = "- "
-		case diffmatchpatch.DiffInsert:
-			prefix = "+ "
-		}
-		for _, l := range strings.SplitAfter(d.Text, "\n") {
-			if l != "" {
-				out.WriteString(prefix + l)
-			}
-		}
-	}
-	return out.String()
 }
 
 // checkOrphans fails for golden files no test produces.

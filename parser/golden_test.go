@@ -1,22 +1,19 @@
 package parser
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
+	"github.com/dagc-dev/dagc/internal/golden"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/sergi/go-diff/diffmatchpatch"
-
 	"github.com/dagc-dev/dagc/ir"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+var update = golden.Update
 
 // repoRoot is where testdata lives; file names in goldens are relative to
 // it so they do not depend on the machine.
@@ -44,51 +41,6 @@ func globRel(t *testing.T, pattern string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// checkGolden compares got with the golden file (rewriting it with
-// -update) and shows a line diff on mismatch.
-func checkGolden(t *testing.T, rel string, got []byte) {
-	t.Helper()
-	path := filepath.Join(repoRoot, rel)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./parser -update to create it)", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s is stale (go test ./parser -update refreshes it):\n%s", rel, lineDiff(string(want), string(got)))
-	}
-}
-
-func lineDiff(a, b string) string {
-	dmp := diffmatchpatch.New()
-	ca, cb, lines := dmp.DiffLinesToChars(a, b)
-	diffs := dmp.DiffCharsToLines(dmp.DiffMain(ca, cb, false), lines)
-	var out strings.Builder
-	for _, d := range diffs {
-		prefix := "  "
-		switch d.Type {
-		case diffmatchpatch.DiffInsert:
-			prefix = "+ "
-		case diffmatchpatch.DiffDelete:
-			prefix = "- "
-		default:
-			continue
-		}
-		for _, l := range strings.SplitAfter(strings.TrimSuffix(d.Text, "\n"), "\n") {
-			out.WriteString(prefix + strings.TrimSuffix(l, "\n") + "\n")
-		}
-	}
-	return out.String()
 }
 
 // checkOrphans fails for golden files whose source no longer exists.
@@ -186,4 +138,11 @@ func checkRunnableEverywhere(t *testing.T, p *ir.Pipeline) {
 			}
 		}
 	}
+}
+
+var lineDiff = golden.LineDiff
+
+func checkGolden(t *testing.T, rel string, got []byte) {
+	t.Helper()
+	golden.Check(t, filepath.Join(repoRoot, rel), got, "go test ./parser -update")
 }

@@ -2,7 +2,7 @@ package airflow
 
 import (
 	"bytes"
-	"flag"
+	"github.com/dagc-dev/dagc/internal/golden"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,13 +10,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sergi/go-diff/diffmatchpatch"
-
 	"github.com/dagc-dev/dagc/ir"
 	"github.com/dagc-dev/dagc/parser"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+var update = golden.Update
 
 const repoRoot = "../.."
 
@@ -62,48 +60,6 @@ func render(p *ir.Pipeline) ([]byte, ir.Diagnostics) {
 	return files[0].Data, diags
 }
 
-func checkGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./backends/airflow -update creates it)", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s is stale (go test ./backends/airflow -update refreshes it):\n%s", path, lineDiff(string(want), string(got)))
-	}
-}
-
-func lineDiff(a, b string) string {
-	dmp := diffmatchpatch.New()
-	ca, cb, lines := dmp.DiffLinesToChars(a, b)
-	diffs := dmp.DiffCharsToLines(dmp.DiffMain(ca, cb, false), lines)
-	var out strings.Builder
-	for _, d := range diffs {
-		prefix := "  "
-		switch d.Type {
-		case diffmatchpatch.DiffInsert:
-			prefix = "+ "
-		case diffmatchpatch.DiffDelete:
-			prefix = "- "
-		}
-		for _, l := range strings.SplitAfter(d.Text, "\n") {
-			if l != "" {
-				out.WriteString(prefix + strings.TrimSuffix(l, "\n") + "\n")
-			}
-		}
-	}
-	return out.String()
-}
-
 // python3 returns a Python 3 interpreter or skips the test.
 func python3(t *testing.T) string {
 	t.Helper()
@@ -147,4 +103,11 @@ func runPython(t *testing.T, py, program string, args ...string) []byte {
 		t.Fatalf("python: %v\n%s", err, stderr.String())
 	}
 	return out
+}
+
+var lineDiff = golden.LineDiff
+
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	golden.Check(t, path, got, "go test ./backends/airflow -update")
 }

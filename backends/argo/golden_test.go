@@ -2,20 +2,19 @@ package argo
 
 import (
 	"bytes"
-	"flag"
+	"github.com/dagc-dev/dagc/internal/golden"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/sergi/go-diff/diffmatchpatch"
 	"gopkg.in/yaml.v3"
 
 	"github.com/dagc-dev/dagc/parser"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+var update = golden.Update
 
 // repoRoot is where testdata lives; names in goldens are relative to it.
 const repoRoot = "../.."
@@ -111,49 +110,9 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+var lineDiff = golden.LineDiff
+
 func checkGolden(t *testing.T, rel string, got []byte) {
 	t.Helper()
-	path := filepath.Join(repoRoot, rel)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Errorf("%v (go test ./backends/argo -update creates it)", err)
-		return
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s is stale (go test ./backends/argo -update refreshes it):\n%s", rel, lineDiff(string(want), string(got)))
-	}
-}
-
-func lineDiff(a, b string) string {
-	dmp := diffmatchpatch.New()
-	ca, cb, lines := dmp.DiffLinesToChars(a, b)
-	diffs := dmp.DiffCharsToLines(dmp.DiffMain(ca, cb, false), lines)
-	var out strings.Builder
-	for _, d := range diffs {
-		prefix := "  "
-		switch d.Type {
-		case diffmatchpatch.DiffInsert:
-			prefix = "+ "
-		case diffmatchpatch.DiffDelete:
-			prefix = "- "
-		}
-		for _, l := range strings.SplitAfter(d.Text, "\n") {
-			if l != "" {
-				out.WriteString(prefix + l)
-				if !strings.HasSuffix(l, "\n") {
-					out.WriteString("\n")
-				}
-			}
-		}
-	}
-	return out.String()
+	golden.Check(t, filepath.Join(repoRoot, rel), got, "go test ./backends/argo -update")
 }

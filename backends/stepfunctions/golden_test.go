@@ -3,8 +3,8 @@ package stepfunctions
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
+	"github.com/dagc-dev/dagc/internal/golden"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,13 +13,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sergi/go-diff/diffmatchpatch"
-
 	"github.com/dagc-dev/dagc/ir"
 	"github.com/dagc-dev/dagc/parser"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+var update = golden.Update
 
 const (
 	examplesDir = "../../testdata"
@@ -76,30 +74,6 @@ func diagText(diags ir.Diagnostics) []byte {
 		b.WriteString(d.Error() + "\n")
 	}
 	return b.Bytes()
-}
-
-func lineDiff(want, got string) string {
-	dmp := diffmatchpatch.New()
-	a, b, lines := dmp.DiffLinesToChars(want, got)
-	diffs := dmp.DiffCharsToLines(dmp.DiffMain(a, b, false), lines)
-	var out strings.Builder
-	for _, d := range diffs {
-		prefix := "  "
-		switch d.Type {
-		case diffmatchpatch.DiffInsert:
-			prefix = "+ "
-		case diffmatchpatch.DiffDelete:
-			prefix = "- "
-		default:
-			continue
-		}
-		for _, l := range strings.SplitAfter(d.Text, "\n") {
-			if l != "" {
-				out.WriteString(prefix + l)
-			}
-		}
-	}
-	return out.String()
 }
 
 // TestGolden renders every example and compares with the golden files:
@@ -496,3 +470,5 @@ func walkLits(states map[string]any, out map[string]any) {
 		}
 	}
 }
+
+var lineDiff = golden.LineDiff
