@@ -1,0 +1,608 @@
+package parser
+
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// fastParse parses the subset of HCL native syntax that pipeline files
+// mostly use straight from the bytes, building exactly the *hclsyntax.Body
+// that hclsyntax.ParseConfig builds (same node types, values and ranges).
+// hclsyntax first lexes the whole file into ~100-byte tokens, computing each
+// token's column by Unicode grapheme segmentation; for a 10,000-task file
+// that is most of dagc validate's time and memory.
+//
+// The subset: blocks with quoted or bare labels; attributes; quoted strings
+// with the simple escapes and ${ } interpolation (no strip markers, no %{
+// directives); numbers; true, false, null; tuples; objects; traversals made
+// of attribute steps; # and // comments where a newline may stand. Input
+// must be ASCII, except in comments, and without carriage returns, so a
+// column is a byte offset in its line. Anything else, and every syntax error, returns ok=false and the
+// caller parses the file with hclsyntax, so diagnostics never change.
+// fastparse_test.go proves the equivalence on every test file and by fuzzing.
+func fastParse(src []byte, filename string) (body *hclsyntax.Body, ok bool) {
+	if bytes.IndexByte(src, '\r') >= 0 {
+		return nil, false
+	}
+	p := &fastParser{src: src, file: filename, line: 1}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, isFallback := r.(fastFallback); !isFallback {
+				panic(r)
+			}
+			body, ok = nil, false
+		}
+	}()
+	return p.parseTopBody(), true
+}
+
+// fastFallback is the panic value that abandons the fast path: unwinding
+// the recursive descent at once is simpler than threading an error.
+type fastFallback struct{}
+
+type fastParser struct {
+	src       []byte
+	file      string
+	pos       int // byte offset of the next byte
+	line      int // line of pos
+	lineStart int // byte offset where that line starts
+	inQuote   int // depth of ${ } inside quoted strings: no newlines there
+}
+
+func (p *fastParser) fail() { panic(fastFallback{}) }
+
+func (p *fastParser) at() hcl.Pos {
+	return hcl.Pos{Line: p.line, Column: p.pos - p.lineStart + 1, Byte: p.pos}
+}
+
+func (p *fastParser) peek() byte {
+	if p.pos < len(p.src) {
+		return p.src[p.pos]
+	}
+	return 0
+}
+
+func (p *fastParser) peekAt(i int) byte {
+	if p.pos+i < len(p.src) {
+		return p.src[p.pos+i]
+	}
+	return 0
+}
+
+func (p *fastParser) rng(start hcl.Pos) hcl.Range {
+	return hcl.Range{Filename: p.file, Start: start, End: p.at()}
+}
+
+// oneByte consumes a one-byte token and returns its range.
+func (p *fastParser) oneByte() hcl.Range {
+	start := p.at()
+	p.pos++
+	return p.rng(start)
+}
+
+func (p *fastParser) newline() {
+	p.pos++
+	p.line++
+	p.lineStart = p.pos
+}
+
+// skipSpaces skips blanks, where newlines are tokens.
+func (p *fastParser) skipSpaces() {
+	for p.pos < len(p.src) && (p.src[p.pos] == ' ' || p.src[p.pos] == '\t') {
+		p.pos++
+	}
+}
+
+// skipBlank skips blanks, newlines and comments: inside brackets, where
+// hclsyntax ignores newlines.
+func (p *fastParser) skipBlank() {
+	for p.pos < len(p.src) {
+		switch c := p.src[p.pos]; {
+		case c == ' ' || c == '\t':
+			p.pos++
+		case c == '\n' || c == '#' || (c == '/' && p.peekAt(1) == '/'):
+			if p.inQuote > 0 {
+				p.fail()
+			}
+			p.endOfLine()
+		case c == '/' && p.peekAt(1) == '*':
+			p.fail()
+		default:
+			return
+		}
+	}
+}
+
+// atEndOfLine reports whether the next token ends a line: a newline, a
+// line comment (which hclsyntax turns into a newline) or the end of input.
+func (p *fastParser) atEndOfLine() bool {
+	c := p.peek()
+	return p.pos >= len(p.src) || c == '\n' || c == '#' || (c == '/' && p.peekAt(1) == '/')
+}
+
+// endOfLine consumes a newline or a line comment with its newline.
+func (p *fastParser) endOfLine() {
+	if p.src[p.pos] != '\n' {
+		b, ascii := p.pos, true
+		for p.pos < len(p.src) && p.src[p.pos] != '\n' {
+			ascii = ascii && p.src[p.pos] < 0x80
+			p.pos++
+		}
+		if !ascii && (p.pos >= len(p.src) || !utf8.Valid(p.src[b:p.pos])) {
+			// Other text in comments is fine: the newline ends the line,
+			// so no column after it counts characters. Without one, the
+			// end of file's column would.
+			p.fail()
+		}
+		if p.pos >= len(p.src) {
+			return
+		}
+	}
+	p.newline()
+}
+
+func isIdentStart(c byte) bool {
+	return c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+}
+
+func isIdentByte(c byte) bool {
+	return isIdentStart(c) || c == '-' || ('0' <= c && c <= '9')
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func (p *fastParser) ident() (string, hcl.Range) {
+	start := p.at()
+	b := p.pos
+	for p.pos < len(p.src) && isIdentByte(p.src[p.pos]) {
+		p.pos++
+	}
+	return string(p.src[b:p.pos]), p.rng(start)
+}
+
+// skipBodyGap skips what separates body items: blanks, newlines and line
+// comments.
+func (p *fastParser) skipBodyGap() {
+	for p.pos < len(p.src) {
+		switch c := p.src[p.pos]; {
+		case c == ' ' || c == '\t':
+			p.pos++
+		case p.atEndOfLine():
+			p.endOfLine()
+		default:
+			return
+		}
+	}
+}
+
+func (p *fastParser) parseTopBody() *hclsyntax.Body {
+	p.skipSpaces()
+	start := p.at() // the first token, newline or comment included
+	if p.pos < len(p.src) && p.src[p.pos] != '\n' && p.atEndOfLine() && bytes.IndexByte(p.src[p.pos:], '\n') < 0 {
+		// A comment that ends the file without a newline is skipped, not
+		// turned into a newline, so the body would start after it.
+		p.fail()
+	}
+	body := p.parseBodyItems(false)
+	end := p.at()
+	body.SrcRange = hcl.Range{Filename: p.file, Start: start, End: end}
+	body.EndRange = hcl.Range{Filename: p.file, Start: end, End: end}
+	return body
+}
+
+// parseBodyItems parses attributes and blocks up to the end of input or,
+// when nested, up to and including the closing brace.
+func (p *fastParser) parseBodyItems(nested bool) *hclsyntax.Body {
+	body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, Blocks: hclsyntax.Blocks{}}
+	for {
+		p.skipBodyGap()
+		if p.pos >= len(p.src) {
+			if nested {
+				p.fail()
+			}
+			return body
+		}
+		c := p.src[p.pos]
+		if c == '}' && nested {
+			return body
+		}
+		if !isIdentStart(c) {
+			p.fail()
+		}
+		name, nameRange := p.ident()
+		p.skipSpaces()
+		switch c := p.peek(); {
+		case c == '=' && p.peekAt(1) != '=':
+			attr := p.parseAttribute(name, nameRange)
+			if _, dup := body.Attributes[name]; dup {
+				p.fail()
+			}
+			body.Attributes[name] = attr
+		case c == '"' || c == '{' || isIdentStart(c):
+			body.Blocks = append(body.Blocks, p.parseBlock(name, nameRange))
+		default:
+			p.fail()
+		}
+	}
+}
+
+func (p *fastParser) parseAttribute(name string, nameRange hcl.Range) *hclsyntax.Attribute {
+	eq := p.oneByte()
+	expr := p.parseExpr(false)
+	p.skipSpaces()
+	if !p.atEndOfLine() {
+		p.fail()
+	}
+	if p.pos < len(p.src) {
+		p.endOfLine()
+	}
+	return &hclsyntax.Attribute{
+		Name:        name,
+		Expr:        expr,
+		SrcRange:    hcl.Range{Filename: p.file, Start: nameRange.Start, End: expr.Range().End},
+		NameRange:   nameRange,
+		EqualsRange: eq,
+	}
+}
+
+func (p *fastParser) parseBlock(typ string, typeRange hcl.Range) *hclsyntax.Block {
+	var labels []string
+	var labelRanges []hcl.Range
+	for {
+		p.skipSpaces()
+		c := p.peek()
+		if c == '{' {
+			break
+		}
+		switch {
+		case c == '"':
+			label, r := p.parseQuotedLabel()
+			labels = append(labels, label)
+			labelRanges = append(labelRanges, r)
+		case isIdentStart(c):
+			label, r := p.ident()
+			labels = append(labels, label)
+			labelRanges = append(labelRanges, r)
+		default:
+			p.fail()
+		}
+	}
+	open := p.oneByte()
+	p.skipSpaces()
+	if !p.atEndOfLine() && p.peek() != '}' {
+		p.fail() // a one-line block { a = b }
+	}
+	body := p.parseBodyItems(true)
+	closing := p.oneByte()
+	body.SrcRange = hcl.Range{Filename: p.file, Start: open.Start, End: closing.End}
+	body.EndRange = hcl.Range{Filename: p.file, Start: closing.End, End: closing.End}
+	p.skipSpaces()
+	if !p.atEndOfLine() {
+		p.fail()
+	}
+	if p.pos < len(p.src) {
+		p.endOfLine()
+	}
+	return &hclsyntax.Block{
+		Type:            typ,
+		Labels:          labels,
+		Body:            body,
+		TypeRange:       typeRange,
+		LabelRanges:     labelRanges,
+		OpenBraceRange:  open,
+		CloseBraceRange: closing,
+	}
+}
+
+// parseQuotedLabel parses a block label: a quoted string without template
+// sequences.
+func (p *fastParser) parseQuotedLabel() (string, hcl.Range) {
+	start := p.at()
+	p.pos++
+	s, _ := p.stringLiteral()
+	if p.peek() != '"' {
+		p.fail()
+	}
+	p.pos++
+	return s, p.rng(start)
+}
+
+// stringLiteral reads the literal text of a quoted string up to its
+// closing quote or an interpolation, decoding escapes, and reports whether
+// it read any byte.
+func (p *fastParser) stringLiteral() (string, bool) {
+	b := p.pos
+	var sb *strings.Builder
+	for p.pos < len(p.src) {
+		c := p.src[p.pos]
+		switch c {
+		case '"':
+			return p.literalText(b, sb), p.pos > b
+		case '\n':
+			p.fail()
+		case '$', '%':
+			switch p.peekAt(1) {
+			case '{', c:
+				if c == '$' && p.peekAt(1) == '{' {
+					return p.literalText(b, sb), p.pos > b
+				}
+				p.fail() // %{ directives, $${ and %%{ escapes
+			}
+			p.pos++
+		case '\\':
+			var esc byte
+			switch p.peekAt(1) {
+			case 'n':
+				esc = '\n'
+			case 't':
+				esc = '\t'
+			case 'r':
+				esc = '\r'
+			case '"':
+				esc = '"'
+			case '\\':
+				esc = '\\'
+			default:
+				p.fail() // \u, \U and invalid escapes
+			}
+			if sb == nil {
+				sb = &strings.Builder{}
+				sb.Write(p.src[b:p.pos])
+			}
+			sb.WriteByte(esc)
+			p.pos += 2
+			continue
+		default:
+			if (c < ' ' && c != '\t') || c >= 0x80 {
+				p.fail()
+			}
+			p.pos++
+		}
+		if sb != nil {
+			sb.WriteByte(c)
+		}
+	}
+	p.fail()
+	return "", false
+}
+
+func (p *fastParser) literalText(b int, sb *strings.Builder) string {
+	if sb != nil {
+		return sb.String()
+	}
+	return string(p.src[b:p.pos])
+}
+
+// parseExpr parses an expression; inBrackets says newlines are ignored
+// (inside a tuple or an interpolation), else a newline ends it.
+func (p *fastParser) parseExpr(inBrackets bool) hclsyntax.Expression {
+	p.skip(inBrackets)
+	expr := p.parseTerm(inBrackets)
+	for {
+		p.skip(inBrackets)
+		if p.peek() != '.' {
+			return expr
+		}
+		trav, isTrav := expr.(*hclsyntax.ScopeTraversalExpr)
+		if !isTrav {
+			p.fail()
+		}
+		dot := p.at()
+		p.pos++
+		p.skip(inBrackets)
+		if !isIdentStart(p.peek()) {
+			p.fail() // .0, .*, or an error
+		}
+		name, r := p.ident()
+		step := hcl.Range{Filename: p.file, Start: dot, End: r.End}
+		trav.Traversal = append(trav.Traversal, hcl.TraverseAttr{Name: name, SrcRange: step})
+		trav.SrcRange.End = r.End
+	}
+}
+
+func (p *fastParser) skip(inBrackets bool) {
+	if inBrackets {
+		p.skipBlank()
+	} else {
+		p.skipSpaces()
+	}
+}
+
+func (p *fastParser) parseTerm(inBrackets bool) hclsyntax.Expression {
+	c := p.peek()
+	switch {
+	case isDigit(c):
+		return p.parseNumber()
+	case isIdentStart(c):
+		name, r := p.ident()
+		p.skip(inBrackets)
+		if c := p.peek(); c == '(' || (c == ':' && p.peekAt(1) == ':') {
+			p.fail() // function call
+		}
+		switch name {
+		case "true":
+			return &hclsyntax.LiteralValueExpr{Val: cty.True, SrcRange: r}
+		case "false":
+			return &hclsyntax.LiteralValueExpr{Val: cty.False, SrcRange: r}
+		case "null":
+			return &hclsyntax.LiteralValueExpr{Val: cty.NullVal(cty.DynamicPseudoType), SrcRange: r}
+		}
+		return &hclsyntax.ScopeTraversalExpr{
+			Traversal: hcl.Traversal{hcl.TraverseRoot{Name: name, SrcRange: r}},
+			SrcRange:  r,
+		}
+	case c == '"':
+		return p.parseTemplate()
+	case c == '[':
+		return p.parseTuple()
+	case c == '{':
+		return p.parseObject()
+	}
+	p.fail()
+	return nil
+}
+
+func (p *fastParser) parseNumber() hclsyntax.Expression {
+	start := p.at()
+	b := p.pos
+	digits := func() {
+		if !isDigit(p.peek()) {
+			p.fail()
+		}
+		for isDigit(p.peek()) {
+			p.pos++
+		}
+	}
+	digits()
+	if p.peek() == '.' && isDigit(p.peekAt(1)) {
+		p.pos++
+		digits()
+	}
+	if c := p.peek(); c == 'e' || c == 'E' {
+		p.pos++
+		if c := p.peek(); c == '+' || c == '-' {
+			p.pos++
+		}
+		digits()
+	}
+	if c := p.peek(); isIdentByte(c) || c == '.' {
+		p.fail()
+	}
+	v, err := cty.ParseNumberVal(string(p.src[b:p.pos]))
+	if err != nil {
+		p.fail()
+	}
+	return &hclsyntax.LiteralValueExpr{Val: v, SrcRange: p.rng(start)}
+}
+
+func (p *fastParser) parseTemplate() hclsyntax.Expression {
+	open := p.oneByte()
+	var parts []hclsyntax.Expression
+	interps := 0
+	for {
+		start := p.at()
+		s, read := p.stringLiteral()
+		if read {
+			parts = append(parts, &hclsyntax.LiteralValueExpr{Val: cty.StringVal(s), SrcRange: p.rng(start)})
+		}
+		if p.peek() == '"' {
+			break
+		}
+		// ${ interpolation
+		p.pos += 2
+		if p.peek() == '~' {
+			p.fail()
+		}
+		p.inQuote++
+		expr := p.parseExpr(true)
+		p.skipBlank()
+		p.inQuote--
+		if p.peek() != '}' {
+			p.fail()
+		}
+		p.pos++
+		parts = append(parts, expr)
+		interps++
+	}
+	p.pos++
+	r := hcl.Range{Filename: p.file, Start: open.Start, End: p.at()}
+	if len(parts) == 0 {
+		end := p.at()
+		parts = append(parts, &hclsyntax.LiteralValueExpr{Val: cty.StringVal(""), SrcRange: hcl.Range{Filename: p.file, Start: end, End: end}})
+	}
+	if len(parts) == 1 && interps == 1 {
+		return &hclsyntax.TemplateWrapExpr{Wrapped: parts[0], SrcRange: r}
+	}
+	return &hclsyntax.TemplateExpr{Parts: parts, SrcRange: r}
+}
+
+func (p *fastParser) parseTuple() hclsyntax.Expression {
+	open := p.oneByte()
+	var exprs []hclsyntax.Expression
+	p.skipBlank()
+	if p.isForKeyword() {
+		p.fail()
+	}
+	for {
+		p.skipBlank()
+		if p.peek() == ']' {
+			break
+		}
+		exprs = append(exprs, p.parseExpr(true))
+		p.skipBlank()
+		if p.peek() == ']' {
+			break
+		}
+		if p.peek() != ',' {
+			p.fail()
+		}
+		p.pos++
+	}
+	closing := p.oneByte()
+	return &hclsyntax.TupleConsExpr{
+		Exprs:     exprs,
+		SrcRange:  hcl.Range{Filename: p.file, Start: open.Start, End: closing.End},
+		OpenRange: open,
+	}
+}
+
+// isForKeyword reports whether a for expression starts here.
+func (p *fastParser) isForKeyword() bool {
+	return strings.HasPrefix(string(p.src[p.pos:min(p.pos+4, len(p.src))]), "for") &&
+		!isIdentByte(p.peekAt(3))
+}
+
+func (p *fastParser) parseObject() hclsyntax.Expression {
+	if p.inQuote > 0 {
+		p.fail() // newlines are items separators here
+	}
+	open := p.oneByte()
+	save, saveLine, saveStart := p.pos, p.line, p.lineStart
+	p.skipBlank()
+	if p.isForKeyword() {
+		p.fail()
+	}
+	p.pos, p.line, p.lineStart = save, saveLine, saveStart
+	var items []hclsyntax.ObjectConsItem
+	for {
+		p.skipBodyGap()
+		if p.peek() == '}' {
+			break
+		}
+		if p.peek() == '(' {
+			p.fail()
+		}
+		key := p.parseExpr(false)
+		p.skipSpaces()
+		if c := p.peek(); (c != '=' || p.peekAt(1) == '=') && c != ':' {
+			p.fail()
+		}
+		p.pos++
+		value := p.parseExpr(false)
+		items = append(items, hclsyntax.ObjectConsItem{
+			KeyExpr:   &hclsyntax.ObjectConsKeyExpr{Wrapped: key},
+			ValueExpr: value,
+		})
+		p.skipSpaces()
+		switch c := p.peek(); {
+		case c == '}':
+		case c == ',':
+			p.pos++
+		case p.atEndOfLine() && p.pos < len(p.src):
+			p.endOfLine()
+		default:
+			p.fail()
+		}
+	}
+	closing := p.oneByte()
+	return &hclsyntax.ObjectConsExpr{
+		Items:     items,
+		SrcRange:  hcl.Range{Filename: p.file, Start: open.Start, End: closing.End},
+		OpenRange: open,
+	}
+}

@@ -1,0 +1,215 @@
+package parser
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/dagc-dev/dagc/bench/benchgen"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// checkFastParse parses src with fastParse and with hclsyntax and, when
+// the fast path accepts it, requires the two ASTs to be deeply equal (every
+// node, value and range, unexported fields included). It reports whether
+// the fast path accepted src.
+func checkFastParse(t *testing.T, name string, src []byte) bool {
+	t.Helper()
+	fast, ok := fastParse(src, name)
+	if !ok {
+		return false
+	}
+	f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatalf("%s: fast path accepted input hclsyntax rejects: %s\n%q", name, diags.Error(), src)
+	}
+	slow := f.Body.(*hclsyntax.Body)
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("%s: fast AST differs from hclsyntax's at %s\ninput: %q", name, firstDifference(reflect.ValueOf(fast), reflect.ValueOf(slow), "body"), src)
+	}
+	return true
+}
+
+// firstDifference names the first path where a and b differ, for a
+// readable failure.
+func firstDifference(a, b reflect.Value, path string) string {
+	if a.IsValid() != b.IsValid() {
+		return path + " (one side missing)"
+	}
+	if !a.IsValid() {
+		return ""
+	}
+	if a.Type() != b.Type() {
+		return fmt.Sprintf("%s: type %s vs %s", path, a.Type(), b.Type())
+	}
+	switch a.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if a.IsNil() != b.IsNil() {
+			return path + ": nil vs non-nil"
+		}
+		if a.IsNil() {
+			return ""
+		}
+		return firstDifference(a.Elem(), b.Elem(), path)
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if d := firstDifference(a.Field(i), b.Field(i), path+"."+a.Type().Field(i).Name); d != "" {
+				return d
+			}
+		}
+		return ""
+	case reflect.Slice, reflect.Array:
+		if a.Kind() == reflect.Slice && a.IsNil() != b.IsNil() {
+			return path + ": nil vs empty slice"
+		}
+		if a.Len() != b.Len() {
+			return fmt.Sprintf("%s: length %d vs %d", path, a.Len(), b.Len())
+		}
+		for i := range a.Len() {
+			if d := firstDifference(a.Index(i), b.Index(i), fmt.Sprintf("%s[%d]", path, i)); d != "" {
+				return d
+			}
+		}
+		return ""
+	case reflect.Map:
+		if a.Len() != b.Len() {
+			return fmt.Sprintf("%s: %d vs %d entries", path, a.Len(), b.Len())
+		}
+		for _, k := range a.MapKeys() {
+			if d := firstDifference(a.MapIndex(k), b.MapIndex(k), fmt.Sprintf("%s[%v]", path, k)); d != "" {
+				return d
+			}
+		}
+		return ""
+	}
+	if a.CanInterface() && b.CanInterface() && !reflect.DeepEqual(a.Interface(), b.Interface()) {
+		return fmt.Sprintf("%s: %v vs %v", path, a.Interface(), b.Interface())
+	}
+	if !a.CanInterface() && fmt.Sprint(a) != fmt.Sprint(b) {
+		return fmt.Sprintf("%s: %v vs %v", path, a, b)
+	}
+	return ""
+}
+
+func fastParseCorpus(t testing.TB) map[string][]byte {
+	files := map[string][]byte{}
+	for _, pattern := range []string{"../testdata/*.dag.hcl", "../testdata/errors/*.dag.hcl"} {
+		m, _ := filepath.Glob(pattern)
+		for _, f := range m {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files[f] = src
+		}
+	}
+	var gen bytes.Buffer
+	if _, err := benchgen.Write(&gen, 300); err != nil {
+		t.Fatal(err)
+	}
+	files["generated.dag.hcl"] = gen.Bytes()
+	for i, s := range fastParseSnippets {
+		files[fmt.Sprintf("snippet%d.dag.hcl", i)] = []byte(s)
+	}
+	return files
+}
+
+// fastParseSnippets exercise the edges of the fast path's subset; each is
+// either accepted with an identical AST or left to hclsyntax.
+var fastParseSnippets = []string{
+	"",
+	"\n\n",
+	"# only a comment",
+	"# only a comment\n",
+	"  \t// c\na = 1\n",
+	"a = 1",
+	"a = 1 # trailing\nb = 2 // trailing\n",
+	"a = \"\"\nb = \"x\\n\\t\\\"\\\\y\"\nc = \"$x %y 100%\"\n",
+	"a = \"${b}\"\nc = \"x${d.e.f}y${g}\"\nh = \"${ i . j }\"\n",
+	"a = \"$${b}\"\nc = \"%%{d}\"\ne = \"%{if f}g%{endif}\"\n",
+	"a = \"${~b~}\"\n",
+	"a = [1, 2.5, 3e4, 1.5E-3, true, false, null,]\nb = []\nc = [\n  x, # c\n  y // d\n  ,\n]\n",
+	"a = {}\nb = { c = 1, \"d\" = 2, e: 3 }\nf = {\n  g = [1]\n  h = { i = j.k }\n}\n",
+	"a = {for k, v in x : k => v}\nb = [for v in x : v]\n",
+	"block {}\nblock \"l1\" l2 {\n  a = 1\n  inner {\n  }\n}\n",
+	"block \"x\" { a = 1 }\n",
+	"block \"\\\"q\\\"\" {\n}\n",
+	"a = b[0]\nc = d.0\ne = f.*.g\nh = i[*]\n",
+	"a = f(1)\nb = -1\nc = !d\ne = 1 + 2\nf = g ? h : i\ng = (j)\n",
+	"a = <<EOT\nx\nEOT\n",
+	"a = 1\na = 2\n",
+	"a = 1 b = 2\n",
+	"a = \"unterminated\n",
+	"a = [1 2]\n",
+	"a = 1.\nb = 1.2.3\nc = 1x\nd = 1..2\n",
+	"a = x\n  .y\n",
+	"a = [x\n  .y]\n",
+	"a = \"\\u00e9\"\n",
+	"a = \"é\"\n",
+	"a = 1\r\n",
+	"a = {\n  b = 1,\n  c = 2\n}\n",
+	"a = { b = 1\n}\n",
+	"task \"a\" {\n  x = 1\n}\ntask \"b\" {\n  y = [task.a]\n}",
+	"a = \"${[b, c]}\"\nd = \"${{e = 1}}\"\n",
+	"a = \"${\"b${c}\"}\"\n",
+	"/* c */ a = 1\n",
+	"a = 1 /* c */\n",
+	"a = x-y\nb = x_y-z\n",
+	"a = \"$\"\nb = \"%\"\nc = \"a$\"\n",
+	"a = \"\\x\"\n",
+	"a = \"\t\"\n",
+	"a = [for]\nb = [forx]\nc = {for = 1}\n",
+	"a == 1\n",
+	"a = b::c(1)\n",
+	"a = 01\nb = 0.50\n",
+}
+
+// TestFastParseMatchesHCL requires fastParse to build hclsyntax's exact
+// AST for every test file, the generated benchmark file and the snippets
+// above whenever it accepts them, and to accept the common files.
+func TestFastParseMatchesHCL(t *testing.T) {
+	accepted := 0
+	files := fastParseCorpus(t)
+	for name, src := range files {
+		if checkFastParse(t, name, src) {
+			accepted++
+		}
+	}
+	t.Logf("fast path accepted %d of %d inputs", accepted, len(files))
+	for _, must := range []string{"generated.dag.hcl", "../testdata/schedule.dag.hcl", "../testdata/triggers.dag.hcl"} {
+		if _, ok := fastParse(files[must], must); !ok {
+			t.Errorf("fast path rejects %s", must)
+		}
+	}
+}
+
+// TestFastParseSameResult parses every test file through the whole parser
+// with and without the fast path and requires identical pipelines and
+// diagnostics.
+func TestFastParseSameResult(t *testing.T) {
+	for name, src := range fastParseCorpus(t) {
+		render := func(fast bool) string {
+			old := useFastParse
+			defer func() { useFastParse = old }()
+			useFastParse = fast
+			whole, _, _ := parseBoth(t, name, src, 1<<40)
+			return whole
+		}
+		if a, b := render(true), render(false); a != b {
+			t.Fatalf("%s: result differs with the fast path\nfast: %.400s\nhcl:  %.400s", name, a, b)
+		}
+	}
+}
+
+func FuzzFastParse(f *testing.F) {
+	for _, src := range fastParseCorpus(f) {
+		f.Add(src)
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		checkFastParse(t, "fuzz.dag.hcl", src)
+	})
+}
