@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
@@ -409,6 +410,11 @@ func (c *compiler) attrDuration(content *hcl.BodyContent, name string, ctx *hcl.
 }
 
 func (c *compiler) attrStringList(content *hcl.BodyContent, name string, ctx *hcl.EvalContext, sc scope) ([]string, bool) {
+	if a := content.Attributes[name]; a != nil {
+		if l, ok := literalStrings(a.Expr); ok {
+			return l, true
+		}
+	}
 	a, v, ok := c.attrValue(content, name, ctx, sc)
 	if !ok {
 		return nil, false
@@ -440,4 +446,27 @@ func sentence(s string) string {
 		return s
 	}
 	return s + "."
+}
+
+// literalStrings returns the elements of a tuple of plain string literals
+// (["a", "b"]), which evaluate to themselves: the common case of outputs
+// and shell, decoded without building cty values.
+func literalStrings(expr hcl.Expression) ([]string, bool) {
+	tuple, ok := expr.(*hclsyntax.TupleConsExpr)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, 0, len(tuple.Exprs))
+	for _, e := range tuple.Exprs {
+		te, ok := e.(*hclsyntax.TemplateExpr)
+		if !ok || len(te.Parts) != 1 {
+			return nil, false
+		}
+		lit, ok := te.Parts[0].(*hclsyntax.LiteralValueExpr)
+		if !ok || lit.Val.Type() != cty.String || lit.Val.IsNull() || lit.Val.IsMarked() {
+			return nil, false
+		}
+		out = append(out, lit.Val.AsString())
+	}
+	return out, true
 }
