@@ -2,7 +2,10 @@ package parser
 
 import (
 	"bytes"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
@@ -24,12 +27,60 @@ import (
 // must be ASCII, except in comments, and without carriage returns, so a
 // column is a byte offset in its line. Anything else, and every syntax error, returns ok=false and the
 // caller parses the file with hclsyntax, so diagnostics never change.
+// Large files are parsed in pieces in parallel, cut as in parseBody.
 // fastparse_test.go proves the equivalence on every test file and by fuzzing.
-func fastParse(src []byte, filename string) (body *hclsyntax.Body, ok bool) {
+func fastParse(src []byte, filename string) (*hclsyntax.Body, bool) {
 	if bytes.IndexByte(src, '\r') >= 0 {
 		return nil, false
 	}
-	p := &fastParser{src: src, file: filename, line: 1}
+	cuts := splitTopLevel(src, splitBatch)
+	if len(cuts) == 0 {
+		return fastParsePiece(src, filename, cut{0, 1}, len(src))
+	}
+	// Pieces cut at top-level line starts, parsed on every core.
+	starts := append([]cut{{0, 1}}, cuts...)
+	bodies := make([]*hclsyntax.Body, len(starts))
+	oks := make([]bool, len(starts))
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range min(runtime.GOMAXPROCS(0), len(starts)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(starts); i = int(next.Add(1)) - 1 {
+				end := len(src)
+				if i+1 < len(starts) {
+					end = starts[i+1].byte
+				}
+				bodies[i], oks[i] = fastParsePiece(src, filename, starts[i], end)
+			}
+		}()
+	}
+	wg.Wait()
+	merged := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, Blocks: hclsyntax.Blocks{}}
+	n := 0
+	for i, b := range bodies {
+		if !oks[i] || len(b.Attributes) > 0 {
+			// Top-level attributes would need a check for duplicates
+			// across pieces; they do not occur in pipeline files.
+			return nil, false
+		}
+		n += len(b.Blocks)
+	}
+	merged.Blocks = make(hclsyntax.Blocks, 0, n)
+	for _, b := range bodies {
+		merged.Blocks = append(merged.Blocks, b.Blocks...)
+	}
+	last := bodies[len(bodies)-1]
+	merged.SrcRange = hcl.Range{Filename: filename, Start: bodies[0].SrcRange.Start, End: last.SrcRange.End}
+	merged.EndRange = last.EndRange
+	return merged, true
+}
+
+// fastParsePiece parses src[start.byte:end] as if it were the top-level
+// body of the whole file (ranges are those of the whole file).
+func fastParsePiece(src []byte, filename string, start cut, end int) (body *hclsyntax.Body, ok bool) {
+	p := &fastParser{src: src[:end], file: filename, pos: start.byte, line: start.line, lineStart: start.byte}
 	defer func() {
 		if r := recover(); r != nil {
 			if _, isFallback := r.(fastFallback); !isFallback {

@@ -23,6 +23,21 @@ func checkFastParse(t *testing.T, name string, src []byte) bool {
 	if !ok {
 		return false
 	}
+	old := splitBatch
+	defer func() { splitBatch = old }()
+	for _, batch := range []int{1, 64} {
+		splitBatch = batch
+		if len(splitTopLevel(src, batch)) == 0 {
+			continue
+		}
+		cutFast, cutOK := fastParse(src, name)
+		if !cutOK {
+			continue // a piece holds an attribute, or a cut fell inside a construct the fast path does not follow
+		}
+		if !reflect.DeepEqual(fast, cutFast) {
+			t.Fatalf("%s: fast AST cut every %d bytes differs from the whole fast AST at %s", name, batch, firstDifference(reflect.ValueOf(cutFast), reflect.ValueOf(fast), "body"))
+		}
+	}
 	f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 	if diags.HasErrors() {
 		t.Fatalf("%s: fast path accepted input hclsyntax rejects: %s\n%q", name, diags.Error(), src)

@@ -312,21 +312,16 @@ type taskDecl struct {
 	forEach   bool
 }
 
-func (c *compiler) declareTask(b *hclsyntax.Block) {
+// decodeTaskBody decodes a task block's body and its outputs: the part of
+// declaring a task that needs no other task, run in parallel across blocks
+// (nil for a block without exactly one label).
+func (c *compiler) decodeTaskBody(b *hclsyntax.Block) *taskDecl {
 	if len(b.Labels) != 1 {
-		return
-	}
-	name := b.Labels[0]
-	if !ir.ValidName(name) {
-		c.errorf(b.LabelRanges[0], "Invalid task name", "A task name must start with a letter or underscore and hold only letters, digits, underscores and dashes, at most %d characters; %q does not.", ir.MaxNameLen, name)
-	}
-	if prev, dup := c.tasks[name]; dup {
-		c.errorf(b.LabelRanges[0], "Duplicate task", "A task named %q is already declared at %s.", name, rangeString(prev.block.LabelRanges[0]))
-		return
+		return nil
 	}
 	content, ds := b.Body.Content(taskSchema)
 	c.addDiags(ds)
-	d := &taskDecl{name: name, block: b, content: content, outputsOK: true, forEach: content.Attributes["for_each"] != nil}
+	d := &taskDecl{name: b.Labels[0], block: b, content: content, outputsOK: true, forEach: content.Attributes["for_each"] != nil}
 	if a := content.Attributes["outputs"]; a != nil {
 		d.outputsOK = false
 		if l, ok := c.attrStringList(content, "outputs", c.ctx, onceScope("outputs", d.forEach)); ok {
@@ -345,6 +340,24 @@ func (c *compiler) declareTask(b *hclsyntax.Block) {
 			}
 		}
 	}
+	return d
+}
+
+// declareTask registers a task decoded by decodeTaskBody, whose
+// diagnostics (bodyDiags) count only for a task that is not a duplicate.
+func (c *compiler) declareTask(b *hclsyntax.Block, d *taskDecl, bodyDiags hcl.Diagnostics) {
+	if d == nil {
+		return
+	}
+	name := d.name
+	if !ir.ValidName(name) {
+		c.errorf(b.LabelRanges[0], "Invalid task name", "A task name must start with a letter or underscore and hold only letters, digits, underscores and dashes, at most %d characters; %q does not.", ir.MaxNameLen, name)
+	}
+	if prev, dup := c.tasks[name]; dup {
+		c.errorf(b.LabelRanges[0], "Duplicate task", "A task named %q is already declared at %s.", name, rangeString(prev.block.LabelRanges[0]))
+		return
+	}
+	c.diags = append(c.diags, bodyDiags...)
 	c.tasks[name] = d
 	c.taskOrder = append(c.taskOrder, name)
 }
