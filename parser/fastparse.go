@@ -27,13 +27,13 @@ import (
 // must be ASCII, except in comments, and without carriage returns, so a
 // column is a byte offset in its line. Anything else, and every syntax error, returns ok=false and the
 // caller parses the file with hclsyntax, so diagnostics never change.
-// Large files are parsed in pieces in parallel, cut as in parseBody.
+// Large files are parsed in pieces in parallel (see fastCuts).
 // fastparse_test.go proves the equivalence on every test file and by fuzzing.
 func fastParse(src []byte, filename string) (*hclsyntax.Body, bool) {
 	if bytes.IndexByte(src, '\r') >= 0 {
 		return nil, false
 	}
-	cuts := splitTopLevel(src, splitBatch)
+	cuts := fastCuts(src, splitBatch)
 	if len(cuts) == 0 {
 		return fastParsePiece(src, filename, cut{0, 1}, len(src))
 	}
@@ -75,6 +75,32 @@ func fastParse(src []byte, filename string) (*hclsyntax.Body, bool) {
 	merged.SrcRange = hcl.Range{Filename: filename, Start: bodies[0].SrcRange.Start, End: last.SrcRange.End}
 	merged.EndRange = last.EndRange
 	return merged, true
+}
+
+// fastCuts returns where to cut src into pieces of at least batch bytes:
+// after a line holding only "}", where a top-level block usually ends. A cut
+// that falls inside a construct leaves a bracket open at the end of a
+// piece, which the fast path then rejects (strings do not span lines, and
+// heredocs and /* */ comments are outside its subset), so a wrong guess
+// only costs the fallback, never a different result.
+func fastCuts(src []byte, batch int) []cut {
+	var cuts []cut
+	line, counted := 1, 0
+	for from := batch; from < len(src)-batch; {
+		i := bytes.Index(src[from:], []byte("\n}\n"))
+		if i < 0 {
+			break
+		}
+		at := from + i + 3
+		if len(src)-at < batch {
+			break
+		}
+		line += bytes.Count(src[counted:at], []byte{'\n'})
+		counted = at
+		cuts = append(cuts, cut{byte: at, line: line})
+		from = at + batch
+	}
+	return cuts
 }
 
 // fastParsePiece parses src[start.byte:end] as if it were the top-level

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"testing"
 
 	"github.com/dagc-dev/dagc/bench/benchgen"
@@ -27,12 +28,12 @@ func checkFastParse(t *testing.T, name string, src []byte) bool {
 	defer func() { splitBatch = old }()
 	for _, batch := range []int{1, 64} {
 		splitBatch = batch
-		if len(splitTopLevel(src, batch)) == 0 {
+		if len(fastCuts(src, batch)) == 0 {
 			continue
 		}
 		cutFast, cutOK := fastParse(src, name)
 		if !cutOK {
-			continue // a piece holds an attribute, or a cut fell inside a construct the fast path does not follow
+			continue // a piece holds an attribute, or a cut fell inside a construct
 		}
 		if !reflect.DeepEqual(fast, cutFast) {
 			t.Fatalf("%s: fast AST cut every %d bytes differs from the whole fast AST at %s", name, batch, firstDifference(reflect.ValueOf(cutFast), reflect.ValueOf(fast), "body"))
@@ -227,4 +228,49 @@ func FuzzFastParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src []byte) {
 		checkFastParse(t, "fuzz.dag.hcl", src)
 	})
+}
+
+// TestBodyContentMatchesHCL requires bodyContent to give what
+// hclsyntax's Body.Content gives for every block body of the corpus.
+func TestBodyContentMatchesHCL(t *testing.T) {
+	schemas := []*hcl.BodySchema{taskSchema, retrySchema, resourcesSchema, pipelineSchema, paramSchema, variableSchema,
+		{Attributes: []hcl.AttributeSchema{{Name: "command", Required: true}}, Blocks: []hcl.BlockHeaderSchema{{Type: "retry", LabelNames: []string{"x"}}}}}
+	fast := 0
+	for name, src := range fastParseCorpus(t) {
+		f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+		if diags.HasErrors() {
+			continue
+		}
+		var walk func(b *hclsyntax.Body)
+		walk = func(b *hclsyntax.Body) {
+			for _, blk := range b.Blocks {
+				for _, s := range schemas {
+					got, gotDiags := bodyContent(blk.Body, s)
+					want, wantDiags := blk.Body.Content(s)
+					// Content reports unknown attributes in map order, so
+					// diagnostics are compared as sorted lists.
+					if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(sortedErrors(gotDiags), sortedErrors(wantDiags)) {
+						t.Fatalf("%s: block at %s: bodyContent differs from Content at %s; diags %v vs %v", name, blk.DefRange(), firstDifference(reflect.ValueOf(got), reflect.ValueOf(want), "content"), gotDiags, wantDiags)
+					}
+					if wantDiags == nil {
+						fast++
+					}
+				}
+				walk(blk.Body)
+			}
+		}
+		walk(f.Body.(*hclsyntax.Body))
+	}
+	if fast == 0 {
+		t.Fatal("no body took the fast path")
+	}
+}
+
+func sortedErrors(ds hcl.Diagnostics) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.Error())
+	}
+	sort.Strings(out)
+	return out
 }

@@ -319,7 +319,7 @@ func (c *compiler) decodeTaskBody(b *hclsyntax.Block) *taskDecl {
 	if len(b.Labels) != 1 {
 		return nil
 	}
-	content, ds := b.Body.Content(taskSchema)
+	content, ds := bodyContent(b.Body, taskSchema)
 	c.addDiags(ds)
 	d := &taskDecl{name: b.Labels[0], block: b, content: content, outputsOK: true, forEach: content.Attributes["for_each"] != nil}
 	if a := content.Attributes["outputs"]; a != nil {
@@ -614,4 +614,43 @@ func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *i
 		in.Env = append(in.Env, ir.EnvVar{Name: name, Value: env[name]})
 	}
 	return in
+}
+
+// bodyContent is body.Content(schema) for a body that the schema fully
+// accepts (no unknown attribute or block, right labels, nothing required
+// missing), built without the bookkeeping hclsyntax needs to report
+// problems; any other body goes through hclsyntax for its diagnostics.
+func bodyContent(body *hclsyntax.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Diagnostics) {
+	known := 0
+	for _, as := range schema.Attributes {
+		if _, ok := body.Attributes[as.Name]; ok {
+			known++
+		} else if as.Required {
+			return body.Content(schema)
+		}
+	}
+	if known != len(body.Attributes) {
+		return body.Content(schema)
+	}
+	var blocks hcl.Blocks
+	for _, b := range body.Blocks {
+		wanted := false
+		for _, bs := range schema.Blocks {
+			if bs.Type == b.Type {
+				wanted = len(b.Labels) == len(bs.LabelNames)
+				break
+			}
+		}
+		if !wanted {
+			return body.Content(schema)
+		}
+		blocks = append(blocks, b.AsHCLBlock())
+	}
+	attrs := make(hcl.Attributes, len(body.Attributes))
+	for _, as := range schema.Attributes {
+		if a, ok := body.Attributes[as.Name]; ok {
+			attrs[as.Name] = a.AsHCLAttribute()
+		}
+	}
+	return &hcl.BodyContent{Attributes: attrs, Blocks: blocks, MissingItemRange: body.MissingItemRange()}, nil
 }
