@@ -704,6 +704,7 @@ func (c *compiler) parallel(n int, f func(cc *compiler, i int)) []hcl.Diagnostic
 	const batch = 64
 	var next atomic.Int64
 	work := func() {
+		cc := *c
 		for {
 			end := int(next.Add(batch))
 			start := end - batch
@@ -711,7 +712,6 @@ func (c *compiler) parallel(n int, f func(cc *compiler, i int)) []hcl.Diagnostic
 				return
 			}
 			for i := start; i < min(end, n); i++ {
-				cc := *c
 				cc.diags = nil
 				f(&cc, i)
 				diags[i] = cc.diags

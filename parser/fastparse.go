@@ -33,9 +33,10 @@ func fastParse(src []byte, filename string) (*hclsyntax.Body, bool) {
 	if bytes.IndexByte(src, '\r') >= 0 {
 		return nil, false
 	}
+	text := string(src)
 	cuts := fastCuts(src, splitBatch)
 	if len(cuts) == 0 {
-		return fastParsePiece(src, filename, cut{0, 1}, len(src))
+		return fastParsePiece(src, text, filename, cut{0, 1}, len(src))
 	}
 	// Pieces cut at top-level line starts, parsed on every core.
 	starts := append([]cut{{0, 1}}, cuts...)
@@ -52,7 +53,7 @@ func fastParse(src []byte, filename string) (*hclsyntax.Body, bool) {
 				if i+1 < len(starts) {
 					end = starts[i+1].byte
 				}
-				bodies[i], oks[i] = fastParsePiece(src, filename, starts[i], end)
+				bodies[i], oks[i] = fastParsePiece(src, text, filename, starts[i], end)
 			}
 		}()
 	}
@@ -105,8 +106,8 @@ func fastCuts(src []byte, batch int) []cut {
 
 // fastParsePiece parses src[start.byte:end] as if it were the top-level
 // body of the whole file (ranges are those of the whole file).
-func fastParsePiece(src []byte, filename string, start cut, end int) (body *hclsyntax.Body, ok bool) {
-	p := &fastParser{src: src[:end], file: filename, pos: start.byte, line: start.line, lineStart: start.byte}
+func fastParsePiece(src []byte, text, filename string, start cut, end int) (body *hclsyntax.Body, ok bool) {
+	p := &fastParser{src: src[:end], text: text[:end], file: filename, pos: start.byte, line: start.line, lineStart: start.byte}
 	defer func() {
 		if r := recover(); r != nil {
 			if _, isFallback := r.(fastFallback); !isFallback {
@@ -124,11 +125,75 @@ type fastFallback struct{}
 
 type fastParser struct {
 	src       []byte
+	text      string // src as a string: names and literals are substrings of it
 	file      string
 	pos       int // byte offset of the next byte
 	line      int // line of pos
 	lineStart int // byte offset where that line starts
 	inQuote   int // depth of ${ } inside quoted strings: no newlines there
+
+	// Nodes and slices are carved out of larger arrays: a 10,000-task file
+	// makes about a million of them, and one allocation per node was most
+	// of the parse time. The arrays live as long as the tree.
+	lits      slab[hclsyntax.LiteralValueExpr]
+	templates slab[hclsyntax.TemplateExpr]
+	travs     slab[hclsyntax.ScopeTraversalExpr]
+	tuples    slab[hclsyntax.TupleConsExpr]
+	attrs     slab[hclsyntax.Attribute]
+	blocks    slab[hclsyntax.Block]
+	bodies    slab[hclsyntax.Body]
+	exprLists sliceSlab[hclsyntax.Expression]
+	travLists sliceSlab[hcl.Traverser]
+
+	// Scratch stacks for the elements of the tuple, template or traversal
+	// being parsed (nested ones push above their parent's).
+	exprScratch []hclsyntax.Expression
+	travScratch []hcl.Traverser
+}
+
+// slab hands out pointers to elements of arrays allocated 256 at a time.
+type slab[T any] struct{ free []T }
+
+func (s *slab[T]) new() *T {
+	if len(s.free) == 0 {
+		s.free = make([]T, 256)
+	}
+	n := &s.free[0]
+	s.free = s.free[1:]
+	return n
+}
+
+// sliceSlab copies short slices into arrays allocated 1024 elements at a
+// time. Each copy has its length as capacity, so an append by a later
+// user reallocates instead of overwriting a neighbour.
+type sliceSlab[T any] struct{ free []T }
+
+func (s *sliceSlab[T]) copy(src []T) []T {
+	if len(src) == 0 {
+		return nil
+	}
+	if len(src) > len(s.free) {
+		s.free = make([]T, max(1024, len(src)))
+	}
+	out := s.free[:len(src):len(src)]
+	copy(out, src)
+	s.free = s.free[len(src):]
+	return out
+}
+
+// exprsFrom moves the scratch expressions above mark into a slice of
+// their own.
+func (p *fastParser) exprsFrom(mark int) []hclsyntax.Expression {
+	out := p.exprLists.copy(p.exprScratch[mark:])
+	clear(p.exprScratch[mark:])
+	p.exprScratch = p.exprScratch[:mark]
+	return out
+}
+
+func (p *fastParser) lit(v cty.Value, r hcl.Range) *hclsyntax.LiteralValueExpr {
+	l := p.lits.new()
+	l.Val, l.SrcRange = v, r
+	return l
 }
 
 func (p *fastParser) fail() { panic(fastFallback{}) }
@@ -239,7 +304,7 @@ func (p *fastParser) ident() (string, hcl.Range) {
 	for p.pos < len(p.src) && isIdentByte(p.src[p.pos]) {
 		p.pos++
 	}
-	return string(p.src[b:p.pos]), p.rng(start)
+	return p.text[b:p.pos], p.rng(start)
 }
 
 // skipBodyGap skips what separates body items: blanks, newlines and line
@@ -275,7 +340,8 @@ func (p *fastParser) parseTopBody() *hclsyntax.Body {
 // parseBodyItems parses attributes and blocks up to the end of input or,
 // when nested, up to and including the closing brace.
 func (p *fastParser) parseBodyItems(nested bool) *hclsyntax.Body {
-	body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, Blocks: hclsyntax.Blocks{}}
+	body := p.bodies.new()
+	body.Attributes, body.Blocks = hclsyntax.Attributes{}, hclsyntax.Blocks{}
 	for {
 		p.skipBodyGap()
 		if p.pos >= len(p.src) {
@@ -318,13 +384,15 @@ func (p *fastParser) parseAttribute(name string, nameRange hcl.Range) *hclsyntax
 	if p.pos < len(p.src) {
 		p.endOfLine()
 	}
-	return &hclsyntax.Attribute{
+	a := p.attrs.new()
+	*a = hclsyntax.Attribute{
 		Name:        name,
 		Expr:        expr,
 		SrcRange:    hcl.Range{Filename: p.file, Start: nameRange.Start, End: expr.Range().End},
 		NameRange:   nameRange,
 		EqualsRange: eq,
 	}
+	return a
 }
 
 func (p *fastParser) parseBlock(typ string, typeRange hcl.Range) *hclsyntax.Block {
@@ -365,7 +433,8 @@ func (p *fastParser) parseBlock(typ string, typeRange hcl.Range) *hclsyntax.Bloc
 	if p.pos < len(p.src) {
 		p.endOfLine()
 	}
-	return &hclsyntax.Block{
+	blk := p.blocks.new()
+	*blk = hclsyntax.Block{
 		Type:            typ,
 		Labels:          labels,
 		Body:            body,
@@ -374,6 +443,7 @@ func (p *fastParser) parseBlock(typ string, typeRange hcl.Range) *hclsyntax.Bloc
 		OpenBraceRange:  open,
 		CloseBraceRange: closing,
 	}
+	return blk
 }
 
 // parseQuotedLabel parses a block label: a quoted string without template
@@ -452,7 +522,7 @@ func (p *fastParser) literalText(b int, sb *strings.Builder) string {
 	if sb != nil {
 		return sb.String()
 	}
-	return string(p.src[b:p.pos])
+	return p.text[b:p.pos]
 }
 
 // parseExpr parses an expression; inBrackets says newlines are ignored
@@ -460,12 +530,21 @@ func (p *fastParser) literalText(b int, sb *strings.Builder) string {
 func (p *fastParser) parseExpr(inBrackets bool) hclsyntax.Expression {
 	p.skip(inBrackets)
 	expr := p.parseTerm(inBrackets)
+	trav, isTrav := expr.(*hclsyntax.ScopeTraversalExpr)
+	if isTrav {
+		mark := len(p.travScratch)
+		p.travScratch = append(p.travScratch, trav.Traversal[0])
+		defer func() {
+			trav.Traversal = p.travLists.copy(p.travScratch[mark:])
+			clear(p.travScratch[mark:])
+			p.travScratch = p.travScratch[:mark]
+		}()
+	}
 	for {
 		p.skip(inBrackets)
 		if p.peek() != '.' {
 			return expr
 		}
-		trav, isTrav := expr.(*hclsyntax.ScopeTraversalExpr)
 		if !isTrav {
 			p.fail()
 		}
@@ -477,7 +556,7 @@ func (p *fastParser) parseExpr(inBrackets bool) hclsyntax.Expression {
 		}
 		name, r := p.ident()
 		step := hcl.Range{Filename: p.file, Start: dot, End: r.End}
-		trav.Traversal = append(trav.Traversal, hcl.TraverseAttr{Name: name, SrcRange: step})
+		p.travScratch = append(p.travScratch, hcl.TraverseAttr{Name: name, SrcRange: step})
 		trav.SrcRange.End = r.End
 	}
 }
@@ -503,16 +582,16 @@ func (p *fastParser) parseTerm(inBrackets bool) hclsyntax.Expression {
 		}
 		switch name {
 		case "true":
-			return &hclsyntax.LiteralValueExpr{Val: cty.True, SrcRange: r}
+			return p.lit(cty.True, r)
 		case "false":
-			return &hclsyntax.LiteralValueExpr{Val: cty.False, SrcRange: r}
+			return p.lit(cty.False, r)
 		case "null":
-			return &hclsyntax.LiteralValueExpr{Val: cty.NullVal(cty.DynamicPseudoType), SrcRange: r}
+			return p.lit(cty.NullVal(cty.DynamicPseudoType), r)
 		}
-		return &hclsyntax.ScopeTraversalExpr{
-			Traversal: hcl.Traversal{hcl.TraverseRoot{Name: name, SrcRange: r}},
-			SrcRange:  r,
-		}
+		t := p.travs.new()
+		t.Traversal = hcl.Traversal{hcl.TraverseRoot{Name: name, SrcRange: r}}
+		t.SrcRange = r
+		return t
 	case c == '"':
 		return p.parseTemplate()
 	case c == '[':
@@ -550,22 +629,22 @@ func (p *fastParser) parseNumber() hclsyntax.Expression {
 	if c := p.peek(); isIdentByte(c) || c == '.' {
 		p.fail()
 	}
-	v, err := cty.ParseNumberVal(string(p.src[b:p.pos]))
+	v, err := cty.ParseNumberVal(p.text[b:p.pos])
 	if err != nil {
 		p.fail()
 	}
-	return &hclsyntax.LiteralValueExpr{Val: v, SrcRange: p.rng(start)}
+	return p.lit(v, p.rng(start))
 }
 
 func (p *fastParser) parseTemplate() hclsyntax.Expression {
 	open := p.oneByte()
-	var parts []hclsyntax.Expression
+	mark := len(p.exprScratch)
 	interps := 0
 	for {
 		start := p.at()
 		s, read := p.stringLiteral()
 		if read {
-			parts = append(parts, &hclsyntax.LiteralValueExpr{Val: cty.StringVal(s), SrcRange: p.rng(start)})
+			p.exprScratch = append(p.exprScratch, p.lit(cty.StringVal(s), p.rng(start)))
 		}
 		if p.peek() == '"' {
 			break
@@ -583,24 +662,28 @@ func (p *fastParser) parseTemplate() hclsyntax.Expression {
 			p.fail()
 		}
 		p.pos++
-		parts = append(parts, expr)
+		p.exprScratch = append(p.exprScratch, expr)
 		interps++
 	}
 	p.pos++
 	r := hcl.Range{Filename: p.file, Start: open.Start, End: p.at()}
-	if len(parts) == 0 {
+	if len(p.exprScratch) == mark {
 		end := p.at()
-		parts = append(parts, &hclsyntax.LiteralValueExpr{Val: cty.StringVal(""), SrcRange: hcl.Range{Filename: p.file, Start: end, End: end}})
+		p.exprScratch = append(p.exprScratch, p.lit(cty.StringVal(""), hcl.Range{Filename: p.file, Start: end, End: end}))
 	}
-	if len(parts) == 1 && interps == 1 {
-		return &hclsyntax.TemplateWrapExpr{Wrapped: parts[0], SrcRange: r}
+	if len(p.exprScratch) == mark+1 && interps == 1 {
+		wrapped := p.exprScratch[mark]
+		p.exprsFrom(mark)
+		return &hclsyntax.TemplateWrapExpr{Wrapped: wrapped, SrcRange: r}
 	}
-	return &hclsyntax.TemplateExpr{Parts: parts, SrcRange: r}
+	t := p.templates.new()
+	t.Parts, t.SrcRange = p.exprsFrom(mark), r
+	return t
 }
 
 func (p *fastParser) parseTuple() hclsyntax.Expression {
 	open := p.oneByte()
-	var exprs []hclsyntax.Expression
+	mark := len(p.exprScratch)
 	p.skipBlank()
 	if p.isForKeyword() {
 		p.fail()
@@ -610,7 +693,7 @@ func (p *fastParser) parseTuple() hclsyntax.Expression {
 		if p.peek() == ']' {
 			break
 		}
-		exprs = append(exprs, p.parseExpr(true))
+		p.exprScratch = append(p.exprScratch, p.parseExpr(true))
 		p.skipBlank()
 		if p.peek() == ']' {
 			break
@@ -621,16 +704,18 @@ func (p *fastParser) parseTuple() hclsyntax.Expression {
 		p.pos++
 	}
 	closing := p.oneByte()
-	return &hclsyntax.TupleConsExpr{
-		Exprs:     exprs,
+	t := p.tuples.new()
+	*t = hclsyntax.TupleConsExpr{
+		Exprs:     p.exprsFrom(mark),
 		SrcRange:  hcl.Range{Filename: p.file, Start: open.Start, End: closing.End},
 		OpenRange: open,
 	}
+	return t
 }
 
 // isForKeyword reports whether a for expression starts here.
 func (p *fastParser) isForKeyword() bool {
-	return strings.HasPrefix(string(p.src[p.pos:min(p.pos+4, len(p.src))]), "for") &&
+	return strings.HasPrefix(p.text[p.pos:], "for") &&
 		!isIdentByte(p.peekAt(3))
 }
 

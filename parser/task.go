@@ -513,6 +513,9 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	}
 
 	// Upstream tasks, sorted, with the range that caused each edge.
+	if n := len(sink.edges); n > 0 {
+		t.Upstream, t.Edges = make([]string, 0, n), make([]ir.Edge, 0, n)
+	}
 	for _, from := range sortedKeys(sink.edges) {
 		t.Upstream = append(t.Upstream, from)
 		t.Edges = append(t.Edges, ir.Edge{From: from, Range: toRange(sink.edges[from])})
@@ -647,9 +650,11 @@ func bodyContent(body *hclsyntax.Body, schema *hcl.BodySchema) (*hcl.BodyContent
 		blocks = append(blocks, b.AsHCLBlock())
 	}
 	attrs := make(hcl.Attributes, len(body.Attributes))
+	all := make([]hcl.Attribute, 0, len(body.Attributes))
 	for _, as := range schema.Attributes {
 		if a, ok := body.Attributes[as.Name]; ok {
-			attrs[as.Name] = a.AsHCLAttribute()
+			all = append(all, *a.AsHCLAttribute())
+			attrs[as.Name] = &all[len(all)-1]
 		}
 	}
 	return &hcl.BodyContent{Attributes: attrs, Blocks: blocks, MissingItemRange: body.MissingItemRange()}, nil
