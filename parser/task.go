@@ -524,12 +524,30 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 }
 
 func (c *compiler) dependsOn(a *hcl.Attribute, sink *refSink) {
-	exprs, ds := hcl.ExprList(a.Expr)
-	if !c.addDiags(ds) {
-		return
+	// The usual [task.a, task.b] is read straight from the syntax tree;
+	// hcl.ExprList and hcl.AbsTraversalForExpr give the same elements and
+	// traversals for it, with copies.
+	var exprs []hcl.Expression
+	if tuple, ok := a.Expr.(*hclsyntax.TupleConsExpr); ok {
+		exprs = make([]hcl.Expression, len(tuple.Exprs))
+		for i, e := range tuple.Exprs {
+			exprs[i] = e
+		}
+	} else {
+		var ds hcl.Diagnostics
+		exprs, ds = hcl.ExprList(a.Expr)
+		if !c.addDiags(ds) {
+			return
+		}
 	}
 	for _, e := range exprs {
-		tr, tds := hcl.AbsTraversalForExpr(e)
+		var tr hcl.Traversal
+		var tds hcl.Diagnostics
+		if st, ok := e.(*hclsyntax.ScopeTraversalExpr); ok && st.Traversal != nil {
+			tr = st.Traversal
+		} else {
+			tr, tds = hcl.AbsTraversalForExpr(e)
+		}
 		if tds.HasErrors() || tr.RootName() != "task" || len(tr) != 2 {
 			c.errorf(e.Range(), "Invalid depends_on element", "depends_on lists tasks as task.NAME (a reference, not a string).")
 			continue
