@@ -3,6 +3,7 @@ package parser
 import (
 	"bytes"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,7 +24,8 @@ import (
 // The subset: blocks with quoted or bare labels; attributes; quoted strings
 // with the simple escapes and ${ } interpolation (no strip markers, no %{
 // directives); numbers; true, false, null; tuples; objects; traversals made
-// of attribute steps; # and // comments where a newline may stand. Input
+// of attribute steps; function calls; parentheses; unary, binary and
+// conditional operators; # and // comments where a newline may stand. Input
 // must be ASCII, except in comments, and without carriage returns, so a
 // column is a byte offset in its line. Anything else, and every syntax error, returns ok=false and the
 // caller parses the file with hclsyntax, so diagnostics never change.
@@ -526,8 +528,130 @@ func (p *fastParser) literalText(b int, sb *strings.Builder) string {
 }
 
 // parseExpr parses an expression; inBrackets says newlines are ignored
-// (inside a tuple or an interpolation), else a newline ends it.
+// (inside a tuple, a call or an interpolation), else a newline ends it.
+// Like hclsyntax: a conditional over binary operations, right-associative.
 func (p *fastParser) parseExpr(inBrackets bool) hclsyntax.Expression {
+	p.skip(inBrackets)
+	start := p.at()
+	cond := p.parseBinary(0, inBrackets)
+	p.skip(inBrackets)
+	if p.peek() != '?' {
+		return cond
+	}
+	p.pos++
+	t := p.parseExpr(inBrackets)
+	p.skip(inBrackets)
+	if p.peek() != ':' {
+		p.fail()
+	}
+	p.pos++
+	f := p.parseExpr(inBrackets)
+	return &hclsyntax.ConditionalExpr{
+		Condition:   cond,
+		TrueResult:  t,
+		FalseResult: f,
+		SrcRange:    hcl.Range{Filename: p.file, Start: start, End: f.Range().End},
+	}
+}
+
+// binaryLevels are hclsyntax's operator precedence groups, loosest first.
+var binaryLevels = [][]*hclsyntax.Operation{
+	{hclsyntax.OpLogicalOr},
+	{hclsyntax.OpLogicalAnd},
+	{hclsyntax.OpEqual, hclsyntax.OpNotEqual},
+	{hclsyntax.OpGreaterThan, hclsyntax.OpGreaterThanOrEqual, hclsyntax.OpLessThan, hclsyntax.OpLessThanOrEqual},
+	{hclsyntax.OpAdd, hclsyntax.OpSubtract},
+	{hclsyntax.OpMultiply, hclsyntax.OpDivide, hclsyntax.OpModulo},
+}
+
+// parseBinary parses operations of precedence level and tighter; operators
+// of one level combine left to right.
+func (p *fastParser) parseBinary(level int, inBrackets bool) hclsyntax.Expression {
+	if level == len(binaryLevels) {
+		return p.parseOperand(inBrackets)
+	}
+	lhs := p.parseBinary(level+1, inBrackets)
+	var op *hclsyntax.Operation
+	var rhs hclsyntax.Expression
+	for {
+		p.skip(inBrackets)
+		next, size := p.binaryOp()
+		if next == nil || !slices.Contains(binaryLevels[level], next) {
+			break
+		}
+		if op != nil {
+			lhs = &hclsyntax.BinaryOpExpr{LHS: lhs, Op: op, RHS: rhs, SrcRange: hcl.Range{Filename: p.file, Start: lhs.Range().Start, End: rhs.Range().End}}
+		}
+		op = next
+		p.pos += size
+		rhs = p.parseBinary(level+1, inBrackets)
+	}
+	if op == nil {
+		return lhs
+	}
+	return &hclsyntax.BinaryOpExpr{LHS: lhs, Op: op, RHS: rhs, SrcRange: hcl.Range{Filename: p.file, Start: lhs.Range().Start, End: rhs.Range().End}}
+}
+
+// binaryOp returns the binary operator token at the current position and
+// its length, or nil. Tokens that only look like operators (comments, a
+// heredoc, **) fail.
+func (p *fastParser) binaryOp() (*hclsyntax.Operation, int) {
+	c, d := p.peek(), p.peekAt(1)
+	switch c {
+	case '|':
+		if d == '|' {
+			return hclsyntax.OpLogicalOr, 2
+		}
+	case '&':
+		if d == '&' {
+			return hclsyntax.OpLogicalAnd, 2
+		}
+	case '=':
+		if d == '=' {
+			return hclsyntax.OpEqual, 2
+		}
+	case '!':
+		if d == '=' {
+			return hclsyntax.OpNotEqual, 2
+		}
+	case '>':
+		if d == '=' {
+			return hclsyntax.OpGreaterThanOrEqual, 2
+		}
+		return hclsyntax.OpGreaterThan, 1
+	case '<':
+		switch d {
+		case '=':
+			return hclsyntax.OpLessThanOrEqual, 2
+		case '<':
+			p.fail()
+		}
+		return hclsyntax.OpLessThan, 1
+	case '+':
+		return hclsyntax.OpAdd, 1
+	case '-':
+		return hclsyntax.OpSubtract, 1
+	case '*':
+		if d == '*' {
+			p.fail()
+		}
+		return hclsyntax.OpMultiply, 1
+	case '/':
+		if d == '/' || d == '*' {
+			return nil, 0 // a comment
+		}
+		return hclsyntax.OpDivide, 1
+	case '%':
+		if d == '{' {
+			p.fail()
+		}
+		return hclsyntax.OpModulo, 1
+	}
+	return nil, 0
+}
+
+// parseOperand parses a term and the traversal steps after it.
+func (p *fastParser) parseOperand(inBrackets bool) hclsyntax.Expression {
 	p.skip(inBrackets)
 	expr := p.parseTerm(inBrackets)
 	trav, isTrav := expr.(*hclsyntax.ScopeTraversalExpr)
@@ -577,8 +701,10 @@ func (p *fastParser) parseTerm(inBrackets bool) hclsyntax.Expression {
 	case isIdentStart(c):
 		name, r := p.ident()
 		p.skip(inBrackets)
-		if c := p.peek(); c == '(' || (c == ':' && p.peekAt(1) == ':') {
-			p.fail() // function call
+		if c := p.peek(); c == '(' {
+			return p.parseCall(name, r)
+		} else if c == ':' && p.peekAt(1) == ':' {
+			p.fail() // namespaced function
 		}
 		switch name {
 		case "true":
@@ -592,6 +718,28 @@ func (p *fastParser) parseTerm(inBrackets bool) hclsyntax.Expression {
 		t.Traversal = hcl.Traversal{hcl.TraverseRoot{Name: name, SrcRange: r}}
 		t.SrcRange = r
 		return t
+	case c == '-' || c == '!':
+		op := hclsyntax.OpNegate
+		if c == '!' {
+			op = hclsyntax.OpLogicalNot
+		}
+		symbol := p.oneByte()
+		operand := p.parseOperand(inBrackets)
+		return &hclsyntax.UnaryOpExpr{
+			Op:          op,
+			Val:         operand,
+			SrcRange:    hcl.Range{Filename: p.file, Start: symbol.Start, End: operand.Range().End},
+			SymbolRange: symbol,
+		}
+	case c == '(':
+		open := p.oneByte()
+		inner := p.parseExpr(true)
+		p.skipBlank()
+		if p.peek() != ')' {
+			p.fail()
+		}
+		closing := p.oneByte()
+		return &hclsyntax.ParenthesesExpr{Expression: inner, SrcRange: hcl.Range{Filename: p.file, Start: open.Start, End: closing.End}}
 	case c == '"':
 		return p.parseTemplate()
 	case c == '[':
@@ -601,6 +749,36 @@ func (p *fastParser) parseTerm(inBrackets bool) hclsyntax.Expression {
 	}
 	p.fail()
 	return nil
+}
+
+// parseCall parses a function call's arguments; the name is read and the
+// next byte is its open parenthesis.
+func (p *fastParser) parseCall(name string, nameRange hcl.Range) hclsyntax.Expression {
+	open := p.oneByte()
+	mark := len(p.exprScratch)
+	for {
+		p.skipBlank()
+		if p.peek() == ')' {
+			break
+		}
+		p.exprScratch = append(p.exprScratch, p.parseExpr(true))
+		p.skipBlank()
+		if p.peek() == ')' {
+			break
+		}
+		if p.peek() != ',' {
+			p.fail() // an expanded final argument (...), or an error
+		}
+		p.pos++
+	}
+	closing := p.oneByte()
+	return &hclsyntax.FunctionCallExpr{
+		Name:            name,
+		Args:            p.exprsFrom(mark),
+		NameRange:       nameRange,
+		OpenParenRange:  open,
+		CloseParenRange: closing,
+	}
 }
 
 func (p *fastParser) parseNumber() hclsyntax.Expression {
@@ -626,7 +804,7 @@ func (p *fastParser) parseNumber() hclsyntax.Expression {
 		}
 		digits()
 	}
-	if c := p.peek(); isIdentByte(c) || c == '.' {
+	if c := p.peek(); isIdentStart(c) || isDigit(c) || c == '.' {
 		p.fail()
 	}
 	v, err := cty.ParseNumberVal(p.text[b:p.pos])

@@ -182,6 +182,20 @@ var fastParseSnippets = []string{
 	"a == 1\n",
 	"a = b::c(1)\n",
 	"a = 01\nb = 0.50\n",
+	"a = f()\nb = upper(\"x\", [2], g(h.i),)\nc = f(\n  1, # c\n  2\n)\n",
+	"a = f(x...)\n",
+	"a = -f(1)\nb = !true\nc = - 1.5\nd = -x.y\ne = [-1, !x]\n",
+	"a = true(1)\nb = f (1)\nc = f(1).x\nd = f\n(1)\n",
+	"a = \"${f(x)}-${-1}\"\n",
+	"a = 1+2*3-4/5%6\nb = x || y && !z\nc = a == b != c\nd = a < b <= c > d >= e\ne = 1-2\nf = -1 - -2\n",
+	"a = x ? y : z\nb = x ? y ? 1 : 2 : w ? 3 : 4\nc = [x\n  ? 1\n  : 2]\nd = \"${x ? \"a\" : \"b\"}\"\n",
+	"a = x\n  ? 1 : 2\n",
+	"a = x ? 1\nb = x ?\n1 : 2\n",
+	"a = x ** 2\nb = x << 2\nc = x & y\nd = x | y\ne = x => y\nf = x // c\ng = x /* c */ + 1\n",
+	"a = {\n  b = x + 1\n  c = y ? 1 : 2\n}\nd = f(x > 1, y)\n",
+	"a = x % 2\nb = \"${x%2}\"\nc = x %{y}\n",
+	"a = (1 + 2) * 3\nb = (\n  x\n  + y\n)\nc = !(x > 1)\nd = (x).y\ne = ((x))\n",
+	"a = (x\nb = 1\n",
 }
 
 // TestFastParseMatchesHCL requires fastParse to build hclsyntax's exact
@@ -196,7 +210,7 @@ func TestFastParseMatchesHCL(t *testing.T) {
 		}
 	}
 	t.Logf("fast path accepted %d of %d inputs", accepted, len(files))
-	for _, must := range []string{"generated.dag.hcl", "../testdata/schedule.dag.hcl", "../testdata/triggers.dag.hcl"} {
+	for _, must := range []string{"generated.dag.hcl", "../testdata/schedule.dag.hcl", "../testdata/triggers.dag.hcl", "../testdata/fanout.dag.hcl", "../testdata/conditions.dag.hcl"} {
 		if _, ok := fastParse(files[must], must); !ok {
 			t.Errorf("fast path rejects %s", must)
 		}
