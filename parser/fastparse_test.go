@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/dagc-dev/dagc/bench/benchgen"
@@ -287,4 +289,44 @@ func sortedErrors(ds hcl.Diagnostics) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestParallelCompileDeterministic compiles a large file with errors in
+// many tasks on one and on several cores and requires the same pipeline and
+// diagnostics, in the same order.
+func TestParallelCompileDeterministic(t *testing.T) {
+	var src bytes.Buffer
+	if _, err := benchgen.Write(&src, 1500); err != nil {
+		t.Fatal(err)
+	}
+	text := src.String()
+	// Break every 7th and every 11th task in different ways.
+	var b bytes.Buffer
+	for i, part := range bytes.Split([]byte(text), []byte("task \"")) {
+		if i > 0 {
+			b.WriteString("task \"")
+		}
+		switch {
+		case i%7 == 0:
+			part = bytes.Replace(part, []byte("param.dataset"), []byte("param.datset"), 1)
+		case i%11 == 0:
+			part = bytes.Replace(part, []byte("outputs    ="), []byte("outptus    ="), 1)
+		}
+		b.Write(part)
+	}
+	render := func(procs int) string {
+		old := runtime.GOMAXPROCS(procs)
+		defer runtime.GOMAXPROCS(old)
+		whole, _, _ := parseBoth(t, "broken.dag.hcl", b.Bytes(), 1<<40)
+		return whole
+	}
+	one := render(1)
+	if !strings.Contains(one, "param.datset") && !strings.Contains(one, "datset") {
+		t.Fatal("the broken file produced no diagnostics; the test proves nothing")
+	}
+	for _, procs := range []int{2, 4} {
+		if got := render(procs); got != one {
+			t.Fatalf("result on %d cores differs from one core", procs)
+		}
+	}
 }
