@@ -207,6 +207,9 @@ func (c *compiler) simpleTemplate(te *hclsyntax.TemplateExpr, sink *refSink) (s 
 		}
 	}
 	if refs == 0 {
+		if len(te.Parts) == 1 {
+			return ir.Lit(te.Parts[0].(*hclsyntax.LiteralValueExpr).Val.AsString()), true, true
+		}
 		var lit strings.Builder
 		for _, part := range te.Parts {
 			lit.WriteString(part.(*hclsyntax.LiteralValueExpr).Val.AsString())

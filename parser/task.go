@@ -472,7 +472,10 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	r, _ := c.decodeRetry(content, once("retry"))
 	t.Retry = r.over(defs.retry).final()
 
-	blocks := c.singleBlocks(content, "task")
+	var blocks map[string]*hcl.Block
+	if len(content.Blocks) > 0 {
+		blocks = c.singleBlocks(content, "task")
+	}
 	t.Resources = defs.resources
 	if b := blocks["resources"]; b != nil {
 		t.Resources = c.decodeResources(b, defs.resources, once("resources"))
@@ -573,7 +576,7 @@ func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *i
 	in := &ir.Instance{Key: k.key}
 	ctx := c.ctx
 	sc := scopeCompileTime
-	sc.eachReason = "Task " + strconv.Quote(d.name) + " has no for_each, so each.key and each.value do not exist here."
+	sc.eachReason, sc.plainTask = "", d.name
 	if d.forEach {
 		in.Value = instanceValueText(k.value)
 		ctx = c.ctx.NewChild()
@@ -619,11 +622,15 @@ func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *i
 	if s, ok := c.attrString(content, "workdir", ctx, sc); ok {
 		in.Workdir = s
 	}
+	envAttr := content.Attributes["env"]
+	if len(defs.env) == 0 && envAttr == nil {
+		return in
+	}
 	env := map[string]ir.Str{}
 	for k, v := range defs.env {
 		env[k] = v
 	}
-	if a := content.Attributes["env"]; a != nil {
+	if a := envAttr; a != nil {
 		if m, ranges, ok := c.strMap(a.Expr, ctx, rsc, sink); ok {
 			c.checkEnvNames(m, ranges)
 			for k, v := range m {

@@ -32,6 +32,9 @@ type scope struct {
 	// task, for messages.
 	attr        string
 	forEachTask bool
+	// plainTask names the task without for_each whose instance this is,
+	// for the message about each (built only when needed).
+	plainTask string
 }
 
 const eachOnlyInForEach = "each.key and each.value exist only inside a task with for_each."
@@ -64,6 +67,9 @@ func onceScope(attr string, forEach bool) scope {
 func (sc scope) eachMessage() string {
 	if sc.attr != "" && sc.forEachTask {
 		return "each.key and each.value can be used only in command, script, shell, env, workdir and image, which are evaluated once per instance; " + sc.attr + " is the same for every instance."
+	}
+	if sc.eachReason == "" && sc.plainTask != "" {
+		return "Task " + strconv.Quote(sc.plainTask) + " has no for_each, so each.key and each.value do not exist here."
 	}
 	return sc.eachReason
 }
