@@ -2,6 +2,7 @@ package parser
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -645,20 +646,24 @@ func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *i
 }
 
 // bodyContent is body.Content(schema) for a body that the schema fully
-// accepts (no unknown attribute or block, right labels, nothing required
-// missing), built without the bookkeeping hclsyntax needs to report
-// problems; any other body goes through hclsyntax for its diagnostics.
+// accepts (no unknown attribute or block, right labels) and a schema with
+// no required attribute, built without the bookkeeping hclsyntax needs to
+// report problems; anything else goes through hclsyntax for its
+// diagnostics.
 func bodyContent(body *hclsyntax.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Diagnostics) {
-	known := 0
 	for _, as := range schema.Attributes {
-		if _, ok := body.Attributes[as.Name]; ok {
-			known++
-		} else if as.Required {
-			return body.Content(schema)
+		if as.Required {
+			return body.Content(schema) // not needed by the task schema
 		}
 	}
-	if known != len(body.Attributes) {
-		return body.Content(schema)
+	attrs := make(hcl.Attributes, len(body.Attributes))
+	all := make([]hcl.Attribute, 0, len(body.Attributes))
+	for name, a := range body.Attributes {
+		if !slices.ContainsFunc(schema.Attributes, func(as hcl.AttributeSchema) bool { return as.Name == name }) {
+			return body.Content(schema)
+		}
+		all = append(all, *a.AsHCLAttribute())
+		attrs[name] = &all[len(all)-1]
 	}
 	var blocks hcl.Blocks
 	for _, b := range body.Blocks {
@@ -673,14 +678,6 @@ func bodyContent(body *hclsyntax.Body, schema *hcl.BodySchema) (*hcl.BodyContent
 			return body.Content(schema)
 		}
 		blocks = append(blocks, b.AsHCLBlock())
-	}
-	attrs := make(hcl.Attributes, len(body.Attributes))
-	all := make([]hcl.Attribute, 0, len(body.Attributes))
-	for _, as := range schema.Attributes {
-		if a, ok := body.Attributes[as.Name]; ok {
-			all = append(all, *a.AsHCLAttribute())
-			attrs[as.Name] = &all[len(all)-1]
-		}
 	}
 	return &hcl.BodyContent{Attributes: attrs, Blocks: blocks, MissingItemRange: body.MissingItemRange()}, nil
 }
