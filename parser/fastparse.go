@@ -655,22 +655,19 @@ func (p *fastParser) parseOperand(inBrackets bool) hclsyntax.Expression {
 	p.skip(inBrackets)
 	expr := p.parseTerm(inBrackets)
 	trav, isTrav := expr.(*hclsyntax.ScopeTraversalExpr)
-	if isTrav {
-		mark := len(p.travScratch)
-		p.travScratch = append(p.travScratch, trav.Traversal[0])
-		defer func() {
-			trav.Traversal = p.travLists.copy(p.travScratch[mark:])
-			clear(p.travScratch[mark:])
-			p.travScratch = p.travScratch[:mark]
-		}()
+	if !isTrav {
+		p.skip(inBrackets)
+		if p.peek() == '.' {
+			p.fail() // a traversal from a non-variable
+		}
+		return expr
 	}
+	// parseTerm pushed the root step; attribute steps follow it.
+	mark := len(p.travScratch) - 1
 	for {
 		p.skip(inBrackets)
 		if p.peek() != '.' {
-			return expr
-		}
-		if !isTrav {
-			p.fail()
+			break
 		}
 		dot := p.at()
 		p.pos++
@@ -683,6 +680,10 @@ func (p *fastParser) parseOperand(inBrackets bool) hclsyntax.Expression {
 		p.travScratch = append(p.travScratch, hcl.TraverseAttr{Name: name, SrcRange: step})
 		trav.SrcRange.End = r.End
 	}
+	trav.Traversal = p.travLists.copy(p.travScratch[mark:])
+	clear(p.travScratch[mark:])
+	p.travScratch = p.travScratch[:mark]
+	return expr
 }
 
 func (p *fastParser) skip(inBrackets bool) {
@@ -714,8 +715,9 @@ func (p *fastParser) parseTerm(inBrackets bool) hclsyntax.Expression {
 		case "null":
 			return p.lit(cty.NullVal(cty.DynamicPseudoType), r)
 		}
+		// parseOperand collects the steps and sets Traversal.
+		p.travScratch = append(p.travScratch, hcl.TraverseRoot{Name: name, SrcRange: r})
 		t := p.travs.new()
-		t.Traversal = hcl.Traversal{hcl.TraverseRoot{Name: name, SrcRange: r}}
 		t.SrcRange = r
 		return t
 	case c == '-' || c == '!':

@@ -31,7 +31,8 @@ func (s *refSink) add(task string, r hcl.Range) {
 // ir.Ref, reporting unknown names with a suggestion.
 func (c *compiler) runtimeRef(t hcl.Traversal, sink *refSink) (*ir.Ref, bool) {
 	rng := t.SourceRange()
-	var names []string
+	var buf [4]string
+	names := buf[:0]
 	for _, step := range t[1:] {
 		a, ok := step.(hcl.TraverseAttr)
 		if !ok {
@@ -159,7 +160,7 @@ func (c *compiler) strValue(expr hcl.Expression, ctx *hcl.EvalContext, sc scope,
 			return s, ok
 		}
 	case *hclsyntax.ScopeTraversalExpr:
-		if runtimeRoots[x.Traversal.RootName()] {
+		if isRuntimeRoot(x.Traversal.RootName()) {
 			ref, ok := c.runtimeRef(x.Traversal, sink)
 			if !ok {
 				return ir.Str{}, false
@@ -198,7 +199,7 @@ func (c *compiler) simpleTemplate(te *hclsyntax.TemplateExpr, sink *refSink) (s 
 				return ir.Str{}, false, false
 			}
 		case *hclsyntax.ScopeTraversalExpr:
-			if !runtimeRoots[x.Traversal.RootName()] {
+			if !isRuntimeRoot(x.Traversal.RootName()) {
 				return ir.Str{}, false, false
 			}
 			refs++
@@ -289,7 +290,7 @@ func (c *compiler) strParts(expr hcl.Expression, ctx *hcl.EvalContext, sink *ref
 
 func firstRuntimeRef(expr hcl.Expression) string {
 	for _, t := range expr.Variables() {
-		if runtimeRoots[t.RootName()] {
+		if isRuntimeRoot(t.RootName()) {
 			return traversalString(t)
 		}
 	}

@@ -81,14 +81,17 @@ func (sc scope) runtimeMessage() string {
 	return sc.runtimeReason
 }
 
-var runtimeRoots = map[string]bool{"param": true, "task": true, "run": true}
+// isRuntimeRoot reports whether a traversal root names a run-time value.
+func isRuntimeRoot(root string) bool {
+	return root == "param" || root == "task" || root == "run"
+}
 
 var allRoots = []string{"var", "local", "param", "task", "run", "each", "pipeline"}
 
 // hasRuntime reports whether expr mentions a run-time reference.
 func hasRuntime(expr hcl.Expression) bool {
 	for _, t := range expr.Variables() {
-		if runtimeRoots[t.RootName()] {
+		if isRuntimeRoot(t.RootName()) {
 			return true
 		}
 	}
