@@ -22,12 +22,13 @@ import (
 // that is most of dagc validate's time and memory.
 //
 // The subset: blocks with quoted or bare labels; attributes; quoted strings
-// with the simple escapes and ${ } interpolation (no strip markers, no %{
-// directives); numbers; true, false, null; tuples; objects; traversals made
-// of attribute steps; function calls; parentheses; unary, binary and
-// conditional operators; # and // comments where a newline may stand. Input
-// must be ASCII, except in comments, and without carriage returns, so a
-// column is a byte offset in its line. Anything else, and every syntax error, returns ok=false and the
+// with the simple escapes and heredocs, both with ${ } interpolation (no
+// strip markers, no %{ directives, no $${ escapes); numbers; true, false,
+// null; tuples; objects; traversals made of attribute steps; function
+// calls; parentheses; unary, binary and conditional operators; # and //
+// comments where a newline may stand. Input must be ASCII, except in
+// comments, and without carriage returns, so a column is a byte offset in
+// its line. Anything else, and every syntax error, returns ok=false and the
 // caller parses the file with hclsyntax, so diagnostics never change.
 // Large files are parsed in pieces in parallel (see fastCuts).
 // fastparse_test.go proves the equivalence on every test file and by fuzzing.
@@ -744,6 +745,8 @@ func (p *fastParser) parseTerm(inBrackets bool) hclsyntax.Expression {
 		return &hclsyntax.ParenthesesExpr{Expression: inner, SrcRange: hcl.Range{Filename: p.file, Start: open.Start, End: closing.End}}
 	case c == '"':
 		return p.parseTemplate()
+	case c == '<' && p.peekAt(1) == '<':
+		return p.parseHeredoc()
 	case c == '[':
 		return p.parseTuple()
 	case c == '{':
@@ -859,6 +862,177 @@ func (p *fastParser) parseTemplate() hclsyntax.Expression {
 	t := p.templates.new()
 	t.Parts, t.SrcRange = p.exprsFrom(mark), r
 	return t
+}
+
+// heredocToken is a piece of a heredoc: a literal (expr nil) or an
+// interpolation.
+type heredocToken struct {
+	val  string
+	rng  hcl.Range
+	expr hclsyntax.Expression
+}
+
+// parseHeredoc parses <<MARKER or <<-MARKER up to its closing marker line,
+// following hclsyntax: one literal per line piece (backslashes are plain
+// text), the common indentation removed for <<-, adjacent literals joined.
+func (p *fastParser) parseHeredoc() hclsyntax.Expression {
+	openStart := p.at()
+	p.pos += 2
+	flush := p.peek() == '-'
+	if flush {
+		p.pos++
+	}
+	if !isIdentStart(p.peek()) {
+		p.fail()
+	}
+	b := p.pos
+	for p.pos < len(p.src) && isIdentByte(p.src[p.pos]) {
+		p.pos++
+	}
+	marker := p.text[b:p.pos]
+	if p.peek() != '\n' {
+		p.fail()
+	}
+	p.newline()
+	open := hcl.Range{Filename: p.file, Start: openStart, End: p.at()} // the token holds the newline
+	var toks []heredocToken
+	var closing hcl.Range
+	startOfLine := true
+	for {
+		if p.pos >= len(p.src) {
+			p.fail()
+		}
+		if startOfLine {
+			e := bytes.IndexByte(p.src[p.pos:], '\n')
+			if e < 0 {
+				p.fail() // the closing marker needs its newline
+			}
+			if strings.Trim(p.text[p.pos:p.pos+e], " \t") == marker {
+				start := p.at()
+				p.pos += e
+				closing = p.rng(start)
+				break
+			}
+		}
+		start, b := p.at(), p.pos
+		startOfLine = false
+		var end hcl.Pos
+	Literal:
+		for {
+			if p.pos >= len(p.src) {
+				p.fail()
+			}
+			c := p.src[p.pos]
+			switch {
+			case c == '\n':
+				p.newline()
+				startOfLine = true
+				end = p.at()
+				break Literal
+			case (c == '$' || c == '%') && p.peekAt(1) == '{':
+				if c == '%' {
+					p.fail() // a directive
+				}
+				end = p.at()
+				break Literal
+			case (c == '$' || c == '%') && (p.peekAt(1) == c || p.peekAt(1) == '\n'):
+				p.fail() // $${, %%{ escapes; a sign at the end of a line
+			case (c < ' ' && c != '\t') || c >= 0x80:
+				p.fail()
+			}
+			p.pos++
+		}
+		if p.pos > b {
+			toks = append(toks, heredocToken{val: p.text[b:p.pos], rng: hcl.Range{Filename: p.file, Start: start, End: end}})
+		}
+		if startOfLine {
+			continue
+		}
+		p.pos += 2 // ${
+		if p.peek() == '~' {
+			p.fail()
+		}
+		p.inQuote++
+		expr := p.parseExpr(true)
+		p.skipBlank()
+		p.inQuote--
+		if p.peek() != '}' || p.peekAt(1) == '~' {
+			p.fail()
+		}
+		p.pos++
+		toks = append(toks, heredocToken{expr: expr})
+	}
+	if flush {
+		flushHeredoc(toks)
+	}
+	// Join adjacent literals, as hclsyntax does.
+	mark := len(p.exprScratch)
+	interps := 0
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if t.expr != nil {
+			p.exprScratch = append(p.exprScratch, t.expr)
+			interps++
+			continue
+		}
+		for i+1 < len(toks) && toks[i+1].expr == nil {
+			i++
+			t.val += toks[i].val
+			t.rng.End = toks[i].rng.End
+		}
+		p.exprScratch = append(p.exprScratch, p.lit(cty.StringVal(t.val), t.rng))
+	}
+	r := hcl.Range{Filename: p.file, Start: open.Start, End: closing.End}
+	if len(p.exprScratch) == mark {
+		p.exprScratch = append(p.exprScratch, p.lit(cty.StringVal(""), hcl.Range{Filename: p.file, Start: closing.End, End: closing.End}))
+	}
+	if len(p.exprScratch) == mark+1 && interps == 1 {
+		wrapped := p.exprScratch[mark]
+		p.exprsFrom(mark)
+		return &hclsyntax.TemplateWrapExpr{Wrapped: wrapped, SrcRange: r}
+	}
+	t := p.templates.new()
+	t.Parts, t.SrcRange = p.exprsFrom(mark), r
+	return t
+}
+
+// flushHeredoc removes from the literals that start a line the
+// indentation common to all lines, as hclsyntax does for <<- heredocs: a
+// line starting with an interpolation has none, a blank line does not
+// count. Input is ASCII, so a space is one character.
+func flushHeredoc(toks []heredocToken) {
+	minSpaces := -1
+	var adjust []int
+	newline := true
+	for i, t := range toks {
+		if newline {
+			newline = false
+			spaces := 0
+			if t.expr == nil {
+				trimmed := strings.TrimLeft(t.val, " \t\n")
+				if len(trimmed) == 0 && strings.HasSuffix(t.val, "\n") {
+					spaces = -1
+				} else {
+					spaces = len(t.val) - len(trimmed)
+					adjust = append(adjust, i)
+				}
+			}
+			if spaces >= 0 && (minSpaces < 0 || spaces < minSpaces) {
+				minSpaces = spaces
+			}
+		}
+		if t.expr == nil && strings.HasSuffix(t.val, "\n") {
+			newline = true
+		}
+	}
+	if minSpaces <= 0 {
+		return
+	}
+	for _, i := range adjust {
+		toks[i].val = toks[i].val[minSpaces:]
+		toks[i].rng.Start.Column += minSpaces
+		toks[i].rng.Start.Byte += minSpaces
+	}
 }
 
 func (p *fastParser) parseTuple() hclsyntax.Expression {

@@ -198,6 +198,15 @@ var fastParseSnippets = []string{
 	"a = x % 2\nb = \"${x%2}\"\nc = x %{y}\n",
 	"a = (1 + 2) * 3\nb = (\n  x\n  + y\n)\nc = !(x > 1)\nd = (x).y\ne = ((x))\n",
 	"a = (x\nb = 1\n",
+	"a = <<EOT\nx \\n \"q\"\n  y ${b.c} z\nEOT\nd = <<-EOT\n    p\n      q ${r}\n\n    ${s} t\n  EOT\n",
+	"a = <<-EOT\n  ${b}\n    c\n  EOT\nd = <<-EOT\n\n   \n  EOT\ne = <<EOT\nEOT\nf = <<-X\n  EOT\n  X  \n",
+	"a = [<<EOT\nx\nEOT\n, 1]\nb = f(<<-EOT\n  y\n  EOT\n)\nc = <<EOT\n${d}\nEOT\n",
+	"a = <<EOT\n$${x} %%{y}\nEOT\nb = <<EOT\n%{if x}y%{endif}\nEOT\nc = <<EOT\nx$\ny%\nEOT\n",
+	"a = <<EOT\nx\nEOT",
+	"a = <<EOT\nx\n",
+	"a = <<EOT x\nEOT\n",
+	"a = <<-EOT\n\tx\n\t\ty\n\tEOT\n",
+	"a = <<EOT\n  ${x}EOT\nEOT\n",
 }
 
 // TestFastParseMatchesHCL requires fastParse to build hclsyntax's exact
@@ -212,7 +221,7 @@ func TestFastParseMatchesHCL(t *testing.T) {
 		}
 	}
 	t.Logf("fast path accepted %d of %d inputs", accepted, len(files))
-	for _, must := range []string{"generated.dag.hcl", "../testdata/schedule.dag.hcl", "../testdata/triggers.dag.hcl", "../testdata/fanout.dag.hcl", "../testdata/conditions.dag.hcl"} {
+	for _, must := range []string{"generated.dag.hcl", "../testdata/schedule.dag.hcl", "../testdata/triggers.dag.hcl", "../testdata/fanout.dag.hcl", "../testdata/conditions.dag.hcl", "../testdata/serial.dag.hcl", "../testdata/retries.dag.hcl"} {
 		if _, ok := fastParse(files[must], must); !ok {
 			t.Errorf("fast path rejects %s", must)
 		}
