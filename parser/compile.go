@@ -3,9 +3,11 @@ package parser
 import (
 	"fmt"
 	"os"
-
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -154,13 +156,22 @@ func (c *compiler) compile() *ir.Pipeline {
 
 	// Tasks are declared (names and outputs) before defaults are decoded so
 	// that every reference can be resolved.
-	for _, b := range taskBlocks {
-		c.declareTask(b)
+	decls := make([]*taskDecl, len(taskBlocks))
+	declDiags := c.parallel(len(taskBlocks), func(cc *compiler, i int) {
+		decls[i] = cc.decodeTaskBody(taskBlocks[i])
+	})
+	for i, b := range taskBlocks {
+		c.declareTask(b, decls[i], declDiags[i])
 	}
 	c.compilePipelineBlock(pipe)
 
-	for _, name := range c.taskOrder {
-		if t := c.compileTask(c.tasks[name], pipe); t != nil {
+	tasks := make([]*ir.Task, len(c.taskOrder))
+	taskDiags := c.parallel(len(c.taskOrder), func(cc *compiler, i int) {
+		tasks[i] = cc.compileTask(c.tasks[c.taskOrder[i]], pipe)
+	})
+	for i, t := range tasks {
+		c.diags = append(c.diags, taskDiags[i]...)
+		if t != nil {
 			pipe.Tasks = append(pipe.Tasks, t)
 		}
 	}
@@ -681,4 +692,42 @@ func (c *compiler) compileParam(b *hclsyntax.Block) *ir.Param {
 		}
 	}
 	return pa
+}
+
+// parallel runs f for every index below n on all cores. Each call gets its
+// own copy of the compiler whose diagnostics are returned per index, so the
+// caller merges them in index order and the output does not depend on
+// scheduling. f may only read the compiler's shared state (declarations,
+// evaluated variables and locals), which is complete before tasks compile.
+func (c *compiler) parallel(n int, f func(cc *compiler, i int)) []hcl.Diagnostics {
+	diags := make([]hcl.Diagnostics, n)
+	const batch = 64
+	var next atomic.Int64
+	work := func() {
+		cc := *c
+		for {
+			end := int(next.Add(batch))
+			start := end - batch
+			if start >= n {
+				return
+			}
+			for i := start; i < min(end, n); i++ {
+				cc.diags = nil
+				f(&cc, i)
+				diags[i] = cc.diags
+			}
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), (n+batch-1)/batch)
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work()
+		}()
+	}
+	work()
+	wg.Wait()
+	return diags
 }

@@ -31,7 +31,8 @@ func (s *refSink) add(task string, r hcl.Range) {
 // ir.Ref, reporting unknown names with a suggestion.
 func (c *compiler) runtimeRef(t hcl.Traversal, sink *refSink) (*ir.Ref, bool) {
 	rng := t.SourceRange()
-	var names []string
+	var buf [4]string
+	names := buf[:0]
 	for _, step := range t[1:] {
 		a, ok := step.(hcl.TraverseAttr)
 		if !ok {
@@ -148,10 +149,23 @@ func (b *strBuilder) str() ir.Str { return ir.Str{Parts: b.parts} }
 // references: a whole reference, or references interpolated in a template.
 // Compile-time parts are evaluated with ctx.
 func (c *compiler) strValue(expr hcl.Expression, ctx *hcl.EvalContext, sc scope, sink *refSink) (ir.Str, bool) {
-	// Fast path: a plain string literal, by far the most common case.
-	if te, ok := expr.(*hclsyntax.TemplateExpr); ok && te.IsStringLiteral() {
-		if v, ds := te.Value(nil); !ds.HasErrors() && v.Type() == cty.String && !v.IsNull() {
-			return ir.Lit(v.AsString()), true
+	// Fast paths for the shapes nearly every value has: a string literal, a
+	// bare run-time reference, and literals with interpolated run-time
+	// references. Each gives exactly what the general path below gives
+	// (whose checkRefs has nothing to report for run-time roots once
+	// sc.runtime is set) without walking the expression three times.
+	switch x := expr.(type) {
+	case *hclsyntax.TemplateExpr:
+		if s, ok, handled := c.simpleTemplate(x, sink); handled {
+			return s, ok
+		}
+	case *hclsyntax.ScopeTraversalExpr:
+		if isRuntimeRoot(x.Traversal.RootName()) {
+			ref, ok := c.runtimeRef(x.Traversal, sink)
+			if !ok {
+				return ir.Str{}, false
+			}
+			return ir.Str{Parts: []ir.Part{{Ref: ref}}}, true
 		}
 	}
 	if !hasRuntime(expr) {
@@ -171,6 +185,54 @@ func (c *compiler) strValue(expr hcl.Expression, ctx *hcl.EvalContext, sc scope,
 		return ir.Str{}, false
 	}
 	return c.strParts(expr, ctx, sink)
+}
+
+// simpleTemplate compiles a template made only of string literals and
+// run-time references (param.x, task.x.outputs.y, run.id); handled is false
+// for any other template.
+func (c *compiler) simpleTemplate(te *hclsyntax.TemplateExpr, sink *refSink) (s ir.Str, ok, handled bool) {
+	refs := 0
+	for _, part := range te.Parts {
+		switch x := part.(type) {
+		case *hclsyntax.LiteralValueExpr:
+			if x.Val.Type() != cty.String || x.Val.IsNull() || x.Val.IsMarked() {
+				return ir.Str{}, false, false
+			}
+		case *hclsyntax.ScopeTraversalExpr:
+			if !isRuntimeRoot(x.Traversal.RootName()) {
+				return ir.Str{}, false, false
+			}
+			refs++
+		default:
+			return ir.Str{}, false, false
+		}
+	}
+	if refs == 0 {
+		if len(te.Parts) == 1 {
+			return ir.Lit(te.Parts[0].(*hclsyntax.LiteralValueExpr).Val.AsString()), true, true
+		}
+		var lit strings.Builder
+		for _, part := range te.Parts {
+			lit.WriteString(part.(*hclsyntax.LiteralValueExpr).Val.AsString())
+		}
+		return ir.Lit(lit.String()), true, true
+	}
+	var b strBuilder
+	ok = true
+	for _, part := range te.Parts {
+		switch x := part.(type) {
+		case *hclsyntax.LiteralValueExpr:
+			b.lit(x.Val.AsString())
+		case *hclsyntax.ScopeTraversalExpr:
+			ref, rok := c.runtimeRef(x.Traversal, sink)
+			if !rok {
+				ok = false
+				continue
+			}
+			b.parts = append(b.parts, ir.Part{Ref: ref})
+		}
+	}
+	return b.str(), ok, true
 }
 
 func (c *compiler) strParts(expr hcl.Expression, ctx *hcl.EvalContext, sink *refSink) (ir.Str, bool) {
@@ -228,7 +290,7 @@ func (c *compiler) strParts(expr hcl.Expression, ctx *hcl.EvalContext, sink *ref
 
 func firstRuntimeRef(expr hcl.Expression) string {
 	for _, t := range expr.Variables() {
-		if runtimeRoots[t.RootName()] {
+		if isRuntimeRoot(t.RootName()) {
 			return traversalString(t)
 		}
 	}

@@ -12,6 +12,9 @@ import (
 // variable so tests can cut small files).
 var splitBatch = 64 << 10
 
+// useFastParse enables fastParse (a variable so tests can compare both ways).
+var useFastParse = true
+
 // parseBody parses a whole file into its body. Large files are cut at
 // top-level line starts into pieces of about splitBatch bytes, parsed in
 // parallel, and their blocks joined: hclsyntax lexes a whole file into one
@@ -23,6 +26,11 @@ var splitBatch = 64 << 10
 // only a whole-file parse reports), the file is parsed whole instead, so
 // errors are always reported as before.
 func parseBody(src []byte, filename string) (*hclsyntax.Body, hcl.Diagnostics) {
+	if useFastParse {
+		if body, ok := fastParse(src, filename); ok {
+			return body, nil
+		}
+	}
 	if cuts := splitTopLevel(src, splitBatch); len(cuts) > 0 {
 		if body, diags, ok := parsePieces(src, filename, cuts); ok {
 			return body, diags

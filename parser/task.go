@@ -2,6 +2,7 @@ package parser
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -312,21 +313,16 @@ type taskDecl struct {
 	forEach   bool
 }
 
-func (c *compiler) declareTask(b *hclsyntax.Block) {
+// decodeTaskBody decodes a task block's body and its outputs: the part of
+// declaring a task that needs no other task, run in parallel across blocks
+// (nil for a block without exactly one label).
+func (c *compiler) decodeTaskBody(b *hclsyntax.Block) *taskDecl {
 	if len(b.Labels) != 1 {
-		return
+		return nil
 	}
-	name := b.Labels[0]
-	if !ir.ValidName(name) {
-		c.errorf(b.LabelRanges[0], "Invalid task name", "A task name must start with a letter or underscore and hold only letters, digits, underscores and dashes, at most %d characters; %q does not.", ir.MaxNameLen, name)
-	}
-	if prev, dup := c.tasks[name]; dup {
-		c.errorf(b.LabelRanges[0], "Duplicate task", "A task named %q is already declared at %s.", name, rangeString(prev.block.LabelRanges[0]))
-		return
-	}
-	content, ds := b.Body.Content(taskSchema)
+	content, ds := bodyContent(b.Body, taskSchema)
 	c.addDiags(ds)
-	d := &taskDecl{name: name, block: b, content: content, outputsOK: true, forEach: content.Attributes["for_each"] != nil}
+	d := &taskDecl{name: b.Labels[0], block: b, content: content, outputsOK: true, forEach: content.Attributes["for_each"] != nil}
 	if a := content.Attributes["outputs"]; a != nil {
 		d.outputsOK = false
 		if l, ok := c.attrStringList(content, "outputs", c.ctx, onceScope("outputs", d.forEach)); ok {
@@ -345,6 +341,24 @@ func (c *compiler) declareTask(b *hclsyntax.Block) {
 			}
 		}
 	}
+	return d
+}
+
+// declareTask registers a task decoded by decodeTaskBody, whose
+// diagnostics (bodyDiags) count only for a task that is not a duplicate.
+func (c *compiler) declareTask(b *hclsyntax.Block, d *taskDecl, bodyDiags hcl.Diagnostics) {
+	if d == nil {
+		return
+	}
+	name := d.name
+	if !ir.ValidName(name) {
+		c.errorf(b.LabelRanges[0], "Invalid task name", "A task name must start with a letter or underscore and hold only letters, digits, underscores and dashes, at most %d characters; %q does not.", ir.MaxNameLen, name)
+	}
+	if prev, dup := c.tasks[name]; dup {
+		c.errorf(b.LabelRanges[0], "Duplicate task", "A task named %q is already declared at %s.", name, rangeString(prev.block.LabelRanges[0]))
+		return
+	}
+	c.diags = append(c.diags, bodyDiags...)
 	c.tasks[name] = d
 	c.taskOrder = append(c.taskOrder, name)
 }
@@ -459,7 +473,10 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	r, _ := c.decodeRetry(content, once("retry"))
 	t.Retry = r.over(defs.retry).final()
 
-	blocks := c.singleBlocks(content, "task")
+	var blocks map[string]*hcl.Block
+	if len(content.Blocks) > 0 {
+		blocks = c.singleBlocks(content, "task")
+	}
 	t.Resources = defs.resources
 	if b := blocks["resources"]; b != nil {
 		t.Resources = c.decodeResources(b, defs.resources, once("resources"))
@@ -500,6 +517,9 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	}
 
 	// Upstream tasks, sorted, with the range that caused each edge.
+	if n := len(sink.edges); n > 0 {
+		t.Upstream, t.Edges = make([]string, 0, n), make([]ir.Edge, 0, n)
+	}
 	for _, from := range sortedKeys(sink.edges) {
 		t.Upstream = append(t.Upstream, from)
 		t.Edges = append(t.Edges, ir.Edge{From: from, Range: toRange(sink.edges[from])})
@@ -508,12 +528,30 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 }
 
 func (c *compiler) dependsOn(a *hcl.Attribute, sink *refSink) {
-	exprs, ds := hcl.ExprList(a.Expr)
-	if !c.addDiags(ds) {
-		return
+	// The usual [task.a, task.b] is read straight from the syntax tree;
+	// hcl.ExprList and hcl.AbsTraversalForExpr give the same elements and
+	// traversals for it, with copies.
+	var exprs []hcl.Expression
+	if tuple, ok := a.Expr.(*hclsyntax.TupleConsExpr); ok {
+		exprs = make([]hcl.Expression, len(tuple.Exprs))
+		for i, e := range tuple.Exprs {
+			exprs[i] = e
+		}
+	} else {
+		var ds hcl.Diagnostics
+		exprs, ds = hcl.ExprList(a.Expr)
+		if !c.addDiags(ds) {
+			return
+		}
 	}
 	for _, e := range exprs {
-		tr, tds := hcl.AbsTraversalForExpr(e)
+		var tr hcl.Traversal
+		var tds hcl.Diagnostics
+		if st, ok := e.(*hclsyntax.ScopeTraversalExpr); ok && st.Traversal != nil {
+			tr = st.Traversal
+		} else {
+			tr, tds = hcl.AbsTraversalForExpr(e)
+		}
 		if tds.HasErrors() || tr.RootName() != "task" || len(tr) != 2 {
 			c.errorf(e.Range(), "Invalid depends_on element", "depends_on lists tasks as task.NAME (a reference, not a string).")
 			continue
@@ -539,7 +577,7 @@ func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *i
 	in := &ir.Instance{Key: k.key}
 	ctx := c.ctx
 	sc := scopeCompileTime
-	sc.eachReason = "Task " + strconv.Quote(d.name) + " has no for_each, so each.key and each.value do not exist here."
+	sc.eachReason, sc.plainTask = "", d.name
 	if d.forEach {
 		in.Value = instanceValueText(k.value)
 		ctx = c.ctx.NewChild()
@@ -585,11 +623,15 @@ func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *i
 	if s, ok := c.attrString(content, "workdir", ctx, sc); ok {
 		in.Workdir = s
 	}
+	envAttr := content.Attributes["env"]
+	if len(defs.env) == 0 && envAttr == nil {
+		return in
+	}
 	env := map[string]ir.Str{}
 	for k, v := range defs.env {
 		env[k] = v
 	}
-	if a := content.Attributes["env"]; a != nil {
+	if a := envAttr; a != nil {
 		if m, ranges, ok := c.strMap(a.Expr, ctx, rsc, sink); ok {
 			c.checkEnvNames(m, ranges)
 			for k, v := range m {
@@ -601,4 +643,41 @@ func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *i
 		in.Env = append(in.Env, ir.EnvVar{Name: name, Value: env[name]})
 	}
 	return in
+}
+
+// bodyContent is body.Content(schema) for a body that the schema fully
+// accepts (no unknown attribute or block, right labels) and a schema with
+// no required attribute, built without the bookkeeping hclsyntax needs to
+// report problems; anything else goes through hclsyntax for its
+// diagnostics.
+func bodyContent(body *hclsyntax.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Diagnostics) {
+	for _, as := range schema.Attributes {
+		if as.Required {
+			return body.Content(schema) // not needed by the task schema
+		}
+	}
+	attrs := make(hcl.Attributes, len(body.Attributes))
+	all := make([]hcl.Attribute, 0, len(body.Attributes))
+	for name, a := range body.Attributes {
+		if !slices.ContainsFunc(schema.Attributes, func(as hcl.AttributeSchema) bool { return as.Name == name }) {
+			return body.Content(schema)
+		}
+		all = append(all, *a.AsHCLAttribute())
+		attrs[name] = &all[len(all)-1]
+	}
+	var blocks hcl.Blocks
+	for _, b := range body.Blocks {
+		wanted := false
+		for _, bs := range schema.Blocks {
+			if bs.Type == b.Type {
+				wanted = len(b.Labels) == len(bs.LabelNames)
+				break
+			}
+		}
+		if !wanted {
+			return body.Content(schema)
+		}
+		blocks = append(blocks, b.AsHCLBlock())
+	}
+	return &hcl.BodyContent{Attributes: attrs, Blocks: blocks, MissingItemRange: body.MissingItemRange()}, nil
 }

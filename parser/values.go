@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
@@ -31,6 +32,9 @@ type scope struct {
 	// task, for messages.
 	attr        string
 	forEachTask bool
+	// plainTask names the task without for_each whose instance this is,
+	// for the message about each (built only when needed).
+	plainTask string
 }
 
 const eachOnlyInForEach = "each.key and each.value exist only inside a task with for_each."
@@ -64,6 +68,9 @@ func (sc scope) eachMessage() string {
 	if sc.attr != "" && sc.forEachTask {
 		return "each.key and each.value can be used only in command, script, shell, env, workdir and image, which are evaluated once per instance; " + sc.attr + " is the same for every instance."
 	}
+	if sc.eachReason == "" && sc.plainTask != "" {
+		return "Task " + strconv.Quote(sc.plainTask) + " has no for_each, so each.key and each.value do not exist here."
+	}
 	return sc.eachReason
 }
 
@@ -74,14 +81,17 @@ func (sc scope) runtimeMessage() string {
 	return sc.runtimeReason
 }
 
-var runtimeRoots = map[string]bool{"param": true, "task": true, "run": true}
+// isRuntimeRoot reports whether a traversal root names a run-time value.
+func isRuntimeRoot(root string) bool {
+	return root == "param" || root == "task" || root == "run"
+}
 
 var allRoots = []string{"var", "local", "param", "task", "run", "each", "pipeline"}
 
 // hasRuntime reports whether expr mentions a run-time reference.
 func hasRuntime(expr hcl.Expression) bool {
 	for _, t := range expr.Variables() {
-		if runtimeRoots[t.RootName()] {
+		if isRuntimeRoot(t.RootName()) {
 			return true
 		}
 	}
@@ -409,6 +419,11 @@ func (c *compiler) attrDuration(content *hcl.BodyContent, name string, ctx *hcl.
 }
 
 func (c *compiler) attrStringList(content *hcl.BodyContent, name string, ctx *hcl.EvalContext, sc scope) ([]string, bool) {
+	if a := content.Attributes[name]; a != nil {
+		if l, ok := literalStrings(a.Expr); ok {
+			return l, true
+		}
+	}
 	a, v, ok := c.attrValue(content, name, ctx, sc)
 	if !ok {
 		return nil, false
@@ -440,4 +455,27 @@ func sentence(s string) string {
 		return s
 	}
 	return s + "."
+}
+
+// literalStrings returns the elements of a tuple of plain string literals
+// (["a", "b"]), which evaluate to themselves: the common case of outputs
+// and shell, decoded without building cty values.
+func literalStrings(expr hcl.Expression) ([]string, bool) {
+	tuple, ok := expr.(*hclsyntax.TupleConsExpr)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, 0, len(tuple.Exprs))
+	for _, e := range tuple.Exprs {
+		te, ok := e.(*hclsyntax.TemplateExpr)
+		if !ok || len(te.Parts) != 1 {
+			return nil, false
+		}
+		lit, ok := te.Parts[0].(*hclsyntax.LiteralValueExpr)
+		if !ok || lit.Val.Type() != cty.String || lit.Val.IsNull() || lit.Val.IsMarked() {
+			return nil, false
+		}
+		out = append(out, lit.Val.AsString())
+	}
+	return out, true
 }
