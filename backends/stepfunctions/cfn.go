@@ -3,10 +3,10 @@ package stepfunctions
 import (
 	"bytes"
 	"fmt"
+	"github.com/dagc-dev/dagc/backends/yamlquote"
 	"path/filepath"
 	"strings"
 	"text/template"
-	"unicode"
 
 	"github.com/dagc-dev/dagc/ir"
 	"github.com/dagc-dev/dagc/templates"
@@ -77,33 +77,5 @@ func cloudFormation(p *ir.Pipeline, definition []byte) ([]byte, ir.Diagnostics) 
 	return b.Bytes(), diags
 }
 
-// yamlStr quotes s as a YAML double-quoted scalar. Everything outside
-// printable ASCII and ordinary Unicode letters is escaped, so no YAML
-// reader (1.1 or 1.2) can see a special character, a line break or an
-// unprintable byte in it.
-func yamlStr(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == unicode.ReplacementChar, r < 0x20, r >= 0x7f && r <= 0x9f, r == 0x2028, r == 0x2029, r == 0xfeff, !unicode.IsPrint(r) && r != ' ':
-			if r > 0xffff {
-				fmt.Fprintf(&b, `\U%08x`, r)
-			} else {
-				fmt.Fprintf(&b, `\u%04x`, r)
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
+// yamlStr quotes s as a YAML double-quoted scalar.
+func yamlStr(s string) string { return yamlquote.Str(s) }

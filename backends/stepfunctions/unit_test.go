@@ -34,7 +34,7 @@ func TestYamlStr(t *testing.T) {
 	for in, want := range map[string]string{
 		`a"b\c`:      `"a\"b\\c"`,
 		"x\ny\tz":    `"x\ny\tz"`,
-		"\x7f\u2028": `"\u007f\u2028"`,
+		"\x7f\u2028": `"\u007F\u2028"`,
 		"☃ yes":      `"☃ yes"`,
 	} {
 		if got := yamlStr(in); got != want {
