@@ -3,18 +3,14 @@ package graph
 import (
 	"bytes"
 	"github.com/dagc-dev/dagc/internal/golden"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/dagc-dev/dagc/ir"
 )
-
-var update = golden.Update
 
 func cmd(words ...string) []ir.Str {
 	out := make([]ir.Str, len(words))
@@ -135,23 +131,7 @@ func ext(f Format) string {
 // checkOrphans fails for golden files no test produces.
 func checkOrphans(t *testing.T, dir string, want map[string]bool) {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var orphans []string
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		if n := e.Name(); (strings.HasSuffix(n, ".dot") || strings.HasSuffix(n, ".mmd")) && !want[n] {
-			orphans = append(orphans, n)
-		}
-	}
-	sort.Strings(orphans)
-	if len(orphans) > 0 {
-		t.Errorf("orphan golden files in %s (delete them): %v", dir, orphans)
-	}
+	golden.CheckOrphans(t, dir, want, "go test ./graph -update")
 }
 
 // dotQuoted matches a DOT quoted string: escapes, then anything but `"`.

@@ -13,8 +13,6 @@ import (
 	"github.com/dagc-dev/dagc/ir"
 )
 
-var update = golden.Update
-
 // repoRoot is where testdata lives; file names in goldens are relative to
 // it so they do not depend on the machine.
 const repoRoot = ".."
@@ -50,16 +48,7 @@ func checkOrphans(t *testing.T, goldenDir, ext string, sources []string) {
 	for _, s := range sources {
 		want[strings.TrimSuffix(filepath.Base(s), FileSuffix)+ext] = true
 	}
-	entries, _ := os.ReadDir(filepath.Join(repoRoot, goldenDir))
-	for _, e := range entries {
-		if !want[e.Name()] {
-			if *update {
-				os.Remove(filepath.Join(repoRoot, goldenDir, e.Name()))
-				continue
-			}
-			t.Errorf("orphan golden file %s/%s: its pipeline is gone (go test ./parser -update removes it)", goldenDir, e.Name())
-		}
-	}
+	golden.CheckOrphans(t, filepath.Join(repoRoot, goldenDir), want, "go test ./parser -update")
 }
 
 // dumpIR renders a pipeline as indented JSON with each source range
@@ -139,8 +128,6 @@ func checkRunnableEverywhere(t *testing.T, p *ir.Pipeline) {
 		}
 	}
 }
-
-var lineDiff = golden.LineDiff
 
 func checkGolden(t *testing.T, rel string, got []byte) {
 	t.Helper()

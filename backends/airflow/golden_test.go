@@ -1,7 +1,7 @@
 package airflow
 
 import (
-	"os"
+	"github.com/dagc-dev/dagc/internal/golden"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,20 +33,7 @@ func TestGolden(t *testing.T) {
 		checkGolden(t, path, data)
 		rendered = append(rendered, path)
 	}
-	entries, err := os.ReadDir(goldenDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if !want[e.Name()] {
-			if *update {
-				os.Remove(filepath.Join(goldenDir, e.Name()))
-				continue
-			}
-			t.Errorf("orphan golden file %s: no example testdata/%s.dag.hcl renders to it (go test ./backends/airflow -update removes it)",
-				e.Name(), strings.TrimSuffix(strings.TrimSuffix(e.Name(), ".py"), ".err"))
-		}
-	}
+	golden.CheckOrphans(t, goldenDir, want, "go test ./backends/airflow -update")
 	t.Run("python_ast", func(t *testing.T) {
 		py := python3(t)
 		runPython(t, py, "import ast, sys\nfor f in sys.argv[1:]:\n    ast.parse(open(f, encoding='utf-8').read(), f)\n", rendered...)

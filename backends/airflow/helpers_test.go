@@ -14,8 +14,6 @@ import (
 	"github.com/dagc-dev/dagc/parser"
 )
 
-var update = golden.Update
-
 const repoRoot = "../.."
 
 // examples returns the example pipelines of testdata, parsed.
@@ -104,8 +102,6 @@ func runPython(t *testing.T, py, program string, args ...string) []byte {
 	}
 	return out
 }
-
-var lineDiff = golden.LineDiff
 
 func checkGolden(t *testing.T, path string, got []byte) {
 	t.Helper()

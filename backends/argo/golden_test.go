@@ -14,8 +14,6 @@ import (
 	"github.com/dagc-dev/dagc/parser"
 )
 
-var update = golden.Update
-
 // repoRoot is where testdata lives; names in goldens are relative to it.
 const repoRoot = "../.."
 
@@ -96,21 +94,12 @@ func TestGolden(t *testing.T) {
 		}
 		checkGolden(t, rel, ex.data)
 	}
-	entries, _ := os.ReadDir(filepath.Join(repoRoot, goldenDir))
-	for _, e := range entries {
-		rel := goldenDir + "/" + e.Name()
-		if want[rel] {
-			continue
-		}
-		if *update {
-			os.Remove(filepath.Join(repoRoot, rel))
-			continue
-		}
-		t.Errorf("orphan golden file %s: no example produces it (go test ./backends/argo -update removes it)", rel)
+	names := map[string]bool{}
+	for rel := range want {
+		names[filepath.Base(rel)] = true
 	}
+	golden.CheckOrphans(t, filepath.Join(repoRoot, goldenDir), names, "go test ./backends/argo -update")
 }
-
-var lineDiff = golden.LineDiff
 
 func checkGolden(t *testing.T, rel string, got []byte) {
 	t.Helper()

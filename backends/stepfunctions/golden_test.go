@@ -17,8 +17,6 @@ import (
 	"github.com/dagc-dev/dagc/parser"
 )
 
-var update = golden.Update
-
 const (
 	examplesDir = "../../testdata"
 	goldenDir   = "../../testdata/golden/stepfunctions"
@@ -89,39 +87,10 @@ func TestGolden(t *testing.T) {
 		}
 		for _, f := range files {
 			want[f.Path] = true
-			path := filepath.Join(goldenDir, f.Path)
-			if *update {
-				if err := os.MkdirAll(goldenDir, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, f.Data, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			old, err := os.ReadFile(path)
-			if err != nil {
-				t.Errorf("%s: %v (run go test ./backends/stepfunctions -update)", path, err)
-				continue
-			}
-			if !bytes.Equal(old, f.Data) {
-				t.Errorf("%s differs from the rendered output (-golden +rendered):\n%s", path, lineDiff(string(old), string(f.Data)))
-			}
+			golden.Check(t, filepath.Join(goldenDir, f.Path), f.Data, "go test ./backends/stepfunctions -update")
 		}
 	}
-	entries, err := os.ReadDir(goldenDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if !want[e.Name()] {
-			if *update {
-				os.Remove(filepath.Join(goldenDir, e.Name()))
-				continue
-			}
-			t.Errorf("orphan golden file %s: no example renders it", e.Name())
-		}
-	}
+	golden.CheckOrphans(t, goldenDir, want, "go test ./backends/stepfunctions -update")
 }
 
 // TestDeterministic renders every example twice.
@@ -470,5 +439,3 @@ func walkLits(states map[string]any, out map[string]any) {
 		}
 	}
 }
-
-var lineDiff = golden.LineDiff

@@ -38,6 +38,30 @@ func Check(t testing.TB, path string, got []byte, refresh string) {
 	}
 }
 
+// CheckOrphans fails for every regular file in dir that is not in want
+// (file names), or removes it under -update: a golden file no test produces
+// would otherwise hide a renamed or deleted case.
+func CheckOrphans(t testing.TB, dir string, want map[string]bool, refresh string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || want[e.Name()] {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if *Update {
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		t.Errorf("orphan golden file %s: no test produces it (%s removes it)", path, refresh)
+	}
+}
+
 // LineDiff shows the lines only in a with "- " and those only in b with
 // "+ ".
 func LineDiff(a, b string) string {
