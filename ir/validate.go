@@ -503,9 +503,6 @@ func (v *validator) cond(i int, t *Task, c *Cond) {
 		at := narrow(c.Range, t.Range)
 		switch c.Op {
 		case CondConst:
-			if c.Value != "true" && c.Value != "false" {
-				v.errorf(at, "Invalid condition", "Task %q: a constant condition must be true or false, not %q.", t.Name, c.Value)
-			}
 		case CondAnd, CondOr, CondNot:
 			if c.Op == CondNot && len(c.Args) != 1 {
 				v.errorf(at, "Invalid condition", "Task %q: ! takes one operand, not %d.", t.Name, len(c.Args))

@@ -594,10 +594,7 @@ func (b *builder) refText(r *ir.Ref) string {
 func (b *builder) whenExpr(c *ir.Cond) string {
 	switch c.Op {
 	case ir.CondConst:
-		if c.Value == "true" {
-			return "true"
-		}
-		return "false"
+		return strconv.FormatBool(c.Const)
 	case ir.CondNot:
 		return "(not " + b.whenExpr(c.Args[0]) + ")"
 	case ir.CondAnd, ir.CondOr:
