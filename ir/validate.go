@@ -135,8 +135,7 @@ func (v *validator) params() {
 func checkParamValue(t ParamType, s string) error {
 	switch t {
 	case ParamNumber:
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		if _, ok := ParseNumber(s); !ok {
 			return fmt.Errorf("is %q, which is not a number", s)
 		}
 	case ParamBool:

@@ -88,6 +88,8 @@ type dagView struct {
 	SkipExitCode   int
 	SkipTrigger    string
 	MaxOutputBytes int
+	NumberSyntax   string
+	NumberBlanks   string
 	WrapperLines   []string
 }
 
@@ -186,6 +188,8 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		SkipExitCode:   skipExitCode,
 		SkipTrigger:    skipTrigger,
 		MaxOutputBytes: ir.MaxOutputBytes,
+		NumberSyntax:   ir.NumberSyntax,
+		NumberBlanks:   ir.NumberBlanks,
 		WrapperLines:   wrapperLines,
 	}
 	if v.Timezone == "" {
