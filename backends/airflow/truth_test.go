@@ -199,22 +199,19 @@ func TestTruthTable(t *testing.T) {
 }
 
 func cellPipeline(c truthtable.Cell) *ir.Pipeline {
-	p := &ir.Pipeline{Name: "cell", Timezone: "UTC"}
-	d := plainTask("d", "true")
-	d.Trigger = c.Trigger
-	for i, u := range c.Upstream {
-		ut := plainTask(fmt.Sprintf("u%d", i), "true")
-		if u.ForEach {
-			ut.ForEach = true
-			ut.Instances = []*ir.Instance{{Key: "0", Command: []ir.Str{ir.Lit("true")}}, {Key: "1", Command: []ir.Str{ir.Lit("true")}}}
+	p, d := c.Pipeline(func(name string, keys []string) *ir.Task {
+		t := plainTask(name, "true")
+		if keys != nil {
+			t.ForEach, t.Instances = true, nil
+			for _, k := range keys {
+				t.Instances = append(t.Instances, &ir.Instance{Key: k, Command: []ir.Str{ir.Lit("true")}})
+			}
 		}
-		p.Tasks = append(p.Tasks, ut)
-		d.Upstream = append(d.Upstream, ut.Name)
-	}
+		return t
+	})
 	if c.When != truthtable.NoWhen {
 		d.When = &ir.Cond{Op: ir.CondConst, Value: strconv.FormatBool(c.When == truthtable.WhenTrue)}
 	}
-	p.Tasks = append(p.Tasks, d)
 	return p
 }
 

@@ -57,24 +57,21 @@ func TestTruthTable(t *testing.T) {
 // decided task d. d's when compares a string param, so that the rendered
 // when Choice is run too.
 func cellPipeline(c truthtable.Cell) (*ir.Pipeline, *ir.Task) {
-	p := &ir.Pipeline{Name: "cell", Timezone: "UTC", Params: []*ir.Param{{Name: "go", Type: ir.ParamString, Default: "yes", HasDefault: true}}}
-	d := task("d")
-	d.Trigger = c.Trigger
-	d.Upstream = nil
-	for i, u := range c.Upstream {
-		ut := task(fmt.Sprintf("u%d", i))
-		if u.ForEach {
-			ut.ForEach = true
-			ut.Instances = []*ir.Instance{{Key: "0", Command: []ir.Str{ir.Lit("true")}}, {Key: "1", Command: []ir.Str{ir.Lit("true")}}}
+	p, d := c.Pipeline(func(name string, keys []string) *ir.Task {
+		t := task(name)
+		if keys != nil {
+			t.ForEach, t.Instances = true, nil
+			for _, k := range keys {
+				t.Instances = append(t.Instances, &ir.Instance{Key: k, Command: []ir.Str{ir.Lit("true")}})
+			}
 		}
-		p.Tasks = append(p.Tasks, ut)
-		d.Upstream = append(d.Upstream, ut.Name)
-	}
+		return t
+	})
+	p.Params = []*ir.Param{{Name: "go", Type: ir.ParamString, Default: "yes", HasDefault: true}}
 	if c.When != truthtable.NoWhen {
 		d.When = &ir.Cond{Op: ir.CondCompare, Cmp: ir.Eq,
 			Left: ir.Operand{Ref: &ir.Ref{Kind: ir.RefParam, Name: "go"}}, Right: ir.Operand{Lit: "yes", LitKind: ir.LitString}}
 	}
-	p.Tasks = append(p.Tasks, d)
 	return p, d
 }
 

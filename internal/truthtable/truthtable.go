@@ -145,3 +145,27 @@ func Cells(triggers []ir.Trigger, maxUpstream int) []Cell {
 	rec(nil, 0)
 	return cells
 }
+
+// Pipeline builds the upstream tasks u0… of the cell and the decided task d
+// over them, with the cell's trigger. newTask makes a task the backend can
+// render, with one instance per key (a for_each task when keys are given).
+// d gets no when: each test writes the cell's When its own way.
+func (c Cell) Pipeline(newTask func(name string, keys []string) *ir.Task) (*ir.Pipeline, *ir.Task) {
+	p := &ir.Pipeline{Name: "cell", Timezone: "UTC"}
+	d := newTask("d", nil)
+	d.Trigger = c.Trigger
+	d.Upstream = nil
+	for i, u := range c.Upstream {
+		var keys []string
+		if u.ForEach {
+			for j := range u.States {
+				keys = append(keys, fmt.Sprint(j))
+			}
+		}
+		ut := newTask(fmt.Sprintf("u%d", i), keys)
+		p.Tasks = append(p.Tasks, ut)
+		d.Upstream = append(d.Upstream, ut.Name)
+	}
+	p.Tasks = append(p.Tasks, d)
+	return p, d
+}
