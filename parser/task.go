@@ -520,6 +520,13 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 		t.Upstream = append(t.Upstream, from)
 		t.Edges = append(t.Edges, ir.Edge{From: from, Range: toRange(sink.edges[from])})
 	}
+	// A task without upstream runs whatever its trigger (DESIGN 2.4). Only
+	// the task's own attribute is reported (one from defaults is meant for
+	// the tasks that have upstream), and not when depends_on is written but
+	// gave no edge: that has its own error.
+	if a := content.Attributes["trigger"]; a != nil && len(t.Upstream) == 0 && t.Trigger != ir.AllSuccess && content.Attributes["depends_on"] == nil {
+		c.warnf(a.Range, "Trigger has no effect", "Task %q has no upstream task, so it runs whatever its trigger; trigger = %q has no effect. Add depends_on, or remove the trigger.", d.name, t.Trigger)
+	}
 	return t
 }
 

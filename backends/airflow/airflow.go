@@ -87,6 +87,7 @@ type dagView struct {
 
 	SkipExitCode   int
 	SkipTrigger    string
+	FailedStates   string // a Python tuple
 	MaxOutputBytes int
 	NumberSyntax   string
 	NumberBlanks   string
@@ -187,6 +188,7 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		Description:    p.Description,
 		SkipExitCode:   skipExitCode,
 		SkipTrigger:    skipTrigger,
+		FailedStates:   pyStates(ir.Failing),
 		MaxOutputBytes: ir.MaxOutputBytes,
 		NumberSyntax:   ir.NumberSyntax,
 		NumberBlanks:   ir.NumberBlanks,
@@ -442,11 +444,12 @@ func (b *builder) task(t *ir.Task) *taskView {
 	}
 	b.failedUpstreamCheck = checksFailedUpstream(t)
 	b.guard = ""
+	gate, _ := triggerGate(t.Trigger)
 	switch {
 	case b.failedUpstreamCheck && t.When != nil:
-		b.guard = failedUpstreamExpr + " and (" + b.whenExpr(t.When) + ")"
+		b.guard = gate + " and (" + b.whenExpr(t.When) + ")"
 	case b.failedUpstreamCheck:
-		b.guard = failedUpstreamExpr
+		b.guard = gate
 	case t.When != nil:
 		b.guard = b.whenExpr(t.When)
 	}
@@ -491,34 +494,75 @@ func (b *builder) common(t *ir.Task) []kwarg {
 	return args
 }
 
+// startsEarly are the Airflow rules that start a task as soon as one
+// upstream instance satisfies them, while others may still run. Every
+// Airflow rule ends in the state dagc's rule of the same name decides once
+// all upstream instances have ended (TestTruthTable checks it over the
+// whole table), but dagc decides only then (DESIGN 2.4). So such a task
+// waits under all_done and its gate applies the rule's tests.
+var startsEarly = map[ir.Trigger]bool{ir.OneFailed: true, ir.OneSuccess: true}
+
+// gateTests are the Jinja expressions of the rule tests the gate knows:
+// the helper named returns the matching upstream instances.
+var gateTests = map[ir.Test]string{
+	{Q: ir.Any, In: ir.Failing}: failedUpstreamExpr,
+}
+
 // checksFailedUpstream tells whether t's trigger is rendered as all_done
-// plus the failed-upstream check. Airflow's one_failed fires as soon as one
-// upstream has failed, while others may still be running; dagc's waits for
-// every upstream (DESIGN 2.4), so the task waits under all_done and then
-// skips itself unless an upstream instance ended failed or upstream_failed.
-// Without upstream Airflow runs the task whatever its rule, as dagc does.
-// all_failed needs no check: Airflow starts such a task only once every
-// upstream instance is failed or upstream_failed (a running one counts as
-// a non-failure), and its early skips start nothing.
+// plus the gate (see startsEarly). Without upstream Airflow runs the task
+// whatever its rule, as dagc does.
 func checksFailedUpstream(t *ir.Task) bool {
-	return t.Trigger == ir.OneFailed && len(t.Upstream) > 0
+	return startsEarly[t.Trigger] && len(t.Upstream) > 0
+}
+
+// triggerGate is the Jinja condition of a gated trigger: the conjunction
+// of its rule's tests. ok is false when the gate cannot express the rule:
+// it can skip the task, not end it upstream_failed.
+func triggerGate(tr ir.Trigger) (expr string, ok bool) {
+	r, _ := ir.RuleOf(tr)
+	if r.UpstreamFailed != nil {
+		return "", false
+	}
+	parts := make([]string, 0, len(r.Run))
+	for _, test := range r.Run {
+		e, ok := gateTests[test]
+		if !ok {
+			return "", false
+		}
+		parts = append(parts, e)
+	}
+	return strings.Join(parts, " and "), len(parts) > 0
+}
+
+// pyStates renders a set of states as a Python tuple of their names.
+func pyStates(s ir.StateSet) string {
+	var names []string
+	for _, st := range s.States() {
+		names = append(names, pyStr(string(st)))
+	}
+	if len(names) == 1 {
+		return "(" + names[0] + ",)"
+	}
+	return "(" + strings.Join(names, ", ") + ")"
 }
 
 // triggerRule is the trigger_rule argument of t ("" for the default).
+// Airflow's rules carry dagc's names.
 func (b *builder) triggerRule(t *ir.Task) string {
-	switch t.Trigger {
-	case "", ir.AllSuccess:
+	if _, ok := ir.RuleOf(t.Trigger); !ok {
+		b.unsupported(fmt.Sprintf("trigger %q", t.Trigger), t, "")
 		return ""
-	case ir.OneFailed:
-		if checksFailedUpstream(t) {
-			return string(ir.AllDone)
-		}
-		return string(ir.OneFailed)
-	case ir.AllDone, ir.AllFailed:
-		return string(t.Trigger)
 	}
-	b.unsupported(fmt.Sprintf("trigger %q", t.Trigger), t, "")
-	return ""
+	switch {
+	case t.Trigger == "" || t.Trigger == ir.AllSuccess:
+		return ""
+	case checksFailedUpstream(t):
+		if _, ok := triggerGate(t.Trigger); !ok {
+			b.unsupported(fmt.Sprintf("trigger %q", t.Trigger), t, "Airflow's rule starts the task before every upstream task has ended, and dagc's gate cannot express it.")
+		}
+		return string(ir.AllDone)
+	}
+	return string(t.Trigger)
 }
 
 // gateTemplate is the Jinja template that renders "true" when the task
@@ -527,11 +571,12 @@ func (b *builder) triggerRule(t *ir.Task) string {
 // The check comes first: a task whose trigger does not hold is skipped
 // without evaluating `when`, as on every dagc engine.
 func (b *builder) gateTemplate(t *ir.Task) string {
+	gate, _ := triggerGate(t.Trigger)
 	switch {
 	case b.failedUpstreamCheck && t.When != nil:
-		return "{{ ('true' if " + b.whenExpr(t.When) + " else 'false') if " + failedUpstreamExpr + " else '" + skipTrigger + "' }}"
+		return "{{ ('true' if " + b.whenExpr(t.When) + " else 'false') if " + gate + " else '" + skipTrigger + "' }}"
 	case b.failedUpstreamCheck:
-		return "{{ 'true' if " + failedUpstreamExpr + " else '" + skipTrigger + "' }}"
+		return "{{ 'true' if " + gate + " else '" + skipTrigger + "' }}"
 	case t.When != nil:
 		return "{{ 'true' if " + b.whenExpr(t.When) + " else 'false' }}"
 	}

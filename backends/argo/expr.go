@@ -105,90 +105,319 @@ func (r *renderer) refExpr(ref *ir.Ref) string {
 
 // Depends expressions (DESIGN 2.4). Argo evaluates a task's "depends" once
 // every task it names has finished, and marks the task Omitted when it is
-// false; a false "when" marks it Skipped. dagc's states read from Argo's:
+// false; a false "when" marks it Skipped. The rule comes from ir.RuleOf:
+// each of its tests over the upstream instances becomes a test over the
+// upstream tasks' Argo results. dagc's states read from Argo's:
 //
-//	success          Succeeded (for a for_each task with when: and at least
-//	                 one instance Succeeded, since a TaskGroup whose
-//	                 instances were all skipped reports Succeeded)
-//	failed           Failed or Errored
-//	upstream_failed  Omitted, for an all_success task with a failed or
-//	                 upstream_failed upstream
-//	skipped          Skipped, or any other Omitted
+//	success          Succeeded; for a for_each task, an instance Succeeded
+//	                 (AnySucceeded: a TaskGroup whose instances were all
+//	                 skipped by when reports Succeeded)
+//	failed           Failed or Errored; all instances of a for_each task
+//	                 failed: AllFailed
+//	upstream_failed  Omitted, and the task's rule's upstream_failed test
+//	                 holds over its own upstream tasks
+//	skipped          Skipped, any other Omitted, or a for_each task with a
+//	                 when whose TaskGroup Succeeded with no instance
 //
-// upstream_failed only arises from all_success, so "X is failed or
-// upstream_failed" is: X failed, or X is all_success and one of its upstreams
-// is failed or upstream_failed. Unrolled, that is "some task of X's
-// all_success closure failed" — a test on finished tasks only.
+// Instances of one for_each task share their decision (when is per task),
+// so they are all skipped, all upstream_failed, or all ran.
+//
+// Where a rule ends upstream_failed exactly when an upstream is failed or
+// upstream_failed (ir.Rule.FailsExactlyOnFailure, all_success), "X is
+// failed or upstream_failed" unrolls to "some task of X's closure under
+// such rules failed": a flat test on finished tasks, linear in size.
 
-func (r *renderer) succeeded(t *ir.Task) string {
-	n := r.taskName[t.Name]
-	if t.ForEach && hasWhen(t) {
-		return "(" + n + ".Succeeded && " + n + ".AnySucceeded)"
+// bx is a boolean expression over Argo task results.
+type bx struct {
+	op   byte // 'v' variable, '&', '|', '!', 't' true, 'f' false
+	v    string
+	args []bx
+}
+
+var bTrue, bFalse = bx{op: 't'}, bx{op: 'f'}
+
+func bvar(s string) bx { return bx{op: 'v', v: s} }
+
+func band(xs ...bx) bx { return bjoin('&', xs) }
+func bor(xs ...bx) bx  { return bjoin('|', xs) }
+
+// bjoin folds constants: true absorbs ||, false absorbs &&.
+func bjoin(op byte, xs []bx) bx {
+	absorb, neutral := bFalse, bTrue
+	if op == '|' {
+		absorb, neutral = bTrue, bFalse
 	}
-	return n + ".Succeeded"
+	var args []bx
+	for _, x := range xs {
+		switch {
+		case x.op == absorb.op:
+			return absorb
+		case x.op == neutral.op:
+		default:
+			args = append(args, x)
+		}
+	}
+	switch len(args) {
+	case 0:
+		return neutral
+	case 1:
+		return args[0]
+	}
+	return bx{op: op, args: args}
 }
 
-func (r *renderer) done(t *ir.Task) string {
-	n := r.taskName[t.Name]
-	return "(" + n + ".Succeeded || " + n + ".Failed || " + n + ".Errored || " + n + ".Skipped || " + n + ".Omitted)"
+func bnot(x bx) bx {
+	switch x.op {
+	case 't':
+		return bFalse
+	case 'f':
+		return bTrue
+	}
+	return bx{op: '!', args: []bx{x}}
 }
 
-// failedOrUpstreamFailed renders "t ended failed or upstream_failed".
-func (r *renderer) failedOrUpstreamFailed(t *ir.Task) string {
-	var names []string
+func (x bx) String() string {
+	switch x.op {
+	case 'v':
+		return x.v
+	case '!':
+		return "!" + x.args[0].grouped()
+	case '&', '|':
+		parts := make([]string, len(x.args))
+		for i, a := range x.args {
+			if a.op == '!' || a.op == 'v' || a.op == x.op && x.op == '|' {
+				parts[i] = a.String()
+			} else {
+				parts[i] = a.grouped()
+			}
+		}
+		if x.op == '&' {
+			return strings.Join(parts, " && ")
+		}
+		return strings.Join(parts, " || ")
+	}
+	panic("argo: constant left in a depends expression")
+}
+
+func (x bx) grouped() string {
+	if x.op == '&' || x.op == '|' {
+		return "(" + x.String() + ")"
+	}
+	return x.String()
+}
+
+func (r *renderer) result(t *ir.Task, field string) bx {
+	return bvar(r.taskName[t.Name] + "." + field)
+}
+
+// done: t finished, in any state.
+func (r *renderer) done(t *ir.Task) bx {
+	return bx{op: '|', args: []bx{r.result(t, "Succeeded"), r.result(t, "Failed"), r.result(t, "Errored"), r.result(t, "Skipped"), r.result(t, "Omitted")}}
+}
+
+// failedNode: t's node failed (for a for_each task: some instance did).
+func (r *renderer) failedNode(t *ir.Task) bx {
+	return bor(r.result(t, "Failed"), r.result(t, "Errored"))
+}
+
+// upstreamFailedTest: t's rule's upstream_failed test holds over its
+// upstream tasks (false for a task that cannot end upstream_failed).
+func (r *renderer) upstreamFailedTest(t *ir.Task) bx {
+	rule, _ := ir.RuleOf(t.Trigger)
+	if len(t.Upstream) == 0 || rule.UpstreamFailed == nil {
+		return bFalse
+	}
+	if rule.FailsExactlyOnFailure() {
+		return r.closureFailed(t.Upstream)
+	}
+	return r.test(*rule.UpstreamFailed, t.Upstream)
+}
+
+// closureFailed: some task of the closure of tasks under
+// FailsExactlyOnFailure rules failed, which is "some task of tasks is
+// failed or upstream_failed".
+func (r *renderer) closureFailed(tasks []string) bx {
 	seen := map[string]bool{}
-	var walk func(x *ir.Task)
-	walk = func(x *ir.Task) {
-		if seen[x.Name] {
+	var walk func(name string)
+	walk = func(name string) {
+		if seen[name] {
 			return
 		}
-		seen[x.Name] = true
-		names = append(names, x.Name)
-		if x.Trigger == ir.AllSuccess || x.Trigger == "" {
+		seen[name] = true
+		x := r.p.Task(name)
+		if rule, _ := ir.RuleOf(x.Trigger); rule.FailsExactlyOnFailure() {
 			for _, u := range x.Upstream {
-				walk(r.p.Task(u))
+				walk(u)
 			}
 		}
 	}
-	walk(t)
+	for _, name := range tasks {
+		walk(name)
+	}
 	// Pipeline order keeps the expression stable and readable.
-	var parts []string
+	var parts []bx
 	for _, pt := range r.p.Tasks {
 		if seen[pt.Name] {
-			n := r.taskName[pt.Name]
-			parts = append(parts, n+".Failed || "+n+".Errored")
+			parts = append(parts, r.failedNode(pt))
 		}
 	}
-	return "(" + strings.Join(parts, " || ") + ")"
+	return bor(parts...)
+}
+
+// omitted: t's node is Omitted and it ended in a state of q (upstream_failed
+// or skipped).
+func (r *renderer) omitted(t *ir.Task, q ir.StateSet) bx {
+	if len(t.Upstream) == 0 {
+		return bFalse // no depends, never Omitted
+	}
+	uf := r.upstreamFailedTest(t)
+	switch {
+	case q.Has(ir.UpstreamFailed) && q.Has(ir.Skipped):
+		return r.result(t, "Omitted")
+	case q.Has(ir.UpstreamFailed):
+		return band(r.result(t, "Omitted"), uf)
+	case q.Has(ir.Skipped):
+		return band(r.result(t, "Omitted"), bnot(uf))
+	}
+	return bFalse
+}
+
+// skippedByWhen: t's when was false.
+func (r *renderer) skippedByWhen(t *ir.Task) bx {
+	switch {
+	case t.When == nil:
+		return bFalse
+	case t.ForEach:
+		return band(r.result(t, "Succeeded"), bnot(r.result(t, "AnySucceeded")))
+	}
+	return r.result(t, "Skipped")
+}
+
+// anyIn: some instance of t ended in a state of q.
+func (r *renderer) anyIn(t *ir.Task, q ir.StateSet) bx {
+	if q == ir.SetOf(ir.FinalStates...) {
+		return r.done(t)
+	}
+	if q&ir.Failing == ir.Failing {
+		if rule, _ := ir.RuleOf(t.Trigger); rule.FailsExactlyOnFailure() || rule.UpstreamFailed == nil || len(t.Upstream) == 0 {
+			failing := r.closureFailed([]string{t.Name})
+			return bor(failing, r.anyIn(t, q&^ir.Failing))
+		}
+	}
+	var parts []bx
+	if q.Has(ir.Success) {
+		if t.ForEach {
+			parts = append(parts, r.result(t, "AnySucceeded"))
+		} else {
+			parts = append(parts, r.result(t, "Succeeded"))
+		}
+	}
+	if q.Has(ir.Failed) {
+		parts = append(parts, r.failedNode(t))
+	}
+	if q.Has(ir.Skipped) {
+		parts = append(parts, r.skippedByWhen(t))
+	}
+	return bor(append(parts, r.omitted(t, q))...)
+}
+
+// allIn: every instance of t ended in a state of q.
+func (r *renderer) allIn(t *ir.Task, q ir.StateSet) bx {
+	if !t.ForEach {
+		return r.anyIn(t, q) // one instance
+	}
+	if q == ir.SetOf(ir.FinalStates...) {
+		return r.done(t)
+	}
+	var ran bx
+	switch {
+	case q.Has(ir.Success) && q.Has(ir.Failed):
+		ran = bor(r.result(t, "AnySucceeded"), r.failedNode(t))
+	case q.Has(ir.Success) && t.When != nil:
+		ran = band(r.result(t, "Succeeded"), r.result(t, "AnySucceeded"))
+	case q.Has(ir.Success):
+		ran = r.result(t, "Succeeded")
+	case q.Has(ir.Failed):
+		ran = r.result(t, "AllFailed")
+	default:
+		ran = bFalse
+	}
+	var skipped bx = bFalse
+	if q.Has(ir.Skipped) {
+		skipped = r.skippedByWhen(t)
+	}
+	return bor(ran, skipped, r.omitted(t, q))
+}
+
+// test renders an ir.Test over the upstream tasks. Every upstream task is
+// named even where its part is constant, so that Argo waits for it.
+func (r *renderer) test(test ir.Test, tasks []string) bx {
+	parts := r.testParts(test, tasks)
+	if test.Q == ir.Any {
+		return bor(parts...)
+	}
+	return band(parts...)
+}
+
+func (r *renderer) testParts(test ir.Test, tasks []string) []bx {
+	parts := make([]bx, len(tasks))
+	for i, name := range tasks {
+		u := r.p.Task(name)
+		var x bx
+		switch test.Q {
+		case ir.Any:
+			x = r.anyIn(u, test.In)
+		case ir.All:
+			x = r.allIn(u, test.In)
+		default: // None is All of the other states
+			x = r.allIn(u, test.In.Complement())
+		}
+		switch x.op {
+		case 't':
+			x = r.done(u)
+		case 'f':
+			x = bnot(r.done(u))
+		}
+		parts[i] = x
+	}
+	return parts
+}
+
+// joinParts writes one part per upstream task, each in parentheses when
+// compound, so the expression reads task by task.
+func joinParts(parts []bx, op string) string {
+	ss := make([]string, len(parts))
+	for i, p := range parts {
+		ss[i] = p.grouped()
+	}
+	return strings.Join(ss, op)
 }
 
 // depends renders the trigger of t as an Argo depends expression; "" for a
-// task without upstream.
+// task without upstream, which runs whatever its trigger (DESIGN 2.4).
 func (r *renderer) depends(t *ir.Task) string {
 	if len(t.Upstream) == 0 {
 		return ""
 	}
-	var parts []string
-	join := " && "
-	for _, u := range t.Upstream {
-		ut := r.p.Task(u)
-		switch t.Trigger {
-		case ir.AllDone:
-			parts = append(parts, r.done(ut))
-		case ir.OneFailed:
-			parts = append(parts, r.failedOrUpstreamFailed(ut))
-			join = " || "
-		case ir.AllFailed:
-			parts = append(parts, r.failedOrUpstreamFailed(ut))
-		default:
-			parts = append(parts, r.succeeded(ut))
+	rule, _ := ir.RuleOf(t.Trigger)
+	if len(rule.Run) == 0 {
+		// all_done: wait for every upstream task, whatever it ended as.
+		parts := make([]bx, len(t.Upstream))
+		for i, u := range t.Upstream {
+			parts[i] = r.done(r.p.Task(u))
+		}
+		return joinParts(parts, " && ")
+	}
+	tests := make([]string, len(rule.Run))
+	for i, test := range rule.Run {
+		op := " && "
+		if test.Q == ir.Any {
+			op = " || "
+		}
+		tests[i] = joinParts(r.testParts(test, t.Upstream), op)
+		if len(rule.Run) > 1 {
+			tests[i] = "(" + tests[i] + ")"
 		}
 	}
-	return strings.Join(parts, join)
-}
-
-// hasWhen reports whether the dag task of t gets a when: its own condition,
-// or the constant false of a one_failed task without upstream.
-func hasWhen(t *ir.Task) bool {
-	return t.When != nil || (t.Trigger == ir.OneFailed && len(t.Upstream) == 0)
+	return strings.Join(tests, " && ")
 }

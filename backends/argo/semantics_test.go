@@ -11,69 +11,56 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/dagc-dev/dagc/internal/truthtable"
 	"github.com/dagc-dev/dagc/ir"
 )
 
-// This test checks the depends/when/target encoding against DESIGN 2.4 on
-// random graphs: a reference scheduler applies the design's rules, and a
-// model of Argo's dag controller (workflow/controller/dag.go:
-// evaluateDependsLogic, the when check, TaskGroup phases, assessDAGPhase with
-// target and failFast: false) runs the rendered manifest. Both must run the
-// same tasks and agree on whether the run failed.
+// These tests check the depends/when/target encoding against DESIGN 2.4,
+// with ir.Decide and ir.RunState as the oracle: a model of Argo's dag
+// controller (workflow/controller/dag.go: evaluateDependsLogic, the when
+// check, TaskGroup phases, assessDAGPhase with target and failFast: false)
+// runs the rendered manifest.
 
+// outcome is what happens when a task gets to run.
 type outcome struct {
-	when    bool // the task's when condition
-	succeed bool // what running it does
+	when    bool   // the task's when condition
+	succeed []bool // what running each instance does
 }
 
-// designRun applies DESIGN 2.4 directly.
-func designRun(p *ir.Pipeline, out map[string]outcome) (map[string]ir.State, bool) {
-	st := map[string]ir.State{}
-	runFailed := false
+// designRun applies ir.Decide to every instance, in task order.
+func designRun(p *ir.Pipeline, out map[string]outcome) (map[string][]ir.State, bool) {
+	st := map[string][]ir.State{}
+	var ended []ir.Ended
 	for _, t := range p.Tasks {
-		var nSucc, nFail, nUp int
+		var up []ir.State
 		for _, u := range t.Upstream {
-			nUp++
-			switch st[u] {
-			case ir.Success:
-				nSucc++
-			case ir.Failed, ir.UpstreamFailed:
-				nFail++
-			}
+			up = append(up, st[u]...)
 		}
-		holds := false
-		var otherwise ir.State = ir.Skipped
-		switch t.Trigger {
-		case ir.AllSuccess:
-			holds = nSucc == nUp
-			if nFail > 0 {
-				otherwise = ir.UpstreamFailed
-			}
-		case ir.AllDone:
-			holds = true
-		case ir.OneFailed:
-			holds = nFail > 0
-		case ir.AllFailed:
-			holds = nFail == nUp
+		o := out[t.Name]
+		var when func() (bool, error)
+		if t.When != nil {
+			when = func() (bool, error) { return o.when, nil }
 		}
-		switch {
-		case !holds:
-			st[t.Name] = otherwise
-		case !out[t.Name].when:
-			st[t.Name] = ir.Skipped
-		case out[t.Name].succeed:
-			st[t.Name] = ir.Success
-		default:
-			st[t.Name] = ir.Failed
-			runFailed = true
+		d, _ := ir.Decide(t.Trigger, up, when)
+		for i := range t.Instances {
+			s := d.State()
+			if d == ir.Run {
+				s = ir.Failed
+				if o.succeed[i] {
+					s = ir.Success
+				}
+			}
+			st[t.Name] = append(st[t.Name], s)
+			ended = append(ended, ir.Ended{State: s})
 		}
 	}
-	return st, runFailed
+	return st, ir.RunState(ended) == ir.Failed
 }
 
 type argoNode struct {
 	phase        string // Succeeded Failed Skipped Omitted
-	anySucceeded bool
+	anySucceeded bool   // TaskGroup: some child Succeeded
+	allFailed    bool   // TaskGroup: every child Failed
 	parents      []string
 }
 
@@ -93,8 +80,9 @@ type dagManifest struct {
 	}
 }
 
-// argoRun models Argo's controller on the rendered dag.
-func argoRun(t *testing.T, data []byte, out map[string]outcome, names map[string]string) (map[string]argoNode, bool) {
+// argoRun models Argo's controller on the rendered dag. out is keyed by
+// Argo task name.
+func argoRun(t *testing.T, data []byte, out map[string]outcome) (map[string]argoNode, bool) {
 	t.Helper()
 	var m dagManifest
 	if err := yaml.Unmarshal(data, &m); err != nil {
@@ -104,13 +92,9 @@ func argoRun(t *testing.T, data []byte, out map[string]outcome, names map[string
 	if dag == nil || dag.FailFast == nil || *dag.FailFast {
 		t.Fatal("entrypoint dag must set failFast: false")
 	}
-	byArgo := map[string]string{}
-	for k, v := range names {
-		byArgo[v] = k
-	}
 	nodes := map[string]argoNode{}
 	for _, task := range dag.Tasks { // rendered in topological order
-		o := out[byArgo[task.Name]]
+		o := out[task.Name]
 		n := argoNode{}
 		execute := true
 		if task.Depends != "" {
@@ -129,15 +113,27 @@ func argoRun(t *testing.T, data []byte, out map[string]outcome, names map[string
 		switch {
 		case !execute:
 			n.phase = "Omitted"
-		case task.When != "" && !evalWhen(t, task.When, o):
+		case task.When != "" && !evalWhen(t, task.When):
 			// withItems: every item is Skipped and the TaskGroup reports
 			// Succeeded with no child Succeeded.
 			n.phase = "Skipped"
 			if task.WithItems != nil {
 				n.phase = "Succeeded"
 			}
-		case o.succeed:
-			n.phase, n.anySucceeded = "Succeeded", true
+		case task.WithItems != nil:
+			if len(task.WithItems) != len(o.succeed) {
+				t.Fatalf("%s: %d items, want %d", task.Name, len(task.WithItems), len(o.succeed))
+			}
+			n.phase, n.allFailed = "Succeeded", true
+			for _, ok := range o.succeed {
+				n.anySucceeded = n.anySucceeded || ok
+				n.allFailed = n.allFailed && !ok
+				if !ok {
+					n.phase = "Failed"
+				}
+			}
+		case o.succeed[0]:
+			n.phase = "Succeeded"
 		default:
 			n.phase = "Failed"
 		}
@@ -171,7 +167,7 @@ func argoRun(t *testing.T, data []byte, out map[string]outcome, names map[string
 	return nodes, failed
 }
 
-func evalWhen(t *testing.T, when string, o outcome) bool {
+func evalWhen(t *testing.T, when string) bool {
 	switch when {
 	case "{{=true}}":
 		return true
@@ -182,18 +178,25 @@ func evalWhen(t *testing.T, when string, o outcome) bool {
 	return false
 }
 
+// evalDepends evaluates a depends expression with Argo's task results
+// (dag.go: TaskResults; AnySucceeded and AllFailed are false for a node
+// that is not a TaskGroup).
 func evalDepends(t *testing.T, e ast.Expr, nodes map[string]argoNode) bool {
 	switch x := e.(type) {
 	case *ast.ParenExpr:
 		return evalDepends(t, x.X, nodes)
 	case *ast.UnaryExpr:
-		return !evalDepends(t, x.X, nodes)
+		if x.Op == token.NOT {
+			return !evalDepends(t, x.X, nodes)
+		}
 	case *ast.BinaryExpr:
 		l, r := evalDepends(t, x.X, nodes), evalDepends(t, x.Y, nodes)
-		if x.Op == token.LAND {
+		switch x.Op {
+		case token.LAND:
 			return l && r
+		case token.LOR:
+			return l || r
 		}
-		return l || r
 	case *ast.SelectorExpr:
 		name := strings.ReplaceAll(x.X.(*ast.Ident).Name, "_", "-")
 		n, ok := nodes[name]
@@ -203,20 +206,30 @@ func evalDepends(t *testing.T, e ast.Expr, nodes map[string]argoNode) bool {
 		switch x.Sel.Name {
 		case "Succeeded", "Failed", "Skipped", "Omitted":
 			return n.phase == x.Sel.Name
-		case "Errored":
+		case "Errored", "Daemoned":
 			return false
 		case "AnySucceeded":
 			return n.anySucceeded
+		case "AllFailed":
+			return n.allFailed
 		}
 	}
 	t.Fatalf("unexpected depends syntax %T", e)
 	return false
 }
 
+func succeedAll(n int) []bool {
+	s := make([]bool, n)
+	for i := range s {
+		s[i] = true
+	}
+	return s
+}
+
 func randomPipeline(rng *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
 	p := &ir.Pipeline{Name: "random", Timezone: "UTC"}
 	out := map[string]outcome{}
-	triggers := []ir.Trigger{ir.AllSuccess, ir.AllSuccess, ir.AllDone, ir.OneFailed, ir.AllFailed}
+	triggers := append([]ir.Trigger{ir.AllSuccess}, ir.AcceptedTriggers...)
 	for i := 0; i < n; i++ {
 		name := fmt.Sprintf("t_%d", i)
 		t := &ir.Task{Name: name, Trigger: triggers[rng.Intn(len(triggers))]}
@@ -225,17 +238,19 @@ func randomPipeline(rng *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
 				t.Upstream = append(t.Upstream, fmt.Sprintf("t_%d", j))
 			}
 		}
-		o := outcome{when: rng.Intn(4) != 0, succeed: rng.Intn(3) != 0}
+		o := outcome{when: rng.Intn(4) != 0}
 		if rng.Intn(3) == 0 {
 			t.When = ir.ConstCond(o.when)
 		} else {
 			o.when = true
 		}
-		inst := &ir.Instance{Image: "alpine", Command: cmd("true")}
-		t.Instances = one(inst)
+		t.Instances = one(&ir.Instance{Image: "alpine", Command: cmd("true")})
 		if rng.Intn(4) == 0 {
 			t.ForEach = true
 			t.Instances = []*ir.Instance{{Key: "0", Image: "alpine", Command: cmd("true")}, {Key: "1", Image: "alpine", Command: cmd("true")}}
+		}
+		for range t.Instances {
+			o.succeed = append(o.succeed, rng.Intn(3) != 0)
 		}
 		p.Tasks = append(p.Tasks, t)
 		out[name] = o
@@ -243,29 +258,155 @@ func randomPipeline(rng *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
 	return p, out
 }
 
+// renderCell renders p and keys out by Argo task name.
+func renderCell(t *testing.T, p *ir.Pipeline, out map[string]outcome) ([]byte, map[string]outcome, map[string]string) {
+	t.Helper()
+	files, diags := New(KindWorkflow).Render(p)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	rr := &renderer{p: p, taskName: map[string]string{}}
+	rr.mapNames()
+	byArgo := map[string]outcome{}
+	for name, o := range out {
+		byArgo[rr.taskName[name]] = o
+	}
+	return files[0].Data, byArgo, rr.taskName
+}
+
+// On random graphs, both must run the same tasks and agree on whether the
+// run failed.
 func TestDependsMatchDesignSemantics(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	for i := 0; i < 3000; i++ {
 		p, out := randomPipeline(rng, 2+rng.Intn(6))
-		r := New(KindWorkflow)
-		files, diags := r.Render(p)
-		if diags.HasErrors() {
-			t.Fatal(diags)
-		}
+		data, byArgo, names := renderCell(t, p, out)
 		want, wantFailed := designRun(p, out)
-		rr := &renderer{p: p, taskName: map[string]string{}}
-		rr.mapNames()
-		got, gotFailed := argoRun(t, files[0].Data, out, rr.taskName)
+		got, gotFailed := argoRun(t, data, byArgo)
 		for _, task := range p.Tasks {
-			n := got[rr.taskName[task.Name]]
-			ran := n.phase == "Failed" || n.anySucceeded
-			wantRan := want[task.Name] == ir.Success || want[task.Name] == ir.Failed
+			n := got[names[task.Name]]
+			ran := n.phase == "Failed" || n.phase == "Succeeded" && (!task.ForEach || n.anySucceeded)
+			wantRan := want[task.Name][0] == ir.Success || want[task.Name][0] == ir.Failed
 			if ran != wantRan {
-				t.Fatalf("case %d: task %s: argo phase %s, design state %s (%+v)\n%s", i, task.Name, n.phase, want[task.Name], out, files[0].Data)
+				t.Fatalf("case %d: task %s: argo phase %s, design states %s (%+v)\n%s", i, task.Name, n.phase, want[task.Name], out, data)
 			}
 		}
 		if gotFailed != wantFailed {
-			t.Fatalf("case %d: argo run failed=%v, design run failed=%v\n%s", i, gotFailed, wantFailed, files[0].Data)
+			t.Fatalf("case %d: argo run failed=%v, design run failed=%v\n%s", i, gotFailed, wantFailed, data)
+		}
+	}
+}
+
+// cellPipeline builds the upstream tasks u0… of a cell, the decided task d
+// and two probes that read d's state as any downstream task does:
+// p_fail (one_failed: d failed or upstream_failed) and p_ok (all_success).
+// An upstream_failed upstream ui is an all_success task after a failing fi;
+// a skipped one has when = false.
+func cellPipeline(c truthtable.Cell) (*ir.Pipeline, map[string]outcome) {
+	p := &ir.Pipeline{Name: "cell", Timezone: "UTC"}
+	out := map[string]outcome{}
+	add := func(t *ir.Task, o outcome) {
+		if t.Trigger == "" {
+			t.Trigger = ir.AllSuccess
+		}
+		p.Tasks = append(p.Tasks, t)
+		out[t.Name] = o
+	}
+	mk := func(name string, instances int) *ir.Task {
+		t := &ir.Task{Name: name, Instances: one(&ir.Instance{Image: "alpine", Command: cmd("true")})}
+		if instances > 1 {
+			t.ForEach, t.Instances = true, nil
+			for i := 0; i < instances; i++ {
+				t.Instances = append(t.Instances, &ir.Instance{Key: fmt.Sprint(i), Image: "alpine", Command: cmd("true", fmt.Sprint(i))})
+			}
+		}
+		return t
+	}
+	d := mk("d", 1)
+	d.Trigger = c.Trigger
+	for i, u := range c.Upstream {
+		ut := mk(fmt.Sprintf("u%d", i), len(u.States))
+		o := outcome{when: true, succeed: succeedAll(len(u.States))}
+		switch u.States[0] {
+		case ir.Skipped:
+			ut.When, o.when = ir.ConstCond(false), false
+		case ir.UpstreamFailed:
+			f := mk(fmt.Sprintf("f%d", i), 1)
+			add(f, outcome{when: true, succeed: []bool{false}})
+			ut.Upstream = []string{f.Name}
+		default:
+			for j, s := range u.States {
+				o.succeed[j] = s == ir.Success
+			}
+		}
+		add(ut, o)
+		d.Upstream = append(d.Upstream, ut.Name)
+	}
+	od := outcome{when: true, succeed: []bool{true}}
+	if c.When != truthtable.NoWhen {
+		od.when = c.When == truthtable.WhenTrue
+		d.When = ir.ConstCond(od.when)
+	}
+	add(d, od)
+	pFail, pOK := mk("p_fail", 1), mk("p_ok", 1)
+	pFail.Trigger, pFail.Upstream, pOK.Upstream = ir.OneFailed, []string{"d"}, []string{"d"}
+	add(pFail, outcome{when: true, succeed: []bool{true}})
+	add(pOK, outcome{when: true, succeed: []bool{true}})
+	return p, out
+}
+
+// TestTruthTable renders every cell of the DESIGN 2.4 decision table that
+// the IR can express (instances of one task share their when, so a
+// for_each upstream whose instances were decided differently cannot
+// arise), runs it through the controller model and reads d's state as the
+// rendered probes do: ran (Succeeded), skipped (Skipped, or Omitted with
+// p_fail Omitted) or upstream_failed (Omitted with p_fail run). It must be
+// ir.Decide's, and p_ok must run exactly when d did.
+func TestTruthTable(t *testing.T) {
+	cells := truthtable.Cells(ir.AcceptedTriggers, 3)
+	checked := 0
+	for _, c := range cells {
+		if !c.Uniform() {
+			continue
+		}
+		checked++
+		p, out := cellPipeline(c)
+		data, byArgo, names := renderCell(t, p, out)
+		nodes, _ := argoRun(t, data, byArgo)
+		var got ir.Decision
+		switch dn, pf := nodes[names["d"]], nodes[names["p_fail"]]; {
+		case dn.phase == "Succeeded":
+			got = ir.Run
+		case dn.phase == "Skipped":
+			got = ir.Skip
+		case dn.phase == "Omitted" && pf.phase == "Succeeded":
+			got = ir.PropagateFailure
+		case dn.phase == "Omitted":
+			got = ir.Skip
+		default:
+			t.Fatalf("%s: d ended %s", c, dn.phase)
+		}
+		if want := c.Want(); got != want {
+			t.Errorf("%s: Argo decides %s, DESIGN 2.4 says %s\n%s", c, got, want, data)
+		}
+		if ok := nodes[names["p_ok"]].phase == "Succeeded"; ok != (got == ir.Run) {
+			t.Errorf("%s: p_ok ran = %v, d decided %s\n%s", c, ok, got, data)
+		}
+	}
+	t.Logf("%d of %d cells (the others need a per-instance when)", checked, len(cells))
+}
+
+// A task without upstream runs whatever its trigger (DESIGN 2.4); Argo
+// used to render one_failed as when: false.
+func TestRootTaskRunsWhateverTrigger(t *testing.T) {
+	for _, tr := range ir.AcceptedTriggers {
+		h := &ir.Task{Name: "h", Trigger: tr, Instances: one(&ir.Instance{Image: "alpine", Command: cmd("true")})}
+		files, diags := New(KindWorkflow).Render(&ir.Pipeline{Name: "root", Timezone: "UTC", Tasks: []*ir.Task{h}})
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		if s := string(files[0].Data); strings.Contains(s, "when:") || strings.Contains(s, "depends:") {
+			t.Errorf("trigger %s without upstream renders a condition:\n%s", tr, s)
 		}
 	}
 }

@@ -15,39 +15,6 @@ const (
 	UF = ir.UpstreamFailed
 )
 
-func TestDecide(t *testing.T) {
-	cases := []struct {
-		trigger ir.Trigger
-		up      []ir.State
-		run     bool
-		else_   ir.State
-	}{
-		{ir.AllSuccess, nil, true, ""},
-		{ir.AllSuccess, []ir.State{S, S}, true, ""},
-		{ir.AllSuccess, []ir.State{S, F}, false, UF},
-		{ir.AllSuccess, []ir.State{S, UF}, false, UF},
-		{ir.AllSuccess, []ir.State{S, K}, false, K},
-		{ir.AllSuccess, []ir.State{K, F}, false, UF},
-		{"", []ir.State{S, K}, false, K},
-		{ir.AllDone, []ir.State{F, K, UF, S}, true, ""},
-		{ir.OneFailed, []ir.State{S, F}, true, ""},
-		{ir.OneFailed, []ir.State{S, UF}, true, ""},
-		{ir.OneFailed, []ir.State{S, K}, false, K},
-		{ir.OneFailed, []ir.State{S}, false, K},
-		{ir.OneFailed, nil, true, ""},
-		{ir.AllFailed, []ir.State{F, UF}, true, ""},
-		{ir.AllFailed, []ir.State{F, S}, false, K},
-		{ir.AllFailed, []ir.State{F, K}, false, K},
-		{ir.AllFailed, nil, true, ""},
-	}
-	for _, c := range cases {
-		run, other := decide(c.trigger, c.up)
-		if run != c.run || other != c.else_ {
-			t.Errorf("decide(%s, %v) = %v, %q; want %v, %q", c.trigger, c.up, run, other, c.run, c.else_)
-		}
-	}
-}
-
 var (
 	condFalse = &ir.Cond{Op: ir.CondConst, Const: false}
 	condTrue  = &ir.Cond{Op: ir.CondConst, Const: true}

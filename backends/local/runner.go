@@ -434,12 +434,15 @@ func (r *runner) finish() (*Result, error) {
 			}
 		}
 	}
-	res := &Result{RunID: r.o.RunID, Dir: r.dir, State: ir.Success, Elapsed: r.clock.Now().Sub(r.started),
+	res := &Result{RunID: r.o.RunID, Dir: r.dir, Elapsed: r.clock.Now().Sub(r.started),
 		Interrupted: r.reason == stopInterrupt, TimedOut: r.reason == stopTimeout}
+	ended := make([]ir.Ended, 0, len(r.insts))
 	for _, i := range r.insts {
-		if i.state == ir.Failed || i.state == "" {
-			res.State = ir.Failed
+		st := i.state
+		if st == "" {
+			st = ir.Failed // the run stopped before deciding it
 		}
+		ended = append(ended, ir.Ended{State: st})
 		key := i.in.Key
 		if !i.task.t.ForEach {
 			key = ""
@@ -449,6 +452,7 @@ func (r *runner) finish() (*Result, error) {
 			Start: i.start, End: i.end, Outputs: i.outputs, Error: i.err, Kept: i.kept,
 		})
 	}
+	res.State = ir.RunState(ended)
 	var err error
 	if r.tr != nil {
 		trace.WriteRunState(r.tr, string(res.State))
@@ -468,29 +472,35 @@ func (r *runner) ready(tn *taskNode) {
 			states = append(states, ui.state)
 		}
 	}
-	run, otherwise := decide(tn.t.Trigger, states)
 	for _, i := range tn.insts {
 		if i.state != "" {
 			continue // kept by resume
 		}
-		if !run {
-			r.complete(i, otherwise, "", true)
-			continue
+		// when is evaluated only once the trigger holds; evaluated tells a
+		// false when from a trigger that does not hold.
+		var when func() (bool, error)
+		evaluated := false
+		if c := tn.t.When; c != nil {
+			when = func() (bool, error) {
+				evaluated = true
+				if err := r.available(c.Refs()); err != nil {
+					return false, fmt.Errorf("when: %w", err)
+				}
+				return c.Eval(r.lookup)
+			}
 		}
-		if tn.t.When != nil {
-			if err := r.available(tn.t.When.Refs()); err != nil {
-				r.complete(i, ir.Failed, "when: "+err.Error(), true)
-				continue
-			}
-			ok, err := tn.t.When.Eval(r.lookup)
-			if err != nil {
-				r.complete(i, ir.Failed, err.Error(), true)
-				continue
-			}
-			if !ok {
-				r.complete(i, ir.Skipped, "when is false: "+tn.t.When.String(), true)
-				continue
-			}
+		d, err := ir.Decide(tn.t.Trigger, states, when)
+		switch {
+		case err != nil:
+			r.complete(i, ir.Failed, err.Error(), true)
+			continue
+		case d == ir.Run:
+		case evaluated && d == ir.Skip:
+			r.complete(i, ir.Skipped, "when is false: "+tn.t.When.String(), true)
+			continue
+		default:
+			r.complete(i, d.State(), "", true)
+			continue
 		}
 		sp, err := r.resolve(i)
 		if err != nil {

@@ -72,16 +72,24 @@ func (ts *taskStates) name(suffix string) string {
 	return ts.base + " " + suffix
 }
 
-func (ts *taskStates) hasTrigger() bool {
-	return len(ts.t.Upstream) > 0 && ts.t.Trigger != ir.AllDone
+// rule is the task's trigger as data (DESIGN 2.4, ir.RuleOf).
+func (ts *taskStates) rule() ir.Rule {
+	r, _ := ir.RuleOf(ts.t.Trigger)
+	return r
 }
 
-// hasInputsCheck: under all_success every upstream succeeded, so outputs
-// read from them exist; under the other triggers a producer may have
+// hasTrigger: a task with upstream whose rule tests their states (all_done
+// tests nothing; a task without upstream runs whatever its trigger).
+func (ts *taskStates) hasTrigger() bool {
+	return len(ts.t.Upstream) > 0 && len(ts.rule().Run) > 0
+}
+
+// hasInputsCheck: a rule that ensures every upstream succeeded also ensures
+// the outputs read from them exist; under the others a producer may have
 // failed or been skipped, and then the task fails (as the local runner
 // does) rather than reading a missing value.
 func (ts *taskStates) hasInputsCheck() bool {
-	return ts.t.Trigger != ir.AllSuccess && ts.t.Trigger != "" && len(ts.producers) > 0
+	return len(ts.producers) > 0 && !ts.rule().Ensures(ir.SetOf(ir.Success))
 }
 
 func (ts *taskStates) runEntry() string {
@@ -143,18 +151,41 @@ func anyOf(rules []obj) obj {
 	return obj{{"Or", rules}}
 }
 
-// succeeded: every instance of the task succeeded (each instance has
-// exactly one state, and a task has at least one instance).
-func succeeded(key string) obj {
-	return allOf([]obj{stateFlag(key, "failed", false), stateFlag(key, "upstream_failed", false), stateFlag(key, "skipped", false)})
+// testRule renders an ir.Test over the upstream tasks as a Choice rule on
+// their state flags. A flag says "some instance ended so", so "any
+// instance is in S" is some flag of S set, "no instance is in S" every
+// flag of S clear, and "every instance is in S" no instance outside S.
+func testRule(t ir.Test, tasks []string) obj {
+	q, in := t.Q, t.In
+	if q == ir.All {
+		q, in = ir.None, in.Complement()
+	}
+	per := make([]obj, 0, len(tasks))
+	for _, u := range tasks {
+		k := stateKey(u)
+		var flags []obj
+		for _, s := range in.States() {
+			flags = append(flags, stateFlag(k, string(s), q == ir.Any))
+		}
+		if q == ir.Any {
+			per = append(per, anyOf(flags))
+		} else {
+			per = append(per, allOf(flags))
+		}
+	}
+	if q == ir.Any {
+		return anyOf(per)
+	}
+	return allOf(per)
 }
 
-func failedOrUpstream(key string) obj {
-	return anyOf([]obj{stateFlag(key, "failed", true), stateFlag(key, "upstream_failed", true)})
-}
-
-func allFailedOrUpstream(key string) obj {
-	return allOf([]obj{stateFlag(key, "success", false), stateFlag(key, "skipped", false)})
+// runRule is the conjunction of a rule's Run tests.
+func runRule(r ir.Rule, tasks []string) obj {
+	rules := make([]obj, len(r.Run))
+	for i, t := range r.Run {
+		rules[i] = testRule(t, tasks)
+	}
+	return allOf(rules)
 }
 
 func withNext(rule obj, n string) obj {
@@ -183,25 +214,14 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 	}
 
 	if ts.hasTrigger() {
-		var ok, bad, allBad []obj
-		for _, u := range t.Upstream {
-			k := stateKey(u)
-			ok = append(ok, succeeded(k))
-			bad = append(bad, failedOrUpstream(k))
-			allBad = append(allBad, allFailedOrUpstream(k))
-		}
+		rule := ts.rule()
 		cont := ts.whenEntry()
 		if ts.hasInputsCheck() {
 			cont = ts.name("inputs")
 		}
-		var choices []obj
-		switch t.Trigger {
-		case ir.OneFailed:
-			choices = []obj{withNext(anyOf(bad), cont)}
-		case ir.AllFailed:
-			choices = []obj{withNext(allOf(allBad), cont)}
-		default:
-			choices = []obj{withNext(allOf(ok), cont), withNext(anyOf(bad), mark(ir.UpstreamFailed))}
+		choices := []obj{withNext(runRule(rule, t.Upstream), cont)}
+		if rule.UpstreamFailed != nil {
+			choices = append(choices, withNext(testRule(*rule.UpstreamFailed, t.Upstream), mark(ir.UpstreamFailed)))
 		}
 		b.add(m, ts.name("trigger"), obj{
 			{"Type", "Choice"},
@@ -211,14 +231,11 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 		})
 	}
 	if ts.hasInputsCheck() {
-		var ok []obj
-		for _, u := range ts.producers {
-			ok = append(ok, succeeded(stateKey(u)))
-		}
+		ok := testRule(ir.Test{Q: ir.All, In: ir.SetOf(ir.Success)}, ts.producers)
 		b.add(m, ts.name("inputs"), obj{
 			{"Type", "Choice"},
 			{"Comment", "The outputs this task reads exist only if their tasks succeeded."},
-			{"Choices", []obj{withNext(allOf(ok), ts.whenEntry())}},
+			{"Choices", []obj{withNext(ok, ts.whenEntry())}},
 			{"Default", mark(ir.Failed)},
 		})
 	}

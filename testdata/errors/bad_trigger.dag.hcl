@@ -7,3 +7,9 @@ task "b" {
   trigger    = "all_sucess" # ERROR: Invalid trigger
   command    = ["true"]
 }
+
+# No upstream: runs whatever its trigger, so the trigger only gets a warning.
+task "h" {
+  trigger = "one_failed"
+  command = ["true"]
+}

@@ -1,0 +1,215 @@
+package stepfunctions
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/dagc-dev/dagc/internal/truthtable"
+	"github.com/dagc-dev/dagc/ir"
+)
+
+// TestTruthTable renders every cell of the DESIGN 2.4 decision table,
+// then runs the rendered Choice states of the decided task over a state
+// document holding its upstream tasks' records, as Step Functions would,
+// and compares where they lead with ir.Decide.
+func TestTruthTable(t *testing.T) {
+	cells := truthtable.Cells(ir.AcceptedTriggers, 3)
+	// The rendering depends on the trigger, which upstream tasks are
+	// for_each and whether d has a when, not on the states: render each
+	// such pipeline once.
+	type rendered struct {
+		states map[string]map[string]any
+		ts     *taskStates
+		entry  string
+	}
+	cache := map[string]*rendered{}
+	for _, c := range cells {
+		p, d := cellPipeline(c)
+		key := fmt.Sprint(c.Trigger, c.When != truthtable.NoWhen)
+		for _, u := range c.Upstream {
+			key += fmt.Sprint(u.ForEach)
+		}
+		r := cache[key]
+		if r == nil {
+			files, diags := render(p)
+			if diags.HasErrors() {
+				t.Fatalf("%s: %v", c, diags)
+			}
+			var def any
+			if err := json.Unmarshal(files[0].Data, &def); err != nil {
+				t.Fatal(err)
+			}
+			r = &rendered{states: map[string]map[string]any{}, ts: (&builder{p: p}).states(d), entry: (&builder{p: p}).taskEntry(d)}
+			collectStates(def, r.states)
+			cache[key] = r
+		}
+		got := runChoices(t, c, r.states, r.ts, r.entry, cellDocument(c))
+		if want := c.Want(); got != want.String() {
+			t.Errorf("%s: the rendered states lead to %s, DESIGN 2.4 says %s", c, got, want)
+		}
+	}
+	t.Logf("%d cells, %d renderings", len(cells), len(cache))
+}
+
+// cellPipeline builds upstream tasks u0… of the cell's shapes and the
+// decided task d. d's when compares a string param, so that the rendered
+// when Choice is run too.
+func cellPipeline(c truthtable.Cell) (*ir.Pipeline, *ir.Task) {
+	p, d := c.Pipeline(func(name string, keys []string) *ir.Task {
+		t := task(name)
+		if keys != nil {
+			t.ForEach, t.Instances = true, nil
+			for _, k := range keys {
+				t.Instances = append(t.Instances, &ir.Instance{Key: k, Command: []ir.Str{ir.Lit("true")}})
+			}
+		}
+		return t
+	})
+	p.Params = []*ir.Param{{Name: "go", Type: ir.ParamString, Default: "yes", HasDefault: true}}
+	if c.When != truthtable.NoWhen {
+		d.When = &ir.Cond{Op: ir.CondCompare, Cmp: ir.Eq,
+			Left: ir.Operand{Ref: &ir.Ref{Kind: ir.RefParam, Name: "go"}}, Right: ir.Operand{Lit: "yes", LitKind: ir.LitString}}
+	}
+	return p, d
+}
+
+// cellDocument is the state document when d's turn comes: each upstream
+// task's record holds one flag per state, set when any instance ended so
+// (see record and the Map's ResultSelector).
+func cellDocument(c truthtable.Cell) map[string]any {
+	tasks := map[string]any{}
+	for i, u := range c.Upstream {
+		rec := map[string]any{}
+		for _, s := range ir.FinalStates {
+			rec[string(s)] = ir.SetOf(u.States...).Has(s)
+		}
+		tasks[stateKey(fmt.Sprintf("u%d", i))] = rec
+	}
+	goes := "yes"
+	if c.When == truthtable.WhenFalse {
+		goes = "no"
+	}
+	return map[string]any{"params": map[string]any{"go": goes}, "tasks": tasks, "run": map[string]any{"id": "r"}}
+}
+
+// collectStates gathers the states of the machine and of every nested
+// branch (names are unique across the definition).
+func collectStates(v any, out map[string]map[string]any) {
+	switch x := v.(type) {
+	case map[string]any:
+		if ss, ok := x["States"].(map[string]any); ok {
+			for name, s := range ss {
+				out[name] = s.(map[string]any)
+			}
+		}
+		for _, e := range x {
+			collectStates(e, out)
+		}
+	case []any:
+		for _, e := range x {
+			collectStates(e, out)
+		}
+	}
+}
+
+// runChoices follows Choice states from entry until the task runs (its
+// run entry) or ends in a recorded state without running.
+func runChoices(t *testing.T, c truthtable.Cell, states map[string]map[string]any, ts *taskStates, entry string, doc map[string]any) string {
+	t.Helper()
+	name := entry
+	for steps := 0; steps < 20; steps++ {
+		switch name {
+		case ts.runEntry():
+			return ir.Run.String()
+		case ts.name(string(ir.Skipped)), ts.name(string(ir.UpstreamFailed)), ts.name(string(ir.Failed)):
+			return strings.TrimPrefix(name, ts.base+" ")
+		}
+		s, ok := states[name]
+		if !ok {
+			t.Fatalf("%s: no state %q", c, name)
+		}
+		if s["Type"] != "Choice" {
+			t.Fatalf("%s: state %q is a %v before the task is decided", c, name, s["Type"])
+		}
+		next, _ := s["Default"].(string)
+		for _, ch := range s["Choices"].([]any) {
+			rule := ch.(map[string]any)
+			if choiceHolds(t, rule, doc) {
+				next = rule["Next"].(string)
+				break
+			}
+		}
+		if next == "" {
+			t.Fatalf("%s: no choice of %q matched and no Default", c, name)
+		}
+		name = next
+	}
+	t.Fatalf("%s: too many Choice states", c)
+	return ""
+}
+
+// choiceHolds evaluates a Choice rule with the comparison operators dagc
+// renders for triggers and this when.
+func choiceHolds(t *testing.T, r map[string]any, doc map[string]any) bool {
+	t.Helper()
+	if and, ok := r["And"].([]any); ok {
+		for _, a := range and {
+			if !choiceHolds(t, a.(map[string]any), doc) {
+				return false
+			}
+		}
+		return true
+	}
+	if or, ok := r["Or"].([]any); ok {
+		for _, a := range or {
+			if choiceHolds(t, a.(map[string]any), doc) {
+				return true
+			}
+		}
+		return false
+	}
+	if not, ok := r["Not"].(map[string]any); ok {
+		return !choiceHolds(t, not, doc)
+	}
+	path, _ := r["Variable"].(string)
+	v, present := lookupPath(path, doc)
+	for op, want := range r {
+		switch op {
+		case "Variable", "Next":
+		case "BooleanEquals":
+			b, ok := v.(bool)
+			if !present || !ok {
+				// Step Functions fails the execution on a missing path.
+				t.Fatalf("BooleanEquals on %s, which is %v", path, v)
+			}
+			return b == want.(bool)
+		case "StringEquals":
+			return v == want
+		case "IsPresent":
+			return present == want.(bool)
+		default:
+			t.Fatalf("unexpected Choice operator %s", op)
+		}
+	}
+	t.Fatalf("Choice rule without a comparison: %v", r)
+	return false
+}
+
+func lookupPath(path string, doc map[string]any) (any, bool) {
+	if !strings.HasPrefix(path, "$.") {
+		return nil, false
+	}
+	var cur any = doc
+	for _, k := range strings.Split(path[2:], ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[k]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
