@@ -2,6 +2,7 @@ package argo
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/dagc-dev/dagc/ir"
@@ -141,18 +142,18 @@ func (r *renderer) failedOrUpstreamFailed(t *ir.Task) string {
 		names = append(names, x.Name)
 		if x.Trigger == ir.AllSuccess || x.Trigger == "" {
 			for _, u := range x.Upstream {
-				walk(r.p.Task(u))
+				walk(r.taskByName(u))
 			}
 		}
 	}
 	walk(t)
-	// Pipeline order keeps the expression stable and readable.
+	// Pipeline order keeps the expression stable and readable (sorting
+	// what was seen, not scanning every task for each upstream).
+	sort.Slice(names, func(i, j int) bool { return r.order[names[i]] < r.order[names[j]] })
 	var parts []string
-	for _, pt := range r.p.Tasks {
-		if seen[pt.Name] {
-			n := r.taskName[pt.Name]
-			parts = append(parts, n+".Failed || "+n+".Errored")
-		}
+	for _, name := range names {
+		n := r.taskName[name]
+		parts = append(parts, n+".Failed || "+n+".Errored")
 	}
 	return "(" + strings.Join(parts, " || ") + ")"
 }
@@ -166,7 +167,7 @@ func (r *renderer) depends(t *ir.Task) string {
 	var parts []string
 	join := " && "
 	for _, u := range t.Upstream {
-		ut := r.p.Task(u)
+		ut := r.taskByName(u)
 		switch t.Trigger {
 		case ir.AllDone:
 			parts = append(parts, r.done(ut))

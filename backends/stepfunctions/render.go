@@ -126,9 +126,9 @@ func checkCond(diags *ir.Diagnostics, t *ir.Task, c *ir.Cond) {
 
 // Render implements backends.Renderer: <name>.asl.json and <name>.cfn.yaml.
 func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
-	b := &builder{p: p, names: map[string]bool{}}
+	b := newBuilder(p)
 	def := b.definition()
-	data, err := marshalIndent(def)
+	data, err := marshalDefinition(def)
 	if err != nil {
 		b.diags.Errorf(p.Range, "Cannot encode the Step Functions definition", "%v", err)
 		return nil, b.diags
@@ -175,6 +175,16 @@ type builder struct {
 	diags  ir.Diagnostics
 	names  map[string]bool
 	parSeq int
+	tasks  map[string]*ir.Task // by name: Pipeline.Task is a linear search
+	warned map[string]bool     // warnOnce: summary + detail already given
+}
+
+func newBuilder(p *ir.Pipeline) *builder {
+	b := &builder{p: p, names: map[string]bool{}, tasks: make(map[string]*ir.Task, len(p.Tasks)), warned: map[string]bool{}}
+	for _, t := range p.Tasks {
+		b.tasks[t.Name] = t
+	}
+	return b
 }
 
 // machine is a state machine or a branch of one: states in the order
@@ -182,6 +192,9 @@ type builder struct {
 type machine struct {
 	start  string
 	states obj
+	// ends are the indexes in states of the states that end the branch
+	// (End: true) and have not been linked to a following state yet.
+	ends []int
 }
 
 func (b *builder) add(m *machine, name string, state obj) {
@@ -191,6 +204,9 @@ func (b *builder) add(m *machine, name string, state obj) {
 	b.names[name] = true
 	if m.start == "" {
 		m.start = name
+	}
+	if state.get("End") == true {
+		m.ends = append(m.ends, len(m.states))
 	}
 	m.states.set(name, state)
 }
@@ -370,7 +386,7 @@ func seconds(d time.Duration) int {
 func (b *builder) entry(t *layout.Tree) string {
 	switch t.Kind {
 	case layout.Leaf:
-		return b.taskEntry(b.p.Task(t.Task))
+		return b.taskEntry(b.tasks[t.Task])
 	case layout.Seq:
 		return b.entry(t.Children[0])
 	}
@@ -385,7 +401,7 @@ func (b *builder) entry(t *layout.Tree) string {
 func (b *builder) emit(m *machine, t *layout.Tree, after string) {
 	switch t.Kind {
 	case layout.Leaf:
-		b.emitTask(m, b.p.Task(t.Task), after)
+		b.emitTask(m, b.tasks[t.Task], after)
 	case layout.Seq:
 		for i, c := range t.Children {
 			if i+1 == len(t.Children) {
@@ -411,10 +427,15 @@ func (b *builder) emit(m *machine, t *layout.Tree, after string) {
 			b.emit(bm, c, "")
 			branches = append(branches, obj{{"StartAt", bm.start}, {"States", bm.states}})
 		}
-		merged := "$[0].tasks"
+		// States.JsonMerge(…States.JsonMerge($[0].tasks, $[1].tasks, false)…, $[n].tasks, false),
+		// built in one pass (repeated Sprintf is quadratic in the branches).
+		var mb strings.Builder
+		mb.WriteString(strings.Repeat("States.JsonMerge(", len(t.Children)-1))
+		mb.WriteString("$[0].tasks")
 		for i := 1; i < len(t.Children); i++ {
-			merged = fmt.Sprintf("States.JsonMerge(%s, $[%d].tasks, false)", merged, i)
+			fmt.Fprintf(&mb, ", $[%d].tasks, false)", i)
 		}
+		merged := mb.String()
 		s := obj{
 			{"Type", "Parallel"},
 			{"Comment", "Each branch returns the whole run state; their task records are merged."},
@@ -429,7 +450,7 @@ func (b *builder) emit(m *machine, t *layout.Tree, after string) {
 // link points every state of m that ends its branch (End: true) at next.
 // Only the subtree just emitted has such states: earlier ones were linked.
 func link(m *machine, next string) {
-	for i := range m.states {
+	for _, i := range m.ends {
 		s := m.states[i].v.(obj)
 		for j := range s {
 			if s[j].k == "End" {
@@ -437,4 +458,5 @@ func link(m *machine, next string) {
 			}
 		}
 	}
+	m.ends = m.ends[:0]
 }

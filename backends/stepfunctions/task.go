@@ -353,11 +353,10 @@ func (b *builder) taskState(ts *taskStates, index int, jobName string) obj {
 }
 
 func (b *builder) warnOnce(t *ir.Task, summary, detail string) {
-	for _, d := range b.diags {
-		if d.Summary == summary && d.Detail == detail {
-			return
-		}
+	if b.warned[summary+"\x00"+detail] {
+		return
 	}
+	b.warned[summary+"\x00"+detail] = true
 	b.diags = append(b.diags, ir.Diagnostic{Severity: ir.Warning, Summary: summary, Detail: detail, Subject: t.Range})
 }
 
