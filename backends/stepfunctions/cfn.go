@@ -20,6 +20,10 @@ var cfnTemplate = template.Must(template.New("stepfunctions_cfn.tmpl").
 type cfnData struct {
 	File, Name, Description, MachineName, RoleArn, Definition string
 	Tags                                                      []string
+	// Images are the distinct task images, in pipeline order: Batch job
+	// definitions and ECS task definitions fix the image, so they must
+	// match (the definition itself does not name images).
+	Images []string
 	Schedule, ScheduleDescription, Timezone, StartDate        string
 }
 
@@ -34,6 +38,15 @@ func cloudFormation(p *ir.Pipeline, definition []byte) ([]byte, ir.Diagnostics) 
 		RoleArn:     p.StepFunctions.RoleArn,
 		Definition:  string(definition),
 		Tags:        p.Tags,
+	}
+	seen := map[string]bool{}
+	for _, t := range p.Tasks {
+		for _, in := range t.Instances {
+			if in.Image != "" && !seen[in.Image] {
+				seen[in.Image] = true
+				d.Images = append(d.Images, in.Image)
+			}
+		}
 	}
 	// "${" can only occur inside a JSON string of the definition; written
 	// "$\u007b" it is the same JSON, and CloudFormation (and cfn-lint) see

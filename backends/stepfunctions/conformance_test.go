@@ -145,9 +145,15 @@ func TestLocalEngine(t *testing.T) {
 			files, _ := render(p)
 			def := filepath.Join(dir, files[0].Path)
 			os.WriteFile(def, files[0].Data, 0o644)
+			idx, diags := TestIndex(p)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			index := filepath.Join(dir, "index.json")
+			os.WriteFile(index, idx, 0o644)
 			input, _ := json.Marshal(given)
 			tracePath := filepath.Join(dir, "sfn.jsonl")
-			out, code := runTool(t, "node", filepath.Join(conformanceDir, "run.js"), def, "--trace", tracePath, "--input", string(input))
+			out, code := runTool(t, "node", filepath.Join(conformanceDir, "run.js"), def, "--index", index, "--trace", tracePath, "--input", string(input))
 			if code > 1 {
 				t.Fatalf("run.js failed (exit %d):\n%s", code, out)
 			}

@@ -299,13 +299,6 @@ func triggerName(t ir.Trigger) string {
 	return string(t)
 }
 
-// taskComment is machine-readable: the conformance runner maps Task
-// states back to task instances with it. It is never evaluated.
-func taskComment(t *ir.Task, in *ir.Instance, index int) string {
-	c, _ := marshal(obj{{"task", t.Name}, {"instance", instanceKey(t, in)}, {"index", index}, {"key", stateKey(t.Name)}, {"image", in.Image}})
-	return string(c)
-}
-
 func retry(t *ir.Task) []obj {
 	r := t.Retry
 	if r.Attempts <= 0 {
@@ -324,7 +317,7 @@ func retry(t *ir.Task) []obj {
 }
 
 // taskState is the Task state running one instance.
-func (b *builder) taskState(ts *taskStates, index int, jobName string) obj {
+func (b *builder) taskState(ts *taskStates, index int, jobName, stateName string) obj {
 	in := ts.t.Instances[index]
 	lt := newLitTable("$.lit")
 	t := ts.t
@@ -337,9 +330,9 @@ func (b *builder) taskState(ts *taskStates, index int, jobName string) obj {
 	if runnerOf(t) == "lambda" && !t.Resources.IsZero() {
 		b.warnOnce(t, "Resources are set by the Lambda function", fmt.Sprintf("task %q runs on the lambda runner, whose memory and CPU come from the function's configuration; its resources block is not sent.", t.Name))
 	}
+	b.index = append(b.index, kv{stateName, obj{{"task", t.Name}, {"instance", instanceKey(t, in)}, {"index", index}, {"key", stateKey(t.Name)}}})
 	s := obj{
 		{"Type", "Task"},
-		{"Comment", taskComment(t, in, index)},
 		{"Resource", resource(t)},
 		{"Parameters", parameters(t, in, jobName, lt)},
 	}
@@ -395,7 +388,7 @@ func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func
 			{"Next", ts.name("")},
 		})
 	}
-	s := b.taskState(ts, 0, batchJobName(ts.base))
+	s := b.taskState(ts, 0, batchJobName(ts.base), ts.name(""))
 	sel := record(ir.Success)
 	if v, ok := outputsValue(t); ok {
 		sel.set("outputs.$", v)
@@ -449,7 +442,7 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 		})
 	}
 	for i := range t.Instances {
-		s := b.taskState(ts, i, batchJobName(ts.base+"-"+strconv.Itoa(i)))
+		s := b.taskState(ts, i, batchJobName(ts.base+"-"+strconv.Itoa(i)), ts.name("#"+strconv.Itoa(i)))
 		sel := obj{{"state", "success"}}
 		if v, ok := outputsValue(t); ok {
 			sel.set("outputs.$", v)

@@ -9,7 +9,10 @@
 // that was not written, fails the attempt, so Retry and Catch act in the
 // engine itself.
 //
-// Usage: node run.js ASL.json --trace OUT.jsonl [--input JSON]
+// Usage: node run.js ASL.json --index INDEX.json --trace OUT.jsonl [--input JSON]
+// INDEX.json is what stepfunctions.TestIndex returns for the pipeline (the
+// suite writes it; dagc generate does not): the task instance each Task
+// state runs and the param types. The definition carries no test metadata.
 // Writes a trace in dagc's trace format (one record per attempt, plus the
 // final state of instances that never ran, plus {"run": state}).
 // Exit status: 0 run succeeded, 1 run failed, 2 the runner itself failed.
@@ -55,10 +58,11 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--trace') args.trace = argv[++i];
     else if (argv[i] === '--input') args.input = argv[++i];
+    else if (argv[i] === '--index') args.index = argv[++i];
     else rest.push(argv[i]);
   }
-  if (rest.length !== 1 || !args.trace) {
-    throw new Error('usage: node run.js ASL.json --trace OUT.jsonl [--input JSON]');
+  if (rest.length !== 1 || !args.trace || !args.index) {
+    throw new Error('usage: node run.js ASL.json --index INDEX.json --trace OUT.jsonl [--input JSON]');
   }
   args.definition = rest[0];
   return args;
@@ -74,12 +78,10 @@ function walk(states, fn) {
   }
 }
 
-// typedInput turns text params into the JSON types the state machine
-// declares (like a user giving typed execution input).
-function typedInput(definition, input) {
-  const check = definition.States['dagc check params'];
-  if (!check || typeof input !== 'object' || input === null) return input;
-  const types = JSON.parse(check.Comment).param_types;
+// typedInput turns text params into the JSON types the pipeline declares
+// (like a user giving typed execution input).
+function typedInput(types, input) {
+  if (typeof input !== 'object' || input === null) return input;
   const out = { ...input };
   for (const [name, type] of Object.entries(types)) {
     const v = out[name];
@@ -139,7 +141,8 @@ function runProcess(argv, env, cwd, timeoutMs, label) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const definition = JSON.parse(fs.readFileSync(args.definition, 'utf8'));
-  const input = typedInput(definition, JSON.parse(args.input) ?? {});
+  const index = JSON.parse(fs.readFileSync(args.index, 'utf8'));
+  const input = typedInput(index.params, JSON.parse(args.input) ?? {});
   const runId = new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15) + 'Z-' + crypto.randomBytes(3).toString('hex');
 
   const records = [];
@@ -148,7 +151,8 @@ async function main() {
   const handlers = {};
   walk(definition.States, (name, s) => {
     if (s.Type !== 'Task') return;
-    const meta = JSON.parse(s.Comment);
+    const meta = index.states[name];
+    if (!meta) throw new Error(`Task state ${JSON.stringify(name)} is not in the index ${args.index}`);
     instances.push(meta);
     const timeoutMs = (s.TimeoutSeconds || 0) * 1000;
     handlers[name] = async (taskInput) => {
