@@ -23,8 +23,8 @@ type cfnData struct {
 	// Images are the distinct task images, in pipeline order: Batch job
 	// definitions and ECS task definitions fix the image, so they must
 	// match (the definition itself does not name images).
-	Images []string
-	Schedule, ScheduleDescription, Timezone, StartDate        string
+	Images                                             []string
+	Schedule, ScheduleDescription, Timezone, StartDate string
 }
 
 // cloudFormation renders <name>.cfn.yaml around the definition.
