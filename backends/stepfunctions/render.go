@@ -321,7 +321,7 @@ func (b *builder) definition() obj {
 	}
 	var failed []obj
 	for _, t := range p.Tasks {
-		failed = append(failed, obj{{"Variable", "$.tasks." + stateKey(t.Name) + ".failed"}, {"BooleanEquals", true}})
+		failed = append(failed, endedFailed(stateKey(t.Name), t.ForEach))
 	}
 	runState := obj{{"Type", "Choice"}, {"Comment", "DESIGN 2.4: the run fails when any task ended failed."}}
 	switch len(failed) {

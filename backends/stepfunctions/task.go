@@ -8,11 +8,16 @@ import (
 	"github.com/dagc-dev/dagc/ir"
 )
 
-// record is a task's entry in the run state ($.tasks.KEY) when every
-// instance ended in the same state without running (or, for a task
-// without for_each, after it ran): its state name and one flag per state,
-// "did any instance end so", which is what trigger rules test.
-func record(state ir.State) obj {
+// record is a task's entry in the run state ($.tasks.KEY) when it ends
+// without running, or (without for_each) after it ran. A task without
+// for_each has one instance, so its state says everything: the record is
+// {"state": …} and trigger rules test the state. A for_each task's record
+// adds one flag per state, "did any instance end so", which is what
+// trigger rules test for it.
+func record(state ir.State, forEach bool) obj {
+	if !forEach {
+		return obj{{"state", string(state)}}
+	}
 	return obj{
 		{"state", string(state)},
 		{"success", state == ir.Success},
@@ -129,6 +134,11 @@ func stateFlag(key, f string, v bool) obj {
 	return obj{{"Variable", "$.tasks." + key + "." + f}, {"BooleanEquals", v}}
 }
 
+// stateIs tests the state of a task without for_each.
+func stateIs(key string, state ir.State) obj {
+	return obj{{"Variable", "$.tasks." + key + ".state"}, {"StringEquals", string(state)}}
+}
+
 func allOf(rules []obj) obj {
 	if len(rules) == 1 {
 		return rules[0]
@@ -145,16 +155,36 @@ func anyOf(rules []obj) obj {
 
 // succeeded: every instance of the task succeeded (each instance has
 // exactly one state, and a task has at least one instance).
-func succeeded(key string) obj {
+func succeeded(key string, forEach bool) obj {
+	if !forEach {
+		return stateIs(key, ir.Success)
+	}
 	return allOf([]obj{stateFlag(key, "failed", false), stateFlag(key, "upstream_failed", false), stateFlag(key, "skipped", false)})
 }
 
-func failedOrUpstream(key string) obj {
+// failedOrUpstream: some instance ended failed or upstream_failed.
+func failedOrUpstream(key string, forEach bool) obj {
+	if !forEach {
+		// The two states that end in "failed": one test instead of two.
+		return obj{{"Variable", "$.tasks." + key + ".state"}, {"StringMatches", "*failed"}}
+	}
 	return anyOf([]obj{stateFlag(key, "failed", true), stateFlag(key, "upstream_failed", true)})
 }
 
-func allFailedOrUpstream(key string) obj {
+// allFailedOrUpstream: every instance ended failed or upstream_failed.
+func allFailedOrUpstream(key string, forEach bool) obj {
+	if !forEach {
+		return failedOrUpstream(key, false)
+	}
 	return allOf([]obj{stateFlag(key, "success", false), stateFlag(key, "skipped", false)})
+}
+
+// endedFailed: some instance ended failed (the run-state rule).
+func endedFailed(key string, forEach bool) obj {
+	if !forEach {
+		return stateIs(key, ir.Failed)
+	}
+	return stateFlag(key, "failed", true)
 }
 
 func withNext(rule obj, n string) obj {
@@ -185,10 +215,10 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 	if ts.hasTrigger() {
 		var ok, bad, allBad []obj
 		for _, u := range t.Upstream {
-			k := stateKey(u)
-			ok = append(ok, succeeded(k))
-			bad = append(bad, failedOrUpstream(k))
-			allBad = append(allBad, allFailedOrUpstream(k))
+			k, fe := stateKey(u), b.tasks[u].ForEach
+			ok = append(ok, succeeded(k, fe))
+			bad = append(bad, failedOrUpstream(k, fe))
+			allBad = append(allBad, allFailedOrUpstream(k, fe))
 		}
 		cont := ts.whenEntry()
 		if ts.hasInputsCheck() {
@@ -203,21 +233,22 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 		default:
 			choices = []obj{withNext(allOf(ok), cont), withNext(anyOf(bad), mark(ir.UpstreamFailed))}
 		}
-		b.add(m, ts.name("trigger"), obj{
-			{"Type", "Choice"},
-			{"Comment", fmt.Sprintf("Trigger rule %s over the upstream tasks.", triggerName(t.Trigger))},
-			{"Choices", choices},
-			{"Default", mark(ir.Skipped)},
-		})
+		trigger := obj{{"Type", "Choice"}}
+		if t.Trigger != ir.AllSuccess && t.Trigger != "" {
+			trigger.set("Comment", "trigger = "+string(t.Trigger))
+		}
+		trigger.set("Choices", choices)
+		trigger.set("Default", mark(ir.Skipped))
+		b.add(m, ts.name("trigger"), trigger)
 	}
 	if ts.hasInputsCheck() {
 		var ok []obj
 		for _, u := range ts.producers {
-			ok = append(ok, succeeded(stateKey(u)))
+			ok = append(ok, succeeded(stateKey(u), b.tasks[u].ForEach))
 		}
+		// The outputs this task reads exist only if their tasks succeeded.
 		b.add(m, ts.name("inputs"), obj{
 			{"Type", "Choice"},
-			{"Comment", "The outputs this task reads exist only if their tasks succeeded."},
 			{"Choices", []obj{withNext(allOf(ok), ts.whenEntry())}},
 			{"Default", mark(ir.Failed)},
 		})
@@ -235,7 +266,6 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 				b.names[parse] = true
 				b.add(m, ts.name("when values"), obj{
 					{"Type", "Parallel"},
-					{"Comment", "Convert the values `when` compares."},
 					{"Branches", []obj{{
 						{"StartAt", parse},
 						{"States", obj{{parse, obj{{"Type", "Pass"}, {"Parameters", obj{{"v", w.values}}}, {"End", true}}}}},
@@ -248,7 +278,6 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 			} else {
 				b.add(m, ts.name("when values"), obj{
 					{"Type", "Pass"},
-					{"Comment", "Convert the values `when` compares."},
 					{"Parameters", obj{{"v", w.values}}},
 					{"ResultPath", "$.when"},
 					{"Next", ts.name("when")},
@@ -280,8 +309,7 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 		}
 		st := obj{
 			{"Type", "Pass"},
-			{"Comment", "Record the final state of every instance."},
-			{"Result", record(s)},
+			{"Result", record(s, t.ForEach)},
 			{"ResultPath", "$.tasks." + ts.key},
 		}
 		next(&st, after)
@@ -290,13 +318,6 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 	if needDone {
 		b.add(m, ts.name("done"), obj{{"Type", "Pass"}, {"End", true}})
 	}
-}
-
-func triggerName(t ir.Trigger) string {
-	if t == "" {
-		return string(ir.AllSuccess)
-	}
-	return string(t)
 }
 
 func retry(t *ir.Task) []obj {
@@ -380,16 +401,17 @@ func outputChecks(t *ir.Task, prefix, failed string) []obj {
 func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func(ir.State) string, target func() string) {
 	t := ts.t
 	if lt := ts.literals(t.Instances[0]); len(lt.vals) > 0 {
+		// The literal text of the command and environment (Result is
+		// never evaluated; see intrinsic.go).
 		b.add(m, ts.name("literals"), obj{
 			{"Type", "Pass"},
-			{"Comment", "Literal text of the command and environment; Result is never evaluated."},
 			{"Result", lt.values()},
 			{"ResultPath", "$.lit"},
 			{"Next", ts.name("")},
 		})
 	}
 	s := b.taskState(ts, 0, batchJobName(ts.base), ts.name(""))
-	sel := record(ir.Success)
+	sel := record(ir.Success, false)
 	if v, ok := outputsValue(t); ok {
 		sel.set("outputs.$", v)
 	} else {
@@ -405,9 +427,9 @@ func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func
 	}
 	s.set("Next", ts.name("outputs"))
 	b.add(m, ts.name(""), s)
+	// Every declared output must have been sent, as a string.
 	b.add(m, ts.name("outputs"), obj{
 		{"Type", "Choice"},
-		{"Comment", "Every declared output must have been sent, as a string."},
 		{"Choices", outputChecks(t, "$.tasks."+ts.key+".outputs", mark(ir.Failed))},
 		{"Default", target()},
 	})
