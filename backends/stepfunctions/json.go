@@ -58,15 +58,33 @@ func marshalDefinition(v any) ([]byte, error) {
 	return e.b.Bytes(), e.err
 }
 
+// marshalForTemplate is marshalDefinition for the copy embedded in the
+// CloudFormation template: "${" in any string is written "$\u007b" (the
+// same JSON), so CloudFormation sees no substitution syntax in user text;
+// only subst values (the child ARNs) keep "${".
+func marshalForTemplate(v any) ([]byte, error) {
+	e := &encoder{template: true}
+	e.value(v, 0)
+	e.b.WriteByte('\n')
+	return e.b.Bytes(), e.err
+}
+
+// subst is a string CloudFormation substitutes (DefinitionSubstitutions),
+// written with its "${" even in the template.
+type subst string
+
 // encoder writes JSON in one pass: obj values are written directly rather
 // than through json.Marshaler, whose output encoding/json re-validates at
 // every level of nesting (quadratic in the depth of nested Parallel
 // states).
 type encoder struct {
-	b       bytes.Buffer
-	compact bool
-	err     error
+	b        bytes.Buffer
+	compact  bool
+	template bool // see marshalForTemplate
+	err      error
 }
+
+func (e *encoder) str(s string) { writeString(&e.b, s, e.template) }
 
 // holdsStates reports whether o is laid out a key per line.
 func holdsStates(o obj) bool {
@@ -115,11 +133,13 @@ func (e *encoder) value(v any, depth int) {
 			if i > 0 {
 				e.b.WriteByte(',')
 			}
-			writeString(&e.b, s)
+			e.str(s)
 		}
 		e.b.WriteByte(']')
 	case string:
-		writeString(&e.b, v)
+		e.str(v)
+	case subst:
+		writeString(&e.b, string(v), false)
 	case bool:
 		e.b.WriteString(strconv.FormatBool(v))
 	case int:
@@ -148,7 +168,7 @@ func (e *encoder) object(o obj, depth int, expanded bool) {
 		if expanded {
 			e.newline(depth + 1)
 		}
-		writeString(&e.b, kv.k)
+		e.str(kv.k)
 		e.b.WriteByte(':')
 		if expanded {
 			e.b.WriteByte(' ')
@@ -160,7 +180,7 @@ func (e *encoder) object(o obj, depth int, expanded bool) {
 					e.b.WriteByte(',')
 				}
 				e.newline(depth + 2)
-				writeString(&e.b, s.k)
+				e.str(s.k)
 				e.b.WriteString(": ")
 				e.value(s.v, depth+2)
 			}
@@ -182,14 +202,15 @@ const hexDigits = "0123456789abcdef"
 
 // writeString writes s as a JSON string the way encoding/json does with
 // HTML escaping off: control characters, U+2028 and U+2029 escaped,
-// invalid UTF-8 replaced by U+FFFD.
-func writeString(b *bytes.Buffer, s string) {
+// invalid UTF-8 replaced by U+FFFD. With template, a "{" after "$" is
+// written \u007b (see marshalForTemplate).
+func writeString(b *bytes.Buffer, s string, template bool) {
 	b.WriteByte('"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+			if c >= 0x20 && c != '"' && c != '\\' && !(template && c == '{' && i > 0 && s[i-1] == '$') {
 				i++
 				continue
 			}
@@ -208,6 +229,8 @@ func writeString(b *bytes.Buffer, s string) {
 				b.WriteString(`\b`)
 			case '\f':
 				b.WriteString(`\f`)
+			case '{':
+				b.WriteString(`\u007b`)
 			default:
 				b.WriteString(`\u00`)
 				b.WriteByte(hexDigits[c>>4])

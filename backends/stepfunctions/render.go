@@ -24,6 +24,9 @@ const (
 	maxDefinitionBytes = 1 << 20   // 1 MB definition
 	maxPayloadBytes    = 256 << 10 // 256 KiB state document
 	maxOutputBytes     = 32 << 10  // DESIGN 2.3: each output value
+	// CloudFormation's limit on a template body (uploaded through S3),
+	// which holds every machine's definition.
+	maxTemplateBytes = 1_000_000
 )
 
 // Renderer is the Step Functions backend.
@@ -124,28 +127,97 @@ func checkCond(diags *ir.Diagnostics, t *ir.Task, c *ir.Cond) {
 	}
 }
 
-// Render implements backends.Renderer: <name>.asl.json and <name>.cfn.yaml.
+// Render implements backends.Renderer: <name>.asl.json and <name>.cfn.yaml,
+// plus <name>.part-N.asl.json for each child machine (parts.go).
 func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
 	b := newBuilder(p)
 	def := b.definition()
-	data, err := marshalDefinition(def)
-	if err != nil {
-		b.diags.Errorf(p.Range, "Cannot encode the Step Functions definition", "%v", err)
-		return nil, b.diags
-	}
-	if len(data) > maxDefinitionBytes {
-		b.diags.Errorf(p.Range, "Step Functions definition too large", "the definition of pipeline %q is %d bytes; Step Functions accepts at most %d. Split the pipeline or shorten its commands.", p.Name, len(data), maxDefinitionBytes)
-	}
-	b.checkPayload()
-	cfn, cdiags := cloudFormation(p, data)
-	b.diags = append(b.diags, cdiags...)
 	if b.diags.HasErrors() {
 		return nil, b.diags
 	}
-	return []backends.File{
-		{Path: p.Name + ".asl.json", Data: data},
-		{Path: p.Name + ".cfn.yaml", Data: cfn},
-	}, b.diags
+	// The files are what is deployed: "${" in user text is written
+	// "$\u007b" (see marshalForTemplate), so CloudFormation substitutes
+	// only the child ARNs, whether the template embeds a definition or
+	// references its file.
+	defs := []obj{def}
+	for _, c := range b.children {
+		defs = append(defs, b.partDefinition(c))
+	}
+	files := make([]backends.File, 0, len(defs)+1)
+	machines := make([]cfnMachine, 0, len(defs))
+	inline := 0
+	for i, d := range defs {
+		data, err := marshalForTemplate(d)
+		if err != nil {
+			b.diags.Errorf(p.Range, "Cannot encode the Step Functions definition", "%v", err)
+			return nil, b.diags
+		}
+		m := cfnMachine{Resource: "StateMachine", Name: batchJobName(p.Name), File: p.Name + ".asl.json", Definition: data}
+		what := fmt.Sprintf("the definition of pipeline %q", p.Name)
+		if i > 0 {
+			n := b.children[i-1].n
+			m = cfnMachine{Resource: fmt.Sprintf("Part%d", n), Name: fmt.Sprintf("%s-part-%d", batchJobName(p.Name), n), File: fmt.Sprintf("%s.part-%d.asl.json", p.Name, n), Definition: data}
+			what = fmt.Sprintf("part %d of pipeline %q", n, p.Name)
+		}
+		if len(data) > maxDefinitionBytes {
+			b.diags.Errorf(p.Range, "Step Functions definition too large", "%s is %d bytes; Step Functions accepts at most %d (1 MiB) per state machine. Shorten its commands or split the pipeline.", what, len(data), maxDefinitionBytes)
+		}
+		inline += len(data) + len(data)/8 // YAML escaping of the quotes
+		files = append(files, backends.File{Path: m.File, Data: data})
+		machines = append(machines, m)
+	}
+	// Part N is machines[N] (parts are numbered in the order emitted).
+	for _, c := range b.children {
+		machines[c.parent].Parts = append(machines[c.parent].Parts, c.n)
+	}
+	b.checkPayload()
+	if b.diags.HasErrors() {
+		return nil, b.diags
+	}
+	// A template that would not fit CloudFormation's body limit with the
+	// definitions in it references their files instead, for
+	// `aws cloudformation package` to upload.
+	packaged := inline > maxTemplateBytes*9/10
+	cfn, cdiags := cloudFormation(p, machines, packaged)
+	b.diags = append(b.diags, cdiags...)
+	if !packaged && len(cfn) > maxTemplateBytes {
+		packaged = true
+		cfn, _ = cloudFormation(p, machines, packaged)
+	}
+	if len(cfn) > maxTemplateBytes {
+		b.diags.Errorf(p.Range, "CloudFormation template too large", "the template of pipeline %q is %d bytes; CloudFormation accepts a template body of at most %d bytes.", p.Name, len(cfn), maxTemplateBytes)
+	}
+	if b.diags.HasErrors() {
+		return nil, b.diags
+	}
+	return append(files, backends.File{Path: p.Name + ".cfn.yaml", Data: cfn}), b.diags
+}
+
+// partDefinition is the definition of child machine c.
+func (b *builder) partDefinition(c *part) obj {
+	comment := b.p.Description
+	if comment == "" {
+		comment = "dagc pipeline " + b.p.Name
+	}
+	return obj{
+		{"Comment", fmt.Sprintf("%s (part %d)", comment, c.n)},
+		{"QueryLanguage", "JSONPath"},
+		{"StartAt", c.m.start},
+		{"States", c.m.states},
+	}
+}
+
+// recordBytes estimates the run state's task records at the end of a run
+// (outputs are checkPayload's).
+func (b *builder) recordBytes() int {
+	n := 0
+	for _, t := range b.p.Tasks {
+		n += len(stateKey(t.Name)) + len(`"":{"state":"upstream_failed","outputs":{}},`)
+		if t.ForEach {
+			n += len(`"success":false,"failed":false,"upstream_failed":false,"skipped":false,"instances":[]`) + len(t.Instances)*len(`{"state":"success","outputs":{}},`)
+		}
+	}
+	return n
 }
 
 // checkPayload warns when the outputs a run may carry can exceed the
@@ -179,10 +251,17 @@ type builder struct {
 	warned map[string]bool     // warnOnce: summary + detail already given
 	// index lists the Task states as they are added, for TestIndex.
 	index []kv
+	// parts are the subtrees of the layout that run as child machines
+	// (parts.go), and children the machines, in the order emitted.
+	parts     map[*layout.Tree]bool
+	children  []*part
+	partSeq   int
+	leafBytes map[string]int // estimated size of each task's states
+	curPart   int            // the part being emitted; 0 the root machine
 }
 
 func newBuilder(p *ir.Pipeline) *builder {
-	b := &builder{p: p, names: map[string]bool{}, tasks: make(map[string]*ir.Task, len(p.Tasks)), warned: map[string]bool{}}
+	b := &builder{p: p, names: map[string]bool{}, tasks: make(map[string]*ir.Task, len(p.Tasks)), warned: map[string]bool{}, parts: map[*layout.Tree]bool{}, leafBytes: map[string]int{}}
 	for _, t := range p.Tasks {
 		b.tasks[t.Name] = t
 	}
@@ -251,6 +330,26 @@ func (b *builder) definition() obj {
 	var tree *layout.Tree
 	if len(p.Tasks) > 0 {
 		tree = layout.Layout(g)
+		sizes := map[*layout.Tree]int{}
+		total := b.estimate(tree, sizes)
+		// Refuse before building what cannot deploy: a task whose states
+		// alone exceed a machine, or more than one template can hold.
+		for _, t := range p.Tasks {
+			if n := b.leafBytes[t.Name]; n > maxDefinitionBytes {
+				b.diags.Errorf(t.Range, "Step Functions definition too large", "the states of task %q take about %d bytes; Step Functions accepts at most %d (1 MiB) per state machine, and one task cannot be split. Shorten its commands or reduce its for_each.", t.Name, n, maxDefinitionBytes)
+			}
+		}
+		// Every task's record stays in the run state to the end.
+		if n := b.recordBytes(); n > maxPayloadBytes {
+			b.diags.Errorf(p.Range, "Step Functions run state too large", "the task records of pipeline %q alone take about %d bytes of the run state; Step Functions accepts at most %d (256 KiB) of state. Split the pipeline.", p.Name, n, maxPayloadBytes)
+		}
+		if b.diags.HasErrors() {
+			return nil
+		}
+		// The run-state rule tests every task, in the root machine.
+		if total+80*len(p.Tasks) > partBudget {
+			b.cut(tree, partBudget-80*len(p.Tasks), sizes)
+		}
 	}
 
 	m := &machine{}
@@ -379,6 +478,9 @@ func seconds(d time.Duration) int {
 // entry returns the name of the first state of a layout subtree. Parallel
 // blocks are numbered in pre-order, so entry and emit agree.
 func (b *builder) entry(t *layout.Tree) string {
+	if b.parts[t] {
+		return partStateName(b.partSeq + 1)
+	}
 	switch t.Kind {
 	case layout.Leaf:
 		return b.taskEntry(b.tasks[t.Task])
@@ -394,6 +496,15 @@ func (b *builder) entry(t *layout.Tree) string {
 // emit adds the states of a layout subtree to m, continuing with next ("":
 // end of the branch).
 func (b *builder) emit(m *machine, t *layout.Tree, after string) {
+	if b.parts[t] {
+		b.emitPart(m, t, after)
+		return
+	}
+	b.emitTree(m, t, after)
+}
+
+// emitTree is emit for a subtree that stays in m.
+func (b *builder) emitTree(m *machine, t *layout.Tree, after string) {
 	switch t.Kind {
 	case layout.Leaf:
 		b.emitTask(m, b.tasks[t.Task], after)
