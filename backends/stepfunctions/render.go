@@ -212,7 +212,7 @@ func (b *builder) partDefinition(c *part) obj {
 func (b *builder) recordBytes() int {
 	n := 0
 	for _, t := range b.p.Tasks {
-		n += len(stateKey(t.Name)) + len(`"":{"state":"upstream_failed","outputs":{}},`)
+		n += len(stateKey(t.Name)) + len(`"":{"state":"upstream_failed"},`)
 		if t.ForEach {
 			n += len(`"success":false,"failed":false,"upstream_failed":false,"skipped":false,"instances":[]`) + len(t.Instances)*len(`{"state":"success","outputs":{}},`)
 		}
@@ -316,6 +316,12 @@ const (
 
 func (b *builder) definition() obj {
 	p := b.p
+	// Every task's record stays in the run state to the end: known from
+	// the task list alone, so refused before anything is laid out.
+	if n := b.recordBytes(); n > maxPayloadBytes {
+		b.diags.Errorf(p.Range, "Step Functions run state too large", "the task records of pipeline %q alone take about %d bytes of the run state; Step Functions accepts at most %d (256 KiB) of state. Split the pipeline.", p.Name, n, maxPayloadBytes)
+		return nil
+	}
 	g := layout.Graph{Upstream: map[string][]string{}, Weight: map[string]float64{}}
 	for _, t := range p.Tasks {
 		g.Nodes = append(g.Nodes, t.Name)
@@ -338,10 +344,6 @@ func (b *builder) definition() obj {
 			if n := b.leafBytes[t.Name]; n > maxDefinitionBytes {
 				b.diags.Errorf(t.Range, "Step Functions definition too large", "the states of task %q take about %d bytes; Step Functions accepts at most %d (1 MiB) per state machine, and one task cannot be split. Shorten its commands or reduce its for_each.", t.Name, n, maxDefinitionBytes)
 			}
-		}
-		// Every task's record stays in the run state to the end.
-		if n := b.recordBytes(); n > maxPayloadBytes {
-			b.diags.Errorf(p.Range, "Step Functions run state too large", "the task records of pipeline %q alone take about %d bytes of the run state; Step Functions accepts at most %d (256 KiB) of state. Split the pipeline.", p.Name, n, maxPayloadBytes)
 		}
 		if b.diags.HasErrors() {
 			return nil

@@ -414,8 +414,6 @@ func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func
 	sel := record(ir.Success, false)
 	if v, ok := outputsValue(t); ok {
 		sel.set("outputs.$", v)
-	} else {
-		sel.set("outputs", obj{})
 	}
 	s.set("ResultSelector", sel)
 	s.set("ResultPath", "$.tasks."+ts.key)

@@ -67,3 +67,38 @@ func sizes() []int {
 	}
 	return []int{1000, 10000, 100000}
 }
+
+// BenchmarkStepFunctionsLayered renders layered pipelines (layers of 10,
+// two upstreams per task) of 500 to 4,000 tasks, which Step Functions can
+// run (a 10k chain is refused: its task records alone exceed the 256 KiB
+// run state), through the child-machine split: linear shows as a constant
+// ns/task.
+func BenchmarkStepFunctionsLayered(b *testing.B) {
+	for _, n := range []int{500, 1000, 2000, 4000} {
+		var src bytes.Buffer
+		if err := benchgen.WriteLayered(&src, n, 10); err != nil {
+			b.Fatal(err)
+		}
+		p, diags := parser.New().ParseFile(fmt.Sprintf("layered_%d.dag.hcl", n), src.Bytes(), parser.Options{})
+		if diags.HasErrors() {
+			b.Fatal(diags)
+		}
+		b.Run(fmt.Sprintf("%d", n), func(b *testing.B) {
+			r := stepfunctions.New()
+			var files []backends.File
+			for b.Loop() {
+				var d ir.Diagnostics
+				files, d = r.Render(p)
+				if d.HasErrors() {
+					b.Fatal(d)
+				}
+			}
+			size := 0
+			for _, f := range files {
+				size += len(f.Data)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/task")
+			b.ReportMetric(float64(size)/float64(n), "bytes/task")
+		})
+	}
+}
