@@ -46,7 +46,7 @@ for n in "${sizes[@]}"; do
     for _ in $(seq "$runs"); do
       rm -rf "$work/out"
       t0=$(now_ns)
-      if ! /usr/bin/time -f '%U %S' -o "$work/time" "$work/dagc" generate "$b" "$f" -o "$work/out" >/dev/null 2>"$work/err"; then
+      if ! /usr/bin/time -q -f '%U %S' -o "$work/time" "$work/dagc" generate "$b" "$f" -o "$work/out" >/dev/null 2>"$work/err"; then
         note=" (refused: $(grep -m1 '^Error:' "$work/err" | sed 's/^Error: //'))"
       fi
       t1=$(now_ns)

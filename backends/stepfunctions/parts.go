@@ -65,8 +65,13 @@ func (b *builder) estimate(t *layout.Tree, sizes map[*layout.Tree]int) int {
 	n := 0
 	switch t.Kind {
 	case layout.Leaf:
-		sb := newBuilder(b.p)
-		sb.tasks = b.tasks
+		// A scratch builder: its names, index and warnings are thrown
+		// away (newBuilder would index every task again, per leaf).
+		if b.scratch == nil {
+			b.scratch = &builder{p: b.p, tasks: b.tasks, parts: map[*layout.Tree]bool{}}
+		}
+		sb := b.scratch
+		sb.names, sb.warned, sb.index, sb.diags = map[string]bool{}, map[string]bool{}, nil, nil
 		m := &machine{}
 		sb.emitTask(m, b.tasks[t.Task], "dagc next")
 		data, _ := marshal(m.states)

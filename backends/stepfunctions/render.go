@@ -258,6 +258,7 @@ type builder struct {
 	partSeq   int
 	leafBytes map[string]int // estimated size of each task's states
 	curPart   int            // the part being emitted; 0 the root machine
+	scratch   *builder       // for estimate
 }
 
 func newBuilder(p *ir.Pipeline) *builder {
