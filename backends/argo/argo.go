@@ -200,6 +200,23 @@ type renderer struct {
 	kind     Kind
 	taskName map[string]string // dagc task name → Argo task/template name
 	diags    ir.Diagnostics
+	// byName and order index p.Tasks, built on first use: Pipeline.Task
+	// is a linear search, which made rendering quadratic.
+	byName map[string]*ir.Task
+	order  map[string]int
+}
+
+// taskByName returns the task called name.
+func (r *renderer) taskByName(name string) *ir.Task {
+	if r.byName == nil {
+		r.byName = make(map[string]*ir.Task, len(r.p.Tasks))
+		r.order = make(map[string]int, len(r.p.Tasks))
+		for i, t := range r.p.Tasks {
+			r.byName[t.Name] = t
+			r.order[t.Name] = i
+		}
+	}
+	return r.byName[name]
 }
 
 func (r *renderer) unsupported(feature string, t *ir.Task, detail string) {

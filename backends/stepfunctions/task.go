@@ -8,11 +8,16 @@ import (
 	"github.com/dagc-dev/dagc/ir"
 )
 
-// record is a task's entry in the run state ($.tasks.KEY) when every
-// instance ended in the same state without running (or, for a task
-// without for_each, after it ran): its state name and one flag per state,
-// "did any instance end so", which is what trigger rules test.
-func record(state ir.State) obj {
+// record is a task's entry in the run state ($.tasks.KEY) when it ends
+// without running, or (without for_each) after it ran. A task without
+// for_each has one instance, so its state says everything: the record is
+// {"state": …} and trigger rules test the state. A for_each task's record
+// adds one flag per state, "did any instance end so", which is what
+// trigger rules test for it.
+func record(state ir.State, forEach bool) obj {
+	if !forEach {
+		return obj{{"state", string(state)}}
+	}
 	return obj{
 		{"state", string(state)},
 		{"success", state == ir.Success},
@@ -138,6 +143,11 @@ func stateFlag(key, f string, v bool) obj {
 	return obj{{"Variable", "$.tasks." + key + "." + f}, {"BooleanEquals", v}}
 }
 
+// stateIs tests the state of a task without for_each.
+func stateIs(key string, state ir.State) obj {
+	return obj{{"Variable", "$.tasks." + key + ".state"}, {"StringEquals", string(state)}}
+}
+
 func allOf(rules []obj) obj {
 	if len(rules) == 1 {
 		return rules[0]
@@ -189,6 +199,14 @@ func runRule(r ir.Rule, tasks []string) obj {
 	return allOf(rules)
 }
 
+// endedFailed: some instance ended failed (the run-state rule).
+func endedFailed(key string, forEach bool) obj {
+	if !forEach {
+		return stateIs(key, ir.Failed)
+	}
+	return stateFlag(key, "failed", true)
+}
+
 func withNext(rule obj, n string) obj {
 	out := append(obj{}, rule...)
 	out.set("Next", n)
@@ -224,18 +242,19 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 		if rule.UpstreamFailed != nil {
 			choices = append(choices, withNext(testRule(*rule.UpstreamFailed, t.Upstream), mark(ir.UpstreamFailed)))
 		}
-		b.add(m, ts.name("trigger"), obj{
-			{"Type", "Choice"},
-			{"Comment", fmt.Sprintf("Trigger rule %s over the upstream tasks.", triggerName(t.Trigger))},
-			{"Choices", choices},
-			{"Default", mark(ir.Skipped)},
-		})
+		trigger := obj{{"Type", "Choice"}}
+		if t.Trigger != ir.AllSuccess && t.Trigger != "" {
+			trigger.set("Comment", "trigger = "+string(t.Trigger))
+		}
+		trigger.set("Choices", choices)
+		trigger.set("Default", mark(ir.Skipped))
+		b.add(m, ts.name("trigger"), trigger)
 	}
 	if ts.hasInputsCheck() {
+		// The outputs this task reads exist only if their tasks succeeded.
 		ok := testRule(ir.Test{Q: ir.All, In: ir.SetOf(ir.Success)}, ts.producers)
 		b.add(m, ts.name("inputs"), obj{
 			{"Type", "Choice"},
-			{"Comment", "The outputs this task reads exist only if their tasks succeeded."},
 			{"Choices", []obj{withNext(ok, ts.whenEntry())}},
 			{"Default", mark(ir.Failed)},
 		})
@@ -253,7 +272,6 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 				b.names[parse] = true
 				b.add(m, ts.name("when values"), obj{
 					{"Type", "Parallel"},
-					{"Comment", "Convert the values `when` compares."},
 					{"Branches", []obj{{
 						{"StartAt", parse},
 						{"States", obj{{parse, obj{{"Type", "Pass"}, {"Parameters", obj{{"v", w.values}}}, {"End", true}}}}},
@@ -266,7 +284,6 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 			} else {
 				b.add(m, ts.name("when values"), obj{
 					{"Type", "Pass"},
-					{"Comment", "Convert the values `when` compares."},
 					{"Parameters", obj{{"v", w.values}}},
 					{"ResultPath", "$.when"},
 					{"Next", ts.name("when")},
@@ -298,8 +315,7 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 		}
 		st := obj{
 			{"Type", "Pass"},
-			{"Comment", "Record the final state of every instance."},
-			{"Result", record(s)},
+			{"Result", record(s, t.ForEach)},
 			{"ResultPath", "$.tasks." + ts.key},
 		}
 		next(&st, after)
@@ -308,20 +324,6 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 	if needDone {
 		b.add(m, ts.name("done"), obj{{"Type", "Pass"}, {"End", true}})
 	}
-}
-
-func triggerName(t ir.Trigger) string {
-	if t == "" {
-		return string(ir.AllSuccess)
-	}
-	return string(t)
-}
-
-// taskComment is machine-readable: the conformance runner maps Task
-// states back to task instances with it. It is never evaluated.
-func taskComment(t *ir.Task, in *ir.Instance, index int) string {
-	c, _ := marshal(obj{{"task", t.Name}, {"instance", instanceKey(t, in)}, {"index", index}, {"key", stateKey(t.Name)}, {"image", in.Image}})
-	return string(c)
 }
 
 func retry(t *ir.Task) []obj {
@@ -344,7 +346,7 @@ func retry(t *ir.Task) []obj {
 }
 
 // taskState is the Task state running one instance.
-func (b *builder) taskState(ts *taskStates, index int, jobName string) obj {
+func (b *builder) taskState(ts *taskStates, index int, jobName, stateName string) obj {
 	in := ts.t.Instances[index]
 	lt := newLitTable("$.lit")
 	t := ts.t
@@ -357,9 +359,9 @@ func (b *builder) taskState(ts *taskStates, index int, jobName string) obj {
 	if runnerOf(ts.o) == "lambda" && !t.Resources.IsZero() {
 		b.warnOnce(t, "Resources are set by the Lambda function", fmt.Sprintf("task %q runs on the lambda runner, whose memory and CPU come from the function's configuration; its resources block is not sent.", t.Name))
 	}
+	b.index = append(b.index, kv{stateName, obj{{"task", t.Name}, {"instance", instanceKey(t, in)}, {"index", index}, {"key", stateKey(t.Name)}}})
 	s := obj{
 		{"Type", "Task"},
-		{"Comment", taskComment(t, in, index)},
 		{"Resource", resource(t, ts.o)},
 		{"Parameters", parameters(t, ts.o, in, jobName, lt)},
 	}
@@ -373,11 +375,10 @@ func (b *builder) taskState(ts *taskStates, index int, jobName string) obj {
 }
 
 func (b *builder) warnOnce(t *ir.Task, summary, detail string) {
-	for _, d := range b.diags {
-		if d.Summary == summary && d.Detail == detail {
-			return
-		}
+	if b.warned[summary+"\x00"+detail] {
+		return
 	}
+	b.warned[summary+"\x00"+detail] = true
 	b.diags = append(b.diags, ir.Diagnostic{Severity: ir.Warning, Summary: summary, Detail: detail, Subject: t.Range})
 }
 
@@ -408,20 +409,19 @@ func outputChecks(t *ir.Task, prefix, failed string) []obj {
 func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func(ir.State) string, target func() string) {
 	t := ts.t
 	if lt := ts.literals(t.Instances[0]); len(lt.vals) > 0 {
+		// The literal text of the command and environment (Result is
+		// never evaluated; see intrinsic.go).
 		b.add(m, ts.name("literals"), obj{
 			{"Type", "Pass"},
-			{"Comment", "Literal text of the command and environment; Result is never evaluated."},
 			{"Result", lt.values()},
 			{"ResultPath", "$.lit"},
 			{"Next", ts.name("")},
 		})
 	}
-	s := b.taskState(ts, 0, batchJobName(ts.base))
-	sel := record(ir.Success)
+	s := b.taskState(ts, 0, batchJobName(ts.base), ts.name(""))
+	sel := record(ir.Success, false)
 	if v, ok := outputsValue(t, ts.o); ok {
 		sel.set("outputs.$", v)
-	} else {
-		sel.set("outputs", obj{})
 	}
 	s.set("ResultSelector", sel)
 	s.set("ResultPath", "$.tasks."+ts.key)
@@ -433,9 +433,9 @@ func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func
 	}
 	s.set("Next", ts.name("outputs"))
 	b.add(m, ts.name(""), s)
+	// Every declared output must have been sent, as a string.
 	b.add(m, ts.name("outputs"), obj{
 		{"Type", "Choice"},
-		{"Comment", "Every declared output must have been sent, as a string."},
 		{"Choices", outputChecks(t, "$.tasks."+ts.key+".outputs", mark(ir.Failed))},
 		{"Default", target()},
 	})
@@ -470,7 +470,7 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 		})
 	}
 	for i := range t.Instances {
-		s := b.taskState(ts, i, batchJobName(ts.base+"-"+strconv.Itoa(i)))
+		s := b.taskState(ts, i, batchJobName(ts.base+"-"+strconv.Itoa(i)), ts.name("#"+strconv.Itoa(i)))
 		sel := obj{{"state", "success"}}
 		if v, ok := outputsValue(t, ts.o); ok {
 			sel.set("outputs.$", v)

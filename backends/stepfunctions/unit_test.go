@@ -2,6 +2,7 @@ package stepfunctions
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -91,7 +92,11 @@ func TestOverridesLimitDiagnosed(t *testing.T) {
 	}
 }
 
-func TestDefinitionSizeDiagnosed(t *testing.T) {
+// TestLargePipelineSplit: a pipeline too large for one state machine is
+// split into child machines, each within the limit, all in the one
+// template; a task that alone exceeds a machine is refused, naming the
+// limit, before the definition is built.
+func TestLargePipelineSplit(t *testing.T) {
 	var tasks []*ir.Task
 	for i := 0; i < 300; i++ {
 		tk := task("t" + strings.Repeat("x", i%10) + string(rune('a'+i%26)) + strings.Repeat("y", i/26))
@@ -103,8 +108,35 @@ func TestDefinitionSizeDiagnosed(t *testing.T) {
 		t.Fatal(d)
 	}
 	files, diags := New().Render(p)
-	if files != nil || !strings.Contains(string(diagText(diags)), "too large") {
-		t.Fatalf("want a definition size error, got %v", diags)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	parts := 0
+	for _, f := range files {
+		if strings.HasSuffix(f.Path, ".asl.json") && len(f.Data) > maxDefinitionBytes {
+			t.Errorf("%s is %d bytes, over the limit", f.Path, len(f.Data))
+		}
+		if strings.Contains(f.Path, ".part-") {
+			parts++
+		}
+	}
+	if parts < 2 {
+		t.Fatalf("want the 1.2 MB pipeline split into child machines, got files %d", len(files))
+	}
+	cfn := string(files[len(files)-1].Data)
+	if !strings.Contains(cfn, "DefinitionSubstitutions:") || strings.Count(cfn, "Type: AWS::StepFunctions::StateMachine") != parts+1 {
+		t.Errorf("the template should hold the root and %d child machines with their ARNs substituted", parts)
+	}
+
+	big := task("big")
+	big.ForEach = true
+	big.Instances = nil
+	for i := 0; i < 400; i++ {
+		big.Instances = append(big.Instances, &ir.Instance{Key: strconv.Itoa(i), Command: []ir.Str{ir.Lit(strings.Repeat("z", 4000))}})
+	}
+	files, diags = New().Render(&ir.Pipeline{Name: "p", Tasks: []*ir.Task{big}})
+	if files != nil || !strings.Contains(string(diagText(diags)), "1 MiB") || !strings.Contains(string(diagText(diags)), `"big"`) {
+		t.Fatalf("want a size error naming the task and the limit, got %s", diagText(diags))
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/dagc-dev/dagc/backends/registry"
+	"github.com/dagc-dev/dagc/backends/stepfunctions"
 	"github.com/dagc-dev/dagc/conformance"
 	"github.com/dagc-dev/dagc/ir"
 	"github.com/dagc-dev/dagc/parser"
@@ -340,7 +341,18 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, params []s
 			input[k] = v
 		}
 		inJSON, _ := json.Marshal(input)
-		args := []string{filepath.Join(cfg.root, "conformance", "stepfunctions", "run.js"), filepath.Join(out, p.Name+".asl.json"), "--trace", tracePath, "--input", string(inJSON)}
+		// What run.js needs to map Task states to task instances comes
+		// from the IR, into the suite's own directory: the generated
+		// files carry no test metadata.
+		idx, diags := stepfunctions.TestIndex(p)
+		if diags.HasErrors() {
+			return nil, cell{detail: "test index: " + diags[0].Error()}
+		}
+		index := filepath.Join(dir, "stepfunctions.index.json")
+		if err := os.WriteFile(index, idx, 0o644); err != nil {
+			return nil, cell{detail: err.Error()}
+		}
+		args := []string{filepath.Join(cfg.root, "conformance", "stepfunctions", "run.js"), filepath.Join(out, p.Name+".asl.json"), "--index", index, "--trace", tracePath, "--input", string(inJSON)}
 		if o, err := command(ctx, dir, "node", args...); err != nil && exitCode(err) != 1 {
 			return nil, cell{detail: "local-sfn: " + lastLine(o, err)}
 		}
