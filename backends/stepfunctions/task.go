@@ -163,10 +163,12 @@ func anyOf(rules []obj) obj {
 }
 
 // testRule renders an ir.Test over the upstream tasks as a Choice rule on
-// their state flags. A flag says "some instance ended so", so "any
-// instance is in S" is some flag of S set, "no instance is in S" every
-// flag of S clear, and "every instance is in S" no instance outside S.
-func testRule(t ir.Test, tasks []string) obj {
+// their records. A task without for_each has one instance, so its record
+// holds only its state: "any instance is in S" is its state in S. A
+// for_each record's flags say "some instance ended so", so "any instance
+// is in S" is some flag of S set, "no instance is in S" every flag of S
+// clear, and "every instance is in S" no instance outside S.
+func (b *builder) testRule(t ir.Test, tasks []string) obj {
 	q, in := t.Q, t.In
 	if q == ir.All {
 		q, in = ir.None, in.Complement()
@@ -174,6 +176,15 @@ func testRule(t ir.Test, tasks []string) obj {
 	per := make([]obj, 0, len(tasks))
 	for _, u := range tasks {
 		k := stateKey(u)
+		if !b.tasks[u].ForEach {
+			// One instance: "none in S" is "its state outside S".
+			set := in
+			if q == ir.None {
+				set = in.Complement()
+			}
+			per = append(per, stateIn(k, set))
+			continue
+		}
 		var flags []obj
 		for _, s := range in.States() {
 			flags = append(flags, stateFlag(k, string(s), q == ir.Any))
@@ -190,11 +201,28 @@ func testRule(t ir.Test, tasks []string) obj {
 	return allOf(per)
 }
 
+// stateIn tests that the state of a task without for_each is in set.
+func stateIn(key string, set ir.StateSet) obj {
+	states := set.States()
+	switch {
+	case set == ir.Failing:
+		// The two states that end in "failed": one test instead of two.
+		return obj{{"Variable", "$.tasks." + key + ".state"}, {"StringMatches", "*failed"}}
+	case len(states) == 0:
+		return obj{{"Not", obj{{"Variable", "$.tasks." + key + ".state"}, {"IsPresent", true}}}}
+	}
+	tests := make([]obj, len(states))
+	for i, st := range states {
+		tests[i] = stateIs(key, st)
+	}
+	return anyOf(tests)
+}
+
 // runRule is the conjunction of a rule's Run tests.
-func runRule(r ir.Rule, tasks []string) obj {
+func (b *builder) runRule(r ir.Rule, tasks []string) obj {
 	rules := make([]obj, len(r.Run))
 	for i, t := range r.Run {
-		rules[i] = testRule(t, tasks)
+		rules[i] = b.testRule(t, tasks)
 	}
 	return allOf(rules)
 }
@@ -238,9 +266,9 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 		if ts.hasInputsCheck() {
 			cont = ts.name("inputs")
 		}
-		choices := []obj{withNext(runRule(rule, t.Upstream), cont)}
+		choices := []obj{withNext(b.runRule(rule, t.Upstream), cont)}
 		if rule.UpstreamFailed != nil {
-			choices = append(choices, withNext(testRule(*rule.UpstreamFailed, t.Upstream), mark(ir.UpstreamFailed)))
+			choices = append(choices, withNext(b.testRule(*rule.UpstreamFailed, t.Upstream), mark(ir.UpstreamFailed)))
 		}
 		trigger := obj{{"Type", "Choice"}}
 		if t.Trigger != ir.AllSuccess && t.Trigger != "" {
@@ -252,7 +280,7 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 	}
 	if ts.hasInputsCheck() {
 		// The outputs this task reads exist only if their tasks succeeded.
-		ok := testRule(ir.Test{Q: ir.All, In: ir.SetOf(ir.Success)}, ts.producers)
+		ok := b.testRule(ir.Test{Q: ir.All, In: ir.SetOf(ir.Success)}, ts.producers)
 		b.add(m, ts.name("inputs"), obj{
 			{"Type", "Choice"},
 			{"Choices", []obj{withNext(ok, ts.whenEntry())}},
