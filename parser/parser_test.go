@@ -3,6 +3,7 @@ package parser
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -336,15 +337,29 @@ task "short" {
 	if custom.Resources != (ir.Resources{CPU: "1", Memory: "2Gi"}) {
 		t.Errorf("resources merge = %+v", custom.Resources)
 	}
-	if want := (ir.AirflowOptions{Owner: "o", Queue: "mine", Pool: "p"}); custom.Airflow != want {
-		t.Errorf("airflow merge = %+v", custom.Airflow)
+	// Backend blocks are kept as written, at their level, for the backends
+	// to merge (backends/settings tests the merge).
+	if got := settingsSummary(pipe.Settings); got != "airflow@pipeline[owner queue] argo@pipeline[namespace node_selector] airflow@defaults[pool]" {
+		t.Errorf("pipeline settings = %s", got)
 	}
-	if plain.Airflow.Queue != "q" || pipe.Airflow.Pool != "" {
-		t.Errorf("pipeline airflow block: %+v / %+v", plain.Airflow, pipe.Airflow)
+	if got := settingsSummary(custom.Settings); got != "airflow@task[queue] argo@task[node_selector]" {
+		t.Errorf("task settings = %s", got)
 	}
-	if custom.Argo.Namespace != "ns" || !reflect.DeepEqual(custom.Argo.NodeSelector, map[string]string{"b": "2"}) {
-		t.Errorf("argo merge = %+v", custom.Argo)
+	if plain.Settings != nil {
+		t.Errorf("a task without blocks has settings %s", settingsSummary(plain.Settings))
 	}
+}
+
+func settingsSummary(ss []*ir.Settings) string {
+	var parts []string
+	for _, s := range ss {
+		var names []string
+		for _, a := range s.Attrs {
+			names = append(names, a.Name)
+		}
+		parts = append(parts, fmt.Sprintf("%s@%s[%s]", s.Backend, s.Level, strings.Join(names, " ")))
+	}
+	return strings.Join(parts, " ")
 }
 
 func TestRetryDefaults(t *testing.T) {

@@ -23,7 +23,7 @@ var taskSchema = &hcl.BodySchema{
 		{Name: "timeout"}, {Name: "outputs"}, {Name: "when"}, {Name: "trigger"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
-		{Type: "retry"}, {Type: "resources"}, {Type: "airflow"}, {Type: "argo"}, {Type: "stepfunctions"},
+		{Type: "retry"}, {Type: "resources"},
 	},
 }
 
@@ -103,13 +103,12 @@ type taskDefaults struct {
 	timeout        *time.Duration
 	resources      ir.Resources
 	trigger        ir.Trigger
-	airflow        ir.AirflowOptions
-	argo           ir.ArgoOptions
-	stepFunctions  ir.StepFunctionsOptions
+	// settings are the backend blocks of defaults, kept for the pipeline.
+	settings []*ir.Settings
 }
 
 func (c *compiler) decodeDefaults(b *hcl.Block) {
-	content, ds := b.Body.Content(taskSchema)
+	content, ds := b.Body.Content(c.schemaFor(taskSchema, c.taskSchemaB, b.Body.(*hclsyntax.Body)))
 	c.addDiags(ds)
 	for _, a := range sortedContentAttrs(content.Attributes) {
 		if why, bad := notInDefaults[a.Name]; bad {
@@ -151,15 +150,7 @@ func (c *compiler) decodeDefaults(b *hcl.Block) {
 	if rb := blocks["resources"]; rb != nil {
 		d.resources = c.decodeResources(rb, ir.Resources{}, sc)
 	}
-	if bb := blocks["airflow"]; bb != nil {
-		d.airflow = c.decodeAirflow(bb, d.airflow)
-	}
-	if bb := blocks["argo"]; bb != nil {
-		d.argo = c.decodeArgo(bb, d.argo)
-	}
-	if bb := blocks["stepfunctions"]; bb != nil {
-		d.stepFunctions = c.decodeStepFunctions(bb, d.stepFunctions)
-	}
+	d.settings = c.backendBlocks(content, blocks, ir.LevelDefaults)
 }
 
 func (c *compiler) checkShell(a *hcl.Attribute, l []string) []string {
@@ -316,7 +307,7 @@ func (c *compiler) decodeTaskBody(b *hclsyntax.Block) *taskDecl {
 	if len(b.Labels) != 1 {
 		return nil
 	}
-	content, ds := bodyContent(b.Body, taskSchema)
+	content, ds := bodyContent(b.Body, c.schemaFor(taskSchema, c.taskSchemaB, b.Body))
 	c.addDiags(ds)
 	d := &taskDecl{name: b.Labels[0], block: b, content: content, outputsOK: true, forEach: content.Attributes["for_each"] != nil}
 	if a := content.Attributes["outputs"]; a != nil {
@@ -477,16 +468,7 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	if b := blocks["resources"]; b != nil {
 		t.Resources = c.decodeResources(b, defs.resources, once("resources"))
 	}
-	t.Airflow, t.Argo, t.StepFunctions = defs.airflow, defs.argo, defs.stepFunctions
-	if b := blocks["airflow"]; b != nil {
-		t.Airflow = c.decodeAirflow(b, t.Airflow)
-	}
-	if b := blocks["argo"]; b != nil {
-		t.Argo = c.decodeArgo(b, t.Argo)
-	}
-	if b := blocks["stepfunctions"]; b != nil {
-		t.StepFunctions = c.decodeStepFunctions(b, t.StepFunctions)
-	}
+	t.Settings = c.backendBlocks(content, blocks, ir.LevelTask)
 
 	if a := content.Attributes["when"]; a != nil {
 		sc := once("when")

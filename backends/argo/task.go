@@ -380,10 +380,11 @@ func (r *renderer) retry(leaf *leafView, t *ir.Task) {
 	leaf.Retry = rv
 }
 
-// taskOptions renders the task's argo {} block where it differs from the
-// pipeline's (the IR holds the merged block).
+// taskOptions renders the task's argo settings where they differ from the
+// Workflow's. Settings of the whole Workflow (namespace, image pull
+// secrets, pod GC, TTL) cannot be set per task: Schema rejects them there.
 func (r *renderer) taskOptions(leaf *leafView, t *ir.Task) {
-	pa, ta := r.p.Argo, t.Argo
+	pa, ta := r.opts.Run, r.opts.Task(t)
 	if ta.ServiceAccount != pa.ServiceAccount {
 		leaf.ServiceAccount = ta.ServiceAccount
 	}
@@ -403,15 +404,6 @@ func (r *renderer) taskOptions(leaf *leafView, t *ir.Task) {
 		if hazard(l.Key) || hazard(l.Value) {
 			r.unsupported("\"{{\" in a pod label or annotation", t, "Argo would substitute it.")
 		}
-	}
-	if ta.Namespace != pa.Namespace {
-		r.unsupported("a per-task argo namespace", t, "All pods of an Argo Workflow run in the Workflow's namespace; set namespace in the pipeline's argo block.")
-	}
-	if !reflect.DeepEqual(ta.ImagePullSecrets, pa.ImagePullSecrets) {
-		r.unsupported("per-task argo image_pull_secrets", t, "Argo sets imagePullSecrets for the whole Workflow; set them in the pipeline's argo block.")
-	}
-	if ta.PodGC != pa.PodGC || ta.TTLAfterCompletion != pa.TTLAfterCompletion || ta.TTLAfterSuccess != pa.TTLAfterSuccess || ta.TTLAfterFailure != pa.TTLAfterFailure {
-		r.unsupported("per-task argo pod_gc or ttl", t, "Argo applies podGC and ttlStrategy to the whole Workflow; set them in the pipeline's argo block.")
 	}
 }
 

@@ -24,14 +24,14 @@ type cfnData struct {
 }
 
 // cloudFormation renders <name>.cfn.yaml around the definition.
-func cloudFormation(p *ir.Pipeline, definition []byte) ([]byte, ir.Diagnostics) {
+func cloudFormation(p *ir.Pipeline, run Options, definition []byte) ([]byte, ir.Diagnostics) {
 	var diags ir.Diagnostics
 	d := cfnData{
 		File:        filepath.Base(p.File),
 		Name:        p.Name,
 		Description: p.Description,
 		MachineName: batchJobName(p.Name),
-		RoleArn:     p.StepFunctions.RoleArn,
+		RoleArn:     run.RoleArn,
 		Definition:  string(definition),
 		Tags:        p.Tags,
 	}

@@ -9,10 +9,10 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/dagc-dev/dagc/backends"
+	"github.com/dagc-dev/dagc/backends/settings"
 	"github.com/dagc-dev/dagc/backends/stepfunctions/layout"
 	"github.com/dagc-dev/dagc/ir"
 )
@@ -34,26 +34,10 @@ func New() *Renderer { return &Renderer{} }
 // Name implements backends.Renderer.
 func (*Renderer) Name() string { return backendName }
 
-// Features is the support matrix row set for `dagc backends`.
-func Features() []backends.Feature {
-	return []backends.Feature{
-		{Name: "task", Support: "Task state: Batch submitJob.sync, ECS runTask.sync, Lambda invoke; .waitForTaskToken when the task has outputs"},
-		{Name: "edges", Support: "nested Parallel branches (layout package)"},
-		{Name: "for_each", Support: "Map (MaxConcurrency from concurrency)"},
-		{Name: "retry", Support: "Retry (IntervalSeconds, BackoffRate, MaxDelaySeconds, MaxAttempts)"},
-		{Name: "timeout", Support: "TimeoutSeconds per task and per run"},
-		{Name: "schedule", Support: "AWS::Scheduler::Schedule in the CloudFormation template; catchup: no"},
-		{Name: "params", Support: "execution input merged with defaults, types checked"},
-		{Name: "outputs", Support: "task token (SendTaskSuccess) or Lambda result, carried in the state"},
-		{Name: "when/trigger", Support: "Choice + Catch with per-task state flags"},
-		{Name: "concurrency", Support: "Map MaxConcurrency"},
-	}
-}
-
 // Check implements backends.Renderer: everything the backend cannot
 // express, as diagnostics naming the feature, the task and the backend.
 func (*Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
-	var diags ir.Diagnostics
+	opts, diags := Schema.Decode(p)
 	for _, pa := range p.Params {
 		if !identifier.MatchString(pa.Name) {
 			diags = append(diags, unsupported(nil, "the param name "+strconv.Quote(pa.Name), "Param names must be identifiers (letters, digits, _) to be addressed in the execution input.", pa.Range))
@@ -75,19 +59,19 @@ func (*Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 				diags = append(diags, ir.Unsupported(backendName, "the output name "+strconv.Quote(o), t, "Output names must be identifiers (letters, digits, _) to be addressed with JSONPath."))
 			}
 		}
-		switch runnerOf(t) {
-		case "batch", "lambda":
-		case "ecs":
-			if strings.EqualFold(t.StepFunctions.LaunchType, "FARGATE") && len(t.StepFunctions.Subnets) == 0 {
-				diags.Errorf(t.Range, "ECS on Fargate needs subnets", "task %q runs on ECS with launch_type FARGATE, which needs a network configuration: set stepfunctions { subnets = [...] }.", t.Name)
+		// Schema holds runner and launch_type to their enums.
+		o := opts.Task(t)
+		if runnerOf(o) == "ecs" && o.LaunchType == "FARGATE" && len(o.Subnets) == 0 {
+			subject := t.Range
+			if src, ok := opts.Source(t, "launch_type"); ok {
+				subject = src.Setting.Range
 			}
-		default:
-			diags.Errorf(t.Range, "Unknown Step Functions runner", "task %q uses runner %q; use \"batch\", \"ecs\" or \"lambda\".", t.Name, t.StepFunctions.Runner)
+			diags.Errorf(subject, "ECS on Fargate needs subnets", "task %q runs on ECS with launch_type FARGATE, which needs a network configuration: set stepfunctions { subnets = [...] }.", t.Name)
 		}
-		if runnerOf(t) != "lambda" {
+		if runnerOf(o) != "lambda" {
 			for _, in := range t.Instances {
 				if n := overridesSize(in); n > maxOverrides {
-					diags.Errorf(t.Range, "Container overrides too large for Step Functions", "%s has about %d bytes of command and environment; the %s runner accepts at most %d. Move the text into a file in the image.", describeInstance(t, in), n, runnerOf(t), maxOverrides)
+					diags.Errorf(t.Range, "Container overrides too large for Step Functions", "%s has about %d bytes of command and environment; the %s runner accepts at most %d. Move the text into a file in the image.", describeInstance(t, in), n, runnerOf(o), maxOverrides)
 				}
 			}
 		}
@@ -125,7 +109,11 @@ func checkCond(diags *ir.Diagnostics, t *ir.Task, c *ir.Cond) {
 
 // Render implements backends.Renderer: <name>.asl.json and <name>.cfn.yaml.
 func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
-	b := &builder{p: p, names: map[string]bool{}}
+	opts, diags := Schema.Decode(p)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	b := &builder{p: p, opts: opts, names: map[string]bool{}}
 	def := b.definition()
 	data, err := marshalIndent(def)
 	if err != nil {
@@ -136,7 +124,7 @@ func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
 		b.diags.Errorf(p.Range, "Step Functions definition too large", "the definition of pipeline %q is %d bytes; Step Functions accepts at most %d. Split the pipeline or shorten its commands.", p.Name, len(data), maxDefinitionBytes)
 	}
 	b.checkPayload()
-	cfn, cdiags := cloudFormation(p, data)
+	cfn, cdiags := cloudFormation(p, b.opts.Run, data)
 	b.diags = append(b.diags, cdiags...)
 	if b.diags.HasErrors() {
 		return nil, b.diags
@@ -171,6 +159,7 @@ func (b *builder) checkPayload() {
 // builder renders one pipeline.
 type builder struct {
 	p      *ir.Pipeline
+	opts   *settings.Decoded[Options]
 	diags  ir.Diagnostics
 	names  map[string]bool
 	parSeq int

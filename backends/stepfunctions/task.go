@@ -25,6 +25,7 @@ func record(state ir.State) obj {
 // taskStates names the states of one task: the base name plus a suffix.
 type taskStates struct {
 	t    *ir.Task
+	o    Options // the task's stepfunctions settings
 	base string
 	key  string
 	when *ir.Cond // simplified; nil = always
@@ -34,7 +35,7 @@ type taskStates struct {
 }
 
 func (b *builder) states(t *ir.Task) *taskStates {
-	ts := &taskStates{t: t, base: stateBase(t.Name), key: stateKey(t.Name)}
+	ts := &taskStates{t: t, o: b.opts.Task(t), base: stateBase(t.Name), key: stateKey(t.Name)}
 	if t.When != nil {
 		ts.when = t.When.Fold()
 		if ts.when.Op == ir.CondConst && ts.when.Const {
@@ -98,7 +99,7 @@ func (ts *taskStates) runEntry() string {
 // reads by path (see intrinsic.go).
 func (ts *taskStates) literals(in *ir.Instance) *litTable {
 	lt := newLitTable("$.lit")
-	parameters(ts.t, in, "", lt)
+	parameters(ts.t, ts.o, in, "", lt)
 	return lt
 }
 
@@ -334,14 +335,14 @@ func (b *builder) taskState(ts *taskStates, index int, jobName string) obj {
 	if t.Timeout%time.Second != 0 {
 		b.warnOnce(t, "Timeout rounded up to whole seconds", fmt.Sprintf("task %q: Step Functions counts TimeoutSeconds in whole seconds.", t.Name))
 	}
-	if runnerOf(t) == "lambda" && !t.Resources.IsZero() {
+	if runnerOf(ts.o) == "lambda" && !t.Resources.IsZero() {
 		b.warnOnce(t, "Resources are set by the Lambda function", fmt.Sprintf("task %q runs on the lambda runner, whose memory and CPU come from the function's configuration; its resources block is not sent.", t.Name))
 	}
 	s := obj{
 		{"Type", "Task"},
 		{"Comment", taskComment(t, in, index)},
-		{"Resource", resource(t)},
-		{"Parameters", parameters(t, in, jobName, lt)},
+		{"Resource", resource(t, ts.o)},
+		{"Parameters", parameters(t, ts.o, in, jobName, lt)},
 	}
 	if t.Timeout > 0 {
 		s.set("TimeoutSeconds", seconds(t.Timeout))
@@ -362,11 +363,11 @@ func (b *builder) warnOnce(t *ir.Task, summary, detail string) {
 }
 
 // outputsValue is where the Task's result holds the task's outputs.
-func outputsValue(t *ir.Task) (string, bool) {
+func outputsValue(t *ir.Task, o Options) (string, bool) {
 	switch {
-	case runnerOf(t) == "lambda":
+	case runnerOf(o) == "lambda":
 		return "$.Payload", true
-	case callback(t):
+	case callback(t, o):
 		return "$", true
 	}
 	return "", false
@@ -398,7 +399,7 @@ func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func
 	}
 	s := b.taskState(ts, 0, batchJobName(ts.base))
 	sel := record(ir.Success)
-	if v, ok := outputsValue(t); ok {
+	if v, ok := outputsValue(t, ts.o); ok {
 		sel.set("outputs.$", v)
 	} else {
 		sel.set("outputs", obj{})
@@ -452,7 +453,7 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 	for i := range t.Instances {
 		s := b.taskState(ts, i, batchJobName(ts.base+"-"+strconv.Itoa(i)))
 		sel := obj{{"state", "success"}}
-		if v, ok := outputsValue(t); ok {
+		if v, ok := outputsValue(t, ts.o); ok {
 			sel.set("outputs.$", v)
 		} else {
 			sel.set("outputs", obj{})

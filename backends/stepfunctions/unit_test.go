@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dagc-dev/dagc/backends/settings"
 	"github.com/dagc-dev/dagc/ir"
 )
 
@@ -111,9 +112,9 @@ func TestRunners(t *testing.T) {
 	ecs := task("e")
 	ecs.Outputs = []string{"o"}
 	ecs.Resources = ir.Resources{CPU: "500m", Memory: "1Gi", GPU: 1}
-	ecs.StepFunctions = ir.StepFunctionsOptions{Runner: "ecs", Cluster: "c", TaskDefinition: "td:1", LaunchType: "FARGATE", Subnets: []string{"s"}}
+	ecs.Settings = sfSettings(map[string]any{"runner": "ecs", "cluster": "c", "task_definition": "td:1", "launch_type": "FARGATE", "subnets": []string{"s"}})
 	lam := task("l", "e")
-	lam.StepFunctions = ir.StepFunctionsOptions{Runner: "lambda", FunctionName: "fn"}
+	lam.Settings = sfSettings(map[string]any{"runner": "lambda", "function_name": "fn"})
 	lam.Retry = ir.Retry{Attempts: 2, Delay: 1500 * time.Millisecond, Backoff: 2, MaxDelay: time.Minute}
 	p := &ir.Pipeline{Name: "p", Tasks: []*ir.Task{ecs, lam}}
 	if d := New().Check(p); d.HasErrors() {
@@ -150,9 +151,13 @@ func TestRunners(t *testing.T) {
 	if !warned {
 		t.Error("a 1.5s retry delay must be reported as rounded up")
 	}
-	if d := New().Check(&ir.Pipeline{Name: "q", Tasks: []*ir.Task{{Name: "x", Trigger: ir.AllSuccess, StepFunctions: ir.StepFunctionsOptions{Runner: "ecs", LaunchType: "FARGATE"}, Instances: ecs.Instances}}}); !d.HasErrors() {
+	if d := New().Check(&ir.Pipeline{Name: "q", Tasks: []*ir.Task{{Name: "x", Trigger: ir.AllSuccess, Settings: sfSettings(map[string]any{"runner": "ecs", "launch_type": "FARGATE"}), Instances: ecs.Instances}}}); !d.HasErrors() {
 		t.Error("Fargate without subnets must be an error")
 	}
+}
+
+func sfSettings(attrs map[string]any) []*ir.Settings {
+	return []*ir.Settings{settings.Block(backendName, ir.LevelTask, attrs)}
 }
 
 func TestSimplify(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dagc-dev/dagc/ir"
-	"github.com/dagc-dev/dagc/parser"
 )
 
 func newValidateCmd(s *streams) *cobra.Command {
@@ -27,11 +26,7 @@ func newValidateCmd(s *streams) *cobra.Command {
 		if format != "text" && format != "json" {
 			return usageErrorf("--format must be text or json, not %q", format)
 		}
-		if len(paths) == 0 {
-			paths = []string{"."}
-		}
-		p := parser.New()
-		pipes, diags := p.ParsePaths(paths, in.options())
+		p, pipes, diags := parse(paths, &in)
 		if format == "json" {
 			if diags == nil {
 				diags = ir.Diagnostics{}
