@@ -175,3 +175,25 @@ func TestSimplify(t *testing.T) {
 		t.Fatalf("!true = %s", f.String())
 	}
 }
+
+// role_arn belongs to the state machine: in defaults it is still the
+// machine's role (it used to go to the tasks and be lost), and in a task it
+// is an error at the attribute.
+func TestRoleArnIsTheMachines(t *testing.T) {
+	p := &ir.Pipeline{Name: "p", Tasks: []*ir.Task{task("a")}, Settings: []*ir.Settings{
+		settings.Block(backendName, ir.LevelDefaults, map[string]any{"role_arn": "arn:aws:iam::123456789012:role/dagc"}),
+	}}
+	files, diags := New().Render(p)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if !strings.Contains(string(files[1].Data), `Default: "arn:aws:iam::123456789012:role/dagc"`) {
+		t.Errorf("the CloudFormation template lacks the role:\n%s", files[1].Data)
+	}
+	bad := task("b")
+	bad.Settings = sfSettings(map[string]any{"role_arn": "arn:aws:iam::123456789012:role/x"})
+	d := New().Check(&ir.Pipeline{Name: "q", Tasks: []*ir.Task{bad}})
+	if !d.HasErrors() || d[0].Summary != "stepfunctions role_arn cannot be set per task" {
+		t.Errorf("a task's role_arn gave %v", d)
+	}
+}
