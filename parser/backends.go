@@ -37,9 +37,13 @@ func withBackends(base *hcl.BodySchema, backends []string) *hcl.BodySchema {
 // schemaFor is the schema of a body that may hold backend blocks: base plus
 // the configured backends, or, in permissive mode, plus every block type of
 // body the language does not define.
-func (c *compiler) schemaFor(base *hcl.BodySchema, withB *hcl.BodySchema, body *hclsyntax.Body) *hcl.BodySchema {
+func (c *compiler) schemaFor(base *hcl.BodySchema, withB *hcl.BodySchema, b hcl.Body) *hcl.BodySchema {
 	if c.opts.Backends != nil {
 		return withB
+	}
+	body, ok := b.(*hclsyntax.Body)
+	if !ok {
+		return base // every body of a parsed file is hclsyntax's
 	}
 	var extra []string
 	for _, b := range body.Blocks {

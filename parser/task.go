@@ -108,7 +108,7 @@ type taskDefaults struct {
 }
 
 func (c *compiler) decodeDefaults(b *hcl.Block) {
-	content, ds := b.Body.Content(c.schemaFor(taskSchema, c.taskSchemaB, b.Body.(*hclsyntax.Body)))
+	content, ds := b.Body.Content(c.schemaFor(taskSchema, c.taskSchemaB, b.Body))
 	c.addDiags(ds)
 	for _, a := range sortedContentAttrs(content.Attributes) {
 		if why, bad := notInDefaults[a.Name]; bad {
