@@ -244,8 +244,10 @@ type Decoded[T any] struct {
 	// defaults.
 	tasks T
 	own   map[*ir.Task]T
-	// attrs index the pipeline and defaults blocks by attribute name.
+	// pipeline, defaults and ownAttrs index the attributes applied from
+	// each level by name.
 	pipeline, defaults map[string]*ir.Setting
+	ownAttrs           map[*ir.Task]map[string]*ir.Setting
 }
 
 // Task returns the effective settings of t: pipeline < defaults < task.
@@ -260,14 +262,8 @@ func (d *Decoded[T]) Task(t *ir.Task) T {
 // nil: the run), and false when it was not set.
 func (d *Decoded[T]) Source(t *ir.Task, name string) (Source, bool) {
 	if t != nil {
-		if _, ok := d.own[t]; ok {
-			for _, b := range t.Settings {
-				for i := range b.Attrs {
-					if b.Attrs[i].Name == name {
-						return Source{b.Level, &b.Attrs[i]}, true
-					}
-				}
-			}
+		if s := d.ownAttrs[t][name]; s != nil {
+			return Source{ir.LevelTask, s}, true
 		}
 	}
 	if s := d.defaults[name]; s != nil {
@@ -312,13 +308,14 @@ func (s *Schema[T]) Decode(p *ir.Pipeline) (*Decoded[T], ir.Diagnostics) {
 				continue
 			}
 			if d.own == nil {
-				d.own = map[*ir.Task]T{}
+				d.own, d.ownAttrs = map[*ir.Task]T{}, map[*ir.Task]map[string]*ir.Setting{}
 			}
 			o, ok := d.own[t]
 			if !ok {
 				o = d.tasks
+				d.ownAttrs[t] = map[string]*ir.Setting{}
 			}
-			s.apply(&o, b, nil, &diags, nil)
+			s.apply(&o, b, nil, &diags, d.ownAttrs[t])
 			d.own[t] = o
 		}
 	}

@@ -43,7 +43,10 @@ func at(b *ir.Settings, line int) *ir.Settings {
 
 func TestMergeAndProvenance(t *testing.T) {
 	plain := &ir.Task{Name: "plain"}
-	own := &ir.Task{Name: "own", Settings: []*ir.Settings{at(Block("kube", ir.LevelTask, map[string]any{"account": "task-sa", "labels": map[string]string{"b": "2"}}), 30)}}
+	own := &ir.Task{Name: "own", Settings: []*ir.Settings{
+		Block("elsewhere", ir.LevelTask, map[string]any{"namespace": "other backend"}),
+		at(Block("kube", ir.LevelTask, map[string]any{"account": "task-sa", "labels": map[string]string{"b": "2"}}), 30),
+	}}
 	other := &ir.Task{Name: "other", Settings: []*ir.Settings{Block("elsewhere", ir.LevelTask, map[string]any{"account": "ignored"})}}
 	p := &ir.Pipeline{Name: "p", Tasks: []*ir.Task{plain, own, other}, Settings: []*ir.Settings{
 		at(Block("kube", ir.LevelPipeline, map[string]any{"account": "pipe-sa", "labels": map[string]string{"a": "1"}, "mode": "fast"}), 10),
