@@ -124,9 +124,11 @@ func (c *compiler) decodeDefaults(b *hcl.Block) {
 		d.image = &s
 	}
 	if s, ok := c.attrString(content, "workdir", c.ctx, sc); ok {
+		c.checkPlain(content.Attributes["workdir"], "workdir", s)
 		d.workdir = &s
 	}
 	if l, ok := c.attrStringList(content, "shell", c.ctx, sc); ok {
+		c.checkPlain(content.Attributes["shell"], "shell", l...)
 		d.shell = c.checkShell(content.Attributes["shell"], l)
 	}
 	if a := content.Attributes["env"]; a != nil {
@@ -135,6 +137,7 @@ func (c *compiler) decodeDefaults(b *hcl.Block) {
 		sink := &refSink{edges: map[string]hcl.Range{}, noOutputs: true}
 		if m, ranges, ok := c.strMap(a.Expr, c.ctx, rsc, sink); ok {
 			c.checkEnvNames(m, ranges)
+			c.checkEnvValues(m, ranges)
 			d.env = m
 		}
 	}
@@ -589,10 +592,12 @@ func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *i
 			if len(l) == 0 {
 				c.errorf(a.Expr.Range(), "Empty command", "command must name a program: a list such as [\"sh\", \"-c\", \"echo hi\"].")
 			}
+			c.checkCommand(a.Expr, l)
 			in.Command = l
 		}
 	} else if a := content.Attributes["script"]; a != nil {
 		if s, ok := c.strValue(a.Expr, ctx, rsc, sink); ok {
+			c.checkScript(a.Expr, s)
 			in.Script = &s
 		}
 	}
@@ -602,6 +607,7 @@ func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *i
 	}
 	if a := content.Attributes["shell"]; a != nil {
 		if l, ok := c.attrStringList(content, "shell", ctx, sc); ok {
+			c.checkPlain(a, "shell", l...)
 			if l = c.checkShell(a, l); l != nil {
 				in.Shell = l
 			}
@@ -617,6 +623,7 @@ func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *i
 		in.Workdir = *defs.workdir
 	}
 	if s, ok := c.attrString(content, "workdir", ctx, sc); ok {
+		c.checkPlain(content.Attributes["workdir"], "workdir", s)
 		in.Workdir = s
 	}
 	envAttr := content.Attributes["env"]
@@ -630,6 +637,7 @@ func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *i
 	if a := envAttr; a != nil {
 		if m, ranges, ok := c.strMap(a.Expr, ctx, rsc, sink); ok {
 			c.checkEnvNames(m, ranges)
+			c.checkEnvValues(m, ranges)
 			for k, v := range m {
 				env[k] = v
 			}
