@@ -23,7 +23,7 @@ type console struct {
 	// full is the longest instance name: the summary table is printed
 	// once, so its name column fits every name.
 	full int
-	buf   []byte
+	buf  []byte
 }
 
 func newConsole(w io.Writer, tty bool, insts []*instNode) *console {

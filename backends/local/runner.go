@@ -522,10 +522,20 @@ func (r *runner) resolve(i *instNode) (*spec, error) {
 	sp := &spec{argv: make([]string, len(argvS))}
 	for k, s := range argvS {
 		sp.argv[k] = s.Resolve(r.lookup)
+		if strings.IndexByte(sp.argv[k], 0) >= 0 {
+			return nil, nulError(s, r.lookup, fmt.Sprintf("argument %d of the command", k))
+		}
+	}
+	if sp.argv[0] == "" {
+		return nil, fmt.Errorf("nothing to run: the program name is empty")
 	}
 	sp.env = make([]string, 0, len(i.in.Env)+3)
 	for _, e := range i.in.Env {
-		sp.env = append(sp.env, e.Name+"="+e.Value.Resolve(r.lookup))
+		v := e.Value.Resolve(r.lookup)
+		if strings.IndexByte(v, 0) >= 0 {
+			return nil, nulError(e.Value, r.lookup, "env "+e.Name)
+		}
+		sp.env = append(sp.env, e.Name+"="+v)
 	}
 	key := i.in.Key
 	if !i.task.t.ForEach {
@@ -541,6 +551,17 @@ func (r *runner) resolve(i *instNode) (*spec, error) {
 		}
 	}
 	return sp, nil
+}
+
+// nulError names the run-time value that brought a NUL byte into what
+// would be passed to execve, where it cannot go.
+func nulError(s ir.Str, lookup func(*ir.Ref) string, where string) error {
+	for _, p := range s.Parts {
+		if p.Ref != nil && strings.IndexByte(lookup(p.Ref), 0) >= 0 {
+			return fmt.Errorf("%s holds a NUL byte, from %s; a process argument or environment variable ends at the first NUL, so it cannot be passed", where, p.Ref)
+		}
+	}
+	return fmt.Errorf("%s holds a NUL byte; a process argument or environment variable ends at the first NUL, so it cannot be passed", where)
 }
 
 // available checks that every output reference can be resolved: the
