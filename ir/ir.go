@@ -8,7 +8,10 @@
 // name. Backends may rely on both.
 package ir
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Pipeline is one compiled *.dag.hcl file.
 type Pipeline struct {
@@ -194,17 +197,36 @@ type Retry struct {
 	MaxDelay time.Duration
 }
 
-// DelayBefore returns the wait before retry number n (1-based).
-func (r Retry) DelayBefore(n int) time.Duration {
-	d := float64(r.Delay)
-	for i := 1; i < n; i++ {
-		d *= r.Backoff
-		if r.MaxDelay > 0 && d >= float64(r.MaxDelay) {
-			return r.MaxDelay
-		}
-	}
-	if r.MaxDelay > 0 && time.Duration(d) > r.MaxDelay {
+// MaxRetryDelay is where a growing retry delay saturates when the task
+// gives no max_delay (DESIGN 2.1).
+const MaxRetryDelay = 24 * time.Hour
+
+// DelayCap returns the largest wait between attempts: MaxDelay when set;
+// else, when the delay grows (Backoff > 1), MaxRetryDelay, or Delay itself
+// if that is longer; else 0, as a constant delay needs no cap. Backends
+// render it as their own cap, so the delay saturates alike everywhere.
+func (r Retry) DelayCap() time.Duration {
+	switch {
+	case r.MaxDelay > 0:
 		return r.MaxDelay
+	case r.Backoff > 1:
+		return max(MaxRetryDelay, r.Delay)
+	}
+	return 0
+}
+
+// DelayBefore returns the wait before retry number n (1-based):
+// Delay × Backoff^(n-1), saturating at DelayCap. It never overflows, however
+// large the backoff or n.
+func (r Retry) DelayBefore(n int) time.Duration {
+	limit := r.DelayCap()
+	d := float64(r.Delay)
+	if n > 1 && r.Backoff > 1 {
+		// math.Pow goes to +Inf rather than wrapping around.
+		d *= math.Pow(r.Backoff, float64(n-1))
+	}
+	if limit > 0 && !(d < float64(limit)) {
+		return limit
 	}
 	return time.Duration(d)
 }

@@ -363,16 +363,22 @@ func (r *renderer) retry(leaf *leafView, t *ir.Task) {
 		rv.Duration = rt.Delay.String()
 	}
 	if rt.Backoff != 0 && rt.Backoff != 1 {
-		if rt.Backoff != math.Trunc(rt.Backoff) || rt.Backoff < 1 || rt.Backoff > math.MaxInt32 {
+		switch {
+		case rt.Backoff > math.MaxInt32:
+			r.unsupported("a retry backoff above 2147483647", t, fmt.Sprintf("Argo's backoff factor is a 32-bit integer; backoff = %v is larger than %d. The delay saturates at max_delay (24h without one) after a retry or two anyway: use a smaller factor.", rt.Backoff, math.MaxInt32))
+			return
+		case rt.Backoff != math.Trunc(rt.Backoff) || rt.Backoff < 1:
 			r.unsupported("a non-integer retry backoff", t, fmt.Sprintf("Argo's backoff factor is an integer; backoff = %v cannot be expressed. Use a whole number.", rt.Backoff))
 			return
 		}
 		rv.Factor = strconv.FormatInt(int64(rt.Backoff), 10)
 	}
-	if rt.MaxDelay > 0 {
-		// backoff.cap caps each delay like max_delay; backoff.maxDuration
-		// would instead stop retrying after that much time.
-		rv.Cap = rt.MaxDelay.String()
+	if c := rt.DelayCap(); c > 0 {
+		// backoff.cap caps each delay like max_delay (and saturates a
+		// growing delay at 24h without one, as on every engine);
+		// backoff.maxDuration would instead stop retrying after that much
+		// time.
+		rv.Cap = c.String()
 	}
 	if rv.Duration == "" && (rv.Factor != "" || rv.Cap != "") {
 		rv.Duration = "1s"

@@ -94,8 +94,35 @@ func (*Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 		if t.When != nil {
 			checkCond(&diags, t, t.When)
 		}
+		checkRetry(&diags, t)
 	}
 	return diags
+}
+
+// Bounds of a Step Functions retrier (Amazon States Language, "Retrying
+// after an error"): MaxAttempts and IntervalSeconds at most 99999999,
+// MaxDelaySeconds below 31622401 (366 days). A definition outside them is
+// refused when the state machine is created, so it is refused here first.
+const (
+	maxRetryAttempts     = 99999999
+	maxRetryInterval     = 99999999
+	maxRetryDelaySeconds = 31622400
+)
+
+func checkRetry(diags *ir.Diagnostics, t *ir.Task) {
+	r := t.Retry
+	if r.Attempts <= 0 {
+		return
+	}
+	if r.Attempts > maxRetryAttempts {
+		*diags = append(*diags, ir.Unsupported(backendName, "more than 99999999 retry attempts", t, fmt.Sprintf("Step Functions' MaxAttempts is at most %d; attempts = %d.", maxRetryAttempts, r.Attempts)))
+	}
+	if seconds(r.Delay) > maxRetryInterval {
+		*diags = append(*diags, ir.Unsupported(backendName, "a retry delay above 99999999s", t, fmt.Sprintf("Step Functions' IntervalSeconds is at most %d; delay = %s.", maxRetryInterval, r.Delay)))
+	}
+	if c := r.DelayCap(); c > 0 && seconds(c) > maxRetryDelaySeconds {
+		*diags = append(*diags, ir.Unsupported(backendName, "a retry max_delay above 366 days", t, fmt.Sprintf("Step Functions' MaxDelaySeconds is at most %d (366 days); the delay is capped at %s.", maxRetryDelaySeconds, c)))
+	}
 }
 
 func unsupported(t *ir.Task, feature, detail string, rng ir.Range) ir.Diagnostic {

@@ -317,8 +317,10 @@ func retry(t *ir.Task) []obj {
 		{"MaxAttempts", r.Attempts},
 		{"BackoffRate", max(r.Backoff, 1)},
 	}
-	if r.MaxDelay > 0 {
-		rule.set("MaxDelaySeconds", seconds(r.MaxDelay))
+	// The cap saturates a growing delay at 24h without max_delay, as on
+	// every engine (ir.Retry.DelayCap).
+	if c := r.DelayCap(); c > 0 {
+		rule.set("MaxDelaySeconds", seconds(c))
 	}
 	return []obj{rule}
 }
