@@ -3,9 +3,11 @@ package local
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -161,5 +163,54 @@ func TestHardening09SymlinkOutputRefused(t *testing.T) {
 	wantError(t, oc, "l", `output "o" is a symbolic link`)
 	if strings.Contains(fmt.Sprint(oc.inst("l").Outputs), "root:") {
 		t.Error("the linked file was published")
+	}
+}
+
+// A --resume of a run that is still going is refused with the PID of the
+// process running it, instead of running its tasks a second time into the
+// same attempt directories.
+func TestHardening06ResumeOfLiveRunRefused(t *testing.T) {
+	dir := t.TempDir()
+	const id = "20260101T000000Z-0c0c0c"
+	p := pipeline(shTask("slow", `echo $$ > started.pid; while [ ! -e gate ]; do sleep 0.05; done; echo ran >> count`))
+	first := make(chan *outcome, 1)
+	go func() { first <- runIt(t, context.Background(), p, dir, Options{RunID: id}) }()
+	pid := readPid(t, filepath.Join(dir, "started.pid"))
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+
+	second := make(chan error, 1)
+	go func() {
+		_, err := Run(context.Background(), p, Options{RunID: id, Resume: true, StateDir: filepath.Join(dir, ".dagc"),
+			BaseDir: dir, Dir: dir, Out: io.Discard})
+		second <- err
+	}()
+	var err error
+	select {
+	case err = <-second:
+	case <-time.After(20 * time.Second):
+		// Before the fix the resume ran the task a second time.
+		os.WriteFile(filepath.Join(dir, "gate"), nil, 0o644)
+		<-second
+		<-first
+		t.Fatal("the resume of a live run ran its tasks")
+	}
+	want := fmt.Sprintf("run %s is in progress (dagc process %d holds", id, os.Getpid())
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("resume of a live run: error %v, want one containing %q", err, want)
+	}
+	os.WriteFile(filepath.Join(dir, "gate"), nil, 0o644)
+	select {
+	case oc := <-first:
+		wantStates(t, oc, map[string]ir.State{"slow": ir.Success})
+	case <-time.After(60 * time.Second):
+		t.Fatal("the first run did not end")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "count")); string(b) != "ran\n" {
+		t.Errorf("the task ran %q, want once", b)
+	}
+	// Once the first run is over the lock is free again.
+	oc := runIt(t, context.Background(), p, dir, Options{RunID: id, Resume: true})
+	if oc.res.State != ir.Success {
+		t.Errorf("resume after the run ended: %s\n%s", oc.res.State, oc.out)
 	}
 }

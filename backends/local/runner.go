@@ -172,6 +172,7 @@ type runner struct {
 	jr       *journal
 	baseEnv  []string
 	devNull  *os.File // every task's stdin
+	lock     *os.File // holds the run directory's flock while the run lives
 	paths    sync.Map // program name -> path found in PATH
 	started  time.Time
 }
@@ -195,12 +196,13 @@ func Run(ctx context.Context, p *ir.Pipeline, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer r.lock.Close()
 	defer r.jr.close()
 	defer r.devNull.Close()
 	return r.run(ctx)
 }
 
-func newRunner(p *ir.Pipeline, o Options) (*runner, error) {
+func newRunner(p *ir.Pipeline, o Options) (_ *runner, err error) {
 	if o.Clock == nil {
 		o.Clock = realClock{}
 	}
@@ -252,6 +254,16 @@ func newRunner(p *ir.Pipeline, o Options) (*runner, error) {
 	if err := os.MkdirAll(filepath.Join(r.dir, "logs"), 0o755); err != nil {
 		return nil, err
 	}
+	lock, err := lockRun(r.dir, o.RunID)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			lock.Close()
+		}
+	}()
+	r.lock = lock
 	if !o.Resume {
 		file := p.File
 		if file != "" {
