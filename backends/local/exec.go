@@ -32,6 +32,9 @@ type attempt struct {
 	outputs []string
 	timeout time.Duration
 	logPath string
+	// marks are the environment entries that identify the attempt's
+	// processes (DAGC_RUN_ID, DAGC_TASK, DAGC_INSTANCE).
+	marks []string
 }
 
 type attemptResult struct {
@@ -76,20 +79,23 @@ func (r *runner) runAttempt(a *attempt) (res attemptResult) {
 	}
 	// Exec form: argv goes to execve as is, no shell in between unless the
 	// user's command is one.
-	cmd := r.command(a.argv)
-	cmd.Stdin = r.devNull
-	cmd.Env = a.env
-	cmd.Dir = a.dir
-	cmd.Stdout, cmd.Stderr = pw, pw
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
+	newCmd := func() *exec.Cmd {
+		cmd := r.command(a.argv)
+		cmd.Stdin = r.devNull
+		cmd.Env = a.env
+		cmd.Dir = a.dir
+		cmd.Stdout, cmd.Stderr = pw, pw
+		cmd.SysProcAttr = sysProcAttr()
+		return cmd
+	}
+	cmd, ap, err := r.procs.start(newCmd(), newCmd, a.marks)
+	if err != nil {
 		pw.Close()
 		pr.Close()
 		res.err = startError(err, a.dir)
 		return res
 	}
 	pw.Close()
-	pgid := cmd.Process.Pid
 
 	copied := make(chan struct{})
 	go func() {
@@ -123,12 +129,14 @@ func (r *runner) runAttempt(a *attempt) (res attemptResult) {
 		case werr = <-waited:
 			reason, res.stopped = "", false
 		default:
-			werr = r.terminate(pgid, waited)
+			werr = r.terminate(ap, waited)
 		}
 	}
-	// Whatever the task left running in its group (a `cmd &` never waited
-	// for) ends with it.
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	// Whatever the task left running ends with it: its group (a `cmd &`
+	// never waited for) and, on Linux, every process that left the group
+	// (setsid), before the log pipe is drained, so none of them holds the
+	// pipe open.
+	r.procs.end(ap, copied)
 	pr.SetReadDeadline(time.Now().Add(drainTimeout))
 	<-copied
 	pr.Close()
@@ -178,7 +186,7 @@ func (r *runner) command(argv []string) *exec.Cmd {
 
 // terminate sends SIGTERM to the group, waits up to the grace period (cut
 // short by Kill), then sends SIGKILL. It returns the leader's exit error.
-func (r *runner) terminate(pgid int, waited <-chan error) error {
+func (r *runner) terminate(ap *attemptProcs, waited <-chan error) error {
 	killNow := false
 	select {
 	case <-r.o.Kill:
@@ -186,7 +194,7 @@ func (r *runner) terminate(pgid int, waited <-chan error) error {
 	default:
 	}
 	if !killNow {
-		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		r.procs.signal(ap, syscall.SIGTERM)
 		grace := time.NewTimer(r.o.Grace)
 		defer grace.Stop()
 		select {
@@ -196,7 +204,7 @@ func (r *runner) terminate(pgid int, waited <-chan error) error {
 		case <-r.o.Kill:
 		}
 	}
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	r.procs.signal(ap, syscall.SIGKILL)
 	return <-waited
 }
 

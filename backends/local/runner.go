@@ -173,6 +173,7 @@ type runner struct {
 	baseEnv  []string
 	devNull  *os.File // every task's stdin
 	lock     *os.File // holds the run directory's flock while the run lives
+	procs    *procs
 	paths    sync.Map // program name -> path found in PATH
 	started  time.Time
 }
@@ -197,6 +198,7 @@ func Run(ctx context.Context, p *ir.Pipeline, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer r.lock.Close()
+	defer r.procs.close()
 	defer r.jr.close()
 	defer r.devNull.Close()
 	return r.run(ctx)
@@ -292,6 +294,7 @@ func newRunner(p *ir.Pipeline, o Options) (_ *runner, err error) {
 		r.tr = bufio.NewWriter(o.Trace)
 	}
 	r.con = newConsole(o.Out, o.Progress, r.insts)
+	r.procs = newProcs(o.RunID, r.con.printf)
 	return r, nil
 }
 
@@ -665,6 +668,7 @@ func (r *runner) launch(i *instNode) {
 		env = append(env, "DAGC_OUTPUTS="+a.outDir)
 	}
 	a.env = env
+	a.marks = []string{"DAGC_RUN_ID=" + r.o.RunID, "DAGC_TASK=" + i.task.t.Name, "DAGC_INSTANCE=" + instanceKey(i)}
 	r.running++
 	if i.attempts == 1 {
 		i.start = r.clock.Now()
