@@ -2,8 +2,11 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -27,4 +30,33 @@ func TestHardening06EmptyResumeIsUsageError(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "ran")); err == nil {
 		t.Error("an empty --resume started a run")
 	}
+}
+
+// Item 2: kill -9 of the dagc binary mid-run leaves none of the task's
+// processes: not the background sleep in its group (which
+// PR_SET_PDEATHSIG does not reach), nor one started with setsid.
+func TestHardening02KillNineOfDagcLeavesNoProcess(t *testing.T) {
+	needParser(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "p.dag.hcl")
+	os.WriteFile(file, []byte(`
+task "long" {
+  script = "setsid sleep 1022 & echo $! > escaped.pid; sleep 1021 & echo $! > grandchild.pid; wait"
+}
+`), 0o644)
+	cmd := exec.Command(dagcBinary(t), "run", file)
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	grandchild, _ := strconv.Atoi(waitForFile(t, filepath.Join(dir, "grandchild.pid")))
+	escaped, _ := strconv.Atoi(waitForFile(t, filepath.Join(dir, "escaped.pid")))
+	t.Cleanup(func() {
+		syscall.Kill(grandchild, syscall.SIGKILL)
+		syscall.Kill(escaped, syscall.SIGKILL)
+	})
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	waitGone(t, grandchild)
+	waitGone(t, escaped)
 }
