@@ -25,7 +25,7 @@ func benchPipeline(n int) *Pipeline {
 				cmd = append(cmd, Str{Parts: []Part{{Ref: &Ref{Kind: RefOutput, Task: u, Name: "out", Range: at(i + 2)}}}})
 			}
 		}
-		t.Instances = []*Instance{{Command: cmd}}
+		t.Run = Template{Command: cmd}
 		p.Tasks = append(p.Tasks, t)
 	}
 	r.Shuffle(len(p.Tasks), func(i, j int) { p.Tasks[i], p.Tasks[j] = p.Tasks[j], p.Tasks[i] })

@@ -116,53 +116,50 @@ func fuzzPipeline(data []byte) *Pipeline {
 			}
 			return &Ref{Kind: RefRunDate}
 		}
-		instances := 1
 		if f.pick(3) == 0 {
-			t.ForEach = true
-			instances = f.pick(4)
+			instances := f.pick(4)
 			if tame && instances == 0 && f.pick(8) != 0 {
 				instances = 1
 			}
+			t.ForEach = &ForEach{}
+			for k := range instances {
+				key := fmt.Sprint(k)
+				if !tame {
+					key = fuzzNames[f.pick(len(fuzzNames))]
+				}
+				t.ForEach.Items = append(t.ForEach.Items, Item{Key: key, Value: key})
+			}
 		}
 		script := f.pick(2) == 0
-		for k := range instances {
-			in := &Instance{}
-			switch {
-			case tame && t.ForEach:
-				in.Key = fmt.Sprint(k)
-			case !tame:
-				in.Key = fuzzNames[f.pick(len(fuzzNames))]
+		in := &t.Run
+		s := Str{Parts: []Part{{Lit: "x"}}}
+		if f.pick(2) == 0 {
+			s.Parts = append(s.Parts, Part{Ref: randRef()})
+		}
+		if (t.ForEach != nil || !tame) && f.pick(4) == 0 {
+			s.Parts = append(s.Parts, Part{Ref: &Ref{Kind: RefEachKey}})
+		}
+		kind := f.pick(32)
+		if tame && kind > 1 {
+			kind = 3
+			if script {
+				kind = 0
 			}
-			if !t.ForEach {
-				in.Key = ""
+		}
+		switch kind {
+		case 0:
+			in.Script = &s
+		case 1:
+			in.Script, in.Command = &s, []Str{s}
+		case 2:
+		default:
+			in.Command = []Str{Lit("run"), s}
+		}
+		if f.pick(3) == 0 {
+			in.Env = []EnvVar{{Name: []string{"A", "B", "A", "1x"}[f.pick(4)], Value: s}}
+			if tame {
+				in.Env[0].Name = "A"
 			}
-			s := Str{Parts: []Part{{Lit: "x"}}}
-			if f.pick(2) == 0 {
-				s.Parts = append(s.Parts, Part{Ref: randRef()})
-			}
-			kind := f.pick(32)
-			if tame && kind > 1 {
-				kind = 3
-				if script {
-					kind = 0
-				}
-			}
-			switch kind {
-			case 0:
-				in.Script = &s
-			case 1:
-				in.Script, in.Command = &s, []Str{s}
-			case 2:
-			default:
-				in.Command = []Str{Lit("run"), s}
-			}
-			if f.pick(3) == 0 {
-				in.Env = []EnvVar{{Name: []string{"A", "B", "A", "1x"}[f.pick(4)], Value: s}}
-				if tame {
-					in.Env[0].Name = "A"
-				}
-			}
-			t.Instances = append(t.Instances, in)
 		}
 		if f.pick(3) == 0 {
 			cmps := []CmpOp{Eq, Gt, Ne, "?"}

@@ -47,11 +47,11 @@ func checkPipelineInvariants(t *testing.T, p *ir.Pipeline) {
 			t.Fatalf("duplicate task %q", task.Name)
 		}
 		names[task.Name] = true
-		if len(task.Instances) == 0 {
+		if len(task.Instances()) == 0 {
 			t.Fatalf("task %q has no instance", task.Name)
 		}
-		if !task.ForEach && (len(task.Instances) != 1 || task.Instances[0].Key != "") {
-			t.Fatalf("plain task %q has instances %v", task.Name, task.Instances)
+		if task.ForEach == nil && (len(task.Instances()) != 1 || task.Instances()[0].Key != "") {
+			t.Fatalf("plain task %q has instances %v", task.Name, task.Instances())
 		}
 		if len(task.Upstream) != len(task.Edges) {
 			t.Fatalf("task %q: %d upstream, %d edges", task.Name, len(task.Upstream), len(task.Edges))
@@ -61,7 +61,7 @@ func checkPipelineInvariants(t *testing.T, p *ir.Pipeline) {
 				t.Fatalf("task %q: bad upstream %q", task.Name, u)
 			}
 		}
-		for _, in := range task.Instances {
+		for _, in := range task.Instances() {
 			if (in.Script == nil) == (in.Command == nil) {
 				t.Fatalf("task %q: command xor script broken", task.Name)
 			}

@@ -77,7 +77,7 @@ task "a" {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			pipe := parse(t, src, c.opts)
-			if got := argv(pipe.Tasks[0].Instances[0]); !reflect.DeepEqual(got, c.want) {
+			if got := argv(pipe.Tasks[0].Instances()[0]); !reflect.DeepEqual(got, c.want) {
 				t.Errorf("argv = %q, want %q", got, c.want)
 			}
 		})
@@ -140,17 +140,17 @@ task "numbers" {
 	}
 	for name, insts := range want {
 		task := pipe.Task(name)
-		if !task.ForEach || len(task.Instances) != len(insts) {
-			t.Fatalf("%s: ForEach=%v with %d instances", name, task.ForEach, len(task.Instances))
+		if task.ForEach == nil || len(task.Instances()) != len(insts) {
+			t.Fatalf("%s: ForEach=%v with %d instances", name, task.ForEach != nil, len(task.Instances()))
 		}
 		for i, kv := range insts {
-			in := task.Instances[i]
+			in := task.Instances()[i]
 			if in.Key != kv[0] || in.Value != kv[1] {
 				t.Errorf("%s[%d] = (%q, %q), want %q", name, i, in.Key, in.Value, kv)
 			}
 		}
 	}
-	m := pipe.Task("map").Instances
+	m := pipe.Task("map").Instances()
 	if m[0].Image != "img:a" || m[1].Image != "img:z" || m[1].Env[0].Value.Literal() != "z" {
 		t.Errorf("per-instance image/env not evaluated per element: %+v %+v", m[0], m[1])
 	}
@@ -171,7 +171,7 @@ task "b" {
   env     = { ROWS = task.a.outputs.rows }
 }`, Options{})
 	b := pipe.Task("b")
-	cmd := b.Instances[0].Command
+	cmd := b.Run.Command
 	ref := func(s ir.Str, i int) *ir.Ref { return s.Parts[i].Ref }
 	if len(cmd[1].Parts) != 1 || ref(cmd[1], 0).Kind != ir.RefParam || ref(cmd[1], 0).Name != "dataset" {
 		t.Errorf("param part: %+v", cmd[1])
@@ -311,12 +311,12 @@ task "short" {
   retries = 1
 }`, Options{})
 	plain, custom, short := pipe.Task("plain"), pipe.Task("custom"), pipe.Task("short")
-	if plain.Instances[0].Image != "base:1" || custom.Instances[0].Image != "own:2" {
+	if plain.Run.Image.Literal() != "base:1" || custom.Run.Image.Literal() != "own:2" {
 		t.Errorf("image merge")
 	}
 	env := func(t *ir.Task) map[string]string {
 		m := map[string]string{}
-		for _, e := range t.Instances[0].Env {
+		for _, e := range t.Run.Env {
 			m[e.Name] = e.Value.Literal()
 		}
 		return m
@@ -412,7 +412,7 @@ task "a" { command = ["echo", local.b] }`), Options{})
 	if pipe.Name != "nightly_etl" || pipe.Timezone != "UTC" {
 		t.Errorf("name = %q, timezone = %q", pipe.Name, pipe.Timezone)
 	}
-	if got := argv(pipe.Tasks[0].Instances[0]); got[1] != "out/nightly_etl/b" {
+	if got := argv(pipe.Tasks[0].Instances()[0]); got[1] != "out/nightly_etl/b" {
 		t.Errorf("locals out of order: %q", got)
 	}
 }
@@ -431,10 +431,10 @@ task "b" {
   script = "echo hi"
   shell  = ["sh", "-euxc"]
 }`, Options{})
-	if got := argv(pipe.Task("a").Instances[0]); !reflect.DeepEqual(got, []string{"bash", "-c", "echo X"}) {
+	if got := argv(pipe.Task("a").Instances()[0]); !reflect.DeepEqual(got, []string{"bash", "-c", "echo X"}) {
 		t.Errorf("a = %q", got)
 	}
-	if got := argv(pipe.Task("b").Instances[0]); !reflect.DeepEqual(got, []string{"sh", "-euxc", "echo hi"}) {
+	if got := argv(pipe.Task("b").Instances()[0]); !reflect.DeepEqual(got, []string{"sh", "-euxc", "echo hi"}) {
 		t.Errorf("b = %q", got)
 	}
 }

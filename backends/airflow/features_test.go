@@ -19,20 +19,17 @@ func featurePipeline() *ir.Pipeline {
 	prep.Retry = ir.Retry{Attempts: 3, Delay: 30 * time.Second, Backoff: 2, MaxDelay: 10 * time.Minute}
 	prep.Timeout = 90 * time.Minute
 	prep.Airflow = ir.AirflowOptions{Pool: "etl", Queue: "fast", PriorityWeight: 7, Owner: "data-team"}
-	prep.Instances[0].Workdir = "scripts"
-	prep.Instances[0].Env = []ir.EnvVar{{Name: "MODE", Value: ir.Str{Parts: []ir.Part{{Lit: "run "}, {Ref: &ir.Ref{Kind: ir.RefRunID}}}}}}
+	prep.Run.Workdir = ir.Lit("scripts")
+	prep.Run.Env = []ir.EnvVar{{Name: "MODE", Value: ir.Str{Parts: []ir.Part{{Lit: "run "}, {Ref: &ir.Ref{Kind: ir.RefRunID}}}}}}
 
 	pod := plainTask("pod", "python", "train.py")
 	pod.Airflow = ir.AirflowOptions{Operator: "kubernetes", Namespace: "ml"}
 	pod.Resources = ir.Resources{CPU: "2", Memory: "4Gi", GPU: 1}
 	pod.Upstream = []string{"prep"}
-	pod.Instances = nil
-	for _, m := range []string{"xgb", "rf"} {
-		pod.Instances = append(pod.Instances, &ir.Instance{Key: m, Value: m, Image: "python:3.12-slim",
-			Command: []ir.Str{ir.Lit("python"), ir.Lit("train.py"), ir.Lit(m), {Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefOutput, Task: "prep", Name: "n"}}}}},
-			Env:     []ir.EnvVar{{Name: "MODEL", Value: ir.Lit(m)}}})
-	}
-	pod.ForEach = true
+	pod.Run = ir.Template{Image: ir.Lit("python:3.12-slim"),
+		Command: []ir.Str{ir.Lit("python"), ir.Lit("train.py"), ir.EachKey(), {Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefOutput, Task: "prep", Name: "n"}}}}},
+		Env:     []ir.EnvVar{{Name: "MODEL", Value: ir.EachKey()}}}
+	pod.ForEach = ir.StringItems("xgb", "rf")
 
 	gate := plainTask("gate", "true")
 	gate.Upstream = []string{"pod"}

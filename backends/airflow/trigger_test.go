@@ -38,10 +38,8 @@ func gatePipeline() *ir.Pipeline {
 	off.Outputs, off.When = []string{"x"}, wordIsXYZ
 	// One instance of a for_each upstream fails.
 	fan := plainTask("fan", "true")
-	fan.ForEach, fan.Instances = true, nil
-	for _, k := range []string{"a", "b"} {
-		fan.Instances = append(fan.Instances, &ir.Instance{Key: k, Value: k, Command: []ir.Str{ir.Lit("sh"), ir.Lit("-c"), ir.Lit(`test "$0" = a`), ir.Lit(k)}})
-	}
+	fan.ForEach = ir.StringItems("a", "b")
+	fan.Run = ir.Template{Command: []ir.Str{ir.Lit("sh"), ir.Lit("-c"), ir.Lit(`test "$0" = a`), ir.EachKey()}}
 
 	mixed := handler("mixed", "fail", "pass")
 	allOK := handler("all_ok", "pass", "pass2")
@@ -53,7 +51,7 @@ func gatePipeline() *ir.Pipeline {
 	unevaluated := handler("unevaluated", "pass", "off")
 	unevaluated.When = &ir.Cond{Op: ir.CondCompare, Cmp: ir.Gt, Numeric: true,
 		Left: ir.Operand{Ref: &ir.Ref{Kind: ir.RefParam, Name: "word"}}, Right: ir.Operand{Lit: "1", LitKind: ir.LitNumber}}
-	unevaluated.Instances[0].Command = append(unevaluated.Instances[0].Command, ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefOutput, Task: "off", Name: "x"}}}})
+	unevaluated.Run.Command = append(unevaluated.Run.Command, ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefOutput, Task: "off", Name: "x"}}}})
 	// The trigger holds, then when is false.
 	whenFalse := handler("when_false", "fail")
 	whenFalse.When = wordIsXYZ
@@ -61,16 +59,13 @@ func gatePipeline() *ir.Pipeline {
 	// skipped before any pod is made (no cluster needed).
 	pod := handler("pod_gate", "pass")
 	pod.Airflow.Operator = "kubernetes"
-	pod.Instances[0].Image = "alpine:3.20"
+	pod.Run.Image = ir.Lit("alpine:3.20")
 	// for_each handlers: each instance checks the trigger.
 	mappedRuns := handler("mapped_runs", "fail")
 	mappedSkips := handler("mapped_skips", "pass")
 	for _, m := range []*ir.Task{mappedRuns, mappedSkips} {
-		m.ForEach = true
-		m.Instances = []*ir.Instance{
-			{Key: "x", Value: "x", Command: []ir.Str{ir.Lit("echo"), ir.Lit("x")}},
-			{Key: "y", Value: "y", Command: []ir.Str{ir.Lit("echo"), ir.Lit("y")}},
-		}
+		m.ForEach = ir.StringItems("x", "y")
+		m.Run = ir.Template{Command: []ir.Str{ir.Lit("echo"), ir.EachKey()}}
 	}
 	// No upstream: runs whatever its trigger, on every dagc engine.
 	alone := handler("alone")

@@ -9,7 +9,7 @@ import (
 
 func TestDiagnostics(t *testing.T) {
 	simple := func(name string, in *ir.Instance) *ir.Task {
-		return &ir.Task{Name: name, Trigger: ir.AllSuccess, Instances: one(in)}
+		return &ir.Task{Name: name, Trigger: ir.AllSuccess, Run: one(in)}
 	}
 	ok := func() *ir.Instance { return &ir.Instance{Image: "alpine", Command: cmd("true")} }
 	cases := map[string]struct {
@@ -21,11 +21,9 @@ func TestDiagnostics(t *testing.T) {
 		"reserved":  {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{simple("Main", ok())}}, "entrypoint"},
 		"param default": {&ir.Pipeline{Name: "p", Params: []*ir.Param{{Name: "x", Type: ir.ParamString, Default: "{{workflow.name}}", HasDefault: true}},
 			Tasks: []*ir.Task{simple("a", ok())}}, "param default"},
-		"fractional backoff":    {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, Retry: ir.Retry{Attempts: 1, Delay: 1, Backoff: 1.5}, Instances: one(ok())}}}, "non-integer retry backoff"},
+		"fractional backoff":    {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, Retry: ir.Retry{Attempts: 1, Delay: 1, Backoff: 1.5}, Run: one(ok())}}}, "non-integer retry backoff"},
 		"cron without schedule": {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{simple("a", ok())}}, "needs a schedule"},
-		"task namespace":        {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, Argo: ir.ArgoOptions{Namespace: "other"}, Instances: one(ok())}}}, "per-task argo namespace"},
-		"for_each shape": {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, ForEach: true, Instances: []*ir.Instance{
-			{Key: "0", Image: "alpine", Command: cmd("echo", "x")}, {Key: "1", Image: "alpine", Command: cmd("echo")}}}}}, "number of arguments"},
+		"task namespace":        {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, Argo: ir.ArgoOptions{Namespace: "other"}, Run: one(ok())}}}, "per-task argo namespace"},
 	}
 	for name, c := range cases {
 		kind := KindWorkflow

@@ -117,7 +117,7 @@ func (r *renderer) refExpr(ref *ir.Ref) string {
 
 func (r *renderer) succeeded(t *ir.Task) string {
 	n := r.taskName[t.Name]
-	if t.ForEach && hasWhen(t) {
+	if t.ForEach != nil && hasWhen(t) {
 		return "(" + n + ".Succeeded && " + n + ".AnySucceeded)"
 	}
 	return n + ".Succeeded"

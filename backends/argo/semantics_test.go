@@ -232,10 +232,9 @@ func randomPipeline(rng *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
 			o.when = true
 		}
 		inst := &ir.Instance{Image: "alpine", Command: cmd("true")}
-		t.Instances = one(inst)
+		t.Run = one(inst)
 		if rng.Intn(4) == 0 {
-			t.ForEach = true
-			t.Instances = []*ir.Instance{{Key: "0", Image: "alpine", Command: cmd("true")}, {Key: "1", Image: "alpine", Command: cmd("true")}}
+			t.ForEach = ir.StringItems("0", "1")
 		}
 		p.Tasks = append(p.Tasks, t)
 		out[name] = o

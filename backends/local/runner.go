@@ -291,9 +291,9 @@ func (r *runner) build() {
 		tn := &taskNode{t: t}
 		r.byName[t.Name] = tn
 		r.tasks = append(r.tasks, tn)
-		for i, in := range t.Instances {
+		for i, in := range t.Instances() {
 			key := in.Key
-			if !t.ForEach {
+			if t.ForEach == nil {
 				key = ""
 			}
 			n := &instNode{task: tn, in: in, name: trace.Key(t.Name, key), file: fileStem(t.Name, key, i)}
@@ -444,7 +444,7 @@ func (r *runner) finish() (*Result, error) {
 			res.State = ir.Failed
 		}
 		key := i.in.Key
-		if !i.task.t.ForEach {
+		if i.task.t.ForEach == nil {
 			key = ""
 		}
 		res.Instances = append(res.Instances, InstanceResult{
@@ -531,7 +531,7 @@ func (r *runner) resolve(i *instNode) (*spec, error) {
 		sp.env = append(sp.env, e.Name+"="+e.Value.Resolve(r.lookup))
 	}
 	key := i.in.Key
-	if !i.task.t.ForEach {
+	if i.task.t.ForEach == nil {
 		key = ""
 	}
 	sp.env = append(sp.env, "DAGC_RUN_ID="+r.o.RunID, "DAGC_TASK="+i.task.t.Name, "DAGC_INSTANCE="+key)
@@ -589,7 +589,7 @@ func (r *runner) lookup(ref *ir.Ref) string {
 		return r.o.Date
 	case ir.RefOutput:
 		tn := r.byName[ref.Task]
-		if !tn.t.ForEach {
+		if tn.t.ForEach == nil {
 			return tn.insts[0].outputs[ref.Name]
 		}
 		vals := make([]string, len(tn.insts))
@@ -679,7 +679,7 @@ func (r *runner) collect(res attemptResult) {
 }
 
 func instanceKey(i *instNode) string {
-	if !i.task.t.ForEach {
+	if i.task.t.ForEach == nil {
 		return ""
 	}
 	return i.in.Key

@@ -86,7 +86,7 @@ func (*Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 			diags.Errorf(t.Range, "Unknown Step Functions runner", "task %q uses runner %q; use \"batch\", \"ecs\" or \"lambda\".", t.Name, t.StepFunctions.Runner)
 		}
 		if runnerOf(t) != "lambda" {
-			for _, in := range t.Instances {
+			for _, in := range t.Instances() {
 				if n := overridesSize(in); n > maxOverrides {
 					diags.Errorf(t.Range, "Container overrides too large for Step Functions", "%s has about %d bytes of command and environment; the %s runner accepts at most %d. Move the text into a file in the image.", describeInstance(t, in), n, runnerOf(t), maxOverrides)
 				}
@@ -154,10 +154,10 @@ func (b *builder) checkPayload() {
 	worst := 0
 	for _, t := range b.p.Tasks {
 		copies := 1
-		if t.ForEach {
+		if t.ForEach != nil {
 			copies = 2 // each instance's value plus the collected array
 		}
-		worst += len(t.Outputs) * len(t.Instances) * copies * maxOutputBytes
+		worst += len(t.Outputs) * t.NumInstances() * copies * maxOutputBytes
 	}
 	if worst > maxPayloadBytes {
 		b.diags = append(b.diags, ir.Diagnostic{

@@ -65,7 +65,7 @@ func TestStateNames(t *testing.T) {
 
 func task(name string, upstream ...string) *ir.Task {
 	return &ir.Task{Name: name, Upstream: upstream, Trigger: ir.AllSuccess,
-		Instances: []*ir.Instance{{Command: []ir.Str{ir.Lit("true")}}}}
+		Run: ir.Template{Command: []ir.Str{ir.Lit("true")}}}
 }
 
 func TestCollidingNamesDiagnosed(t *testing.T) {
@@ -78,7 +78,7 @@ func TestCollidingNamesDiagnosed(t *testing.T) {
 
 func TestOverridesLimitDiagnosed(t *testing.T) {
 	tk := task("big")
-	tk.Instances[0].Command = []ir.Str{ir.Lit(strings.Repeat("x", maxOverrides+1))}
+	tk.Run.Command = []ir.Str{ir.Lit(strings.Repeat("x", maxOverrides+1))}
 	diags := New().Check(&ir.Pipeline{Name: "p", Tasks: []*ir.Task{tk}})
 	if !diags.HasErrors() || !strings.Contains(diags[0].Summary, "overrides") {
 		t.Fatalf("want an overrides diagnostic, got %v", diags)
@@ -89,7 +89,7 @@ func TestDefinitionSizeDiagnosed(t *testing.T) {
 	var tasks []*ir.Task
 	for i := 0; i < 300; i++ {
 		tk := task("t" + strings.Repeat("x", i%10) + string(rune('a'+i%26)) + strings.Repeat("y", i/26))
-		tk.Instances[0].Command = []ir.Str{ir.Lit(strings.Repeat("z", 4000))}
+		tk.Run.Command = []ir.Str{ir.Lit(strings.Repeat("z", 4000))}
 		tasks = append(tasks, tk)
 	}
 	p := &ir.Pipeline{Name: "p", Tasks: tasks}
@@ -145,7 +145,7 @@ func TestRunners(t *testing.T) {
 	if !warned {
 		t.Error("a 1.5s retry delay must be reported as rounded up")
 	}
-	if d := New().Check(&ir.Pipeline{Name: "q", Tasks: []*ir.Task{{Name: "x", Trigger: ir.AllSuccess, StepFunctions: ir.StepFunctionsOptions{Runner: "ecs", LaunchType: "FARGATE"}, Instances: ecs.Instances}}}); !d.HasErrors() {
+	if d := New().Check(&ir.Pipeline{Name: "q", Tasks: []*ir.Task{{Name: "x", Trigger: ir.AllSuccess, StepFunctions: ir.StepFunctionsOptions{Runner: "ecs", LaunchType: "FARGATE"}, Run: ecs.Run}}}); !d.HasErrors() {
 		t.Error("Fargate without subnets must be an error")
 	}
 }

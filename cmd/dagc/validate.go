@@ -59,7 +59,7 @@ func newValidateCmd(s *streams) *cobra.Command {
 func summary(p *ir.Pipeline) string {
 	instances, edges := 0, 0
 	for _, t := range p.Tasks {
-		instances += len(t.Instances)
+		instances += t.NumInstances()
 		edges += len(t.Upstream)
 	}
 	return fmt.Sprintf("%s: %d tasks, %d instances, %d edges — valid", p.Name, len(p.Tasks), instances, edges)

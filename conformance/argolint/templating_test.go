@@ -48,9 +48,9 @@ func hostilePipeline() *ir.Pipeline {
 		Params: []*ir.Param{{Name: "p", Type: ir.ParamString, Default: "d", HasDefault: true}},
 		Tasks: []*ir.Task{
 			{Name: "producer", Trigger: ir.AllSuccess, Outputs: []string{"out"},
-				Instances: []*ir.Instance{{Image: "alpine", Command: []ir.Str{lit("true")}}}},
+				Run: ir.Template{Image: ir.Lit("alpine"), Command: []ir.Str{lit("true")}}},
 			{Name: "consumer", Trigger: ir.AllSuccess, Upstream: []string{"producer"},
-				Instances: []*ir.Instance{{Image: "alpine", Command: argv, Env: []ir.EnvVar{{Name: "E", Value: lit("{{=1}}")}}}}},
+				Run: ir.Template{Image: ir.Lit("alpine"), Command: argv, Env: []ir.EnvVar{{Name: "E", Value: lit("{{=1}}")}}}},
 		},
 	}
 }

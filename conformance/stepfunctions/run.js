@@ -146,18 +146,29 @@ async function main() {
   const attempts = new Map(); // "task\0instance" → count
   const instances = []; // every task instance the definition runs
   const handlers = {};
+  const byName = {};
+  walk(definition.States, (name, s) => { byName[name] = s; });
   walk(definition.States, (name, s) => {
     if (s.Type !== 'Task') return;
     const meta = JSON.parse(s.Comment);
-    instances.push(meta);
+    if (meta.items) {
+      // A for_each task's one Task state runs every item of its Map; the
+      // items are the Result of the Pass state the Comment names.
+      byName[meta.items].Result.items.forEach((item, index) => {
+        instances.push({ task: meta.task, instance: item.key, index, key: meta.key });
+      });
+    } else {
+      instances.push(meta);
+    }
     const timeoutMs = (s.TimeoutSeconds || 0) * 1000;
     handlers[name] = async (taskInput) => {
-      const id = meta.task + '\0' + meta.instance;
-      const attempt = (attempts.get(id) || 0) + 1;
-      attempts.set(id, attempt);
       const { argv, env: envList } = commandOf(s.Resource, taskInput);
       const env = { ...process.env };
       for (const e of envList) env[e.Name] = e.Value;
+      const instance = meta.items ? env.DAGC_INSTANCE : meta.instance;
+      const id = meta.task + '\0' + instance;
+      const attempt = (attempts.get(id) || 0) + 1;
+      attempts.set(id, attempt);
       const outputNames = env.DAGC_OUTPUT_NAMES ? env.DAGC_OUTPUT_NAMES.split(',') : [];
       let outDir = '';
       if (outputNames.length > 0) {
@@ -165,7 +176,7 @@ async function main() {
         env.DAGC_OUTPUTS = outDir;
       }
       const cwd = env.DAGC_WORKDIR ? path.resolve(env.DAGC_WORKDIR) : process.cwd();
-      const label = meta.instance === '' ? meta.task : `${meta.task}[${meta.instance}]`;
+      const label = instance === '' ? meta.task : `${meta.task}[${instance}]`;
       const start = new Date();
       const res = await runProcess(argv, env, cwd, timeoutMs, `${label}#${attempt}`);
       const end = new Date();
@@ -191,7 +202,7 @@ async function main() {
         }
       }
       if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
-      const rec = { task: meta.task, instance: meta.instance, attempt, state: problem ? 'failed' : 'success', start: start.toISOString(), end: end.toISOString() };
+      const rec = { task: meta.task, instance, attempt, state: problem ? 'failed' : 'success', start: start.toISOString(), end: end.toISOString() };
       if (!problem && outputNames.length > 0) rec.outputs = outputs;
       records.push(rec);
       if (problem) throw taskError(`${label}: ${problem}`);
