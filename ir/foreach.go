@@ -64,10 +64,6 @@ func (k RefKind) IsEach() bool {
 	return k == RefEachKey || k == RefEachValue || k == RefEachField || k == RefEachExpr
 }
 
-// Static reports whether the task's instances are known at compile time:
-// a task without for_each, or a for_each over static items.
-func (t *Task) Static() bool { return t.ForEach == nil || t.ForEach.Source == nil }
-
 // NumInstances is the number of instances of a static task: 1 without
 // for_each, else the number of items.
 func (t *Task) NumInstances() int {
@@ -75,19 +71,6 @@ func (t *Task) NumInstances() int {
 		return 1
 	}
 	return len(t.ForEach.Items)
-}
-
-// Keys returns each.key of every instance of a static task, in instance
-// order ("" for a task without for_each).
-func (t *Task) Keys() []string {
-	if t.ForEach == nil {
-		return []string{""}
-	}
-	keys := make([]string, len(t.ForEach.Items))
-	for i := range t.ForEach.Items {
-		keys[i] = t.ForEach.Items[i].Key
-	}
-	return keys
 }
 
 // Instances expands the task's template over its static items: one
@@ -111,17 +94,6 @@ func (t *Task) Instances() []*Instance {
 		out[i] = in
 	}
 	return out
-}
-
-// Instance expands the template for item i (see Instances).
-func (t *Task) Instance(i int) *Instance {
-	if t.ForEach == nil {
-		return t.Run.expand(nil)
-	}
-	it := &t.ForEach.Items[i]
-	in := t.Run.expand(it)
-	in.Key, in.Value = it.Key, it.Value
-	return in
 }
 
 func (tp *Template) expand(it *Item) *Instance {

@@ -266,6 +266,9 @@ func (v *validator) instances(t *Task) {
 		switch {
 		case f.Source != nil && len(f.Items) > 0:
 			v.errorf(t.Range, "Invalid for_each", "Task %q has both static items and a run-time item source.", t.Name)
+		case f.Source != nil:
+			// The seam for DESIGN 2.5; no backend renders it yet.
+			v.errorf(narrow(f.Source.Range, t.Range), "Run-time for_each not supported", "Task %q fans out over %s, a run-time value; for_each needs a compile-time list, set or map.", t.Name, f.Source.String())
 		case f.Source == nil && len(f.Items) == 0:
 			v.errorf(t.Range, "for_each has no elements", "Task %q uses for_each over an empty collection, so it would never run; give it at least one element or remove the task.", t.Name)
 			return

@@ -162,10 +162,6 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 	leaf := leafView{Name: name, ActiveDeadline: seconds(t.Timeout)}
 
 	if t.ForEach != nil {
-		if t.ForEach.Source != nil {
-			r.unsupported("for_each over a run-time value", t, "The argo backend renders static for_each items only.")
-			return
-		}
 		if len(t.ForEach.Items) == 0 {
 			r.unsupported("for_each over an empty collection", t, "Argo skips a task whose withItems is empty, while dagc would run its dependents; give for_each at least one element.")
 			return
