@@ -12,7 +12,7 @@ import (
 func pipelineAB() *ir.Pipeline {
 	return &ir.Pipeline{Name: "p", Tasks: []*ir.Task{
 		{Name: "a", Run: ir.Template{}},
-		{Name: "b", Upstream: []string{"a"}, Run: ir.Template{}},
+		{Name: "b", Edges: ir.EdgesFrom("a"), Run: ir.Template{}},
 	}}
 }
 

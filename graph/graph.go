@@ -145,7 +145,7 @@ func RenderDOT(p *ir.Pipeline) []byte {
 	}
 	for _, t := range p.Tasks {
 		head := anchors[t.Name]
-		for _, u := range t.Upstream {
+		for _, u := range t.Upstream() {
 			tail, ok := anchors[u]
 			if !ok {
 				continue // unknown upstream: only in an invalid pipeline
@@ -228,7 +228,7 @@ func RenderMermaid(p *ir.Pipeline) []byte {
 		if dashed(t) {
 			arrow = " -.-> "
 		}
-		for _, u := range t.Upstream {
+		for _, u := range t.Upstream() {
 			if from, ok := ids[u]; ok {
 				b.WriteString("  " + from + arrow + ids[t.Name] + "\n")
 			}

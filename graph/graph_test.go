@@ -21,7 +21,7 @@ func cmd(words ...string) []ir.Str {
 }
 
 func plain(name string, upstream ...string) *ir.Task {
-	return &ir.Task{Name: name, Upstream: upstream, Run: ir.Template{Command: cmd("run", name)}}
+	return &ir.Task{Name: name, Edges: ir.EdgesFrom(upstream...), Run: ir.Template{Command: cmd("run", name)}}
 }
 
 func ref(kind ir.RefKind, task, name string) *ir.Ref {
@@ -30,7 +30,7 @@ func ref(kind ir.RefKind, task, name string) *ir.Ref {
 
 // mlTraining is DESIGN section 2's example, built by hand.
 func mlTraining() *ir.Pipeline {
-	train := &ir.Task{Name: "train", Upstream: []string{"process"}, Outputs: []string{"accuracy"}, ForEach: &ir.ForEach{}}
+	train := &ir.Task{Name: "train", Edges: ir.EdgesFrom("process"), Outputs: []string{"accuracy"}, ForEach: &ir.ForEach{}}
 	for i, m := range []string{"xgb", "rf", "lr"} {
 		train.ForEach.Items = append(train.ForEach.Items, ir.Item{Key: string(rune('0' + i)), Value: m})
 	}
@@ -57,7 +57,7 @@ func mlTraining() *ir.Pipeline {
 // map-valued for_each and a one_failed handler.
 func fanIn() *ir.Pipeline {
 	shards := &ir.Task{Name: "shard", ForEach: ir.StringItems("eu", "us"), Run: ir.Template{Command: append(cmd("fetch"), ir.EachKey())}}
-	merge := &ir.Task{Name: "merge", Upstream: []string{"shard"}, Run: ir.Template{Command: cmd("merge")}, ForEach: &ir.ForEach{Items: []ir.Item{
+	merge := &ir.Task{Name: "merge", Edges: ir.EdgesFrom("shard"), Run: ir.Template{Command: cmd("merge")}, ForEach: &ir.ForEach{Items: []ir.Item{
 		{Key: "daily", Value: `{"days":1,"label":"a very long value that the graph cuts short so nodes stay small"}`},
 		{Key: "weekly", Value: `{"days":7}`},
 	}}}

@@ -98,13 +98,11 @@ type Task struct {
 	// ForEach is the task's item source; nil for a task without for_each.
 	ForEach *ForEach
 
-	// Upstream holds the names of the tasks this one waits for (explicit
-	// depends_on plus implicit edges from task.X.outputs.Y references),
-	// deduplicated and sorted. A dependency on a for_each task waits for
-	// every instance of it.
-	Upstream []string
-	// Edges gives, for each upstream, where in the source the dependency
-	// came from (for diagnostics); same order as Upstream.
+	// Edges are the tasks this one waits for (explicit depends_on plus
+	// implicit edges from task.X.outputs.Y references), each with where in
+	// the source the dependency came from; Validate sorts them by name and
+	// keeps one per upstream task. A dependency on a for_each task waits
+	// for every instance of it. Upstream gives the names.
 	Edges []Edge
 
 	Retry Retry
@@ -355,13 +353,40 @@ func (p *Pipeline) Param(name string) *Param {
 	return nil
 }
 
+// Upstream returns the names of the tasks t waits for, in the order of
+// Edges (sorted and deduplicated once validated). It is derived from Edges,
+// never stored.
+func (t *Task) Upstream() []string {
+	if len(t.Edges) == 0 {
+		return nil
+	}
+	up := make([]string, len(t.Edges))
+	for k, e := range t.Edges {
+		up[k] = e.From
+	}
+	return up
+}
+
+// EdgesFrom returns edges from the named tasks without source ranges, for
+// pipelines built by hand.
+func EdgesFrom(names ...string) []Edge {
+	if len(names) == 0 {
+		return nil
+	}
+	edges := make([]Edge, len(names))
+	for k, n := range names {
+		edges[k] = Edge{From: n}
+	}
+	return edges
+}
+
 // Downstream returns, for each task name, the names of the tasks that list
 // it as upstream, in the pipeline's task order.
 func (p *Pipeline) Downstream() map[string][]string {
 	down := make(map[string][]string, len(p.Tasks))
 	for _, t := range p.Tasks {
-		for _, u := range t.Upstream {
-			down[u] = append(down[u], t.Name)
+		for _, e := range t.Edges {
+			down[e.From] = append(down[e.From], t.Name)
 		}
 	}
 	return down

@@ -23,8 +23,7 @@ var DefaultShell = []string{"sh", "-euc"}
 // backends never meet these zero values: Timezone "" → "UTC", Trigger "" →
 // all_success, Param.Type "" → string, Retry.Backoff 0 → 1, a script's
 // Shell nil → DefaultShell, Cond.Numeric recomputed from its operands. It
-// sorts Params and Env by name and Upstream by name (deduplicated), with
-// Edges aligned to Upstream.
+// sorts Params and Env by name and Edges by upstream name (deduplicated).
 //
 // Every step is linear in the size of the pipeline (plus a sort), and
 // nothing recurses along dependency chains, so pipelines of 100,000 tasks
@@ -50,7 +49,7 @@ type validator struct {
 	taskNames []string // for suggestions
 	// outputs holds every (task index, output name) declared.
 	outputs map[outputKey]bool
-	// up[i][k] is the index of the task p.Tasks[i].Upstream[k], or -1 for
+	// up[i][k] is the index of the task p.Tasks[i].Edges[k].From, or -1 for
 	// an unknown name or the task itself: resolved once, so that ordering
 	// and output references need no more map lookups.
 	up [][]int
@@ -176,13 +175,13 @@ func (v *validator) tasks() {
 		v.taskOutputs(i, t)
 		v.taskSettings(t)
 		v.instances(t)
-		normalizeUpstream(t)
+		normalizeEdges(t)
 	}
 
 	// References need every task's outputs and upstream list.
 	edges := 0
 	for _, t := range p.Tasks {
-		edges += len(t.Upstream)
+		edges += len(t.Edges)
 	}
 	flat := make([]int, 0, edges)
 	v.up = make([][]int, len(p.Tasks))
@@ -328,62 +327,49 @@ func (v *validator) instances(t *Task) {
 	}
 }
 
-// normalizeUpstream sorts and deduplicates Upstream and aligns Edges with it,
-// keeping the first source range seen for each upstream (or the task's own
-// range when a hand-built task gives none).
-func normalizeUpstream(t *Task) {
-	if len(t.Upstream) == 0 {
-		t.Upstream, t.Edges = nil, nil
+// normalizeEdges sorts Edges by upstream name and keeps the first edge
+// seen for each upstream, giving an edge without a source range the task's
+// own range.
+func normalizeEdges(t *Task) {
+	if len(t.Edges) == 0 {
+		t.Edges = nil
 		return
-	}
-	aligned := len(t.Edges) == len(t.Upstream)
-	for k := 0; aligned && k < len(t.Edges); k++ {
-		aligned = t.Edges[k].From == t.Upstream[k]
 	}
 	// The parser's output is already normal: leave it as is.
-	if aligned && slices.IsSortedFunc(t.Edges, cmpEdge) && !hasAdjacentDup(t.Upstream) {
+	if slices.IsSortedFunc(t.Edges, cmpEdge) && !hasAdjacentDup(t.Edges) && !missingRange(t.Edges) {
 		return
 	}
-	edges := make([]Edge, len(t.Upstream))
-	if aligned {
-		copy(edges, t.Edges)
-	} else {
-		first := make(map[string]Range, len(t.Edges))
-		for _, e := range t.Edges {
-			if _, ok := first[e.From]; !ok {
-				first[e.From] = e.Range
-			}
-		}
-		for k, u := range t.Upstream {
-			r, ok := first[u]
-			if !ok {
-				r = t.Range
-			}
-			edges[k] = Edge{From: u, Range: r}
-		}
-	}
+	edges := slices.Clone(t.Edges)
 	slices.SortStableFunc(edges, cmpEdge)
 	out := edges[:0]
 	for _, e := range edges {
 		if len(out) > 0 && out[len(out)-1].From == e.From {
 			continue
 		}
+		if e.Range == (Range{}) {
+			e.Range = t.Range
+		}
 		out = append(out, e)
 	}
 	t.Edges = out
-	t.Upstream = make([]string, len(out))
-	for k, e := range out {
-		t.Upstream[k] = e.From
+}
+
+func missingRange(edges []Edge) bool {
+	for _, e := range edges {
+		if e.Range == (Range{}) {
+			return true
+		}
 	}
+	return false
 }
 
 func cmpEnv(a, b EnvVar) int { return strings.Compare(a.Name, b.Name) }
 
 func cmpEdge(a, b Edge) int { return strings.Compare(a.From, b.From) }
 
-func hasAdjacentDup(s []string) bool {
+func hasAdjacentDup(s []Edge) bool {
 	for k := 1; k < len(s); k++ {
-		if s[k] == s[k-1] {
+		if s[k].From == s[k-1].From {
 			return true
 		}
 	}
@@ -463,7 +449,7 @@ func (v *validator) ref(i int, t *Task, r *Ref) {
 		}
 		// Usually the producer is upstream: find it there, not in the map.
 		idx, ok, upstream := -1, false, false
-		if k := sort.SearchStrings(t.Upstream, r.Task); k < len(t.Upstream) && t.Upstream[k] == r.Task {
+		if k := sort.Search(len(t.Edges), func(k int) bool { return t.Edges[k].From >= r.Task }); k < len(t.Edges) && t.Edges[k].From == r.Task {
 			idx, upstream = v.up[i][k], true
 			ok = idx >= 0
 		}

@@ -18,7 +18,6 @@ func at(line int) Range {
 func task(name string, line int, deps ...string) *Task {
 	t := &Task{Name: name, Range: at(line), Run: Template{Command: []Str{Lit("echo"), Lit(name)}}}
 	for k, d := range deps {
-		t.Upstream = append(t.Upstream, d)
 		t.Edges = append(t.Edges, Edge{From: d, Range: at(line*100 + k)})
 	}
 	return t
@@ -67,10 +66,10 @@ func TestValidateOrdersTopologicallyTiesByName(t *testing.T) {
 	if got, want := names(p), "b d a c e"; got != want {
 		t.Fatalf("order = %q, want %q", got, want)
 	}
-	// Upstream is sorted with Edges aligned.
+	// Edges are sorted by upstream name.
 	c := p.Task("c")
-	if strings.Join(c.Upstream, ",") != "a,b" || c.Edges[0].From != "a" || c.Edges[0].Range != at(301) {
-		t.Fatalf("upstream not normalised: %v %v", c.Upstream, c.Edges)
+	if strings.Join(c.Upstream(), ",") != "a,b" || c.Edges[0].From != "a" || c.Edges[0].Range != at(301) {
+		t.Fatalf("upstream not normalised: %v %v", c.Upstream(), c.Edges)
 	}
 }
 
@@ -139,8 +138,8 @@ func TestValidateGraphDiagnostics(t *testing.T) {
 			"Dependency cycle", at(300), ": q → p → q."},
 		// Without source ranges the cycle starts at its first task by name.
 		{"cycle without ranges", pipe(
-			&Task{Name: "y", Upstream: []string{"x"}, Run: Template{Command: []Str{Lit("y")}}},
-			&Task{Name: "x", Upstream: []string{"y"}, Run: Template{Command: []Str{Lit("x")}}}),
+			&Task{Name: "y", Edges: EdgesFrom("x"), Run: Template{Command: []Str{Lit("y")}}},
+			&Task{Name: "x", Edges: EdgesFrom("y"), Run: Template{Command: []Str{Lit("x")}}}),
 			"Dependency cycle", Range{}, ": x → y → x."},
 		{"invalid task name", pipe(task("9lives", 2)),
 			"Invalid task name", at(2), `"9lives" does not match`},
@@ -185,7 +184,7 @@ func TestValidateDeepChainAndLongCycle(t *testing.T) {
 	for i := range n {
 		tasks[i] = &Task{Name: fmt.Sprintf("t%06d", i), Run: Template{Command: []Str{Lit("true")}}}
 		if i > 0 {
-			tasks[i].Upstream = []string{tasks[i-1].Name}
+			tasks[i].Edges = EdgesFrom(tasks[i-1].Name)
 		}
 	}
 	// Reverse so the order really has to be computed.
@@ -200,7 +199,7 @@ func TestValidateDeepChainAndLongCycle(t *testing.T) {
 		t.Fatalf("chain misordered")
 	}
 	// Close the chain into one cycle of n tasks.
-	p.Tasks[0].Upstream = []string{p.Tasks[n-1].Name}
+	p.Tasks[0].Edges = EdgesFrom(p.Tasks[n-1].Name)
 	ds := Validate(p)
 	if len(ds) != 1 || ds[0].Summary != "Dependency cycle" {
 		t.Fatalf("want one cycle, got %d diagnostics", len(ds))
@@ -402,12 +401,12 @@ func TestValidatePipelineDiagnostics(t *testing.T) {
 }
 
 func TestValidateHandBuiltEdgesWithoutRanges(t *testing.T) {
-	// Upstream given without Edges: edges fall back to the task's range.
-	b := &Task{Name: "b", Range: at(3), Upstream: []string{"zz", "a", "a"}, Run: Template{Command: []Str{Lit("x")}}}
+	// Edges given without source ranges fall back to the task's range.
+	b := &Task{Name: "b", Range: at(3), Edges: EdgesFrom("zz", "a", "a"), Run: Template{Command: []Str{Lit("x")}}}
 	ds := Validate(pipe(task("a", 2), b))
 	wantDiag(t, ds, "Reference to undeclared task", at(3), `"zz"`)
-	if strings.Join(b.Upstream, ",") != "a,zz" || len(b.Edges) != 2 || b.Edges[1].From != "zz" {
-		t.Fatalf("upstream/edges = %v %v", b.Upstream, b.Edges)
+	if strings.Join(b.Upstream(), ",") != "a,zz" || len(b.Edges) != 2 || b.Edges[1].From != "zz" {
+		t.Fatalf("upstream/edges = %v %v", b.Upstream(), b.Edges)
 	}
 }
 

@@ -185,8 +185,8 @@ task "b" {
 	if !cmd[4].IsLiteral() || cmd[4].Literal() != "${not.a.ref}" {
 		t.Errorf("escaped template: %+v", cmd[4])
 	}
-	if !reflect.DeepEqual(b.Upstream, []string{"a"}) || len(b.Edges) != 1 {
-		t.Fatalf("upstream = %v, edges = %v", b.Upstream, b.Edges)
+	if !reflect.DeepEqual(b.Upstream(), []string{"a"}) || len(b.Edges) != 1 {
+		t.Fatalf("upstream = %v, edges = %v", b.Upstream(), b.Edges)
 	}
 	// The edge points at the first reference that caused it.
 	if e := b.Edges[0].Range; e.Start.Line != 8 || e.Start.Column != 47 {
@@ -229,8 +229,8 @@ task "d" {
 	if got := b.When.String(); got != want {
 		t.Errorf("when = %s\nwant   %s", got, want)
 	}
-	if !reflect.DeepEqual(b.Upstream, []string{"a"}) {
-		t.Errorf("when reference adds no edge: %v", b.Upstream)
+	if !reflect.DeepEqual(b.Upstream(), []string{"a"}) {
+		t.Errorf("when reference adds no edge: %v", b.Upstream())
 	}
 	or := b.When
 	if or.Op != ir.CondOr || len(or.Args) != 3 {

@@ -523,10 +523,9 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 
 	// Upstream tasks, sorted, with the range that caused each edge.
 	if n := len(sink.edges); n > 0 {
-		t.Upstream, t.Edges = make([]string, 0, n), make([]ir.Edge, 0, n)
+		t.Edges = make([]ir.Edge, 0, n)
 	}
 	for _, from := range sortedKeys(sink.edges) {
-		t.Upstream = append(t.Upstream, from)
 		t.Edges = append(t.Edges, ir.Edge{From: from, Range: toRange(sink.edges[from])})
 	}
 	return t

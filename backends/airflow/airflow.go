@@ -213,9 +213,9 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 			}
 		}
 		v.Tasks = append(v.Tasks, tv)
-		if len(t.Upstream) > 0 {
+		if len(t.Edges) > 0 {
 			e := edgeView{Down: b.vars[t.Name]}
-			for _, u := range t.Upstream {
+			for _, u := range t.Upstream() {
 				e.Up = append(e.Up, b.vars[u])
 			}
 			v.Edges = append(v.Edges, e)
@@ -500,7 +500,7 @@ func (b *builder) common(t *ir.Task) []kwarg {
 // upstream instance is failed or upstream_failed (a running one counts as
 // a non-failure), and its early skips start nothing.
 func checksFailedUpstream(t *ir.Task) bool {
-	return t.Trigger == ir.OneFailed && len(t.Upstream) > 0
+	return t.Trigger == ir.OneFailed && len(t.Edges) > 0
 }
 
 // triggerRule is the trigger_rule argument of t ("" for the default).

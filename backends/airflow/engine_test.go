@@ -220,14 +220,14 @@ func edgePipeline() *ir.Pipeline {
 		Left: ir.Operand{Ref: &ir.Ref{Kind: ir.RefParam, Name: "word"}}, Right: ir.Operand{Lit: "xyz", LitKind: ir.LitString}}
 	after := plainTask("after_missing", "echo")
 	after.Run.Command = append(after.Run.Command, ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefOutput, Task: "missing", Name: "x"}}}})
-	after.Upstream, after.Trigger = []string{"missing"}, ir.AllDone
+	after.Edges, after.Trigger = ir.EdgesFrom("missing"), ir.AllDone
 	// A param default is not a template either.
 	echoDefault := sh("echo_default", `printf %s "$1" > "$DAGC_OUTPUTS/x"`, "x")
 	echoDefault.Run.Command = append(echoDefault.Run.Command, ir.Lit("echo_default"),
 		ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefParam, Name: "hostile"}}}})
 	// A for_each task behind a failure: every instance is upstream_failed.
 	fan := plainTask("fan", "true")
-	fan.ForEach, fan.Upstream = ir.StringItems("b", "a"), []string{"exit99"}
+	fan.ForEach, fan.Edges = ir.StringItems("b", "a"), ir.EdgesFrom("exit99")
 	// A KubernetesPodOperator task whose when is false is skipped before
 	// any pod is made (no cluster is needed to prove it).
 	pod := plainTask("pod_skipped", "true")
@@ -237,7 +237,7 @@ func edgePipeline() *ir.Pipeline {
 	// A false when skips before the command's references are looked at.
 	guarded := plainTask("guarded", "echo")
 	guarded.Run.Command = after.Run.Command
-	guarded.Upstream, guarded.Trigger, guarded.When = []string{"missing"}, ir.AllDone, skipme.When
+	guarded.Edges, guarded.Trigger, guarded.When = ir.EdgesFrom("missing"), ir.AllDone, skipme.When
 	// execution_timeout stops a slow attempt.
 	slow := sh("slow", "sleep 5")
 	slow.Timeout = time.Second

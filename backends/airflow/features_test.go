@@ -25,14 +25,14 @@ func featurePipeline() *ir.Pipeline {
 	pod := plainTask("pod", "python", "train.py")
 	pod.Airflow = ir.AirflowOptions{Operator: "kubernetes", Namespace: "ml"}
 	pod.Resources = ir.Resources{CPU: "2", Memory: "4Gi", GPU: 1}
-	pod.Upstream = []string{"prep"}
+	pod.Edges = ir.EdgesFrom("prep")
 	pod.Run = ir.Template{Image: ir.Lit("python:3.12-slim"),
 		Command: []ir.Str{ir.Lit("python"), ir.Lit("train.py"), ir.EachKey(), {Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefOutput, Task: "prep", Name: "n"}}}}},
 		Env:     []ir.EnvVar{{Name: "MODEL", Value: ir.EachKey()}}}
 	pod.ForEach = ir.StringItems("xgb", "rf")
 
 	gate := plainTask("gate", "true")
-	gate.Upstream = []string{"pod"}
+	gate.Edges = ir.EdgesFrom("pod")
 	gate.Trigger = ir.AllDone
 	gate.When = &ir.Cond{Op: ir.CondAnd, Args: []*ir.Cond{
 		{Op: ir.CondCompare, Cmp: ir.Ge, Numeric: true, Left: ir.Operand{Ref: &ir.Ref{Kind: ir.RefParam, Name: "limit"}}, Right: ir.Operand{Lit: "0.5", LitKind: ir.LitNumber}},

@@ -20,7 +20,7 @@ import (
 func gatePipeline() *ir.Pipeline {
 	sh := func(name, script string, upstream ...string) *ir.Task {
 		t := plainTask(name, "sh", "-c", script)
-		t.Upstream = upstream
+		t.Edges = ir.EdgesFrom(upstream...)
 		return t
 	}
 	handler := func(name string, upstream ...string) *ir.Task {
@@ -100,7 +100,7 @@ func orderPipeline() *ir.Pipeline {
 	var tasks = []*ir.Task{boom, slow}
 	for _, tr := range []ir.Trigger{ir.OneFailed, ir.AllFailed, ir.AllDone} {
 		h := plainTask("on_"+string(tr), "echo", "handled")
-		h.Upstream, h.Trigger = []string{"boom", "slow"}, tr
+		h.Edges, h.Trigger = ir.EdgesFrom("boom", "slow"), tr
 		tasks = append(tasks, h)
 	}
 	return &ir.Pipeline{Name: "order", Timezone: "UTC", Tasks: tasks}
@@ -235,9 +235,9 @@ func TestEarlyDecisionTwoEdgesDown(t *testing.T) {
 	boom := plainTask("boom", "sh", "-c", "exit 1")
 	slow := plainTask("slow", "true")
 	x := plainTask("x", "true")
-	x.Upstream = []string{"boom", "slow"}
+	x.Edges = ir.EdgesFrom("boom", "slow")
 	cleanup := plainTask("cleanup", "true")
-	cleanup.Upstream, cleanup.Trigger = []string{"x"}, ir.AllDone
+	cleanup.Edges, cleanup.Trigger = ir.EdgesFrom("x"), ir.AllDone
 	p := &ir.Pipeline{Name: "two_edges", Timezone: "UTC", Tasks: []*ir.Task{boom, slow, x, cleanup}}
 	if diags := ir.Validate(p); diags.HasErrors() {
 		t.Fatal(diags)

@@ -140,7 +140,7 @@ func (r *renderer) failedOrUpstreamFailed(t *ir.Task) string {
 		seen[x.Name] = true
 		names = append(names, x.Name)
 		if x.Trigger == ir.AllSuccess || x.Trigger == "" {
-			for _, u := range x.Upstream {
+			for _, u := range x.Upstream() {
 				walk(r.p.Task(u))
 			}
 		}
@@ -160,12 +160,12 @@ func (r *renderer) failedOrUpstreamFailed(t *ir.Task) string {
 // depends renders the trigger of t as an Argo depends expression; "" for a
 // task without upstream.
 func (r *renderer) depends(t *ir.Task) string {
-	if len(t.Upstream) == 0 {
+	if len(t.Edges) == 0 {
 		return ""
 	}
 	var parts []string
 	join := " && "
-	for _, u := range t.Upstream {
+	for _, u := range t.Upstream() {
 		ut := r.p.Task(u)
 		switch t.Trigger {
 		case ir.AllDone:
@@ -185,5 +185,5 @@ func (r *renderer) depends(t *ir.Task) string {
 // hasWhen reports whether the dag task of t gets a when: its own condition,
 // or the constant false of a one_failed task without upstream.
 func hasWhen(t *ir.Task) bool {
-	return t.When != nil || (t.Trigger == ir.OneFailed && len(t.Upstream) == 0)
+	return t.When != nil || (t.Trigger == ir.OneFailed && len(t.Edges) == 0)
 }

@@ -66,13 +66,13 @@ func mlPipeline() *ir.Pipeline {
 		Tasks: []*ir.Task{
 			{Name: "process", Trigger: ir.AllSuccess, Retry: retry, Timeout: time.Hour, Outputs: []string{"rows"}, Argo: argo,
 				Run: one(&ir.Instance{Image: img, Env: env, Command: cmd("python", "process.py", "--in", paramRef("dataset"), "--out", "artifacts/ml_training")})},
-			{Name: "train", Trigger: ir.AllSuccess, ForEach: ir.StringItems("xgb", "rf", "lr"), Upstream: []string{"process"}, Retry: retry, Timeout: 2 * time.Hour,
+			{Name: "train", Trigger: ir.AllSuccess, ForEach: ir.StringItems("xgb", "rf", "lr"), Edges: ir.EdgesFrom("process"), Retry: retry, Timeout: 2 * time.Hour,
 				Resources: ir.Resources{CPU: "2", Memory: "4Gi", GPU: 1}, Outputs: []string{"accuracy"}, Argo: argo, Run: train},
-			{Name: "evaluate", Trigger: ir.AllSuccess, Upstream: []string{"train"}, Retry: retry, Timeout: time.Hour, Outputs: []string{"best", "score"}, Argo: argo,
+			{Name: "evaluate", Trigger: ir.AllSuccess, Edges: ir.EdgesFrom("train"), Retry: retry, Timeout: time.Hour, Outputs: []string{"best", "score"}, Argo: argo,
 				Run: one(&ir.Instance{Image: img, Env: env, Script: &script, Shell: []string{"sh", "-euc"}})},
-			{Name: "serve", Trigger: ir.AllSuccess, Upstream: []string{"evaluate"}, When: score, Retry: retry, Timeout: time.Hour, Argo: argo,
+			{Name: "serve", Trigger: ir.AllSuccess, Edges: ir.EdgesFrom("evaluate"), When: score, Retry: retry, Timeout: time.Hour, Argo: argo,
 				Run: one(&ir.Instance{Image: img, Env: env, Command: cmd("python", "serve.py", "--model", outRef("evaluate", "best"))})},
-			{Name: "cleanup", Trigger: ir.AllDone, Upstream: []string{"serve"}, Retry: retry, Timeout: time.Hour, Argo: argo,
+			{Name: "cleanup", Trigger: ir.AllDone, Edges: ir.EdgesFrom("serve"), Retry: retry, Timeout: time.Hour, Argo: argo,
 				Run: one(&ir.Instance{Image: img, Env: env, Command: cmd("rm", "-rf", "tmp/")})},
 		},
 	}

@@ -110,7 +110,7 @@ func hostilePipeline() *ir.Pipeline {
 			// '{' meets the template's literal '{'.
 			{Name: "fan_two", Trigger: ir.AllSuccess, ForEach: ir.StringItems("a{", "plain", "{"), Run: fan},
 			{Name: "script", Trigger: ir.AllSuccess, Outputs: []string{"out"}, Run: one(&ir.Instance{Image: img, Script: &script, Shell: []string{"sh", "-euc"}})},
-			{Name: "cond", Trigger: ir.OneFailed, Upstream: []string{"script"}, When: &ir.Cond{Op: ir.CondCompare, Cmp: ir.Eq,
+			{Name: "cond", Trigger: ir.OneFailed, Edges: ir.EdgesFrom("script"), When: &ir.Cond{Op: ir.CondCompare, Cmp: ir.Eq,
 				Left: ir.Operand{Ref: outRef("script", "out")}, Right: ir.Operand{Lit: "\"}}{{=x\n'", LitKind: ir.LitString}},
 				Run: one(&ir.Instance{Image: img, Command: cmd("true")})},
 		},

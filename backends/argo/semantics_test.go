@@ -32,7 +32,7 @@ func designRun(p *ir.Pipeline, out map[string]outcome) (map[string]ir.State, boo
 	runFailed := false
 	for _, t := range p.Tasks {
 		var nSucc, nFail, nUp int
-		for _, u := range t.Upstream {
+		for _, u := range t.Upstream() {
 			nUp++
 			switch st[u] {
 			case ir.Success:
@@ -222,7 +222,7 @@ func randomPipeline(rng *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
 		t := &ir.Task{Name: name, Trigger: triggers[rng.Intn(len(triggers))]}
 		for j := 0; j < i; j++ {
 			if rng.Intn(3) == 0 {
-				t.Upstream = append(t.Upstream, fmt.Sprintf("t_%d", j))
+				t.Edges = append(t.Edges, ir.Edge{From: fmt.Sprintf("t_%d", j)})
 			}
 		}
 		o := outcome{when: rng.Intn(4) != 0, succeed: rng.Intn(3) != 0}

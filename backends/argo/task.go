@@ -155,7 +155,7 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 	if t.When != nil {
 		dt.When = r.whenExpr(t.When)
 	}
-	if t.Trigger == ir.OneFailed && len(t.Upstream) == 0 {
+	if t.Trigger == ir.OneFailed && len(t.Edges) == 0 {
 		// No upstream can fail, so the task is always skipped (DESIGN 2.4).
 		dt.When = "{{=false}}"
 	}

@@ -63,7 +63,7 @@ func shTask(name, script string) *ir.Task {
 }
 
 func after(t *ir.Task, up ...string) *ir.Task {
-	t.Upstream = append(t.Upstream, up...)
+	t.Edges = append(t.Edges, ir.EdgesFrom(up...)...)
 	return t
 }
 

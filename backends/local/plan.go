@@ -32,8 +32,8 @@ func Plan(w io.Writer, p *ir.Pipeline, jobs int) error {
 	}
 	for k, t := range p.Tasks {
 		fmt.Fprintf(&b, "\n%d. %s\n", k+1, t.Name)
-		if len(t.Upstream) > 0 {
-			fmt.Fprintf(&b, "   after:   %s\n", strings.Join(t.Upstream, ", "))
+		if len(t.Edges) > 0 {
+			fmt.Fprintf(&b, "   after:   %s\n", strings.Join(t.Upstream(), ", "))
 		}
 		if t.Trigger != "" && t.Trigger != ir.AllSuccess {
 			fmt.Fprintf(&b, "   trigger: %s\n", t.Trigger)

@@ -303,7 +303,7 @@ func (r *runner) build() {
 		tn.unfinished = len(tn.insts)
 	}
 	for _, tn := range r.tasks {
-		for _, u := range tn.t.Upstream {
+		for _, u := range tn.t.Upstream() {
 			if un := r.byName[u]; un != nil {
 				tn.up = append(tn.up, un)
 				un.down = append(un.down, tn)

@@ -222,7 +222,7 @@ func (b *builder) definition() obj {
 	g := layout.Graph{Upstream: map[string][]string{}, Weight: map[string]float64{}}
 	for _, t := range p.Tasks {
 		g.Nodes = append(g.Nodes, t.Name)
-		g.Upstream[t.Name] = t.Upstream
+		g.Upstream[t.Name] = t.Upstream()
 		w := 1.0
 		if t.Timeout > 0 {
 			// A longer per-attempt limit hints at a longer task.

@@ -65,7 +65,7 @@ func (ts *taskStates) name(suffix string) string {
 }
 
 func (ts *taskStates) hasTrigger() bool {
-	return len(ts.t.Upstream) > 0 && ts.t.Trigger != ir.AllDone
+	return len(ts.t.Edges) > 0 && ts.t.Trigger != ir.AllDone
 }
 
 // hasInputsCheck: under all_success every upstream succeeded, so outputs
@@ -182,7 +182,7 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 
 	if ts.hasTrigger() {
 		var ok, bad, allBad []obj
-		for _, u := range t.Upstream {
+		for _, u := range t.Upstream() {
 			k := stateKey(u)
 			ok = append(ok, succeeded(k))
 			bad = append(bad, failedOrUpstream(k))

@@ -64,7 +64,7 @@ func TestStateNames(t *testing.T) {
 }
 
 func task(name string, upstream ...string) *ir.Task {
-	return &ir.Task{Name: name, Upstream: upstream, Trigger: ir.AllSuccess,
+	return &ir.Task{Name: name, Edges: ir.EdgesFrom(upstream...), Trigger: ir.AllSuccess,
 		Run: ir.Template{Command: []ir.Str{ir.Lit("true")}}}
 }
 

@@ -60,7 +60,7 @@ func summary(p *ir.Pipeline) string {
 	instances, edges := 0, 0
 	for _, t := range p.Tasks {
 		instances += t.NumInstances()
-		edges += len(t.Upstream)
+		edges += len(t.Edges)
 	}
 	return fmt.Sprintf("%s: %d tasks, %d instances, %d edges — valid", p.Name, len(p.Tasks), instances, edges)
 }

@@ -49,7 +49,7 @@ func hostilePipeline() *ir.Pipeline {
 		Tasks: []*ir.Task{
 			{Name: "producer", Trigger: ir.AllSuccess, Outputs: []string{"out"},
 				Run: ir.Template{Image: ir.Lit("alpine"), Command: []ir.Str{lit("true")}}},
-			{Name: "consumer", Trigger: ir.AllSuccess, Upstream: []string{"producer"},
+			{Name: "consumer", Trigger: ir.AllSuccess, Edges: ir.EdgesFrom("producer"),
 				Run: ir.Template{Image: ir.Lit("alpine"), Command: argv, Env: []ir.EnvVar{{Name: "E", Value: lit("{{=1}}")}}}},
 		},
 	}
