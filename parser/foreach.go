@@ -61,7 +61,7 @@ func (c *compiler) newEachCtx(keys []instanceKey) *eachCtx {
 	return ec
 }
 
-// ctx is the evaluation context of item i: the file's, plus each.
+// eachEval is the evaluation context of item i: the file's, plus each.
 func (c *compiler) eachEval(ec *eachCtx, i int) *hcl.EvalContext {
 	if ec.ctxs == nil {
 		ec.ctxs = make([]*hcl.EvalContext, len(ec.keys))

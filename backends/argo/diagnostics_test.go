@@ -23,7 +23,9 @@ func TestDiagnostics(t *testing.T) {
 			Tasks: []*ir.Task{simple("a", ok())}}, "param default"},
 		"fractional backoff":    {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, Retry: ir.Retry{Attempts: 1, Delay: 1, Backoff: 1.5}, Run: one(ok())}}}, "non-integer retry backoff"},
 		"cron without schedule": {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{simple("a", ok())}}, "needs a schedule"},
-		"task namespace":        {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, Argo: ir.ArgoOptions{Namespace: "other"}, Run: one(ok())}}}, "per-task argo namespace"},
+		"brace in an item's image": {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, ForEach: ir.StringItems("ok", "a{"),
+			Run: ir.Template{Command: cmd("true"), Image: ir.Str{Parts: []ir.Part{{Lit: "img:"}, {Ref: &ir.Ref{Kind: ir.RefEachKey}}}}}}}}, `in image or workdir`},
+		"task namespace": {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, Argo: ir.ArgoOptions{Namespace: "other"}, Run: one(ok())}}}, "per-task argo namespace"},
 	}
 	for name, c := range cases {
 		kind := KindWorkflow

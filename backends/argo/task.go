@@ -123,13 +123,15 @@ func (c *taskCtx) word(s ir.Str) word {
 	return cutWord(c.segs(s))
 }
 
-// scalar renders the image or workdir: text that cannot be cut, so an
-// item's text must be free of Argo template syntax.
+// scalar renders the image or workdir: text that cannot be cut, so it
+// holds no Argo template syntax, and with an each reference no brace at
+// all (a brace next to the field's tag could form one).
 func (c *taskCtx) scalar(s ir.Str) (string, bool) {
 	var b strings.Builder
+	tagged := !s.IsLiteral()
 	for _, p := range s.Parts {
 		if p.Ref == nil {
-			if hazard(p.Lit) {
+			if hazard(p.Lit) || (tagged && strings.ContainsAny(p.Lit, "{}")) {
 				return "", false
 			}
 			b.WriteString(p.Lit)
