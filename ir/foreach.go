@@ -12,8 +12,8 @@ type ForEach struct {
 	// Source is a run-time item source (task.X.outputs.Y or param.P,
 	// DESIGN 2.5): a JSON array of strings or of flat objects of strings,
 	// known only when the run reaches the task. nil for static items. The
-	// parser does not produce it yet; backends that cannot render it reject
-	// the task.
+	// parser does not produce it yet and Validate rejects it until the
+	// backends render it.
 	Source *Ref
 	// Exprs are the source texts of the template's derived expressions:
 	// sub-expressions that use each other than as a bare reference
