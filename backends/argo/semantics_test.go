@@ -227,7 +227,7 @@ func randomPipeline(rng *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
 		}
 		o := outcome{when: rng.Intn(4) != 0, succeed: rng.Intn(3) != 0}
 		if rng.Intn(3) == 0 {
-			t.When = &ir.Cond{Op: ir.CondConst, Value: fmt.Sprint(o.when)}
+			t.When = ir.ConstCond(o.when)
 		} else {
 			o.when = true
 		}

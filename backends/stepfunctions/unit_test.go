@@ -13,7 +13,12 @@ func TestEventBridgeCron(t *testing.T) {
 	cases := map[string]string{
 		"0 3 * * *":    "cron(0 3 * * ? *)",
 		"30 2 * * 1-5": "cron(30 2 ? * MON-FRI *)",
-		"0 0 * * 0,7":  "cron(0 0 ? * SUN,SUN *)",
+		"0 0 * * 0,7":  "cron(0 0 ? * SUN *)",
+		// Issue 13 item 12: 0-7 is every day, not "SUN-SUN"; 1/2 is
+		// MON,WED,FRI, not "MON/2" (EventBridge numbers Sunday 1).
+		"0 0 * * 0-7":  "cron(0 0 ? * SUN-SAT *)",
+		"0 0 * * 1/2":  "cron(0 0 ? * MON,WED,FRI *)",
+		"0 0 * * 5-7":  "cron(0 0 ? * SUN,FRI,SAT *)",
 		"*/5 * * * *":  "cron(*/5 * * * ? *)",
 		"@weekly":      "cron(0 0 ? * SUN *)",
 		"@monthly":     "cron(0 0 1 * ? *)",
@@ -156,12 +161,12 @@ func TestSimplify(t *testing.T) {
 		{Op: ir.CondCompare, Cmp: ir.Lt, Left: lit("1"), Right: lit("2"), Numeric: true},
 		{Op: ir.CondCompare, Cmp: ir.Eq, Left: ir.Operand{Ref: &ir.Ref{Kind: ir.RefParam, Name: "x"}}, Right: ir.Operand{Lit: "a", LitKind: ir.LitString}},
 	}}
-	s := simplify(c)
+	s := c.Fold()
 	if s.Op != ir.CondCompare {
 		t.Fatalf("1 < 2 && x == a should simplify to the comparison, got %s", s.String())
 	}
-	f := simplify(&ir.Cond{Op: ir.CondNot, Args: []*ir.Cond{{Op: ir.CondConst, Value: "true"}}})
-	if f.Op != ir.CondConst || f.Value != "false" {
+	f := (&ir.Cond{Op: ir.CondNot, Args: []*ir.Cond{ir.ConstCond(true)}}).Fold()
+	if f.Op != ir.CondConst || f.Const {
 		t.Fatalf("!true = %s", f.String())
 	}
 }
