@@ -76,7 +76,7 @@ func checkEdges(p *ir.Pipeline, r Run) []Disagreement {
 			if rec.Start.IsZero() {
 				continue
 			}
-			for _, up := range t.Upstream {
+			for _, up := range t.Upstream() {
 				for _, u := range byTask[up] {
 					if u.End.IsZero() {
 						continue

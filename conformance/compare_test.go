@@ -11,8 +11,8 @@ import (
 
 func pipelineAB() *ir.Pipeline {
 	return &ir.Pipeline{Name: "p", Tasks: []*ir.Task{
-		{Name: "a", Instances: []*ir.Instance{{}}},
-		{Name: "b", Upstream: []string{"a"}, Instances: []*ir.Instance{{}}},
+		{Name: "a", Run: ir.Template{}},
+		{Name: "b", Edges: ir.EdgesFrom("a"), Run: ir.Template{}},
 	}}
 }
 

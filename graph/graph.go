@@ -53,7 +53,7 @@ func Render(p *ir.Pipeline, f Format) ([]byte, error) {
 }
 
 // clustered reports whether t is drawn as a group of instance nodes.
-func clustered(t *ir.Task) bool { return t.ForEach && len(t.Instances) > 0 }
+func clustered(t *ir.Task) bool { return t.ForEach != nil && t.NumInstances() > 0 }
 
 // taskLines are the label lines of a task (or its cluster title).
 func taskLines(t *ir.Task) []string {
@@ -134,7 +134,7 @@ func RenderDOT(p *ir.Pipeline) []byte {
 		cluster := dotQuote("cluster_" + t.Name)
 		b.WriteString("  subgraph " + cluster + " {\n")
 		b.WriteString("    label=" + dotLabel(taskLines(t)) + ";\n    style=\"rounded,dashed\";\n")
-		for k, in := range t.Instances {
+		for k, in := range t.Instances() {
 			id := dotQuote(t.Name + "[" + strconv.Itoa(k) + "]")
 			if k == 0 {
 				anchors[t.Name] = anchor{node: id, cluster: cluster}
@@ -145,7 +145,7 @@ func RenderDOT(p *ir.Pipeline) []byte {
 	}
 	for _, t := range p.Tasks {
 		head := anchors[t.Name]
-		for _, u := range t.Upstream {
+		for _, u := range t.Upstream() {
 			tail, ok := anchors[u]
 			if !ok {
 				continue // unknown upstream: only in an invalid pipeline
@@ -218,7 +218,7 @@ func RenderMermaid(p *ir.Pipeline) []byte {
 			continue
 		}
 		b.WriteString("  subgraph " + id + " [" + mermaidLabel(taskLines(t)) + "]\n")
-		for k, in := range t.Instances {
+		for k, in := range t.Instances() {
 			b.WriteString("    " + id + "_" + strconv.Itoa(k) + "[" + mermaidLabel(instanceLines(t, in)) + "]\n")
 		}
 		b.WriteString("  end\n")
@@ -228,7 +228,7 @@ func RenderMermaid(p *ir.Pipeline) []byte {
 		if dashed(t) {
 			arrow = " -.-> "
 		}
-		for _, u := range t.Upstream {
+		for _, u := range t.Upstream() {
 			if from, ok := ids[u]; ok {
 				b.WriteString("  " + from + arrow + ids[t.Name] + "\n")
 			}

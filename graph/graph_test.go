@@ -21,7 +21,7 @@ func cmd(words ...string) []ir.Str {
 }
 
 func plain(name string, upstream ...string) *ir.Task {
-	return &ir.Task{Name: name, Upstream: upstream, Instances: []*ir.Instance{{Command: cmd("run", name)}}}
+	return &ir.Task{Name: name, Edges: ir.EdgesFrom(upstream...), Run: ir.Template{Command: cmd("run", name)}}
 }
 
 func ref(kind ir.RefKind, task, name string) *ir.Ref {
@@ -30,10 +30,11 @@ func ref(kind ir.RefKind, task, name string) *ir.Ref {
 
 // mlTraining is DESIGN section 2's example, built by hand.
 func mlTraining() *ir.Pipeline {
-	train := &ir.Task{Name: "train", ForEach: true, Upstream: []string{"process"}, Outputs: []string{"accuracy"}}
+	train := &ir.Task{Name: "train", Edges: ir.EdgesFrom("process"), Outputs: []string{"accuracy"}, ForEach: &ir.ForEach{}}
 	for i, m := range []string{"xgb", "rf", "lr"} {
-		train.Instances = append(train.Instances, &ir.Instance{Key: string(rune('0' + i)), Value: m, Command: cmd("python", "train.py", m)})
+		train.ForEach.Items = append(train.ForEach.Items, ir.Item{Key: string(rune('0' + i)), Value: m})
 	}
+	train.Run = ir.Template{Command: append(cmd("python", "train.py"), ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefEachValue}}}})}
 	evaluate := plain("evaluate", "train")
 	evaluate.Outputs = []string{"best", "score"}
 	serve := plain("serve", "evaluate")
@@ -55,15 +56,11 @@ func mlTraining() *ir.Pipeline {
 // fanIn has two for_each tasks feeding each other (cluster to cluster), a
 // map-valued for_each and a one_failed handler.
 func fanIn() *ir.Pipeline {
-	shards := &ir.Task{Name: "shard", ForEach: true}
-	for _, k := range []string{"eu", "us"} {
-		shards.Instances = append(shards.Instances, &ir.Instance{Key: k, Value: k, Command: cmd("fetch", k)})
-	}
-	merge := &ir.Task{Name: "merge", ForEach: true, Upstream: []string{"shard"}}
-	merge.Instances = []*ir.Instance{
-		{Key: "daily", Value: `{"days":1,"label":"a very long value that the graph cuts short so nodes stay small"}`, Command: cmd("merge")},
-		{Key: "weekly", Value: `{"days":7}`, Command: cmd("merge")},
-	}
+	shards := &ir.Task{Name: "shard", ForEach: ir.StringItems("eu", "us"), Run: ir.Template{Command: append(cmd("fetch"), ir.EachKey())}}
+	merge := &ir.Task{Name: "merge", Edges: ir.EdgesFrom("shard"), Run: ir.Template{Command: cmd("merge")}, ForEach: &ir.ForEach{Items: []ir.Item{
+		{Key: "daily", Value: `{"days":1,"label":"a very long value that the graph cuts short so nodes stay small"}`},
+		{Key: "weekly", Value: `{"days":7}`},
+	}}}
 	alert := plain("alert", "merge", "shard")
 	alert.Trigger = ir.OneFailed
 	return &ir.Pipeline{Name: "fan_in", Tasks: []*ir.Task{alert, merge, shards}}
@@ -80,9 +77,9 @@ func hostile() *ir.Pipeline {
 		"INJECT\xff\xfe bad utf8 \u2028 sep",
 		"INJECT {{ jinja }} ${shell} $(cmd)",
 	}
-	fe := &ir.Task{Name: "end", ForEach: true}
+	fe := &ir.Task{Name: "end", ForEach: &ir.ForEach{}, Run: ir.Template{Command: cmd("x")}}
 	for i, e := range evil {
-		fe.Instances = append(fe.Instances, &ir.Instance{Key: e, Value: e + string(rune('a'+i)), Command: cmd("x")})
+		fe.ForEach.Items = append(fe.ForEach.Items, ir.Item{Key: e, Value: e + string(rune('a'+i))})
 	}
 	cond := plain("subgraph", "end")
 	cond.Trigger = ir.AllFailed
@@ -208,9 +205,9 @@ func TestDOTWithGraphviz(t *testing.T) {
 		// Each task and instance becomes one node in the SVG.
 		nodes := 0
 		for _, tk := range p.Tasks {
-			nodes += max(1, len(tk.Instances))
-			if !tk.ForEach {
-				nodes -= len(tk.Instances) - 1
+			nodes += max(1, tk.NumInstances())
+			if tk.ForEach == nil {
+				nodes -= tk.NumInstances() - 1
 			}
 		}
 		if got := bytes.Count(svg, []byte(`class="node"`)); got != nodes {

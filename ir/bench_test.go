@@ -19,13 +19,12 @@ func benchPipeline(n int) *Pipeline {
 		cmd := []Str{Lit("python"), Lit("step.py"), {Parts: []Part{{Lit: "--in="}, {Ref: &Ref{Kind: RefParam, Name: "dataset"}}}}}
 		for k := range min(i, 3) {
 			u := name(r.IntN(i))
-			t.Upstream = append(t.Upstream, u)
 			t.Edges = append(t.Edges, Edge{From: u, Range: at(i + 2)})
 			if k == 0 {
 				cmd = append(cmd, Str{Parts: []Part{{Ref: &Ref{Kind: RefOutput, Task: u, Name: "out", Range: at(i + 2)}}}})
 			}
 		}
-		t.Instances = []*Instance{{Command: cmd}}
+		t.Run = Template{Command: cmd}
 		p.Tasks = append(p.Tasks, t)
 	}
 	r.Shuffle(len(p.Tasks), func(i, j int) { p.Tasks[i], p.Tasks[j] = p.Tasks[j], p.Tasks[i] })

@@ -79,10 +79,11 @@ func fuzzPipeline(data []byte) *Pipeline {
 			default:
 				d = taskName(f.pick(n)) // anything, cycles included
 			}
-			t.Upstream = append(t.Upstream, d)
+			e := Edge{From: d}
 			if f.pick(4) > 0 {
-				t.Edges = append(t.Edges, Edge{From: d, Range: at(1000 + 10*i + k)})
+				e.Range = at(1000 + 10*i + k)
 			}
+			t.Edges = append(t.Edges, e)
 		}
 		randRef := func() *Ref {
 			switch f.pick(4) {
@@ -95,8 +96,8 @@ func fuzzPipeline(data []byte) *Pipeline {
 				}
 				return &Ref{Kind: RefParam, Name: fuzzNames[f.pick(len(fuzzNames))]}
 			case 1:
-				if tame && len(t.Upstream) > 0 {
-					u := t.Upstream[f.pick(len(t.Upstream))]
+				if tame && len(t.Edges) > 0 {
+					u := t.Edges[f.pick(len(t.Edges))].From
 					var outs []string
 					for _, prev := range p.Tasks {
 						if prev.Name == u {
@@ -116,53 +117,50 @@ func fuzzPipeline(data []byte) *Pipeline {
 			}
 			return &Ref{Kind: RefRunDate}
 		}
-		instances := 1
 		if f.pick(3) == 0 {
-			t.ForEach = true
-			instances = f.pick(4)
+			instances := f.pick(4)
 			if tame && instances == 0 && f.pick(8) != 0 {
 				instances = 1
 			}
+			t.ForEach = &ForEach{}
+			for k := range instances {
+				key := fmt.Sprint(k)
+				if !tame {
+					key = fuzzNames[f.pick(len(fuzzNames))]
+				}
+				t.ForEach.Items = append(t.ForEach.Items, Item{Key: key, Value: key})
+			}
 		}
 		script := f.pick(2) == 0
-		for k := range instances {
-			in := &Instance{}
-			switch {
-			case tame && t.ForEach:
-				in.Key = fmt.Sprint(k)
-			case !tame:
-				in.Key = fuzzNames[f.pick(len(fuzzNames))]
+		in := &t.Run
+		s := Str{Parts: []Part{{Lit: "x"}}}
+		if f.pick(2) == 0 {
+			s.Parts = append(s.Parts, Part{Ref: randRef()})
+		}
+		if (t.ForEach != nil || !tame) && f.pick(4) == 0 {
+			s.Parts = append(s.Parts, Part{Ref: &Ref{Kind: RefEachKey}})
+		}
+		kind := f.pick(32)
+		if tame && kind > 1 {
+			kind = 3
+			if script {
+				kind = 0
 			}
-			if !t.ForEach {
-				in.Key = ""
+		}
+		switch kind {
+		case 0:
+			in.Script = &s
+		case 1:
+			in.Script, in.Command = &s, []Str{s}
+		case 2:
+		default:
+			in.Command = []Str{Lit("run"), s}
+		}
+		if f.pick(3) == 0 {
+			in.Env = []EnvVar{{Name: []string{"A", "B", "A", "1x"}[f.pick(4)], Value: s}}
+			if tame {
+				in.Env[0].Name = "A"
 			}
-			s := Str{Parts: []Part{{Lit: "x"}}}
-			if f.pick(2) == 0 {
-				s.Parts = append(s.Parts, Part{Ref: randRef()})
-			}
-			kind := f.pick(32)
-			if tame && kind > 1 {
-				kind = 3
-				if script {
-					kind = 0
-				}
-			}
-			switch kind {
-			case 0:
-				in.Script = &s
-			case 1:
-				in.Script, in.Command = &s, []Str{s}
-			case 2:
-			default:
-				in.Command = []Str{Lit("run"), s}
-			}
-			if f.pick(3) == 0 {
-				in.Env = []EnvVar{{Name: []string{"A", "B", "A", "1x"}[f.pick(4)], Value: s}}
-				if tame {
-					in.Env[0].Name = "A"
-				}
-			}
-			t.Instances = append(t.Instances, in)
 		}
 		if f.pick(3) == 0 {
 			cmps := []CmpOp{Eq, Gt, Ne, "?"}
@@ -216,10 +214,10 @@ func FuzzValidate(f *testing.F) {
 			pos[tk.Name] = i
 		}
 		for i, tk := range p.Tasks {
-			if !slices.IsSorted(tk.Upstream) || len(tk.Edges) != len(tk.Upstream) {
-				t.Fatalf("task %q: upstream %v not normalised (edges %v)", tk.Name, tk.Upstream, tk.Edges)
+			if up := tk.Upstream(); !slices.IsSorted(up) || len(slices.Compact(up)) != len(tk.Edges) {
+				t.Fatalf("task %q: edges %v not normalised", tk.Name, tk.Edges)
 			}
-			for _, u := range tk.Upstream {
+			for _, u := range tk.Upstream() {
 				j, ok := pos[u]
 				if !ok || j >= i {
 					t.Fatalf("task %q at %d runs before its upstream %q (at %d, known %v)", tk.Name, i, u, j, ok)

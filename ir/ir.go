@@ -91,20 +91,19 @@ const (
 type Task struct {
 	Name string
 
-	// ForEach is true when the task was declared with for_each; it then has
-	// one Instance per element, in the order of each.key (sorted keys for
-	// maps and sets, index order for lists). A task without for_each has
-	// exactly one Instance whose Key is "".
-	ForEach   bool
-	Instances []*Instance
+	// Run is what the task runs: for a task without for_each its only
+	// instance; for a for_each task the one template of every instance,
+	// whose strings may hold each references (RefEachKey, RefEachValue,
+	// RefEachField, RefEachExpr). Instances expands it.
+	Run Template
+	// ForEach is the task's item source; nil for a task without for_each.
+	ForEach *ForEach
 
-	// Upstream holds the names of the tasks this one waits for (explicit
-	// depends_on plus implicit edges from task.X.outputs.Y references),
-	// deduplicated and sorted. A dependency on a for_each task waits for
-	// every instance of it.
-	Upstream []string
-	// Edges gives, for each upstream, where in the source the dependency
-	// came from (for diagnostics); same order as Upstream.
+	// Edges are the tasks this one waits for (explicit depends_on plus
+	// implicit edges from task.X.outputs.Y references), each with where in
+	// the source the dependency came from; Validate sorts them by name and
+	// keeps one per upstream task. A dependency on a for_each task waits
+	// for every instance of it. Upstream gives the names.
 	Edges []Edge
 
 	Retry Retry
@@ -132,22 +131,68 @@ type Edge struct {
 	Range Range
 }
 
-// Instance is one concrete execution of a task: the only instance of a plain
-// task, or one element of a for_each. Everything that may mention each.key
-// or each.value lives here, already evaluated for this element.
+// Template is what every instance of a task runs (DESIGN 1: fan-out is a
+// node, not a copy). Its strings are Strs whose parts may be each
+// references; Image, Workdir and Shell are compile-time values and may hold
+// only each references, never run-time ones.
+type Template struct {
+	// Exactly one of Command (exec form) and Script is set.
+	Command []Str
+	Script  *Str
+	// Shell runs Script: the script text is appended as the last argument.
+	// Defaults to ["sh", "-euc"].
+	Shell []Str
+
+	// Image is the container image; empty when neither the task nor the
+	// defaults give one.
+	Image   Str
+	Env     []EnvVar // sorted by Name
+	Workdir Str
+}
+
+// IsScript reports whether the template runs a script rather than a command.
+func (tp *Template) IsScript() bool { return tp.Script != nil }
+
+// Argv returns the process argument vector of the template: the command,
+// or the shell followed by the script.
+func (tp *Template) Argv() []Str {
+	if tp.Script == nil {
+		return tp.Command
+	}
+	argv := make([]Str, 0, len(tp.Shell)+1)
+	argv = append(argv, tp.Shell...)
+	return append(argv, *tp.Script)
+}
+
+// Strs calls fn for every string of the template that may hold a
+// reference: the argv (command, or shell and script), the environment
+// values, the image and the workdir.
+func (tp *Template) Strs(fn func(Str)) {
+	for _, a := range tp.Argv() {
+		fn(a)
+	}
+	for _, e := range tp.Env {
+		fn(e.Value)
+	}
+	fn(tp.Image)
+	fn(tp.Workdir)
+}
+
+// Instance is one concrete execution of a task, its template with every
+// each reference replaced by the item's text (see Task.Instances): the
+// only instance of a plain task, or one item of a static for_each.
 type Instance struct {
 	// Key is each.key ("" for a task without for_each). For a list it is the
 	// element's index in decimal, for a set the element, for a map the key.
 	Key string
-	// Value is each.value rendered as text: a string as is, anything else
-	// as its JSON encoding.
+	// Value is each.value rendered as text: a string as is, a number in
+	// canonical form, anything else as its JSON encoding.
 	Value string
 
 	// Exactly one of Command (exec form) and Script is set.
 	Command []Str
 	Script  *Str
 	// Shell runs Script: the script text is appended as the last argument.
-	// Defaults to ["sh", "-euc"].
 	Shell []string
 
 	// Image is the container image; "" when neither the task nor the
@@ -270,13 +315,40 @@ func (p *Pipeline) Param(name string) *Param {
 	return nil
 }
 
+// Upstream returns the names of the tasks t waits for, in the order of
+// Edges (sorted and deduplicated once validated). It is derived from Edges,
+// never stored.
+func (t *Task) Upstream() []string {
+	if len(t.Edges) == 0 {
+		return nil
+	}
+	up := make([]string, len(t.Edges))
+	for k, e := range t.Edges {
+		up[k] = e.From
+	}
+	return up
+}
+
+// EdgesFrom returns edges from the named tasks without source ranges, for
+// pipelines built by hand.
+func EdgesFrom(names ...string) []Edge {
+	if len(names) == 0 {
+		return nil
+	}
+	edges := make([]Edge, len(names))
+	for k, n := range names {
+		edges[k] = Edge{From: n}
+	}
+	return edges
+}
+
 // Downstream returns, for each task name, the names of the tasks that list
 // it as upstream, in the pipeline's task order.
 func (p *Pipeline) Downstream() map[string][]string {
 	down := make(map[string][]string, len(p.Tasks))
 	for _, t := range p.Tasks {
-		for _, u := range t.Upstream {
-			down[u] = append(down[u], t.Name)
+		for _, e := range t.Edges {
+			down[e.From] = append(down[e.From], t.Name)
 		}
 	}
 	return down

@@ -85,6 +85,16 @@ const (
 	RefOutput  RefKind = "output"   // task.TASK.outputs.NAME
 	RefRunID   RefKind = "run.id"   // run.id
 	RefRunDate RefKind = "run.date" // run.date, the logical date as YYYY-MM-DD
+
+	// References to the current item of a for_each task, resolved per
+	// instance (Task.Instances, or the engine's own fan-out construct).
+	RefEachKey   RefKind = "each.key"        // each.key
+	RefEachValue RefKind = "each.value"      // each.value
+	RefEachField RefKind = "each.value.NAME" // each.value.NAME of an object item; Name is NAME
+	// RefEachExpr is a derived expression over each (upper(each.value),
+	// var.m[each.key]), evaluated at compile time per item: Index is its
+	// position in ForEach.Exprs and Item.Exprs, Name its source text.
+	RefEachExpr RefKind = "each.expr"
 )
 
 // Ref is a run-time reference (DESIGN 2.2).
@@ -94,7 +104,9 @@ type Ref struct {
 	Name string
 	// Task is the producing task for RefOutput. When that task has for_each
 	// the value is a JSON array of the instances' values in instance order.
-	Task  string
+	Task string
+	// Index is the derived expression of a RefEachExpr.
+	Index int `json:",omitempty"`
 	Range Range
 }
 
@@ -105,7 +117,20 @@ func (r *Ref) String() string {
 		return "param." + r.Name
 	case RefOutput:
 		return "task." + r.Task + ".outputs." + r.Name
+	case RefEachField:
+		return "each.value." + r.Name
+	case RefEachExpr:
+		return r.Name
 	default:
 		return string(r.Kind)
 	}
+}
+
+// Lits returns one literal Str per string.
+func Lits(ss ...string) []Str {
+	out := make([]Str, len(ss))
+	for i, s := range ss {
+		out[i] = Lit(s)
+	}
+	return out
 }

@@ -23,8 +23,7 @@ var DefaultShell = []string{"sh", "-euc"}
 // backends never meet these zero values: Timezone "" → "UTC", Trigger "" →
 // all_success, Param.Type "" → string, Retry.Backoff 0 → 1, a script's
 // Shell nil → DefaultShell, Cond.Numeric recomputed from its operands. It
-// sorts Params and Env by name and Upstream by name (deduplicated), with
-// Edges aligned to Upstream.
+// sorts Params and Env by name and Edges by upstream name (deduplicated).
 //
 // Every step is linear in the size of the pipeline (plus a sort), and
 // nothing recurses along dependency chains, so pipelines of 100,000 tasks
@@ -50,7 +49,7 @@ type validator struct {
 	taskNames []string // for suggestions
 	// outputs holds every (task index, output name) declared.
 	outputs map[outputKey]bool
-	// up[i][k] is the index of the task p.Tasks[i].Upstream[k], or -1 for
+	// up[i][k] is the index of the task p.Tasks[i].Edges[k].From, or -1 for
 	// an unknown name or the task itself: resolved once, so that ordering
 	// and output references need no more map lookups.
 	up [][]int
@@ -177,13 +176,13 @@ func (v *validator) tasks() {
 		v.taskOutputs(i, t)
 		v.taskSettings(t)
 		v.instances(t)
-		normalizeUpstream(t)
+		normalizeEdges(t)
 	}
 
 	// References need every task's outputs and upstream list.
 	edges := 0
 	for _, t := range p.Tasks {
-		edges += len(t.Upstream)
+		edges += len(t.Edges)
 	}
 	flat := make([]int, 0, edges)
 	v.up = make([][]int, len(p.Tasks))
@@ -268,126 +267,115 @@ func (v *validator) taskSettings(t *Task) {
 }
 
 func (v *validator) instances(t *Task) {
-	switch {
-	case len(t.Instances) == 0 && t.ForEach:
-		v.errorf(t.Range, "for_each has no elements", "Task %q uses for_each over an empty collection, so it would never run; give it at least one element or remove the task.", t.Name)
-		return
-	case len(t.Instances) == 0:
-		v.errorf(t.Range, "Task has no instance", "Task %q has no instance; a task without for_each has exactly one.", t.Name)
-		return
-	case !t.ForEach && len(t.Instances) > 1:
-		v.errorf(t.Range, "Task has several instances", "Task %q has %d instances but no for_each.", t.Name, len(t.Instances))
-	}
-	var keys map[string]bool
-	if t.ForEach {
-		keys = make(map[string]bool, len(t.Instances))
-	}
-	firstScript := false
-	for k, in := range t.Instances {
-		if in == nil {
-			v.errorf(t.Range, "Invalid instance", "Task %q holds a nil instance.", t.Name)
-			continue
-		}
-		if t.ForEach {
-			if keys[in.Key] {
-				v.errorf(t.Range, "Duplicate for_each key", "Task %q has two instances with key %q.", t.Name, in.Key)
-			}
-			keys[in.Key] = true
-		} else if in.Key != "" {
-			v.errorf(t.Range, "Invalid instance", "Task %q has no for_each, so its instance key must be empty, not %q.", t.Name, in.Key)
-		}
+	if f := t.ForEach; f != nil {
 		switch {
-		case in.Script != nil && in.Command != nil:
-			v.errorf(t.Range, "Both command and script", "Task %q sets both command and script; set exactly one.", t.Name)
-		case in.Script == nil && len(in.Command) == 0:
-			if in.Command != nil {
-				v.errorf(t.Range, "Empty command", "Task %q has an empty command; give at least the program to run.", t.Name)
-			} else {
-				v.errorf(t.Range, "Missing command or script", "Task %q sets neither command nor script; set exactly one.", t.Name)
+		case f.Source != nil && len(f.Items) > 0:
+			v.errorf(t.Range, "Invalid for_each", "Task %q has both static items and a run-time item source.", t.Name)
+		case f.Source != nil:
+			// The seam for DESIGN 2.5; no backend renders it yet.
+			v.errorf(narrow(f.Source.Range, t.Range), "Run-time for_each not supported", "Task %q fans out over %s, a run-time value; for_each needs a compile-time list, set or map.", t.Name, f.Source.String())
+		case f.Source == nil && len(f.Items) == 0:
+			v.errorf(t.Range, "for_each has no elements", "Task %q uses for_each over an empty collection, so it would never run; give it at least one element or remove the task.", t.Name)
+			return
+		}
+		keys := make(map[string]bool, len(f.Items))
+		for i := range f.Items {
+			it := &f.Items[i]
+			if keys[it.Key] {
+				v.errorf(t.Range, "Duplicate for_each key", "Task %q has two instances with key %q.", t.Name, it.Key)
+			}
+			keys[it.Key] = true
+			if len(it.Exprs) != len(f.Exprs) {
+				v.errorf(t.Range, "Invalid for_each item", "Task %q: item %q has %d derived values, the template has %d.", t.Name, it.Key, len(it.Exprs), len(f.Exprs))
 			}
 		}
-		if in.Script != nil && len(in.Shell) == 0 {
-			in.Shell = append([]string(nil), DefaultShell...)
+	}
+	tp := &t.Run
+	switch {
+	case tp.Script != nil && tp.Command != nil:
+		v.errorf(t.Range, "Both command and script", "Task %q sets both command and script; set exactly one.", t.Name)
+	case tp.Script == nil && len(tp.Command) == 0:
+		if tp.Command != nil {
+			v.errorf(t.Range, "Empty command", "Task %q has an empty command; give at least the program to run.", t.Name)
+		} else {
+			v.errorf(t.Range, "Missing command or script", "Task %q sets neither command nor script; set exactly one.", t.Name)
 		}
-		if k == 0 {
-			firstScript = in.IsScript()
-		} else if in.IsScript() != firstScript {
-			v.errorf(t.Range, "Instances differ in kind", "Every instance of task %q must run a command, or every one a script; instance %q does not match the first.", t.Name, in.Key)
+	}
+	if tp.Script != nil && len(tp.Shell) == 0 {
+		tp.Shell = make([]Str, len(DefaultShell))
+		for i, s := range DefaultShell {
+			tp.Shell[i] = Lit(s)
 		}
-		for _, e := range in.Env {
-			if !validEnvName(e.Name) {
-				v.errorf(t.Range, "Invalid environment variable name", "Task %q sets %q; environment variable names must match %s.", t.Name, e.Name, outputRule)
-			} else if strings.HasPrefix(e.Name, "DAGC_") {
-				v.errorf(t.Range, "Reserved environment variable name", "Task %q sets %q; names starting with DAGC_ are set by dagc itself.", t.Name, e.Name)
-			}
+	}
+	for _, e := range tp.Env {
+		if !validEnvName(e.Name) {
+			v.errorf(t.Range, "Invalid environment variable name", "Task %q sets %q; environment variable names must match %s.", t.Name, e.Name, outputRule)
+		} else if strings.HasPrefix(e.Name, "DAGC_") {
+			v.errorf(t.Range, "Reserved environment variable name", "Task %q sets %q; names starting with DAGC_ are set by dagc itself.", t.Name, e.Name)
 		}
-		if !slices.IsSortedFunc(in.Env, cmpEnv) {
-			slices.SortStableFunc(in.Env, cmpEnv)
+	}
+	if !slices.IsSortedFunc(tp.Env, cmpEnv) {
+		slices.SortStableFunc(tp.Env, cmpEnv)
+	}
+	for k := 1; k < len(tp.Env); k++ {
+		if tp.Env[k].Name == tp.Env[k-1].Name {
+			v.errorf(t.Range, "Duplicate environment variable", "Task %q sets %q twice.", t.Name, tp.Env[k].Name)
 		}
-		for k := 1; k < len(in.Env); k++ {
-			if in.Env[k].Name == in.Env[k-1].Name {
-				v.errorf(t.Range, "Duplicate environment variable", "Task %q sets %q twice.", t.Name, in.Env[k].Name)
+	}
+	// Image, workdir and shell are compile-time values: only each
+	// references may be parts of them.
+	for _, s := range append([]Str{tp.Image, tp.Workdir}, tp.Shell...) {
+		for _, r := range s.Refs() {
+			if !r.Kind.IsEach() {
+				v.errorf(narrow(r.Range, t.Range), "Run-time reference not allowed here", "Task %q uses %s in its image, workdir or shell, which are fixed when the task starts.", t.Name, r.String())
 			}
 		}
 	}
 }
 
-// normalizeUpstream sorts and deduplicates Upstream and aligns Edges with it,
-// keeping the first source range seen for each upstream (or the task's own
-// range when a hand-built task gives none).
-func normalizeUpstream(t *Task) {
-	if len(t.Upstream) == 0 {
-		t.Upstream, t.Edges = nil, nil
+// normalizeEdges sorts Edges by upstream name and keeps the first edge
+// seen for each upstream, giving an edge without a source range the task's
+// own range.
+func normalizeEdges(t *Task) {
+	if len(t.Edges) == 0 {
+		t.Edges = nil
 		return
-	}
-	aligned := len(t.Edges) == len(t.Upstream)
-	for k := 0; aligned && k < len(t.Edges); k++ {
-		aligned = t.Edges[k].From == t.Upstream[k]
 	}
 	// The parser's output is already normal: leave it as is.
-	if aligned && slices.IsSortedFunc(t.Edges, cmpEdge) && !hasAdjacentDup(t.Upstream) {
+	if slices.IsSortedFunc(t.Edges, cmpEdge) && !hasAdjacentDup(t.Edges) && !missingRange(t.Edges) {
 		return
 	}
-	edges := make([]Edge, len(t.Upstream))
-	if aligned {
-		copy(edges, t.Edges)
-	} else {
-		first := make(map[string]Range, len(t.Edges))
-		for _, e := range t.Edges {
-			if _, ok := first[e.From]; !ok {
-				first[e.From] = e.Range
-			}
-		}
-		for k, u := range t.Upstream {
-			r, ok := first[u]
-			if !ok {
-				r = t.Range
-			}
-			edges[k] = Edge{From: u, Range: r}
-		}
-	}
+	edges := slices.Clone(t.Edges)
 	slices.SortStableFunc(edges, cmpEdge)
 	out := edges[:0]
 	for _, e := range edges {
 		if len(out) > 0 && out[len(out)-1].From == e.From {
 			continue
 		}
+		if e.Range == (Range{}) {
+			e.Range = t.Range
+		}
 		out = append(out, e)
 	}
 	t.Edges = out
-	t.Upstream = make([]string, len(out))
-	for k, e := range out {
-		t.Upstream[k] = e.From
+}
+
+func missingRange(edges []Edge) bool {
+	for _, e := range edges {
+		if e.Range == (Range{}) {
+			return true
+		}
 	}
+	return false
 }
 
 func cmpEnv(a, b EnvVar) int { return strings.Compare(a.Name, b.Name) }
 
 func cmpEdge(a, b Edge) int { return strings.Compare(a.From, b.From) }
 
-func hasAdjacentDup(s []string) bool {
+func hasAdjacentDup(s []Edge) bool {
 	for k := 1; k < len(s); k++ {
-		if s[k] == s[k-1] {
+		if s[k].From == s[k-1].From {
 			return true
 		}
 	}
@@ -415,20 +403,7 @@ func (v *validator) upstream(t *Task, up []int) []int {
 }
 
 func (v *validator) taskRefs(i int, t *Task) {
-	for _, in := range t.Instances {
-		if in == nil {
-			continue
-		}
-		for _, s := range in.Command {
-			v.strRefs(i, t, s)
-		}
-		if in.Script != nil {
-			v.strRefs(i, t, *in.Script)
-		}
-		for _, e := range in.Env {
-			v.strRefs(i, t, e.Value)
-		}
-	}
+	t.Run.Strs(func(s Str) { v.strRefs(i, t, s) })
 	if t.When != nil {
 		v.cond(i, t, t.When)
 	}
@@ -442,11 +417,33 @@ func (v *validator) strRefs(i int, t *Task, s Str) {
 	}
 }
 
+// eachRef checks a reference to the current item: only in a for_each
+// task, and to something every static item has.
+func (v *validator) eachRef(t *Task, r *Ref, at Range) {
+	f := t.ForEach
+	if f == nil {
+		v.errorf(at, "Reference to each outside for_each", "Task %q has no for_each, so %s does not exist.", t.Name, r.String())
+		return
+	}
+	if r.Kind == RefEachExpr && (r.Index < 0 || r.Index >= len(f.Exprs)) {
+		v.errorf(at, "Invalid reference", "Task %q refers to derived value %d of for_each, which has %d.", t.Name, r.Index, len(f.Exprs))
+		return
+	}
+	for i := range f.Items {
+		if _, ok := f.Items[i].Text(r); !ok {
+			v.errorf(at, "Invalid reference", "Task %q uses %s, but the for_each item %q has no such field.", t.Name, r.String(), f.Items[i].Key)
+			return
+		}
+	}
+}
+
 // ref checks one run-time reference made by task t, p.Tasks[i].
 func (v *validator) ref(i int, t *Task, r *Ref) {
 	at := narrow(r.Range, t.Range)
 	switch r.Kind {
 	case RefRunID, RefRunDate:
+	case RefEachKey, RefEachValue, RefEachField, RefEachExpr:
+		v.eachRef(t, r, at)
 	case RefParam:
 		if _, ok := v.paramByName[r.Name]; !ok {
 			v.errorf(at, "Reference to undeclared param", "Task %q refers to param.%s, which is not declared.%s", t.Name, r.Name, v.suggest.Suggest(r.Name, v.paramNames))
@@ -458,7 +455,7 @@ func (v *validator) ref(i int, t *Task, r *Ref) {
 		}
 		// Usually the producer is upstream: find it there, not in the map.
 		idx, ok, upstream := -1, false, false
-		if k := sort.SearchStrings(t.Upstream, r.Task); k < len(t.Upstream) && t.Upstream[k] == r.Task {
+		if k := sort.Search(len(t.Edges), func(k int) bool { return t.Edges[k].From >= r.Task }); k < len(t.Edges) && t.Edges[k].From == r.Task {
 			idx, upstream = v.up[i][k], true
 			ok = idx >= 0
 		}

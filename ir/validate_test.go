@@ -16,9 +16,8 @@ func at(line int) Range {
 // task builds a plain task running `echo NAME` that waits for deps; its
 // range is at(line) and each edge k is at(line*100+k).
 func task(name string, line int, deps ...string) *Task {
-	t := &Task{Name: name, Range: at(line), Instances: []*Instance{{Command: []Str{Lit("echo"), Lit(name)}}}}
+	t := &Task{Name: name, Range: at(line), Run: Template{Command: []Str{Lit("echo"), Lit(name)}}}
 	for k, d := range deps {
-		t.Upstream = append(t.Upstream, d)
 		t.Edges = append(t.Edges, Edge{From: d, Range: at(line*100 + k)})
 	}
 	return t
@@ -67,10 +66,10 @@ func TestValidateOrdersTopologicallyTiesByName(t *testing.T) {
 	if got, want := names(p), "b d a c e"; got != want {
 		t.Fatalf("order = %q, want %q", got, want)
 	}
-	// Upstream is sorted with Edges aligned.
+	// Edges are sorted by upstream name.
 	c := p.Task("c")
-	if strings.Join(c.Upstream, ",") != "a,b" || c.Edges[0].From != "a" || c.Edges[0].Range != at(301) {
-		t.Fatalf("upstream not normalised: %v %v", c.Upstream, c.Edges)
+	if strings.Join(c.Upstream(), ",") != "a,b" || c.Edges[0].From != "a" || c.Edges[0].Range != at(301) {
+		t.Fatalf("upstream not normalised: %v %v", c.Upstream(), c.Edges)
 	}
 }
 
@@ -103,13 +102,13 @@ func TestValidateOrderIsDeterministic(t *testing.T) {
 
 func TestValidateFillsDefaults(t *testing.T) {
 	script := Lit("echo hi")
-	tk := &Task{Name: "s", Range: at(2), Instances: []*Instance{{Script: &script, Env: []EnvVar{{Name: "B"}, {Name: "A"}}}}}
+	tk := &Task{Name: "s", Range: at(2), Run: Template{Script: &script, Env: []EnvVar{{Name: "B"}, {Name: "A"}}}}
 	p := pipe(tk)
 	p.Params = []*Param{{Name: "z"}, {Name: "a", Type: ParamNumber}}
 	if ds := Validate(p); len(ds) > 0 {
 		t.Fatal(dump(ds))
 	}
-	in := tk.Instances[0]
+	in := tk.Instances()[0]
 	if p.Timezone != "UTC" || tk.Trigger != AllSuccess || tk.Retry.Backoff != 1 ||
 		strings.Join(in.Shell, " ") != "sh -euc" || in.Env[0].Name != "A" ||
 		p.Params[0].Name != "a" || p.Params[1].Type != ParamString {
@@ -139,8 +138,8 @@ func TestValidateGraphDiagnostics(t *testing.T) {
 			"Dependency cycle", at(300), ": q → p → q."},
 		// Without source ranges the cycle starts at its first task by name.
 		{"cycle without ranges", pipe(
-			&Task{Name: "y", Upstream: []string{"x"}, Instances: []*Instance{{Command: []Str{Lit("y")}}}},
-			&Task{Name: "x", Upstream: []string{"y"}, Instances: []*Instance{{Command: []Str{Lit("x")}}}}),
+			&Task{Name: "y", Edges: EdgesFrom("x"), Run: Template{Command: []Str{Lit("y")}}},
+			&Task{Name: "x", Edges: EdgesFrom("y"), Run: Template{Command: []Str{Lit("x")}}}),
 			"Dependency cycle", Range{}, ": x → y → x."},
 		{"invalid task name", pipe(task("9lives", 2)),
 			"Invalid task name", at(2), `"9lives" does not match`},
@@ -183,9 +182,9 @@ func TestValidateDeepChainAndLongCycle(t *testing.T) {
 	const n = 100_000
 	tasks := make([]*Task, n)
 	for i := range n {
-		tasks[i] = &Task{Name: fmt.Sprintf("t%06d", i), Instances: []*Instance{{Command: []Str{Lit("true")}}}}
+		tasks[i] = &Task{Name: fmt.Sprintf("t%06d", i), Run: Template{Command: []Str{Lit("true")}}}
 		if i > 0 {
-			tasks[i].Upstream = []string{tasks[i-1].Name}
+			tasks[i].Edges = EdgesFrom(tasks[i-1].Name)
 		}
 	}
 	// Reverse so the order really has to be computed.
@@ -200,7 +199,7 @@ func TestValidateDeepChainAndLongCycle(t *testing.T) {
 		t.Fatalf("chain misordered")
 	}
 	// Close the chain into one cycle of n tasks.
-	p.Tasks[0].Upstream = []string{p.Tasks[n-1].Name}
+	p.Tasks[0].Edges = EdgesFrom(p.Tasks[n-1].Name)
 	ds := Validate(p)
 	if len(ds) != 1 || ds[0].Summary != "Dependency cycle" {
 		t.Fatalf("want one cycle, got %d diagnostics", len(ds))
@@ -219,7 +218,7 @@ func outTask(name string, line int, outputs []string, deps ...string) *Task {
 
 // refTo builds a command whose second word is "${ref}" with range at(line).
 func withRef(t *Task, r *Ref) *Task {
-	t.Instances[0].Command = append(t.Instances[0].Command, Str{Parts: []Part{{Lit: "--x="}, {Ref: r}}})
+	t.Run.Command = append(t.Run.Command, Str{Parts: []Part{{Lit: "--x="}, {Ref: r}}})
 	return t
 }
 
@@ -264,9 +263,9 @@ func TestValidateReferenceDiagnostics(t *testing.T) {
 func TestValidateRefsInScriptEnvAndWhen(t *testing.T) {
 	ref := func(line int) *Ref { return &Ref{Kind: RefParam, Name: "nope", Range: at(line)} }
 	script := Str{Parts: []Part{{Lit: "echo "}, {Ref: ref(20)}}}
-	s := &Task{Name: "s", Range: at(2), Instances: []*Instance{{Script: &script}}}
+	s := &Task{Name: "s", Range: at(2), Run: Template{Script: &script}}
 	e := task("e", 3)
-	e.Instances[0].Env = []EnvVar{{Name: "X", Value: Str{Parts: []Part{{Ref: ref(30)}}}}}
+	e.Run.Env = []EnvVar{{Name: "X", Value: Str{Parts: []Part{{Ref: ref(30)}}}}}
 	w := task("w", 4)
 	w.When = &Cond{Op: CondAnd, Range: at(40), Args: []*Cond{
 		{Op: CondConst, Const: true, Range: at(41)},
@@ -287,10 +286,7 @@ func TestValidateRefsInScriptEnvAndWhen(t *testing.T) {
 
 func TestValidateForEachRefsReportedOnce(t *testing.T) {
 	r := &Ref{Kind: RefParam, Name: "nope", Range: at(20)}
-	tk := &Task{Name: "f", ForEach: true, Range: at(2)}
-	for _, k := range []string{"a", "b", "c"} {
-		tk.Instances = append(tk.Instances, &Instance{Key: k, Command: []Str{{Parts: []Part{{Ref: &Ref{Kind: r.Kind, Name: r.Name, Range: r.Range}}}}}})
-	}
+	tk := &Task{Name: "f", ForEach: StringItems("a", "b", "c"), Range: at(2), Run: Template{Command: []Str{{Parts: []Part{{Ref: r}}}}}}
 	wantDiag(t, Validate(pipe(tk)), "Reference to undeclared param", at(20), "param.nope")
 }
 
@@ -322,21 +318,22 @@ func TestValidateTaskDiagnostics(t *testing.T) {
 		summary string
 		detail  string
 	}{
-		{"both", mod(func(t *Task) { t.Instances[0].Script = &script }), "Both command and script", "sets both"},
-		{"neither", mod(func(t *Task) { t.Instances[0].Command = nil }), "Missing command or script", "neither"},
-		{"empty command", mod(func(t *Task) { t.Instances[0].Command = []Str{} }), "Empty command", "empty command"},
-		{"mixed kinds", mod(func(t *Task) {
-			t.ForEach = true
-			t.Instances[0].Key = "a"
-			t.Instances = append(t.Instances, &Instance{Key: "b", Script: &script})
-		}), "Instances differ in kind", `instance "b"`},
-		{"empty for_each", mod(func(t *Task) { t.ForEach, t.Instances = true, nil }), "for_each has no elements", "empty collection"},
-		{"no instance", mod(func(t *Task) { t.Instances = nil }), "Task has no instance", "no instance"},
-		{"several instances", mod(func(t *Task) { t.Instances = append(t.Instances, &Instance{Command: []Str{Lit("x")}}) }), "Task has several instances", "2 instances"},
-		{"duplicate key", mod(func(t *Task) {
-			t.ForEach = true
-			t.Instances = []*Instance{{Key: "k", Command: []Str{Lit("x")}}, {Key: "k", Command: []Str{Lit("x")}}}
-		}), "Duplicate for_each key", `key "k"`},
+		{"both", mod(func(t *Task) { t.Run.Script = &script }), "Both command and script", "sets both"},
+		{"neither", mod(func(t *Task) { t.Run.Command = nil }), "Missing command or script", "neither"},
+		{"empty command", mod(func(t *Task) { t.Run.Command = []Str{} }), "Empty command", "empty command"},
+		{"empty for_each", mod(func(t *Task) { t.ForEach = &ForEach{} }), "for_each has no elements", "empty collection"},
+		{"duplicate key", mod(func(t *Task) { t.ForEach = StringItems("k", "k") }), "Duplicate for_each key", `key "k"`},
+		{"each outside for_each", mod(func(t *Task) { t.Run.Command = append(t.Run.Command, EachKey()) }), "Reference to each outside for_each", "each.key"},
+		{"missing field", mod(func(t *Task) {
+			t.ForEach = StringItems("a")
+			t.Run.Command = append(t.Run.Command, Str{Parts: []Part{{Ref: &Ref{Kind: RefEachField, Name: "f"}}}})
+		}), "Invalid reference", "each.value.f"},
+		{"derived index", mod(func(t *Task) {
+			t.ForEach = StringItems("a")
+			t.Run.Command = append(t.Run.Command, Str{Parts: []Part{{Ref: &Ref{Kind: RefEachExpr, Name: "upper(each.key)", Index: 0}}}})
+		}), "Invalid reference", "derived value 0"},
+		{"run-time for_each", mod(func(t *Task) { t.ForEach = &ForEach{Source: &Ref{Kind: RefParam, Name: "p"}} }), "Run-time for_each not supported", "param.p"},
+		{"run-time image", mod(func(t *Task) { t.Run.Image = Str{Parts: []Part{{Ref: &Ref{Kind: RefRunID}}}} }), "Run-time reference not allowed here", "run.id"},
 		{"trigger", mod(func(t *Task) { t.Trigger = "all_sucess" }), "Invalid trigger", `Did you mean "all_success"?`},
 		{"attempts", mod(func(t *Task) { t.Retry.Attempts = -1 }), "Invalid retry", "-1 retry attempts"},
 		{"delay", mod(func(t *Task) { t.Retry.Delay = -time.Second }), "Invalid retry", "negative retry delay"},
@@ -346,9 +343,9 @@ func TestValidateTaskDiagnostics(t *testing.T) {
 		{"gpu", mod(func(t *Task) { t.Resources.GPU = -1 }), "Invalid resources", "-1 GPUs"},
 		{"output name", mod(func(t *Task) { t.Outputs = []string{"my-out"} }), "Invalid output name", `"my-out" does not match`},
 		{"duplicate output", mod(func(t *Task) { t.Outputs = []string{"o", "o"} }), "Duplicate output name", `"o" twice`},
-		{"env name", mod(func(t *Task) { t.Instances[0].Env = []EnvVar{{Name: "A=B"}} }), "Invalid environment variable name", `"A=B"`},
-		{"reserved env", mod(func(t *Task) { t.Instances[0].Env = []EnvVar{{Name: "DAGC_OUTPUTS"}} }), "Reserved environment variable name", "DAGC_"},
-		{"duplicate env", mod(func(t *Task) { t.Instances[0].Env = []EnvVar{{Name: "A"}, {Name: "A"}} }), "Duplicate environment variable", `"A" twice`},
+		{"env name", mod(func(t *Task) { t.Run.Env = []EnvVar{{Name: "A=B"}} }), "Invalid environment variable name", `"A=B"`},
+		{"reserved env", mod(func(t *Task) { t.Run.Env = []EnvVar{{Name: "DAGC_OUTPUTS"}} }), "Reserved environment variable name", "DAGC_"},
+		{"duplicate env", mod(func(t *Task) { t.Run.Env = []EnvVar{{Name: "A"}, {Name: "A"}} }), "Duplicate environment variable", `"A" twice`},
 		{"bad not", mod(func(t *Task) { t.When = &Cond{Op: CondNot} }), "Invalid condition", "takes one operand, not 0"},
 		{"bad and", mod(func(t *Task) { t.When = &Cond{Op: CondAnd, Args: []*Cond{{Op: CondConst, Const: true}}} }), "Invalid condition", "two or more operands, not 1"},
 		{"bad cmp", mod(func(t *Task) {
@@ -403,20 +400,19 @@ func TestValidatePipelineDiagnostics(t *testing.T) {
 }
 
 func TestValidateHandBuiltEdgesWithoutRanges(t *testing.T) {
-	// Upstream given without Edges: edges fall back to the task's range.
-	b := &Task{Name: "b", Range: at(3), Upstream: []string{"zz", "a", "a"}, Instances: []*Instance{{Command: []Str{Lit("x")}}}}
+	// Edges given without source ranges fall back to the task's range.
+	b := &Task{Name: "b", Range: at(3), Edges: EdgesFrom("zz", "a", "a"), Run: Template{Command: []Str{Lit("x")}}}
 	ds := Validate(pipe(task("a", 2), b))
 	wantDiag(t, ds, "Reference to undeclared task", at(3), `"zz"`)
-	if strings.Join(b.Upstream, ",") != "a,zz" || len(b.Edges) != 2 || b.Edges[1].From != "zz" {
-		t.Fatalf("upstream/edges = %v %v", b.Upstream, b.Edges)
+	if strings.Join(b.Upstream(), ",") != "a,zz" || len(b.Edges) != 2 || b.Edges[1].From != "zz" {
+		t.Fatalf("upstream/edges = %v %v", b.Upstream(), b.Edges)
 	}
 }
 
 func TestValidateNilsDoNotPanic(t *testing.T) {
 	p := pipe(nil, task("a", 2))
 	p.Params = []*Param{nil}
-	p.Tasks[1].Instances = append(p.Tasks[1].Instances, nil)
-	p.Tasks[1].ForEach = true
+	p.Tasks[1].ForEach = &ForEach{Items: []Item{{Key: "a", Exprs: []string{"x"}}}}
 	p.Tasks[1].When = &Cond{Op: CondAnd, Args: []*Cond{nil, nil}}
 	if ds := Validate(p); !ds.HasErrors() {
 		t.Fatal("nil members must be errors")

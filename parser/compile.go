@@ -20,6 +20,7 @@ import (
 type compiler struct {
 	p     *Parser
 	file  string
+	src   []byte
 	body  *hclsyntax.Body
 	opts  Options
 	diags hcl.Diagnostics
@@ -52,7 +53,7 @@ type compiler struct {
 
 func newCompiler(p *Parser, file string, body *hclsyntax.Body, opts Options) *compiler {
 	c := &compiler{
-		p: p, file: file, body: body, opts: opts,
+		p: p, file: file, src: p.sources[file], body: body, opts: opts,
 		varDecls: map[string]*varDecl{}, vars: map[string]cty.Value{}, failedVar: map[string]bool{},
 		localAttrs: map[string]*hcl.Attribute{}, locals: map[string]cty.Value{}, failedLocal: map[string]bool{},
 		params: map[string]*ir.Param{},

@@ -47,27 +47,24 @@ func checkPipelineInvariants(t *testing.T, p *ir.Pipeline) {
 			t.Fatalf("duplicate task %q", task.Name)
 		}
 		names[task.Name] = true
-		if len(task.Instances) == 0 {
+		if len(task.Instances()) == 0 {
 			t.Fatalf("task %q has no instance", task.Name)
 		}
-		if !task.ForEach && (len(task.Instances) != 1 || task.Instances[0].Key != "") {
-			t.Fatalf("plain task %q has instances %v", task.Name, task.Instances)
+		if task.ForEach == nil && (len(task.Instances()) != 1 || task.Instances()[0].Key != "") {
+			t.Fatalf("plain task %q has instances %v", task.Name, task.Instances())
 		}
-		if len(task.Upstream) != len(task.Edges) {
-			t.Fatalf("task %q: %d upstream, %d edges", task.Name, len(task.Upstream), len(task.Edges))
-		}
-		for i, u := range task.Upstream {
-			if task.Edges[i].From != u || p.Task(u) == nil {
-				t.Fatalf("task %q: bad upstream %q", task.Name, u)
+		for i, e := range task.Edges {
+			if (i > 0 && task.Edges[i-1].From >= e.From) || p.Task(e.From) == nil {
+				t.Fatalf("task %q: bad upstream %q", task.Name, e.From)
 			}
 		}
-		for _, in := range task.Instances {
+		for _, in := range task.Instances() {
 			if (in.Script == nil) == (in.Command == nil) {
 				t.Fatalf("task %q: command xor script broken", task.Name)
 			}
 			for _, s := range in.Argv() {
 				for _, r := range s.Refs() {
-					if r.Kind == ir.RefOutput && !contains(task.Upstream, r.Task) {
+					if r.Kind == ir.RefOutput && !contains(task.Upstream(), r.Task) {
 						t.Fatalf("task %q uses %s without an edge", task.Name, r)
 					}
 					if r.Kind == ir.RefParam && p.Param(r.Name) == nil {

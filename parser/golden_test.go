@@ -142,7 +142,7 @@ func TestExamplesGolden(t *testing.T) {
 func checkRunnableEverywhere(t *testing.T, p *ir.Pipeline) {
 	t.Helper()
 	for _, task := range p.Tasks {
-		for _, in := range task.Instances {
+		for _, in := range task.Instances() {
 			if argv := in.Argv(); len(argv) == 0 || argv[0].Literal() != "sh" {
 				t.Errorf("task %q instance %q does not run sh: %v", task.Name, in.Key, argv)
 			}

@@ -78,7 +78,7 @@ task "a" {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			pipe := parse(t, src, c.opts)
-			if got := argv(pipe.Tasks[0].Instances[0]); !reflect.DeepEqual(got, c.want) {
+			if got := argv(pipe.Tasks[0].Instances()[0]); !reflect.DeepEqual(got, c.want) {
 				t.Errorf("argv = %q, want %q", got, c.want)
 			}
 		})
@@ -141,17 +141,17 @@ task "numbers" {
 	}
 	for name, insts := range want {
 		task := pipe.Task(name)
-		if !task.ForEach || len(task.Instances) != len(insts) {
-			t.Fatalf("%s: ForEach=%v with %d instances", name, task.ForEach, len(task.Instances))
+		if task.ForEach == nil || len(task.Instances()) != len(insts) {
+			t.Fatalf("%s: ForEach=%v with %d instances", name, task.ForEach != nil, len(task.Instances()))
 		}
 		for i, kv := range insts {
-			in := task.Instances[i]
+			in := task.Instances()[i]
 			if in.Key != kv[0] || in.Value != kv[1] {
 				t.Errorf("%s[%d] = (%q, %q), want %q", name, i, in.Key, in.Value, kv)
 			}
 		}
 	}
-	m := pipe.Task("map").Instances
+	m := pipe.Task("map").Instances()
 	if m[0].Image != "img:a" || m[1].Image != "img:z" || m[1].Env[0].Value.Literal() != "z" {
 		t.Errorf("per-instance image/env not evaluated per element: %+v %+v", m[0], m[1])
 	}
@@ -172,7 +172,7 @@ task "b" {
   env     = { ROWS = task.a.outputs.rows }
 }`, Options{})
 	b := pipe.Task("b")
-	cmd := b.Instances[0].Command
+	cmd := b.Run.Command
 	ref := func(s ir.Str, i int) *ir.Ref { return s.Parts[i].Ref }
 	if len(cmd[1].Parts) != 1 || ref(cmd[1], 0).Kind != ir.RefParam || ref(cmd[1], 0).Name != "dataset" {
 		t.Errorf("param part: %+v", cmd[1])
@@ -186,8 +186,8 @@ task "b" {
 	if !cmd[4].IsLiteral() || cmd[4].Literal() != "${not.a.ref}" {
 		t.Errorf("escaped template: %+v", cmd[4])
 	}
-	if !reflect.DeepEqual(b.Upstream, []string{"a"}) || len(b.Edges) != 1 {
-		t.Fatalf("upstream = %v, edges = %v", b.Upstream, b.Edges)
+	if !reflect.DeepEqual(b.Upstream(), []string{"a"}) || len(b.Edges) != 1 {
+		t.Fatalf("upstream = %v, edges = %v", b.Upstream(), b.Edges)
 	}
 	// The edge points at the first reference that caused it.
 	if e := b.Edges[0].Range; e.Start.Line != 8 || e.Start.Column != 47 {
@@ -230,8 +230,8 @@ task "d" {
 	if got := b.When.String(); got != want {
 		t.Errorf("when = %s\nwant   %s", got, want)
 	}
-	if !reflect.DeepEqual(b.Upstream, []string{"a"}) {
-		t.Errorf("when reference adds no edge: %v", b.Upstream)
+	if !reflect.DeepEqual(b.Upstream(), []string{"a"}) {
+		t.Errorf("when reference adds no edge: %v", b.Upstream())
 	}
 	or := b.When
 	if or.Op != ir.CondOr || len(or.Args) != 3 {
@@ -312,12 +312,12 @@ task "short" {
   retries = 1
 }`, Options{})
 	plain, custom, short := pipe.Task("plain"), pipe.Task("custom"), pipe.Task("short")
-	if plain.Instances[0].Image != "base:1" || custom.Instances[0].Image != "own:2" {
+	if plain.Run.Image.Literal() != "base:1" || custom.Run.Image.Literal() != "own:2" {
 		t.Errorf("image merge")
 	}
 	env := func(t *ir.Task) map[string]string {
 		m := map[string]string{}
-		for _, e := range t.Instances[0].Env {
+		for _, e := range t.Run.Env {
 			m[e.Name] = e.Value.Literal()
 		}
 		return m
@@ -427,7 +427,7 @@ task "a" { command = ["echo", local.b] }`), Options{})
 	if pipe.Name != "nightly_etl" || pipe.Timezone != "UTC" {
 		t.Errorf("name = %q, timezone = %q", pipe.Name, pipe.Timezone)
 	}
-	if got := argv(pipe.Tasks[0].Instances[0]); got[1] != "out/nightly_etl/b" {
+	if got := argv(pipe.Tasks[0].Instances()[0]); got[1] != "out/nightly_etl/b" {
 		t.Errorf("locals out of order: %q", got)
 	}
 }
@@ -446,10 +446,10 @@ task "b" {
   script = "echo hi"
   shell  = ["sh", "-euxc"]
 }`, Options{})
-	if got := argv(pipe.Task("a").Instances[0]); !reflect.DeepEqual(got, []string{"bash", "-c", "echo X"}) {
+	if got := argv(pipe.Task("a").Instances()[0]); !reflect.DeepEqual(got, []string{"bash", "-c", "echo X"}) {
 		t.Errorf("a = %q", got)
 	}
-	if got := argv(pipe.Task("b").Instances[0]); !reflect.DeepEqual(got, []string{"sh", "-euxc", "echo hi"}) {
+	if got := argv(pipe.Task("b").Instances()[0]); !reflect.DeepEqual(got, []string{"sh", "-euxc", "echo hi"}) {
 		t.Errorf("b = %q", got)
 	}
 }

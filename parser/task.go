@@ -426,7 +426,7 @@ func instanceValueText(v cty.Value) string {
 
 func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	content := d.content
-	t := &ir.Task{Name: d.name, Outputs: d.outputs, Trigger: ir.AllSuccess, Range: toRange(d.block.DefRange()), ForEach: d.forEach}
+	t := &ir.Task{Name: d.name, Outputs: d.outputs, Trigger: ir.AllSuccess, Range: toRange(d.block.DefRange())}
 	sink := &refSink{self: d.name, edges: map[string]hcl.Range{}}
 	once := func(attr string) scope { return onceScope(attr, d.forEach) }
 	defs := c.defaults
@@ -437,13 +437,13 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	}
 
 	// for_each
-	keys := []instanceKey{{key: ""}}
+	var ec *eachCtx
+	forEachOK := true
 	if a := content.Attributes["for_each"]; a != nil {
-		k, ok := c.forEachKeys(a)
-		if ok {
-			keys = k
+		if k, ok := c.forEachKeys(a); ok {
+			ec = c.newEachCtx(k)
 		} else {
-			keys = nil
+			forEachOK = false
 		}
 	}
 
@@ -493,23 +493,27 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 		c.errorf(d.block.DefRange(), "Missing command or script", "Task %q needs a command (a list, exec form) or a script (a string run by shell).", d.name)
 	}
 
-	for _, k := range keys {
-		t.Instances = append(t.Instances, c.compileInstance(d, k, sink))
+	if forEachOK {
+		t.Run = c.compileTemplate(d, ec, sink)
+		if ec != nil {
+			t.ForEach = ec.forEach(content.Attributes["for_each"].Expr.Range())
+		}
+	} else {
+		t.ForEach = &ir.ForEach{Range: toRange(content.Attributes["for_each"].Expr.Range())}
 	}
 
 	// Upstream tasks, sorted, with the range that caused each edge.
 	if n := len(sink.edges); n > 0 {
-		t.Upstream, t.Edges = make([]string, 0, n), make([]ir.Edge, 0, n)
+		t.Edges = make([]ir.Edge, 0, n)
 	}
 	for _, from := range sortedKeys(sink.edges) {
-		t.Upstream = append(t.Upstream, from)
 		t.Edges = append(t.Edges, ir.Edge{From: from, Range: toRange(sink.edges[from])})
 	}
 	// A task without upstream runs whatever its trigger (DESIGN 2.4). Only
 	// the task's own attribute is reported (one from defaults is meant for
 	// the tasks that have upstream), and not when depends_on is written but
 	// gave no edge: that has its own error.
-	if a := content.Attributes["trigger"]; a != nil && len(t.Upstream) == 0 && t.Trigger != ir.AllSuccess && content.Attributes["depends_on"] == nil {
+	if a := content.Attributes["trigger"]; a != nil && len(t.Edges) == 0 && t.Trigger != ir.AllSuccess && content.Attributes["depends_on"] == nil {
 		c.warnf(a.Range, "Trigger has no effect", "Task %q has no upstream task, so it runs whatever its trigger; trigger = %q has no effect. Add depends_on, or remove the trigger.", d.name, t.Trigger)
 	}
 	return t
@@ -557,74 +561,95 @@ func (c *compiler) dependsOn(a *hcl.Attribute, sink *refSink) {
 	}
 }
 
-// compileInstance evaluates the per-instance attributes for one for_each
-// element (or the only instance of a plain task).
-func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *ir.Instance {
+// compileTemplate compiles what the task runs: once, for every instance
+// (ec is nil for a task without for_each).
+func (c *compiler) compileTemplate(d *taskDecl, ec *eachCtx, sink *refSink) ir.Template {
 	content := d.content
 	defs := c.defaults
-	in := &ir.Instance{Key: k.key}
-	ctx := c.ctx
+	var tp ir.Template
 	sc := scopeCompileTime
 	sc.eachReason, sc.plainTask = "", d.name
-	if d.forEach {
-		in.Value = instanceValueText(k.value)
-		ctx = c.ctx.NewChild()
-		ctx.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(k.key), "value": k.value})}
-		sc.each = true
-	}
+	sc.each = ec != nil
 	sc.runtimeReason = "this attribute is evaluated at compile time. Run-time references may appear in a task's command, script, env and when."
 	rsc := sc
 	rsc.runtime = true
 
 	if a := content.Attributes["command"]; a != nil {
-		if l, ok := c.strList(a.Expr, ctx, rsc, sink); ok {
+		if l, ok := c.tmplList(a.Expr, ec, rsc, sink, "command"); ok {
 			if len(l) == 0 {
 				c.errorf(a.Expr.Range(), "Empty command", "command must name a program: a list such as [\"sh\", \"-c\", \"echo hi\"].")
 			}
 			c.checkCommand(a.Expr, l)
-			in.Command = l
+			tp.Command = l
 		}
 	} else if a := content.Attributes["script"]; a != nil {
-		if s, ok := c.strValue(a.Expr, ctx, rsc, sink); ok {
+		if s, ok := c.tmplStr(a.Expr, ec, rsc, sink); ok {
 			c.checkScript(a.Expr, s)
-			in.Script = &s
+			tp.Script = &s
 		}
 	}
-	in.Shell = []string{"sh", "-euc"}
+	shell := []string{"sh", "-euc"}
 	if defs.shell != nil {
-		in.Shell = defs.shell
+		shell = defs.shell
 	}
-	if a := content.Attributes["shell"]; a != nil {
-		if l, ok := c.attrStringList(content, "shell", ctx, sc); ok {
+	tp.Shell = make([]ir.Str, len(shell))
+	for i, s := range shell {
+		tp.Shell[i] = ir.Lit(s)
+	}
+	if a := content.Attributes["shell"]; a != nil && (ec == nil || !usesEach(a.Expr)) {
+		if l, ok := c.attrStringList(content, "shell", c.ctx, sc); ok {
 			c.checkPlain(a, "shell", l...)
 			if l = c.checkShell(a, l); l != nil {
-				in.Shell = l
+				tp.Shell = make([]ir.Str, len(l))
+				for i, s := range l {
+					tp.Shell[i] = ir.Lit(s)
+				}
+			}
+		}
+	} else if a != nil {
+		if l, ok := c.tmplList(a.Expr, ec, sc, sink, "shell"); ok {
+			if len(l) == 0 {
+				c.checkShell(a, nil)
+			} else {
+				tp.Shell = l
 			}
 		}
 	}
 	if defs.image != nil {
-		in.Image = *defs.image
+		tp.Image = ir.Lit(*defs.image)
 	}
-	if s, ok := c.attrString(content, "image", ctx, sc); ok {
-		in.Image = s
+	if a := content.Attributes["image"]; a != nil && (ec == nil || !usesEach(a.Expr)) {
+		if s, ok := c.attrString(content, "image", c.ctx, sc); ok {
+			tp.Image = ir.Lit(s)
+		}
+	} else if a != nil {
+		if s, ok := c.tmplStr(a.Expr, ec, sc, sink); ok {
+			tp.Image = s
+		}
 	}
 	if defs.workdir != nil {
-		in.Workdir = *defs.workdir
+		tp.Workdir = ir.Lit(*defs.workdir)
 	}
-	if s, ok := c.attrString(content, "workdir", ctx, sc); ok {
-		c.checkPlain(content.Attributes["workdir"], "workdir", s)
-		in.Workdir = s
+	if a := content.Attributes["workdir"]; a != nil && (ec == nil || !usesEach(a.Expr)) {
+		if s, ok := c.attrString(content, "workdir", c.ctx, sc); ok {
+			c.checkPlain(a, "workdir", s)
+			tp.Workdir = ir.Lit(s)
+		}
+	} else if a != nil {
+		if s, ok := c.tmplStr(a.Expr, ec, sc, sink); ok {
+			tp.Workdir = s
+		}
 	}
 	envAttr := content.Attributes["env"]
 	if len(defs.env) == 0 && envAttr == nil {
-		return in
+		return tp
 	}
 	env := map[string]ir.Str{}
 	for k, v := range defs.env {
 		env[k] = v
 	}
 	if a := envAttr; a != nil {
-		if m, ranges, ok := c.strMap(a.Expr, ctx, rsc, sink); ok {
+		if m, ranges, ok := c.tmplMap(a.Expr, ec, rsc, sink); ok {
 			c.checkEnvNames(m, ranges)
 			c.checkEnvValues(m, ranges)
 			for k, v := range m {
@@ -633,9 +658,9 @@ func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *i
 		}
 	}
 	for _, name := range sortedKeys(env) {
-		in.Env = append(in.Env, ir.EnvVar{Name: name, Value: env[name]})
+		tp.Env = append(tp.Env, ir.EnvVar{Name: name, Value: env[name]})
 	}
-	return in
+	return tp
 }
 
 // bodyContent is body.Content(schema) for a body that the schema fully

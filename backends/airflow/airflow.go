@@ -214,14 +214,14 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 			v.UsesK8s = true
 		} else {
 			v.UsesBash = true
-			if t.Instances[0].Image != "" || !t.Resources.IsZero() {
+			if t.Instances()[0].Image != "" || !t.Resources.IsZero() {
 				ignored = append(ignored, t.Name)
 			}
 		}
 		v.Tasks = append(v.Tasks, tv)
-		if len(t.Upstream) > 0 {
+		if len(t.Edges) > 0 {
 			e := edgeView{Down: b.vars[t.Name]}
-			for _, u := range t.Upstream {
+			for _, u := range t.Upstream() {
 				e.Up = append(e.Up, b.vars[u])
 			}
 			v.Edges = append(v.Edges, e)
@@ -422,7 +422,7 @@ func (b *builder) task(t *ir.Task) *taskView {
 	if op == "" {
 		op = "bash"
 	}
-	if len(t.Instances) == 0 {
+	if t.NumInstances() == 0 {
 		b.diags.Errorf(t.Range, "task has no instance", "task %q has no instance to run.", t.Name)
 		return nil
 	}
@@ -431,7 +431,7 @@ func (b *builder) task(t *ir.Task) *taskView {
 			b.unsupported(`an output named "return_value"`, t, "Airflow reserves that XCom key; rename the output.")
 		}
 	}
-	for _, in := range t.Instances {
+	for _, in := range t.Instances() {
 		if len(in.Argv()) == 0 {
 			b.diags.Errorf(t.Range, "empty command", "task %q has an empty command.", t.Name)
 			return nil
@@ -513,7 +513,7 @@ var gateTests = map[ir.Test]string{
 // plus the gate (see startsEarly). Without upstream Airflow runs the task
 // whatever its rule, as dagc does.
 func checksFailedUpstream(t *ir.Task) bool {
-	return startsEarly[t.Trigger] && len(t.Upstream) > 0
+	return startsEarly[t.Trigger] && len(t.Edges) > 0
 }
 
 // triggerGate is the Jinja condition of a gated trigger: the conjunction
@@ -627,8 +627,8 @@ func (b *builder) refText(r *ir.Ref) string {
 		}
 		what := jinjaStrLit(r.String())
 		pull := fmt.Sprintf("ti.xcom_pull(task_ids=%s, key=%s", jinjaStrLit(b.ids[r.Task]), jinjaStrLit(r.Name))
-		if up.ForEach {
-			idx := make([]string, len(up.Instances))
+		if up.ForEach != nil {
+			idx := make([]string, up.NumInstances())
 			for i := range idx {
 				idx[i] = strconv.Itoa(i)
 			}
@@ -705,7 +705,7 @@ func (b *builder) argvEnv(t *ir.Task, in *ir.Instance, ext []string) []envEntry 
 	if len(t.Outputs) > 0 {
 		env = append(env, envEntry{"DAGC_OUTPUTS", ""})
 	}
-	if t.ForEach {
+	if t.ForEach != nil {
 		env = append(env, envEntry{"DAGC_EACH_KEY", jinjaTemplate([]templatePart{{lit: in.Key}}, ext)})
 	}
 	return env
@@ -736,11 +736,11 @@ func (b *builder) workdir(in *ir.Instance, ext []string) string {
 }
 
 func (b *builder) bashTask(t *ir.Task) *taskView {
-	tv := &taskView{Name: t.Name, Var: b.vars[t.Name], Operator: "BashOperator", Mapped: t.ForEach}
+	tv := &taskView{Name: t.Name, Var: b.vars[t.Name], Operator: "BashOperator", Mapped: t.ForEach != nil}
 	args := b.common(t)
 	args = append(args, kwarg{"bash_command", "DAGC_RUN"})
-	inst := t.Instances
-	if !t.ForEach {
+	inst := t.Instances()
+	if t.ForEach == nil {
 		args = append(args, kwarg{"env", pyDict(b.argvEnv(t, inst[0], bashTemplateExt), 8)})
 		if wd := b.workdir(inst[0], bashTemplateExt); wd != "" {
 			args = append(args, kwarg{"cwd", pyStr(wd)})
@@ -762,7 +762,7 @@ func (b *builder) bashTask(t *ir.Task) *taskView {
 	} else {
 		args = append(args, kwarg{"do_xcom_push", "False"})
 	}
-	if t.ForEach {
+	if t.ForEach != nil {
 		args = append(args, kwarg{"map_index_template", pyStr("{{ task.env['DAGC_EACH_KEY'] }}")})
 		var items []string
 		for _, in := range inst {
@@ -779,7 +779,7 @@ func (b *builder) bashTask(t *ir.Task) *taskView {
 }
 
 func (b *builder) k8sTask(t *ir.Task) *taskView {
-	tv := &taskView{Name: t.Name, Var: b.vars[t.Name], Operator: "KubernetesPodOperator", Mapped: t.ForEach}
+	tv := &taskView{Name: t.Name, Var: b.vars[t.Name], Operator: "KubernetesPodOperator", Mapped: t.ForEach != nil}
 	if len(t.Outputs) > 0 {
 		b.unsupported("outputs with operator \"kubernetes\"", t, "Outputs are carried by XCom only for BashOperator tasks; use the default operator.")
 	}
@@ -798,7 +798,7 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 	}
 	args = append(args, kwarg{"do_xcom_push", "False"}, kwarg{"get_logs", "True"})
 	var per []string
-	for _, in := range t.Instances {
+	for _, in := range t.Instances() {
 		if in.Image == "" {
 			b.unsupported("a task without image", t, "KubernetesPodOperator needs an image; set image on the task or in defaults.")
 			return nil
@@ -822,7 +822,7 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 		if len(env) > 0 {
 			fields = append(fields, kwarg{"env_vars", "{" + strings.Join(env, ", ") + "}"})
 		}
-		if !t.ForEach {
+		if t.ForEach == nil {
 			args = append(args, fields...)
 			break
 		}
@@ -832,7 +832,7 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 		}
 		per = append(per, item+strings.Repeat(" ", 8)+"},")
 	}
-	if t.ForEach {
+	if t.ForEach != nil {
 		tv.Expand = "[\n" + indentLines(per, 8) + "    ]"
 	}
 	tv.Kwargs = args

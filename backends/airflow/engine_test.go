@@ -129,10 +129,10 @@ func checkHostile(t *testing.T, p *ir.Pipeline, params map[string]string, final 
 		text = p.Param("text").Default
 	}
 	echo := p.Task("echo")
-	if echo == nil || len(echo.Instances) < 10 {
+	if echo == nil || echo.NumInstances() < 10 {
 		t.Fatal("the hostile example should have a for_each task echo with many instances")
 	}
-	for _, in := range echo.Instances {
+	for _, in := range echo.Instances() {
 		key := trace.Key("echo", in.Key)
 		if got := final[key].Outputs["value"]; got != in.Value {
 			t.Errorf("%s published %q, want %q", key, got, in.Value)
@@ -220,26 +220,25 @@ func edgePipeline() *ir.Pipeline {
 	skipme.When = &ir.Cond{Op: ir.CondCompare, Cmp: ir.Eq,
 		Left: ir.Operand{Ref: &ir.Ref{Kind: ir.RefParam, Name: "word"}}, Right: ir.Operand{Lit: "xyz", LitKind: ir.LitString}}
 	after := plainTask("after_missing", "echo")
-	after.Instances[0].Command = append(after.Instances[0].Command, ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefOutput, Task: "missing", Name: "x"}}}})
-	after.Upstream, after.Trigger = []string{"missing"}, ir.AllDone
+	after.Run.Command = append(after.Run.Command, ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefOutput, Task: "missing", Name: "x"}}}})
+	after.Edges, after.Trigger = ir.EdgesFrom("missing"), ir.AllDone
 	// A param default is not a template either.
 	echoDefault := sh("echo_default", `printf %s "$1" > "$DAGC_OUTPUTS/x"`, "x")
-	echoDefault.Instances[0].Command = append(echoDefault.Instances[0].Command, ir.Lit("echo_default"),
+	echoDefault.Run.Command = append(echoDefault.Run.Command, ir.Lit("echo_default"),
 		ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefParam, Name: "hostile"}}}})
 	// A for_each task behind a failure: every instance is upstream_failed.
 	fan := plainTask("fan", "true")
-	fan.ForEach, fan.Upstream = true, []string{"exit99"}
-	fan.Instances = []*ir.Instance{{Key: "b", Value: "b", Command: []ir.Str{ir.Lit("true")}}, {Key: "a", Value: "a", Command: []ir.Str{ir.Lit("true")}}}
+	fan.ForEach, fan.Edges = ir.StringItems("b", "a"), ir.EdgesFrom("exit99")
 	// A KubernetesPodOperator task whose when is false is skipped before
 	// any pod is made (no cluster is needed to prove it).
 	pod := plainTask("pod_skipped", "true")
 	pod.Settings = []*ir.Settings{settings.Block("airflow", ir.LevelTask, map[string]any{"operator": "kubernetes"})}
-	pod.Instances[0].Image = "alpine:3.20"
+	pod.Run.Image = ir.Lit("alpine:3.20")
 	pod.When = skipme.When
 	// A false when skips before the command's references are looked at.
 	guarded := plainTask("guarded", "echo")
-	guarded.Instances[0].Command = after.Instances[0].Command
-	guarded.Upstream, guarded.Trigger, guarded.When = []string{"missing"}, ir.AllDone, skipme.When
+	guarded.Run.Command = after.Run.Command
+	guarded.Edges, guarded.Trigger, guarded.When = ir.EdgesFrom("missing"), ir.AllDone, skipme.When
 	// execution_timeout stops a slow attempt.
 	slow := sh("slow", "sleep 5")
 	slow.Timeout = time.Second

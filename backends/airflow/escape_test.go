@@ -148,7 +148,7 @@ func plainTask(name string, argv ...string) *ir.Task {
 	for _, a := range argv {
 		cmd = append(cmd, ir.Lit(a))
 	}
-	return &ir.Task{Name: name, Instances: []*ir.Instance{{Command: cmd}}, Trigger: ir.AllSuccess}
+	return &ir.Task{Name: name, Run: ir.Template{Command: cmd}, Trigger: ir.AllSuccess}
 }
 
 func TestCollisionsAreDiagnostics(t *testing.T) {
@@ -164,11 +164,11 @@ func TestUnsupportedNamesFeatureAndTask(t *testing.T) {
 	k.Settings = []*ir.Settings{settings.Block("airflow", ir.LevelTask, map[string]any{"operator": "kubernetes"})}
 	k.Outputs = []string{"url"}
 	k.When = &ir.Cond{Op: ir.CondConst, Const: true}
-	k.Instances[0].Image = "alpine"
+	k.Run.Image = ir.Lit("alpine")
 	bad := plainTask("odd", "true")
 	bad.Settings = []*ir.Settings{settings.Block("airflow", ir.LevelTask, map[string]any{"operator": "docker"})}
 	env := plainTask("env", "true")
-	env.Instances[0].Env = []ir.EnvVar{{Name: "DAGC_ARG_0", Value: ir.Lit("x")}}
+	env.Run.Env = []ir.EnvVar{{Name: "DAGC_ARG_0", Value: ir.Lit("x")}}
 	p := &ir.Pipeline{Name: "p", Timezone: "UTC", Tasks: []*ir.Task{k, bad, env}}
 	diags := New().Check(p)
 	for _, want := range []string{`task "deploy" uses outputs with operator "kubernetes"`, `"docker" is not allowed; use one of bash, kubernetes.`, `task "env" uses environment variable DAGC_ARG_0`} {

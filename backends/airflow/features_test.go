@@ -20,23 +20,20 @@ func featurePipeline() *ir.Pipeline {
 	prep.Retry = ir.Retry{Attempts: 3, Delay: 30 * time.Second, Backoff: 2, MaxDelay: 10 * time.Minute}
 	prep.Timeout = 90 * time.Minute
 	prep.Settings = []*ir.Settings{settings.Block("airflow", ir.LevelTask, map[string]any{"pool": "etl", "queue": "fast", "priority_weight": 7, "owner": "data-team"})}
-	prep.Instances[0].Workdir = "scripts"
-	prep.Instances[0].Env = []ir.EnvVar{{Name: "MODE", Value: ir.Str{Parts: []ir.Part{{Lit: "run "}, {Ref: &ir.Ref{Kind: ir.RefRunID}}}}}}
+	prep.Run.Workdir = ir.Lit("scripts")
+	prep.Run.Env = []ir.EnvVar{{Name: "MODE", Value: ir.Str{Parts: []ir.Part{{Lit: "run "}, {Ref: &ir.Ref{Kind: ir.RefRunID}}}}}}
 
 	pod := plainTask("pod", "python", "train.py")
 	pod.Settings = []*ir.Settings{settings.Block("airflow", ir.LevelTask, map[string]any{"operator": "kubernetes", "namespace": "ml"})}
 	pod.Resources = ir.Resources{CPU: "2", Memory: "4Gi", GPU: 1}
-	pod.Upstream = []string{"prep"}
-	pod.Instances = nil
-	for _, m := range []string{"xgb", "rf"} {
-		pod.Instances = append(pod.Instances, &ir.Instance{Key: m, Value: m, Image: "python:3.12-slim",
-			Command: []ir.Str{ir.Lit("python"), ir.Lit("train.py"), ir.Lit(m), {Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefOutput, Task: "prep", Name: "n"}}}}},
-			Env:     []ir.EnvVar{{Name: "MODEL", Value: ir.Lit(m)}}})
-	}
-	pod.ForEach = true
+	pod.Edges = ir.EdgesFrom("prep")
+	pod.Run = ir.Template{Image: ir.Lit("python:3.12-slim"),
+		Command: []ir.Str{ir.Lit("python"), ir.Lit("train.py"), ir.EachKey(), {Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefOutput, Task: "prep", Name: "n"}}}}},
+		Env:     []ir.EnvVar{{Name: "MODEL", Value: ir.EachKey()}}}
+	pod.ForEach = ir.StringItems("xgb", "rf")
 
 	gate := plainTask("gate", "true")
-	gate.Upstream = []string{"pod"}
+	gate.Edges = ir.EdgesFrom("pod")
 	gate.Trigger = ir.AllDone
 	gate.When = &ir.Cond{Op: ir.CondAnd, Args: []*ir.Cond{
 		{Op: ir.CondCompare, Cmp: ir.Ge, Numeric: true, Left: ir.Operand{Ref: &ir.Ref{Kind: ir.RefParam, Name: "limit"}}, Right: ir.Operand{Lit: "0.5", LitKind: ir.LitNumber}},

@@ -21,7 +21,7 @@ import (
 func gatePipeline() *ir.Pipeline {
 	sh := func(name, script string, upstream ...string) *ir.Task {
 		t := plainTask(name, "sh", "-c", script)
-		t.Upstream = upstream
+		t.Edges = ir.EdgesFrom(upstream...)
 		return t
 	}
 	handler := func(name string, upstream ...string) *ir.Task {
@@ -39,10 +39,8 @@ func gatePipeline() *ir.Pipeline {
 	off.Outputs, off.When = []string{"x"}, wordIsXYZ
 	// One instance of a for_each upstream fails.
 	fan := plainTask("fan", "true")
-	fan.ForEach, fan.Instances = true, nil
-	for _, k := range []string{"a", "b"} {
-		fan.Instances = append(fan.Instances, &ir.Instance{Key: k, Value: k, Command: []ir.Str{ir.Lit("sh"), ir.Lit("-c"), ir.Lit(`test "$0" = a`), ir.Lit(k)}})
-	}
+	fan.ForEach = ir.StringItems("a", "b")
+	fan.Run = ir.Template{Command: []ir.Str{ir.Lit("sh"), ir.Lit("-c"), ir.Lit(`test "$0" = a`), ir.EachKey()}}
 
 	mixed := handler("mixed", "fail", "pass")
 	allOK := handler("all_ok", "pass", "pass2")
@@ -54,7 +52,7 @@ func gatePipeline() *ir.Pipeline {
 	unevaluated := handler("unevaluated", "pass", "off")
 	unevaluated.When = &ir.Cond{Op: ir.CondCompare, Cmp: ir.Gt, Numeric: true,
 		Left: ir.Operand{Ref: &ir.Ref{Kind: ir.RefParam, Name: "word"}}, Right: ir.Operand{Lit: "1", LitKind: ir.LitNumber}}
-	unevaluated.Instances[0].Command = append(unevaluated.Instances[0].Command, ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefOutput, Task: "off", Name: "x"}}}})
+	unevaluated.Run.Command = append(unevaluated.Run.Command, ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefOutput, Task: "off", Name: "x"}}}})
 	// The trigger holds, then when is false.
 	whenFalse := handler("when_false", "fail")
 	whenFalse.When = wordIsXYZ
@@ -62,16 +60,13 @@ func gatePipeline() *ir.Pipeline {
 	// skipped before any pod is made (no cluster needed).
 	pod := handler("pod_gate", "pass")
 	pod.Settings = []*ir.Settings{settings.Block("airflow", ir.LevelTask, map[string]any{"operator": "kubernetes"})}
-	pod.Instances[0].Image = "alpine:3.20"
+	pod.Run.Image = ir.Lit("alpine:3.20")
 	// for_each handlers: each instance checks the trigger.
 	mappedRuns := handler("mapped_runs", "fail")
 	mappedSkips := handler("mapped_skips", "pass")
 	for _, m := range []*ir.Task{mappedRuns, mappedSkips} {
-		m.ForEach = true
-		m.Instances = []*ir.Instance{
-			{Key: "x", Value: "x", Command: []ir.Str{ir.Lit("echo"), ir.Lit("x")}},
-			{Key: "y", Value: "y", Command: []ir.Str{ir.Lit("echo"), ir.Lit("y")}},
-		}
+		m.ForEach = ir.StringItems("x", "y")
+		m.Run = ir.Template{Command: []ir.Str{ir.Lit("echo"), ir.EachKey()}}
 	}
 	// No upstream: runs whatever its trigger, on every dagc engine.
 	alone := handler("alone")
@@ -106,7 +101,7 @@ func orderPipeline() *ir.Pipeline {
 	var tasks = []*ir.Task{boom, slow}
 	for _, tr := range []ir.Trigger{ir.OneFailed, ir.AllFailed, ir.AllDone} {
 		h := plainTask("on_"+string(tr), "echo", "handled")
-		h.Upstream, h.Trigger = []string{"boom", "slow"}, tr
+		h.Edges, h.Trigger = ir.EdgesFrom("boom", "slow"), tr
 		tasks = append(tasks, h)
 	}
 	return &ir.Pipeline{Name: "order", Timezone: "UTC", Tasks: tasks}
@@ -241,9 +236,9 @@ func TestEarlyDecisionTwoEdgesDown(t *testing.T) {
 	boom := plainTask("boom", "sh", "-c", "exit 1")
 	slow := plainTask("slow", "true")
 	x := plainTask("x", "true")
-	x.Upstream = []string{"boom", "slow"}
+	x.Edges = ir.EdgesFrom("boom", "slow")
 	cleanup := plainTask("cleanup", "true")
-	cleanup.Upstream, cleanup.Trigger = []string{"x"}, ir.AllDone
+	cleanup.Edges, cleanup.Trigger = ir.EdgesFrom("x"), ir.AllDone
 	p := &ir.Pipeline{Name: "two_edges", Timezone: "UTC", Tasks: []*ir.Task{boom, slow, x, cleanup}}
 	if diags := ir.Validate(p); diags.HasErrors() {
 		t.Fatal(diags)

@@ -202,10 +202,7 @@ func cellPipeline(c truthtable.Cell) *ir.Pipeline {
 	p, d := c.Pipeline(func(name string, keys []string) *ir.Task {
 		t := plainTask(name, "true")
 		if keys != nil {
-			t.ForEach, t.Instances = true, nil
-			for _, k := range keys {
-				t.Instances = append(t.Instances, &ir.Instance{Key: k, Command: []ir.Str{ir.Lit("true")}})
-			}
+			t.ForEach = ir.StringItems(keys...)
 		}
 		return t
 	})

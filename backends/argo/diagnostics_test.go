@@ -10,7 +10,7 @@ import (
 
 func TestDiagnostics(t *testing.T) {
 	simple := func(name string, in *ir.Instance) *ir.Task {
-		return &ir.Task{Name: name, Trigger: ir.AllSuccess, Instances: one(in)}
+		return &ir.Task{Name: name, Trigger: ir.AllSuccess, Run: one(in)}
 	}
 	ok := func() *ir.Instance { return &ir.Instance{Image: "alpine", Command: cmd("true")} }
 	cases := map[string]struct {
@@ -22,12 +22,12 @@ func TestDiagnostics(t *testing.T) {
 		"reserved":  {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{simple("Main", ok())}}, "entrypoint"},
 		"param default": {&ir.Pipeline{Name: "p", Params: []*ir.Param{{Name: "x", Type: ir.ParamString, Default: "{{workflow.name}}", HasDefault: true}},
 			Tasks: []*ir.Task{simple("a", ok())}}, "param default"},
-		"fractional backoff":    {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, Retry: ir.Retry{Attempts: 1, Delay: 1, Backoff: 1.5}, Instances: one(ok())}}}, "non-integer retry backoff"},
+		"fractional backoff":    {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, Retry: ir.Retry{Attempts: 1, Delay: 1, Backoff: 1.5}, Run: one(ok())}}}, "non-integer retry backoff"},
 		"cron without schedule": {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{simple("a", ok())}}, "needs a schedule"},
-		"task namespace": {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, Instances: one(ok()),
+		"task namespace": {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, Run: one(ok()),
 			Settings: []*ir.Settings{settings.Block("argo", ir.LevelTask, map[string]any{"namespace": "other"})}}}}, "argo namespace cannot be set per task"},
-		"for_each shape": {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, ForEach: true, Instances: []*ir.Instance{
-			{Key: "0", Image: "alpine", Command: cmd("echo", "x")}, {Key: "1", Image: "alpine", Command: cmd("echo")}}}}}, "number of arguments"},
+		"brace in an item's image": {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, ForEach: ir.StringItems("ok", "a{"),
+			Run: ir.Template{Command: cmd("true"), Image: ir.Str{Parts: []ir.Part{{Lit: "img:"}, {Ref: &ir.Ref{Kind: ir.RefEachKey}}}}}}}}, `in image or workdir`},
 	}
 	for name, c := range cases {
 		kind := KindWorkflow

@@ -225,13 +225,13 @@ func (r *renderer) failedNode(t *ir.Task) bx {
 // upstream tasks (false for a task that cannot end upstream_failed).
 func (r *renderer) upstreamFailedTest(t *ir.Task) bx {
 	rule, _ := ir.RuleOf(t.Trigger)
-	if len(t.Upstream) == 0 || rule.UpstreamFailed == nil {
+	if len(t.Upstream()) == 0 || rule.UpstreamFailed == nil {
 		return bFalse
 	}
 	if rule.FailsExactlyOnFailure() {
-		return r.closureFailed(t.Upstream)
+		return r.closureFailed(t.Upstream())
 	}
-	return r.test(*rule.UpstreamFailed, t.Upstream)
+	return r.test(*rule.UpstreamFailed, t.Upstream())
 }
 
 // closureFailed: some task of the closure of tasks under
@@ -249,7 +249,7 @@ func (r *renderer) closureFailed(tasks []string) bx {
 		names = append(names, name)
 		x := r.taskByName(name)
 		if rule, _ := ir.RuleOf(x.Trigger); rule.FailsExactlyOnFailure() {
-			for _, u := range x.Upstream {
+			for _, u := range x.Upstream() {
 				walk(u)
 			}
 		}
@@ -270,7 +270,7 @@ func (r *renderer) closureFailed(tasks []string) bx {
 // omitted: t's node is Omitted and it ended in a state of q (upstream_failed
 // or skipped).
 func (r *renderer) omitted(t *ir.Task, q ir.StateSet) bx {
-	if len(t.Upstream) == 0 {
+	if len(t.Upstream()) == 0 {
 		return bFalse // no depends, never Omitted
 	}
 	uf := r.upstreamFailedTest(t)
@@ -290,7 +290,7 @@ func (r *renderer) skippedByWhen(t *ir.Task) bx {
 	switch {
 	case t.When == nil:
 		return bFalse
-	case t.ForEach:
+	case t.ForEach != nil:
 		return band(r.result(t, "Succeeded"), bnot(r.result(t, "AnySucceeded")))
 	}
 	return r.result(t, "Skipped")
@@ -302,14 +302,14 @@ func (r *renderer) anyIn(t *ir.Task, q ir.StateSet) bx {
 		return r.done(t)
 	}
 	if q&ir.Failing == ir.Failing {
-		if rule, _ := ir.RuleOf(t.Trigger); rule.FailsExactlyOnFailure() || rule.UpstreamFailed == nil || len(t.Upstream) == 0 {
+		if rule, _ := ir.RuleOf(t.Trigger); rule.FailsExactlyOnFailure() || rule.UpstreamFailed == nil || len(t.Upstream()) == 0 {
 			failing := r.closureFailed([]string{t.Name})
 			return bor(failing, r.anyIn(t, q&^ir.Failing))
 		}
 	}
 	var parts []bx
 	if q.Has(ir.Success) {
-		if t.ForEach {
+		if t.ForEach != nil {
 			parts = append(parts, r.result(t, "AnySucceeded"))
 		} else {
 			parts = append(parts, r.result(t, "Succeeded"))
@@ -326,7 +326,7 @@ func (r *renderer) anyIn(t *ir.Task, q ir.StateSet) bx {
 
 // allIn: every instance of t ended in a state of q.
 func (r *renderer) allIn(t *ir.Task, q ir.StateSet) bx {
-	if !t.ForEach {
+	if t.ForEach == nil {
 		return r.anyIn(t, q) // one instance
 	}
 	if q == ir.SetOf(ir.FinalStates...) {
@@ -399,14 +399,14 @@ func joinParts(parts []bx, op string) string {
 // depends renders the trigger of t as an Argo depends expression; "" for a
 // task without upstream, which runs whatever its trigger (DESIGN 2.4).
 func (r *renderer) depends(t *ir.Task) string {
-	if len(t.Upstream) == 0 {
+	if len(t.Edges) == 0 {
 		return ""
 	}
 	rule, _ := ir.RuleOf(t.Trigger)
 	if len(rule.Run) == 0 {
 		// all_done: wait for every upstream task, whatever it ended as.
-		parts := make([]bx, len(t.Upstream))
-		for i, u := range t.Upstream {
+		parts := make([]bx, len(t.Upstream()))
+		for i, u := range t.Upstream() {
 			parts[i] = r.done(r.taskByName(u))
 		}
 		return joinParts(parts, " && ")
@@ -417,7 +417,7 @@ func (r *renderer) depends(t *ir.Task) string {
 		if test.Q == ir.Any {
 			op = " || "
 		}
-		tests[i] = joinParts(r.testParts(test, t.Upstream), op)
+		tests[i] = joinParts(r.testParts(test, t.Upstream()), op)
 		if len(rule.Run) > 1 {
 			tests[i] = "(" + tests[i] + ")"
 		}

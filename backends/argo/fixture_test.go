@@ -37,9 +37,14 @@ func cmd(args ...any) []ir.Str {
 	return out
 }
 
-func paramRef(n string) *ir.Ref          { return &ir.Ref{Kind: ir.RefParam, Name: n} }
-func outRef(task, n string) *ir.Ref      { return &ir.Ref{Kind: ir.RefOutput, Task: task, Name: n} }
-func one(in *ir.Instance) []*ir.Instance { return []*ir.Instance{in} }
+func paramRef(n string) *ir.Ref     { return &ir.Ref{Kind: ir.RefParam, Name: n} }
+func outRef(task, n string) *ir.Ref { return &ir.Ref{Kind: ir.RefOutput, Task: task, Name: n} }
+
+// one is the template of a task without for_each that runs in.
+func one(in *ir.Instance) ir.Template {
+	return ir.Template{Command: in.Command, Script: in.Script, Shell: ir.Lits(in.Shell...),
+		Image: ir.Lit(in.Image), Env: in.Env, Workdir: ir.Lit(in.Workdir)}
+}
 
 // mlPipeline is the DESIGN section 2 example, built by hand.
 func mlPipeline() *ir.Pipeline {
@@ -48,12 +53,8 @@ func mlPipeline() *ir.Pipeline {
 	env := []ir.EnvVar{{Name: "LOG_LEVEL", Value: lit("info")}}
 	argo := []*ir.Settings{settings.Block("argo", ir.LevelPipeline, map[string]any{"namespace": "ml", "service_account": "pipeline-runner"})}
 	script := cat("python evaluate.py --models '[\"xgb\",\"rf\",\"lr\"]'\n")
-	var train []*ir.Instance
-	for i, m := range []string{"xgb", "rf", "lr"} {
-		_ = i
-		train = append(train, &ir.Instance{Key: m, Value: m, Image: img, Env: env,
-			Command: cmd("python", "train.py", "--model", m, "--rows", outRef("process", "rows"))})
-	}
+	train := one(&ir.Instance{Image: img, Env: env, Command: cmd("python", "train.py", "--model", "", "--rows", outRef("process", "rows"))})
+	train.Command[3] = ir.EachKey()
 	score := &ir.Cond{Op: ir.CondAnd, Args: []*ir.Cond{
 		{Op: ir.CondCompare, Cmp: ir.Ge, Left: ir.Operand{Ref: outRef("evaluate", "score")}, Right: ir.Operand{Lit: "0.9", LitKind: ir.LitNumber}, Numeric: true},
 		{Op: ir.CondCompare, Cmp: ir.Ne, Left: ir.Operand{Ref: paramRef("dataset")}, Right: ir.Operand{Lit: "", LitKind: ir.LitString}},
@@ -65,15 +66,15 @@ func mlPipeline() *ir.Pipeline {
 		Params: []*ir.Param{{Name: "dataset", Type: ir.ParamString, Default: "data/raw.csv", HasDefault: true}},
 		Tasks: []*ir.Task{
 			{Name: "process", Trigger: ir.AllSuccess, Retry: retry, Timeout: time.Hour, Outputs: []string{"rows"},
-				Instances: one(&ir.Instance{Image: img, Env: env, Command: cmd("python", "process.py", "--in", paramRef("dataset"), "--out", "artifacts/ml_training")})},
-			{Name: "train", Trigger: ir.AllSuccess, ForEach: true, Upstream: []string{"process"}, Retry: retry, Timeout: 2 * time.Hour,
-				Resources: ir.Resources{CPU: "2", Memory: "4Gi", GPU: 1}, Outputs: []string{"accuracy"}, Instances: train},
-			{Name: "evaluate", Trigger: ir.AllSuccess, Upstream: []string{"train"}, Retry: retry, Timeout: time.Hour, Outputs: []string{"best", "score"},
-				Instances: one(&ir.Instance{Image: img, Env: env, Script: &script, Shell: []string{"sh", "-euc"}})},
-			{Name: "serve", Trigger: ir.AllSuccess, Upstream: []string{"evaluate"}, When: score, Retry: retry, Timeout: time.Hour,
-				Instances: one(&ir.Instance{Image: img, Env: env, Command: cmd("python", "serve.py", "--model", outRef("evaluate", "best"))})},
-			{Name: "cleanup", Trigger: ir.AllDone, Upstream: []string{"serve"}, Retry: retry, Timeout: time.Hour,
-				Instances: one(&ir.Instance{Image: img, Env: env, Command: cmd("rm", "-rf", "tmp/")})},
+				Run: one(&ir.Instance{Image: img, Env: env, Command: cmd("python", "process.py", "--in", paramRef("dataset"), "--out", "artifacts/ml_training")})},
+			{Name: "train", Trigger: ir.AllSuccess, ForEach: ir.StringItems("xgb", "rf", "lr"), Edges: ir.EdgesFrom("process"), Retry: retry, Timeout: 2 * time.Hour,
+				Resources: ir.Resources{CPU: "2", Memory: "4Gi", GPU: 1}, Outputs: []string{"accuracy"}, Run: train},
+			{Name: "evaluate", Trigger: ir.AllSuccess, Edges: ir.EdgesFrom("train"), Retry: retry, Timeout: time.Hour, Outputs: []string{"best", "score"},
+				Run: one(&ir.Instance{Image: img, Env: env, Script: &script, Shell: []string{"sh", "-euc"}})},
+			{Name: "serve", Trigger: ir.AllSuccess, Edges: ir.EdgesFrom("evaluate"), When: score, Retry: retry, Timeout: time.Hour,
+				Run: one(&ir.Instance{Image: img, Env: env, Command: cmd("python", "serve.py", "--model", outRef("evaluate", "best"))})},
+			{Name: "cleanup", Trigger: ir.AllDone, Edges: ir.EdgesFrom("serve"), Retry: retry, Timeout: time.Hour,
+				Run: one(&ir.Instance{Image: img, Env: env, Command: cmd("rm", "-rf", "tmp/")})},
 		},
 	}
 }

@@ -32,6 +32,9 @@ type word []piece
 type segment struct {
 	lit string
 	tag string // non-empty for a tag
+	// each marks a tag that Argo replaces by an item's text (a withItems
+	// field), which may begin or end with '{'; brk starts a new piece.
+	each, brk bool
 }
 
 // cutWord splits segments into pieces so that no piece contains "{{" formed
@@ -42,27 +45,33 @@ func cutWord(segs []segment) word {
 	var cur strings.Builder
 	curRef := false
 	lastBrace := false
+	// afterEach: the piece ends with an item's text, whose last character
+	// may be '{'.
+	afterEach, lastTag := false, false
 	flush := func() {
 		w = append(w, piece{text: cur.String(), hasRef: curRef})
 		cur.Reset()
 		curRef = false
 		lastBrace = false
+		afterEach, lastTag = false, false
 	}
 	for _, s := range segs {
 		if s.tag != "" {
-			if lastBrace {
+			if s.brk || lastBrace || afterEach || (s.each && lastTag) {
 				flush()
 			}
 			cur.WriteString(s.tag)
 			curRef = true
 			lastBrace = false
+			afterEach, lastTag = s.each, true
 			continue
 		}
 		for i := 0; i < len(s.lit); i++ {
 			c := s.lit[i]
-			if c == '{' && lastBrace {
+			if c == '{' && (lastBrace || afterEach) {
 				flush()
 			}
+			afterEach, lastTag = false, false
 			cur.WriteByte(c)
 			lastBrace = c == '{'
 		}

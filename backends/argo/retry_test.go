@@ -15,7 +15,7 @@ import (
 func TestHardening04ArgoRetryBackoff(t *testing.T) {
 	withRetry := func(r ir.Retry) *ir.Pipeline {
 		return &ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, Retry: r,
-			Instances: one(&ir.Instance{Image: "alpine", Command: cmd("true")})}}}
+			Run: one(&ir.Instance{Image: "alpine", Command: cmd("true")})}}}
 	}
 	d := New(KindWorkflow).Check(withRetry(ir.Retry{Attempts: 5, Delay: time.Second, Backoff: 1e300}))
 	if !d.HasErrors() || !strings.Contains(d[0].Error(), "larger than 2147483647") || strings.Contains(d[0].Error(), "non-integer") {

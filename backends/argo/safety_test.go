@@ -94,21 +94,25 @@ func hostilePipeline() *ir.Pipeline {
 		_ = i
 	}
 	env = append(env, ir.EnvVar{Name: "A_BRACE", Value: lit("x{{y}}z")}, ir.EnvVar{Name: "B_PLAIN", Value: lit("yes")})
-	var inst []*ir.Instance
-	for _, h := range []string{"{{x", "plain", "}}{", "{"} {
-		inst = append(inst, &ir.Instance{Key: h, Value: h, Image: img, Command: []ir.Str{lit("printf"), lit(`%s\0`), lit(h), cat("k=", h, "{", paramRef("p"))}, Env: []ir.EnvVar{{Name: "V", Value: lit(h + "{")}}})
-	}
+	// Item texts that hold or end in braces, next to literal braces and a
+	// run-time reference: no "{{" may form once Argo substitutes them.
+	each := ir.EachKey().Parts[0].Ref
+	fan := ir.Template{Image: lit(img), Command: []ir.Str{lit("printf"), lit(`%s\0`), ir.EachKey(), cat("k=", each, "{", paramRef("p"))},
+		Env: []ir.EnvVar{{Name: "V", Value: cat(each, "{")}, {Name: "W", Value: cat("{", each)}}}
 	script := lit("echo '{{' \"$1\"\nprintf '%s' \"{{=1}}\" > \"$DAGC_OUTPUTS/out\"\n")
 	return &ir.Pipeline{
 		Name: "hostile", Description: "desc {{ with braces }}", Timezone: "UTC",
 		Params: []*ir.Param{{Name: "p", Type: ir.ParamString, Default: "yes", HasDefault: true, Description: "{{{x}}}"}},
 		Tasks: []*ir.Task{
-			{Name: "argv", Trigger: ir.AllSuccess, Instances: one(&ir.Instance{Image: img, Command: argv, Env: env})},
-			{Name: "fan_out", Trigger: ir.AllSuccess, ForEach: true, Instances: inst},
-			{Name: "script", Trigger: ir.AllSuccess, Outputs: []string{"out"}, Instances: one(&ir.Instance{Image: img, Script: &script, Shell: []string{"sh", "-euc"}})},
-			{Name: "cond", Trigger: ir.OneFailed, Upstream: []string{"script"}, When: &ir.Cond{Op: ir.CondCompare, Cmp: ir.Eq,
+			{Name: "argv", Trigger: ir.AllSuccess, Run: one(&ir.Instance{Image: img, Command: argv, Env: env})},
+			{Name: "fan_out", Trigger: ir.AllSuccess, ForEach: ir.StringItems("{{x", "plain", "}}{", "{"), Run: fan},
+			// Items without "{{" stay whole in one field, so one ending in
+			// '{' meets the template's literal '{'.
+			{Name: "fan_two", Trigger: ir.AllSuccess, ForEach: ir.StringItems("a{", "plain", "{"), Run: fan},
+			{Name: "script", Trigger: ir.AllSuccess, Outputs: []string{"out"}, Run: one(&ir.Instance{Image: img, Script: &script, Shell: []string{"sh", "-euc"}})},
+			{Name: "cond", Trigger: ir.OneFailed, Edges: ir.EdgesFrom("script"), When: &ir.Cond{Op: ir.CondCompare, Cmp: ir.Eq,
 				Left: ir.Operand{Ref: outRef("script", "out")}, Right: ir.Operand{Lit: "\"}}{{=x\n'", LitKind: ir.LitString}},
-				Instances: one(&ir.Instance{Image: img, Command: cmd("true")})},
+				Run: one(&ir.Instance{Image: img, Command: cmd("true")})},
 		},
 	}
 }
@@ -116,7 +120,13 @@ func hostilePipeline() *ir.Pipeline {
 type manifest struct {
 	Spec struct {
 		Templates []struct {
-			Name      string
+			Name string
+			DAG  struct {
+				Tasks []struct {
+					Name      string
+					WithItems []map[string]string `yaml:"withItems"`
+				}
+			}
 			Container struct {
 				Command []string
 				Env     []struct{ Name, Value string }
@@ -159,47 +169,85 @@ func TestHostileStringsReachTheContainer(t *testing.T) {
 		t.Skip("sh not found: cannot run the container commands")
 	}
 	const paramValue = "PV"
-	substitute := func(s string) string {
-		return strings.ReplaceAll(s, "{{workflow.parameters.p}}", paramValue)
+	run := func(tmplName string, item map[string]string) []string {
+		substitute := func(s string) string {
+			s = strings.ReplaceAll(s, "{{workflow.parameters.p}}", paramValue)
+			for k, v := range item {
+				s = strings.ReplaceAll(s, "{{inputs.parameters."+k+"}}", v)
+			}
+			// Argo templates the pod spec again after substituting: no
+			// "{{" may have formed.
+			if strings.Contains(s, "{{") {
+				t.Errorf("%s: %q holds \"{{\" after substitution", tmplName, s)
+			}
+			return s
+		}
+		for _, tmpl := range m.Spec.Templates {
+			if tmpl.Name != tmplName {
+				continue
+			}
+			var args []string
+			for _, a := range tmpl.Container.Command {
+				args = append(args, substitute(a))
+			}
+			c := exec.Command(args[0], args[1:]...)
+			var env []string
+			for _, e := range tmpl.Container.Env {
+				env = append(env, e.Name+"="+substitute(e.Value))
+			}
+			c.Env = append(env, "PATH=/usr/bin:/bin")
+			out, err := c.Output()
+			if err != nil {
+				t.Fatalf("running %q: %v", args, err)
+			}
+			got := strings.Split(string(out), "\x00")
+			return got[:len(got)-1]
+		}
+		t.Fatalf("no template %q", tmplName)
+		return nil
 	}
-	for _, tmpl := range m.Spec.Templates {
-		if tmpl.Name != "argv" {
-			continue
-		}
-		cmdline := tmpl.Container.Command
-		var args []string
-		for _, a := range cmdline {
-			args = append(args, substitute(a))
-		}
-		c := exec.Command(args[0], args[1:]...)
-		var env []string
-		for _, e := range tmpl.Container.Env {
-			env = append(env, e.Name+"="+substitute(e.Value))
-		}
-		c.Env = append(env, "PATH=/usr/bin:/bin")
-		out, err := c.Output()
-		if err != nil {
-			t.Fatalf("running %q: %v", args, err)
-		}
-		got := strings.Split(string(out), "\x00")
-		got = got[:len(got)-1]
+	resolve := func(in *ir.Instance) []string {
 		var want []string
-		for _, a := range p.Tasks[0].Instances[0].Command[2:] {
+		for _, a := range in.Command[2:] {
 			want = append(want, a.Resolve(func(*ir.Ref) string { return paramValue }))
 		}
+		return want
+	}
+	compare := func(what string, got, want []string) {
 		if len(got) != len(want) {
-			t.Fatalf("argv has %d elements, want %d\ngot  %q\nwant %q", len(got), len(want), got, want)
+			t.Fatalf("%s: argv has %d elements, want %d\ngot  %q\nwant %q", what, len(got), len(want), got, want)
 		}
 		for i := range want {
 			if got[i] != want[i] {
-				t.Errorf("argv[%d] = %q, want %q", i, got[i], want[i])
+				t.Errorf("%s: argv[%d] = %q, want %q", what, i, got[i], want[i])
 			}
+		}
+	}
+	got := run("argv", nil)
+	compare("argv", got, resolve(p.Task("argv").Instances()[0]))
+
+	// Every item of a for_each runs the one template with its own
+	// withItems fields.
+	for _, name := range []string{"fan_out", "fan_two"} {
+		dag := strings.ReplaceAll(name, "_", "-")
+		var items []map[string]string
+		for _, tmpl := range m.Spec.Templates {
+			for _, dt := range tmpl.DAG.Tasks {
+				if dt.Name == dag {
+					items = dt.WithItems
+				}
+			}
+		}
+		fan := p.Task(name)
+		if len(items) != fan.NumInstances() {
+			t.Fatalf("%s has %d items, want %d", dag, len(items), fan.NumInstances())
+		}
+		for i, in := range fan.Instances() {
+			compare(dag+"["+in.Key+"]", run(dag, items[i]), resolve(in))
 		}
 	}
 }
 
-// TestRunnerJoinsPiecesExactly runs the argv runner with hostile pieces and
-// environment values under sh and compares what the program receives.
 func TestRunnerJoinsPiecesExactly(t *testing.T) {
 	if _, err := exec.LookPath("sh"); err != nil {
 		t.Skip("sh not found")

@@ -33,7 +33,7 @@ func designRun(p *ir.Pipeline, out map[string]outcome) (map[string][]ir.State, b
 	var ended []ir.Ended
 	for _, t := range p.Tasks {
 		var up []ir.State
-		for _, u := range t.Upstream {
+		for _, u := range t.Upstream() {
 			up = append(up, st[u]...)
 		}
 		o := out[t.Name]
@@ -42,7 +42,7 @@ func designRun(p *ir.Pipeline, out map[string]outcome) (map[string][]ir.State, b
 			when = func() (bool, error) { return o.when, nil }
 		}
 		d, _ := ir.Decide(t.Trigger, up, when)
-		for i := range t.Instances {
+		for i := range t.Instances() {
 			s := d.State()
 			if d == ir.Run {
 				s = ir.Failed
@@ -235,7 +235,7 @@ func randomPipeline(rng *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
 		t := &ir.Task{Name: name, Trigger: triggers[rng.Intn(len(triggers))]}
 		for j := 0; j < i; j++ {
 			if rng.Intn(3) == 0 {
-				t.Upstream = append(t.Upstream, fmt.Sprintf("t_%d", j))
+				t.Edges = append(t.Edges, ir.Edge{From: fmt.Sprintf("t_%d", j)})
 			}
 		}
 		o := outcome{when: rng.Intn(4) != 0}
@@ -244,12 +244,11 @@ func randomPipeline(rng *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
 		} else {
 			o.when = true
 		}
-		t.Instances = one(&ir.Instance{Image: "alpine", Command: cmd("true")})
+		t.Run = one(&ir.Instance{Image: "alpine", Command: cmd("true")})
 		if rng.Intn(4) == 0 {
-			t.ForEach = true
-			t.Instances = []*ir.Instance{{Key: "0", Image: "alpine", Command: cmd("true")}, {Key: "1", Image: "alpine", Command: cmd("true")}}
+			t.ForEach = ir.StringItems("0", "1")
 		}
-		for range t.Instances {
+		for range t.Instances() {
 			o.succeed = append(o.succeed, rng.Intn(3) != 0)
 		}
 		p.Tasks = append(p.Tasks, t)
@@ -285,7 +284,7 @@ func TestDependsMatchDesignSemantics(t *testing.T) {
 		got, gotFailed := argoRun(t, data, byArgo)
 		for _, task := range p.Tasks {
 			n := got[names[task.Name]]
-			ran := n.phase == "Failed" || n.phase == "Succeeded" && (!task.ForEach || n.anySucceeded)
+			ran := n.phase == "Failed" || n.phase == "Succeeded" && (task.ForEach == nil || n.anySucceeded)
 			wantRan := want[task.Name][0] == ir.Success || want[task.Name][0] == ir.Failed
 			if ran != wantRan {
 				t.Fatalf("case %d: task %s: argo phase %s, design states %s (%+v)\n%s", i, task.Name, n.phase, want[task.Name], out, data)
@@ -313,12 +312,14 @@ func cellPipeline(c truthtable.Cell) (*ir.Pipeline, map[string]outcome) {
 		out[t.Name] = o
 	}
 	mk := func(name string, instances int) *ir.Task {
-		t := &ir.Task{Name: name, Instances: one(&ir.Instance{Image: "alpine", Command: cmd("true")})}
+		t := &ir.Task{Name: name, Run: one(&ir.Instance{Image: "alpine", Command: cmd("true")})}
 		if instances > 1 {
-			t.ForEach, t.Instances = true, nil
-			for i := 0; i < instances; i++ {
-				t.Instances = append(t.Instances, &ir.Instance{Key: fmt.Sprint(i), Image: "alpine", Command: cmd("true", fmt.Sprint(i))})
+			keys := make([]string, instances)
+			for i := range keys {
+				keys[i] = fmt.Sprint(i)
 			}
+			t.ForEach = ir.StringItems(keys...)
+			t.Run.Command = append(t.Run.Command, ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefEachKey}}}})
 		}
 		return t
 	}
@@ -333,14 +334,14 @@ func cellPipeline(c truthtable.Cell) (*ir.Pipeline, map[string]outcome) {
 		case ir.UpstreamFailed:
 			f := mk(fmt.Sprintf("f%d", i), 1)
 			add(f, outcome{when: true, succeed: []bool{false}})
-			ut.Upstream = []string{f.Name}
+			ut.Edges = ir.EdgesFrom(f.Name)
 		default:
 			for j, s := range u.States {
 				o.succeed[j] = s == ir.Success
 			}
 		}
 		add(ut, o)
-		d.Upstream = append(d.Upstream, ut.Name)
+		d.Edges = append(d.Edges, ir.Edge{From: ut.Name})
 	}
 	od := outcome{when: true, succeed: []bool{true}}
 	if c.When != truthtable.NoWhen {
@@ -349,7 +350,7 @@ func cellPipeline(c truthtable.Cell) (*ir.Pipeline, map[string]outcome) {
 	}
 	add(d, od)
 	pFail, pOK := mk("p_fail", 1), mk("p_ok", 1)
-	pFail.Trigger, pFail.Upstream, pOK.Upstream = ir.OneFailed, []string{"d"}, []string{"d"}
+	pFail.Trigger, pFail.Edges, pOK.Edges = ir.OneFailed, ir.EdgesFrom("d"), ir.EdgesFrom("d")
 	add(pFail, outcome{when: true, succeed: []bool{true}})
 	add(pOK, outcome{when: true, succeed: []bool{true}})
 	return p, out
@@ -400,7 +401,7 @@ func TestTruthTable(t *testing.T) {
 // used to render one_failed as when: false.
 func TestRootTaskRunsWhateverTrigger(t *testing.T) {
 	for _, tr := range ir.AcceptedTriggers {
-		h := &ir.Task{Name: "h", Trigger: tr, Instances: one(&ir.Instance{Image: "alpine", Command: cmd("true")})}
+		h := &ir.Task{Name: "h", Trigger: tr, Run: one(&ir.Instance{Image: "alpine", Command: cmd("true")})}
 		files, diags := New(KindWorkflow).Render(&ir.Pipeline{Name: "root", Timezone: "UTC", Tasks: []*ir.Task{h}})
 		if diags.HasErrors() {
 			t.Fatal(diags)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/dagc-dev/dagc/ir"
 )
@@ -13,6 +14,11 @@ import (
 type taskCtx struct {
 	r *renderer
 	t *ir.Task
+	// items are the withItems entries of a for_each task, one per item,
+	// holding the each fields the template uses (see eachPieces).
+	items  [][]kv
+	fields map[string]*eachField
+	nfield int
 	// inputs are the template's input parameters, in order, with the dag
 	// task argument that feeds each.
 	inputs []kv
@@ -50,6 +56,10 @@ func (c *taskCtx) segs(s ir.Str) []segment {
 				segment{tag: "{{workflow.creationTimestamp.Y}}"}, segment{lit: "-"},
 				segment{tag: "{{workflow.creationTimestamp.m}}"}, segment{lit: "-"},
 				segment{tag: "{{workflow.creationTimestamp.d}}"})
+		case ir.RefEachKey, ir.RefEachValue, ir.RefEachField, ir.RefEachExpr:
+			for i, name := range c.eachPieces(p.Ref) {
+				out = append(out, segment{tag: "{{inputs.parameters." + name + "}}", each: true, brk: i > 0})
+			}
 		case ir.RefOutput:
 			producer := c.r.taskName[p.Ref.Task]
 			name := producer + "_" + p.Ref.Name
@@ -60,32 +70,83 @@ func (c *taskCtx) segs(s ir.Str) []segment {
 	return out
 }
 
-// instanceWords is one instance's argv and environment, cut into pieces.
-type instanceWords struct {
-	argv    []word
-	env     []envWord
-	image   string
-	workdir string
+// eachField is one withItems field: the pieces of one each reference's
+// item text.
+type eachField struct {
+	names []string // withItems field names, one per piece
 }
 
-func (c *taskCtx) instanceWords(in *ir.Instance) instanceWords {
-	iw := instanceWords{image: in.Image, workdir: in.Workdir}
-	for _, a := range in.Argv() {
-		iw.argv = append(iw.argv, cutWord(c.segs(a)))
+// eachPieces gives the template tags of an each reference (DESIGN 1: the
+// template is rendered once, the items are data in withItems). An item's
+// text is cut like any literal so that no "{{" is ever formed, and the
+// pieces are padded to the longest item; each piece is one field.
+func (c *taskCtx) eachPieces(r *ir.Ref) []string {
+	k := eachKey(r)
+	if f, ok := c.fields[k]; ok {
+		return f.names
 	}
-	for _, e := range in.Env {
-		iw.env = append(iw.env, envWord{e.Name, cutWord(c.segs(e.Value))})
+	items := c.t.ForEach.Items
+	cut := make([]word, len(items))
+	n := 1
+	for i := range items {
+		text, _ := items[i].Text(r)
+		cut[i] = cutWord([]segment{{lit: text}})
+		n = max(n, len(cut[i]))
 	}
-	return iw
+	c.nfield++
+	f := &eachField{}
+	for j := 0; j < n; j++ {
+		name := "each-" + strconv.Itoa(c.nfield)
+		if n > 1 {
+			name += "-" + strconv.Itoa(j)
+		}
+		f.names = append(f.names, name)
+		for i := range items {
+			v := ""
+			if j < len(cut[i]) {
+				v = cut[i][j].text
+			}
+			c.items[i] = append(c.items[i], kv{name, v})
+		}
+		c.addInput(name, "{{item."+name+"}}")
+	}
+	c.fields[k] = f
+	return f.names
 }
 
-func sameWord(ws []word) bool {
-	for _, w := range ws[1:] {
-		if !reflect.DeepEqual(w, ws[0]) {
-			return false
+func eachKey(r *ir.Ref) string {
+	return string(r.Kind) + "\x00" + r.Name + "\x00" + strconv.Itoa(r.Index)
+}
+
+// word renders one argv element or environment value of the template.
+func (c *taskCtx) word(s ir.Str) word {
+	return cutWord(c.segs(s))
+}
+
+// scalar renders the image or workdir: text that cannot be cut, so it
+// holds no Argo template syntax, and with an each reference no brace at
+// all (a brace next to the field's tag could form one).
+func (c *taskCtx) scalar(s ir.Str) (string, bool) {
+	var b strings.Builder
+	tagged := !s.IsLiteral()
+	for _, p := range s.Parts {
+		if p.Ref == nil {
+			if hazard(p.Lit) || (tagged && strings.ContainsAny(p.Lit, "{}")) {
+				return "", false
+			}
+			b.WriteString(p.Lit)
+			continue
+		}
+		for i := range c.t.ForEach.Items {
+			if text, _ := c.t.ForEach.Items[i].Text(p.Ref); hazard(text) || strings.Contains(text, "{") {
+				return "", false
+			}
+		}
+		for _, name := range c.eachPieces(p.Ref) {
+			b.WriteString("{{inputs.parameters." + name + "}}")
 		}
 	}
-	return true
+	return b.String(), true
 }
 
 // task adds the dag task and the leaf template of t.
@@ -98,36 +159,52 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 	}
 	leaf := leafView{Name: name, ActiveDeadline: seconds(t.Timeout)}
 
-	if len(t.Instances) == 0 {
-		r.unsupported("for_each over an empty collection", t, "Argo skips a task whose withItems is empty, while dagc would run its dependents; give for_each at least one element.")
+	if t.ForEach != nil {
+		if len(t.ForEach.Items) == 0 {
+			r.unsupported("for_each over an empty collection", t, "Argo skips a task whose withItems is empty, while dagc would run its dependents; give for_each at least one element.")
+			return
+		}
+		c.items = make([][]kv, len(t.ForEach.Items))
+		c.fields = map[string]*eachField{}
+	}
+	tp := &t.Run
+	if len(tp.Image.Parts) == 0 {
+		r.errorf(t.Range, "Task has no image", "task %q has no image, which the argo backend needs to run it as a container; set image on the task or in defaults.", t.Name)
 		return
 	}
-	for _, in := range t.Instances {
-		if in.Image == "" {
-			r.errorf(t.Range, "Task has no image", "task %q has no image, which the argo backend needs to run it as a container; set image on the task or in defaults.", t.Name)
+	for _, e := range tp.Env {
+		if e.Name == "DAGC_OUTPUTS" && len(t.Outputs) > 0 {
+			r.errorf(t.Range, "DAGC_OUTPUTS is reserved", "task %q sets DAGC_OUTPUTS, which dagc sets to the directory its outputs are written to.", t.Name)
 			return
-		}
-		if hazard(in.Image) || hazard(in.Workdir) {
-			r.unsupported("\"{{\" in image or workdir", t, "Argo would read it as template syntax.")
-			return
-		}
-		for _, e := range in.Env {
-			if e.Name == "DAGC_OUTPUTS" && len(t.Outputs) > 0 {
-				r.errorf(t.Range, "DAGC_OUTPUTS is reserved", "task %q sets DAGC_OUTPUTS, which dagc sets to the directory its outputs are written to.", t.Name)
-				return
-			}
 		}
 	}
 
-	// Build the template's words; for_each instances share one template and
-	// what differs between them becomes withItems fields.
+	// The template is rendered once; each references become withItems
+	// fields passed in as input parameters.
 	var argv []word
 	var env []envWord
-	if !t.ForEach {
-		iw := c.instanceWords(t.Instances[0])
-		argv, env, leaf.Image, leaf.Workdir = iw.argv, iw.env, iw.image, iw.workdir
-	} else if !c.forEachWords(&dt, &leaf, &argv, &env) {
+	for _, a := range tp.Argv() {
+		argv = append(argv, c.word(a))
+	}
+	for _, e := range tp.Env {
+		env = append(env, envWord{e.Name, c.word(e.Value)})
+	}
+	var imgOK, wdOK bool
+	leaf.Image, imgOK = c.scalar(tp.Image)
+	leaf.Workdir, wdOK = c.scalar(tp.Workdir)
+	if !imgOK || !wdOK {
+		r.unsupported("\"{{\" in image or workdir", t, "Argo would read it as template syntax.")
 		return
+	}
+	if t.ForEach != nil {
+		dt.Items = c.items
+		if c.nfield == 0 {
+			// Identical instances still run once per element: withItems
+			// needs a list, so each item carries its key.
+			for i, it := range t.ForEach.Items {
+				dt.Items[i] = []kv{{"key", it.Key}}
+			}
+		}
 	}
 
 	useRunner := false
@@ -187,151 +264,6 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 	}
 	s.Tasks = append(s.Tasks, dt)
 	s.Templates = append(s.Templates, leaf)
-}
-
-// forEachWords lines the instances of a for_each task up into one template:
-// parts equal in every instance stay in the template, parts that differ
-// become fields of withItems passed in as input parameters.
-func (c *taskCtx) forEachWords(dt *dagTaskView, leaf *leafView, argv *[]word, env *[]envWord) bool {
-	r, t := c.r, c.t
-	insts := make([]instanceWords, len(t.Instances))
-	for i, in := range t.Instances {
-		insts[i] = c.instanceWords(in)
-	}
-	items := make([][]kv, len(insts))
-	field := 0
-	newField := func(values []string) string {
-		field++
-		name := "each-" + strconv.Itoa(field)
-		for i, v := range values {
-			items[i] = append(items[i], kv{name, v})
-		}
-		c.addInput(name, "{{item."+name+"}}")
-		return "{{inputs.parameters." + name + "}}"
-	}
-	fail := func(what string) bool {
-		r.unsupported("for_each instances that differ in "+what, t, "The instances of a for_each task share one Argo template; they may differ only in literal text, not in the number of arguments, environment names or run-time references.")
-		return false
-	}
-	// lineUp returns the template word for one argv element or environment
-	// value given its segments in every instance. A word equal in all
-	// instances stays as it is. Otherwise the instances must share the same
-	// run-time references in the same places; each literal stretch between
-	// them is cut into pieces, padded with empty pieces to the longest
-	// instance, and every piece that differs becomes a withItems field.
-	lineUp := func(segs [][]segment) (word, bool) {
-		ws := make([]word, len(segs))
-		for i := range segs {
-			ws[i] = cutWord(segs[i])
-		}
-		if sameWord(ws) {
-			return ws[0], true
-		}
-		chunks := make([][]segment, len(segs))
-		for i := range segs {
-			chunks[i] = mergeLiterals(segs[i])
-			if len(chunks[i]) != len(chunks[0]) {
-				return nil, false
-			}
-		}
-		var out word
-		for k := range chunks[0] {
-			if chunks[0][k].tag != "" {
-				for i := range chunks {
-					if chunks[i][k] != chunks[0][k] {
-						return nil, false
-					}
-				}
-				out = append(out, piece{text: chunks[0][k].tag, hasRef: true})
-				continue
-			}
-			cut := make([]word, len(chunks))
-			n := 0
-			for i := range chunks {
-				if chunks[i][k].tag != "" {
-					return nil, false
-				}
-				cut[i] = cutWord(chunks[i][k : k+1])
-				n = max(n, len(cut[i]))
-			}
-			for j := 0; j < n; j++ {
-				vals := make([]string, len(cut))
-				same := true
-				for i := range cut {
-					if j < len(cut[i]) {
-						vals[i] = cut[i][j].text
-					}
-					same = same && vals[i] == vals[0]
-				}
-				if same {
-					out = append(out, piece{text: vals[0]})
-				} else {
-					out = append(out, piece{text: newField(vals)})
-				}
-			}
-		}
-		return out, true
-	}
-
-	first := insts[0]
-	for _, iw := range insts[1:] {
-		if len(iw.argv) != len(first.argv) {
-			return fail("the number of arguments")
-		}
-		if len(iw.env) != len(first.env) {
-			return fail("environment variable names")
-		}
-		for j := range iw.env {
-			if iw.env[j].name != first.env[j].name {
-				return fail("environment variable names")
-			}
-		}
-	}
-	for j := range first.argv {
-		segs := make([][]segment, len(t.Instances))
-		for i, in := range t.Instances {
-			segs[i] = c.segs(in.Argv()[j])
-		}
-		w, ok := lineUp(segs)
-		if !ok {
-			return fail("a run-time reference in argument " + strconv.Itoa(j+1))
-		}
-		*argv = append(*argv, w)
-	}
-	for j := range first.env {
-		segs := make([][]segment, len(t.Instances))
-		for i, in := range t.Instances {
-			segs[i] = c.segs(in.Env[j].Value)
-		}
-		w, ok := lineUp(segs)
-		if !ok {
-			return fail("a run-time reference in environment variable " + first.env[j].name)
-		}
-		*env = append(*env, envWord{first.env[j].name, w})
-	}
-	scalar := func(get func(iw instanceWords) string) string {
-		vals := make([]string, len(insts))
-		same := true
-		for i, iw := range insts {
-			vals[i] = get(iw)
-			same = same && vals[i] == vals[0]
-		}
-		if same {
-			return vals[0]
-		}
-		return newField(vals)
-	}
-	leaf.Image = scalar(func(iw instanceWords) string { return iw.image })
-	leaf.Workdir = scalar(func(iw instanceWords) string { return iw.workdir })
-	dt.Items = items
-	if field == 0 {
-		// Identical instances still run once per element: withItems needs a
-		// list, so each item carries its key.
-		for i, in := range t.Instances {
-			dt.Items[i] = []kv{{"key", in.Key}}
-		}
-	}
-	return true
 }
 
 func (r *renderer) resources(leaf *leafView, t *ir.Task) {
@@ -407,19 +339,4 @@ func (r *renderer) taskOptions(leaf *leafView, t *ir.Task) {
 			r.unsupported("\"{{\" in a pod label or annotation", t, "Argo would substitute it.")
 		}
 	}
-}
-
-// mergeLiterals lays a string out as literal, tag, literal, ..., literal
-// (literals possibly empty), so that two strings with the same tags in the
-// same places have the same shape.
-func mergeLiterals(segs []segment) []segment {
-	out := []segment{{}}
-	for _, sg := range segs {
-		if sg.tag == "" {
-			out[len(out)-1].lit += sg.lit
-			continue
-		}
-		out = append(out, sg, segment{})
-	}
-	return out
 }

@@ -24,9 +24,9 @@ func layered(layers, width int) *ir.Pipeline {
 			t := shTask(name(l, i), "true && touch o/"+name(l, i))
 			if l > 0 {
 				for _, k := range rng.Perm(width)[:3] {
-					t.Upstream = append(t.Upstream, name(l-1, k))
+					t.Edges = append(t.Edges, ir.Edge{From: name(l-1, k)})
 				}
-				sort.Strings(t.Upstream)
+				sort.Strings(t.Upstream())
 			}
 			p.Tasks = append(p.Tasks, t)
 		}

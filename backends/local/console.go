@@ -108,7 +108,7 @@ func containerOnly(p *ir.Pipeline) string {
 	var names []string
 	for _, t := range p.Tasks {
 		uses := !t.Resources.IsZero()
-		for _, in := range t.Instances {
+		for _, in := range t.Instances() {
 			uses = uses || in.Image != ""
 		}
 		if uses {

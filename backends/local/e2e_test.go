@@ -31,7 +31,7 @@ func helperRun() int {
 		a.Outputs = []string{"v"}
 		b := after(shTask("b", `echo $$ > b.pid; if [ -e gate ]; then exit 0; fi; exec sleep 1000`), "a")
 		c := after(cmdTask("c", "sh", "-c", `printf %s "$1" > c.out`, "sh", "VALUE"), "a", "b")
-		c.Instances[0].Command[4] = refStr(outputRef("a", "v"))
+		c.Run.Command[4] = refStr(outputRef("a", "v"))
 		p = pipeline(a, b, c)
 	default:
 		fmt.Fprintln(os.Stderr, "unknown scenario")

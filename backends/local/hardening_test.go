@@ -105,10 +105,10 @@ func TestHardening05NonUTF8OutputRefused(t *testing.T) {
 func TestHardening07RuntimeNULIsClearFailure(t *testing.T) {
 	dir := t.TempDir()
 	viaParam := cmdTask("param_arg", "echo", "x")
-	viaParam.Instances[0].Command[1] = refStr("<", paramRef("x"), ">")
+	viaParam.Run.Command[1] = refStr("<", paramRef("x"), ">")
 	prod := withOutputs(shTask("prod", `printf 'a\000b' > "$DAGC_OUTPUTS/o"`), "o")
 	viaEnv := after(cmdTask("output_env", "env"), "prod")
-	viaEnv.Instances[0].Env = []ir.EnvVar{{Name: "V", Value: refStr(outputRef("prod", "o"))}}
+	viaEnv.Run.Env = []ir.EnvVar{{Name: "V", Value: refStr(outputRef("prod", "o"))}}
 	p := pipeline(viaParam, prod, viaEnv)
 	p.Params = []*ir.Param{{Name: "x", Type: ir.ParamString}}
 	oc := runIt(t, context.Background(), p, dir, Options{Params: map[string]string{"x": "a\x00b"}})
@@ -122,9 +122,9 @@ func TestHardening07RuntimeNULIsClearFailure(t *testing.T) {
 func TestHardening08MissingWorkdirNamed(t *testing.T) {
 	dir := t.TempDir()
 	task := cmdTask("w", "pwd")
-	task.Instances[0].Workdir = "no/such/dir"
+	task.Run.Workdir = ir.Lit("no/such/dir")
 	file := cmdTask("f", "pwd")
-	file.Instances[0].Workdir = "afile"
+	file.Run.Workdir = ir.Lit("afile")
 	if err := os.WriteFile(filepath.Join(dir, "afile"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -54,17 +54,17 @@ func lits(args ...string) []ir.Str {
 
 // cmdTask is a plain task running argv.
 func cmdTask(name string, argv ...string) *ir.Task {
-	return &ir.Task{Name: name, Trigger: ir.AllSuccess, Instances: []*ir.Instance{{Command: lits(argv...)}}}
+	return &ir.Task{Name: name, Trigger: ir.AllSuccess, Run: ir.Template{Command: lits(argv...)}}
 }
 
 // shTask is a plain task running a script with sh -euc.
 func shTask(name, script string) *ir.Task {
 	s := ir.Lit(script)
-	return &ir.Task{Name: name, Trigger: ir.AllSuccess, Instances: []*ir.Instance{{Script: &s, Shell: []string{"sh", "-euc"}}}}
+	return &ir.Task{Name: name, Trigger: ir.AllSuccess, Run: ir.Template{Script: &s, Shell: ir.Lits("sh", "-euc")}}
 }
 
 func after(t *ir.Task, up ...string) *ir.Task {
-	t.Upstream = append(t.Upstream, up...)
+	t.Edges = append(t.Edges, ir.EdgesFrom(up...)...)
 	return t
 }
 

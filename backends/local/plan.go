@@ -23,7 +23,7 @@ func Plan(w io.Writer, p *ir.Pipeline, jobs int) error {
 	}
 	n := 0
 	for _, t := range p.Tasks {
-		n += len(t.Instances)
+		n += t.NumInstances()
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan for pipeline %s: %d task(s), %d instance(s), -j %d\n", p.Name, len(p.Tasks), n, jobs)
@@ -32,8 +32,8 @@ func Plan(w io.Writer, p *ir.Pipeline, jobs int) error {
 	}
 	for k, t := range p.Tasks {
 		fmt.Fprintf(&b, "\n%d. %s\n", k+1, t.Name)
-		if len(t.Upstream) > 0 {
-			fmt.Fprintf(&b, "   after:   %s\n", strings.Join(t.Upstream, ", "))
+		if len(t.Edges) > 0 {
+			fmt.Fprintf(&b, "   after:   %s\n", strings.Join(t.Upstream(), ", "))
 		}
 		if t.Trigger != "" && t.Trigger != ir.AllSuccess {
 			fmt.Fprintf(&b, "   trigger: %s\n", t.Trigger)
@@ -55,9 +55,9 @@ func Plan(w io.Writer, p *ir.Pipeline, jobs int) error {
 		if len(t.Outputs) > 0 {
 			fmt.Fprintf(&b, "   outputs: %s\n", strings.Join(t.Outputs, ", "))
 		}
-		for _, in := range t.Instances {
+		for _, in := range t.Instances() {
 			indent := "   "
-			if t.ForEach {
+			if t.ForEach != nil {
 				fmt.Fprintf(&b, "   [%s]\n", in.Key)
 				indent = "     "
 			}

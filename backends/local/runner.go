@@ -303,9 +303,9 @@ func (r *runner) build() {
 		tn := &taskNode{t: t}
 		r.byName[t.Name] = tn
 		r.tasks = append(r.tasks, tn)
-		for i, in := range t.Instances {
+		for i, in := range t.Instances() {
 			key := in.Key
-			if !t.ForEach {
+			if t.ForEach == nil {
 				key = ""
 			}
 			n := &instNode{task: tn, in: in, name: trace.Key(t.Name, key), file: fileStem(t.Name, key, i)}
@@ -315,7 +315,7 @@ func (r *runner) build() {
 		tn.unfinished = len(tn.insts)
 	}
 	for _, tn := range r.tasks {
-		for _, u := range tn.t.Upstream {
+		for _, u := range tn.t.Upstream() {
 			if un := r.byName[u]; un != nil {
 				tn.up = append(tn.up, un)
 				un.down = append(un.down, tn)
@@ -459,7 +459,7 @@ func (r *runner) finish() (*Result, error) {
 		}
 		ended = append(ended, ir.Ended{State: st})
 		key := i.in.Key
-		if !i.task.t.ForEach {
+		if i.task.t.ForEach == nil {
 			key = ""
 		}
 		res.Instances = append(res.Instances, InstanceResult{
@@ -563,7 +563,7 @@ func (r *runner) resolve(i *instNode) (*spec, error) {
 		sp.env = append(sp.env, e.Name+"="+v)
 	}
 	key := i.in.Key
-	if !i.task.t.ForEach {
+	if i.task.t.ForEach == nil {
 		key = ""
 	}
 	sp.env = append(sp.env, "DAGC_RUN_ID="+r.o.RunID, "DAGC_TASK="+i.task.t.Name, "DAGC_INSTANCE="+key)
@@ -632,7 +632,7 @@ func (r *runner) lookup(ref *ir.Ref) string {
 		return r.o.Date
 	case ir.RefOutput:
 		tn := r.byName[ref.Task]
-		if !tn.t.ForEach {
+		if tn.t.ForEach == nil {
 			return tn.insts[0].outputs[ref.Name]
 		}
 		vals := make([]string, len(tn.insts))
@@ -723,7 +723,7 @@ func (r *runner) collect(res attemptResult) {
 }
 
 func instanceKey(i *instNode) string {
-	if !i.task.t.ForEach {
+	if i.task.t.ForEach == nil {
 		return ""
 	}
 	return i.in.Key

@@ -182,12 +182,12 @@ func TestOutputs(t *testing.T) {
 	exact := shTask("exact", `head -c 32768 /dev/zero | tr '\0' x > "$DAGC_OUTPUTS/v"; echo >> "$DAGC_OUTPUTS/v"`)
 	exact.Outputs = []string{"v"}
 	cons := after(cmdTask("cons", os.Args[0], "N", "MULTI"), "prod")
-	cons.Instances[0].Command[1] = refStr("n=", outputRef("prod", "n"))
-	cons.Instances[0].Command[2] = refStr(outputRef("prod", "multi"))
-	cons.Instances[0].Env = []ir.EnvVar{{Name: "DAGC_TEST_ARGV_OUT", Value: ir.Lit(filepath.Join(dir, "cons.json"))}}
+	cons.Run.Command[1] = refStr("n=", outputRef("prod", "n"))
+	cons.Run.Command[2] = refStr(outputRef("prod", "multi"))
+	cons.Run.Env = []ir.EnvVar{{Name: "DAGC_TEST_ARGV_OUT", Value: ir.Lit(filepath.Join(dir, "cons.json"))}}
 	// all_done runs after a failed producer, but its output does not exist.
 	orphan := after(withTrigger(cmdTask("orphan", "echo", "X"), ir.AllDone), "missing")
-	orphan.Instances[0].Command[1] = refStr(outputRef("missing", "a"))
+	orphan.Run.Command[1] = refStr(outputRef("missing", "a"))
 
 	oc := runIt(t, context.Background(), pipeline(prod, missing, huge, exact, cons, orphan), dir, Options{})
 	wantStates(t, oc, map[string]ir.State{"prod": S, "missing": F, "huge": F, "exact": S, "cons": S, "orphan": F})
@@ -241,14 +241,12 @@ func readArgv(t *testing.T, path string) argvDump {
 func TestForEach(t *testing.T) {
 	dir := t.TempDir()
 	keys := []string{"b<&>", "a", "c/d"}
-	train := &ir.Task{Name: "train", ForEach: true, Trigger: ir.AllSuccess, Outputs: []string{"acc"}}
-	for _, k := range keys {
-		s := ir.Lit(`printf %s "$DAGC_INSTANCE" > "$DAGC_OUTPUTS/acc"`)
-		train.Instances = append(train.Instances, &ir.Instance{Key: k, Value: k, Script: &s, Shell: []string{"sh", "-euc"}})
-	}
+	s := ir.Lit(`printf %s "$DAGC_INSTANCE" > "$DAGC_OUTPUTS/acc"`)
+	train := &ir.Task{Name: "train", ForEach: ir.StringItems(keys...), Trigger: ir.AllSuccess, Outputs: []string{"acc"},
+		Run: ir.Template{Script: &s, Shell: ir.Lits("sh", "-euc")}}
 	eval := after(cmdTask("eval", os.Args[0], "ACC"), "train")
-	eval.Instances[0].Command[1] = refStr(outputRef("train", "acc"))
-	eval.Instances[0].Env = []ir.EnvVar{{Name: "DAGC_TEST_ARGV_OUT", Value: ir.Lit(filepath.Join(dir, "eval.json"))}}
+	eval.Run.Command[1] = refStr(outputRef("train", "acc"))
+	eval.Run.Env = []ir.EnvVar{{Name: "DAGC_TEST_ARGV_OUT", Value: ir.Lit(filepath.Join(dir, "eval.json"))}}
 	oc := runIt(t, context.Background(), pipeline(train, eval), dir, Options{})
 	wantStates(t, oc, map[string]ir.State{"train[b<&>]": S, "train[a]": S, "train[c/d]": S, "eval": S})
 	got := readArgv(t, filepath.Join(dir, "eval.json")).Args[0]
@@ -261,11 +259,9 @@ func TestForEach(t *testing.T) {
 
 	// One failing instance fails the dependents of the whole task; `when`
 	// skips instances one by one.
-	mixed := &ir.Task{Name: "m", ForEach: true, Trigger: ir.AllSuccess}
-	for _, k := range []string{"ok", "bad"} {
-		s := ir.Lit(`[ "$DAGC_INSTANCE" = ok ]`)
-		mixed.Instances = append(mixed.Instances, &ir.Instance{Key: k, Script: &s, Shell: []string{"sh", "-euc"}})
-	}
+	ms := ir.Lit(`[ "$DAGC_INSTANCE" = ok ]`)
+	mixed := &ir.Task{Name: "m", ForEach: ir.StringItems("ok", "bad"), Trigger: ir.AllSuccess,
+		Run: ir.Template{Script: &ms, Shell: ir.Lits("sh", "-euc")}}
 	p := pipeline(mixed, after(cmdTask("next", "true"), "m"), after(withTrigger(cmdTask("handler", "true"), ir.OneFailed), "m"))
 	oc = runIt(t, context.Background(), p, t.TempDir(), Options{})
 	wantStates(t, oc, map[string]ir.State{"m[ok]": S, "m[bad]": F, "next": UF, "handler": S})
@@ -280,21 +276,21 @@ func TestHostileStrings(t *testing.T) {
 		"line1\nline2", "ünïcødé ✓ 日本", `; touch pwned3 #`, `back\slash\`, `$HOME ${HOME}`,
 		`%s %d`, "tab\there", "", " lead and trail ", `\n`, "<script>&amp;",
 	}
-	prod := &ir.Task{Name: "prod", Trigger: ir.AllSuccess, Outputs: []string{"v"}, Instances: []*ir.Instance{{
+	prod := &ir.Task{Name: "prod", Trigger: ir.AllSuccess, Outputs: []string{"v"}, Run: ir.Template{
 		Command: lits("sh", "-c", `printf %s "$1" > "$DAGC_OUTPUTS/v"`, "sh", strings.Join(hostile, "|")),
-	}}}
+	}}
 	argv := []ir.Str{ir.Lit(os.Args[0])}
 	for _, h := range hostile {
 		argv = append(argv, ir.Lit(h))
 	}
 	argv = append(argv, refStr("p=", paramRef("x"), "!"), refStr(outputRef("prod", "v")))
-	cons := after(&ir.Task{Name: "cons", Trigger: ir.AllSuccess, Instances: []*ir.Instance{{
+	cons := after(&ir.Task{Name: "cons", Trigger: ir.AllSuccess, Run: ir.Template{
 		Command: argv,
 		Env: []ir.EnvVar{
 			{Name: "DAGC_TEST_ARGV_OUT", Value: ir.Lit(filepath.Join(dir, "out.json"))},
 			{Name: "HOSTILE_ENV", Value: refStr(hostile[3], paramRef("x"))},
 		},
-	}}}, "prod")
+	}}, "prod")
 	p := pipeline(prod, cons)
 	p.Params = []*ir.Param{{Name: "x", Type: ir.ParamString}}
 	paramValue := "`touch pwned4` $(touch pwned5) {{x}} '\"\n"
@@ -323,8 +319,8 @@ func TestEnvAndWorkdir(t *testing.T) {
 		}
 	}
 	task := cmdTask("t", "sh", "-c", `echo "$INHERITED|$OWN|$DAGC_RUN_ID|$DAGC_TASK|$DAGC_INSTANCE|$(pwd)" > env.txt`)
-	task.Instances[0].Workdir = "sub"
-	task.Instances[0].Env = []ir.EnvVar{{Name: "OWN", Value: refStr("d=", &ir.Ref{Kind: ir.RefRunDate})}, {Name: "INHERITED", Value: ir.Lit("overridden")}}
+	task.Run.Workdir = ir.Lit("sub")
+	task.Run.Env = []ir.EnvVar{{Name: "OWN", Value: refStr("d=", &ir.Ref{Kind: ir.RefRunDate})}, {Name: "INHERITED", Value: ir.Lit("overridden")}}
 	oc := runIt(t, context.Background(), pipeline(task, cmdTask("plain", "sh", "-c", `echo "$INHERITED" > plain.txt`)), dir,
 		Options{RunID: "rid", Date: "2026-02-03", Dir: cwd, Environ: []string{"INHERITED=parent", "PATH=" + os.Getenv("PATH")}})
 	wantStates(t, oc, map[string]ir.State{"t": S, "plain": S})
@@ -401,8 +397,8 @@ func TestResolveParams(t *testing.T) {
 func TestPlan(t *testing.T) {
 	dir := t.TempDir()
 	task := cmdTask("t", "touch", "ARG")
-	task.Instances[0].Command[1] = refStr(filepath.Join(dir, "ran-"), paramRef("dataset"))
-	task.Instances[0].Image = "python:3.12"
+	task.Run.Command[1] = refStr(filepath.Join(dir, "ran-"), paramRef("dataset"))
+	task.Run.Image = ir.Lit("python:3.12")
 	var b bytes.Buffer
 	if err := Plan(&b, pipeline(task), 2); err != nil {
 		t.Fatal(err)
@@ -427,7 +423,7 @@ func TestResumeKeepsSuccesses(t *testing.T) {
 	b := after(shTask("b", `echo b >> runs; echo trying; [ -e gate ]`), "a")
 	cleanup := after(withTrigger(shTask("cleanup", `echo cleanup >> runs`), ir.AllDone), "b")
 	d := after(cmdTask("d", "sh", "-c", `echo "d $1" >> runs`, "sh", "V"), "a")
-	d.Instances[0].Command[4] = refStr(outputRef("a", "v"))
+	d.Run.Command[4] = refStr(outputRef("a", "v"))
 	p := pipeline(cleanup, d, b, a)
 	oc := runIt(t, context.Background(), p, dir, Options{RunID: "r1"})
 	wantStates(t, oc, map[string]ir.State{"a": S, "b": F, "cleanup": S, "d": S})

@@ -55,7 +55,7 @@ func cloudFormation(p *ir.Pipeline, run Options, machines []cfnMachine, packaged
 	}
 	seen := map[string]bool{}
 	for _, t := range p.Tasks {
-		for _, in := range t.Instances {
+		for _, in := range t.Instances() {
 			if in.Image != "" && !seen[in.Image] {
 				seen[in.Image] = true
 				d.Images = append(d.Images, in.Image)

@@ -345,14 +345,14 @@ func TestHostileRoundTrip(t *testing.T) {
 	lookup := func(r *ir.Ref) string { return values[r.String()] }
 
 	// Items of each for_each Map, by task name.
-	items := map[string][]any{}
+	items := map[string]map[string]any{}
 	tasks := map[string]map[string]any{}
 	var walk func(states map[string]any)
 	walk = func(states map[string]any) {
 		for name, s := range states {
 			st := s.(map[string]any)
 			if strings.HasSuffix(name, " items") {
-				items[strings.TrimSuffix(name, " items")] = st["Result"].([]any)
+				items[name] = st["Result"].(map[string]any)
 			}
 			if st["Type"] == "Task" {
 				tasks[name] = st
@@ -374,6 +374,7 @@ func TestHostileRoundTrip(t *testing.T) {
 		States map[string]struct {
 			Task, Instance string
 			Index          int
+			Items          string
 		}
 	}
 	if err := json.Unmarshal(idx, &index); err != nil {
@@ -386,43 +387,67 @@ func TestHostileRoundTrip(t *testing.T) {
 			t.Fatalf("Task state %q is not in the test index", name)
 		}
 		task := p.Task(meta.Task)
-		in := task.Instances[meta.Index]
-		d := map[string]any{"params": doc["params"], "run": doc["run"], "tasks": doc["tasks"]}
-		if task.ForEach {
-			d["lit"] = items[stateBase(task.Name)][meta.Index].(map[string]any)["lit"]
-		} else if l, ok := lits[stateBase(task.Name)]; ok {
-			d["lit"] = l
-		}
-		params := st["Parameters"].(map[string]any)
-		co := params["ContainerOverrides"].(map[string]any)
-		argv, ok := payloadValue(t, co, "Command", d)
-		if !ok {
-			t.Fatalf("%s: no command", name)
-		}
-		var wantArgv []any
-		for _, a := range in.Argv() {
-			wantArgv = append(wantArgv, a.Resolve(lookup))
-		}
-		if fmt.Sprintf("%q", argv) != fmt.Sprintf("%q", wantArgv) {
-			t.Errorf("%s: command\n got %q\nwant %q", name, argv, wantArgv)
-		}
-		env := map[string]string{}
-		for _, e := range co["Environment"].([]any) {
-			eo := e.(map[string]any)
-			v, _ := payloadValue(t, eo, "Value", d)
-			if s, ok := v.(string); ok {
-				env[eo["Name"].(string)] = s
+		base := map[string]any{"params": doc["params"], "run": doc["run"], "tasks": doc["tasks"]}
+		if meta.Items == "" {
+			if l, ok := lits[stateBase(task.Name)]; ok {
+				base["lit"] = l
 			}
+			checkTaskState(t, name, st, base, task.Instances()[0], lookup)
+			checked++
+			continue
 		}
-		for _, e := range in.Env {
-			if env[e.Name] != e.Value.Resolve(lookup) {
-				t.Errorf("%s: env %s = %q, want %q", name, e.Name, env[e.Name], e.Value.Resolve(lookup))
+		// A for_each task's one Task state runs every item of the Map.
+		res := items[meta.Items]
+		list := asList(res["items"])
+		if len(list) != task.NumInstances() {
+			t.Fatalf("%s: %d items for %d instances", name, len(list), task.NumInstances())
+		}
+		for i, in := range task.Instances() {
+			d := map[string]any{"lit": res["lit"], "each": list[i]}
+			for k, v := range base {
+				d[k] = v
 			}
+			checkTaskState(t, name+"["+in.Key+"]", st, d, in, lookup)
 		}
 		checked++
 	}
 	if checked < len(p.Tasks) {
 		t.Fatalf("checked %d Task states for %d tasks", checked, len(p.Tasks))
+	}
+}
+
+// checkTaskState evaluates the command and environment of a Task state
+// against the state document d and compares them with the instance.
+func checkTaskState(t *testing.T, name string, st map[string]any, d map[string]any, in *ir.Instance, lookup func(*ir.Ref) string) {
+	t.Helper()
+	params := st["Parameters"].(map[string]any)
+	co := params["ContainerOverrides"].(map[string]any)
+	argv, ok := payloadValue(t, co, "Command", d)
+	if !ok {
+		t.Fatalf("%s: no command", name)
+	}
+	var wantArgv []any
+	for _, a := range in.Argv() {
+		wantArgv = append(wantArgv, a.Resolve(lookup))
+	}
+	if fmt.Sprintf("%q", argv) != fmt.Sprintf("%q", wantArgv) {
+		t.Errorf("%s: command\n got %q\nwant %q", name, argv, wantArgv)
+	}
+	env := map[string]string{}
+	for _, e := range co["Environment"].([]any) {
+		eo := e.(map[string]any)
+		v, _ := payloadValue(t, eo, "Value", d)
+		if s, ok := v.(string); ok {
+			env[eo["Name"].(string)] = s
+		}
+	}
+	for _, e := range in.Env {
+		if env[e.Name] != e.Value.Resolve(lookup) {
+			t.Errorf("%s: env %s = %q, want %q", name, e.Name, env[e.Name], e.Value.Resolve(lookup))
+		}
+	}
+	if env["DAGC_INSTANCE"] != in.Key {
+		t.Errorf("%s: DAGC_INSTANCE = %q, want %q", name, env["DAGC_INSTANCE"], in.Key)
 	}
 }
 

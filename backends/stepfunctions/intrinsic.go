@@ -33,9 +33,44 @@ type litTable struct {
 	path string // where the table is at run time, e.g. "$.lit"
 	vals []string
 	idx  map[string]int
+	// each maps the each references of a for_each template to the field
+	// of the Map item that holds their text (see eachFields); nil for a
+	// task without for_each.
+	each *eachFields
 }
 
 func newLitTable(path string) *litTable { return &litTable{path: path, idx: map[string]int{}} }
+
+// eachFields names the fields of a for_each task's Map items: "key" for
+// each.key, then "e1", "e2", … for the other each references in order of
+// first use. Names are dagc's own, so paths to them are safe.
+type eachFields struct {
+	names map[string]string
+	refs  []*ir.Ref
+}
+
+func (f *eachFields) field(r *ir.Ref) string {
+	if r.Kind == ir.RefEachKey {
+		return "key"
+	}
+	k := string(r.Kind) + "\x00" + r.Name + "\x00" + strconv.Itoa(r.Index)
+	if n, ok := f.names[k]; ok {
+		return n
+	}
+	n := "e" + strconv.Itoa(len(f.refs)+1)
+	f.names[k] = n
+	f.refs = append(f.refs, r)
+	return n
+}
+
+// pathOf is the JSONPath of a reference: an each reference reads the
+// current Map item ($.each), anything else the run state (refPath).
+func (l *litTable) pathOf(r *ir.Ref) string {
+	if r.Kind.IsEach() && l.each != nil {
+		return "$.each." + l.each.field(r)
+	}
+	return refPath(r)
+}
 
 // ref stores s (once) and returns the path that reads it back.
 func (l *litTable) ref(s string) string {
@@ -100,10 +135,13 @@ func strIntrinsic(s ir.Str, lt *litTable) string {
 	if len(s.Parts) == 1 && s.Parts[0].Ref == nil {
 		return lt.ref(s.Parts[0].Lit)
 	}
+	if len(s.Parts) == 1 && s.Parts[0].Ref.Kind.IsEach() {
+		return lt.pathOf(s.Parts[0].Ref) // an item's text is a string
+	}
 	args := make([]string, len(s.Parts))
 	for i, p := range s.Parts {
 		if p.Ref != nil {
-			args[i] = refPath(p.Ref)
+			args[i] = lt.pathOf(p.Ref)
 		} else {
 			args[i] = lt.ref(p.Lit)
 		}

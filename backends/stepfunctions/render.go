@@ -73,7 +73,7 @@ func (*Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 			diags.Errorf(subject, "ECS on Fargate needs subnets", "task %q runs on ECS with launch_type FARGATE, which needs a network configuration: set stepfunctions { subnets = [...] }.", t.Name)
 		}
 		if runnerOf(o) != "lambda" {
-			for _, in := range t.Instances {
+			for _, in := range t.Instances() {
 				if n := overridesSize(in); n > maxOverrides {
 					diags.Errorf(t.Range, "Container overrides too large for Step Functions", "%s has about %d bytes of command and environment; the %s runner accepts at most %d. Move the text into a file in the image.", describeInstance(t, in), n, runnerOf(o), maxOverrides)
 				}
@@ -227,8 +227,8 @@ func (b *builder) recordBytes() int {
 	n := 0
 	for _, t := range b.p.Tasks {
 		n += len(stateKey(t.Name)) + len(`"":{"state":"upstream_failed"},`)
-		if t.ForEach {
-			n += len(`"success":false,"failed":false,"upstream_failed":false,"skipped":false,"instances":[]`) + len(t.Instances)*len(`{"state":"success","outputs":{}},`)
+		if t.ForEach != nil {
+			n += len(`"success":false,"failed":false,"upstream_failed":false,"skipped":false,"instances":[]`) + t.NumInstances()*len(`{"state":"success","outputs":{}},`)
 		}
 	}
 	return n
@@ -240,10 +240,10 @@ func (b *builder) checkPayload() {
 	worst := 0
 	for _, t := range b.p.Tasks {
 		copies := 1
-		if t.ForEach {
+		if t.ForEach != nil {
 			copies = 2 // each instance's value plus the collected array
 		}
-		worst += len(t.Outputs) * len(t.Instances) * copies * ir.MaxOutputBytes
+		worst += len(t.Outputs) * t.NumInstances() * copies * ir.MaxOutputBytes
 	}
 	if worst > maxPayloadBytes {
 		b.diags = append(b.diags, ir.Diagnostic{
@@ -342,7 +342,7 @@ func (b *builder) definition() obj {
 	g := layout.Graph{Upstream: map[string][]string{}, Weight: map[string]float64{}}
 	for _, t := range p.Tasks {
 		g.Nodes = append(g.Nodes, t.Name)
-		g.Upstream[t.Name] = t.Upstream
+		g.Upstream[t.Name] = t.Upstream()
 		w := 1.0
 		if t.Timeout > 0 {
 			// A longer per-attempt limit hints at a longer task.
@@ -439,7 +439,7 @@ func (b *builder) definition() obj {
 	}
 	var failed []obj
 	for _, t := range p.Tasks {
-		failed = append(failed, endedFailed(stateKey(t.Name), t.ForEach))
+		failed = append(failed, endedFailed(stateKey(t.Name), t.ForEach != nil))
 	}
 	runState := obj{{"Type", "Choice"}, {"Comment", "DESIGN 2.4: the run fails when any task ended failed."}}
 	switch len(failed) {

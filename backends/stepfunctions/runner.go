@@ -56,21 +56,21 @@ func resource(t *ir.Task, o Options) string {
 
 // environment is the container environment of an instance: the task's env
 // plus the variables of the dagc container contract (docs/stepfunctions.md).
-func environment(t *ir.Task, o Options, in *ir.Instance, lt *litTable) []obj {
+func environment(t *ir.Task, o Options, tp *ir.Template, lt *litTable) []obj {
 	var env []obj
 	add := func(name string, value ir.Str) {
 		e := obj{{"Name", name}}
 		setStr(&e, "Value", value, lt)
 		env = append(env, e)
 	}
-	for _, e := range in.Env {
+	for _, e := range tp.Env {
 		add(e.Name, e.Value)
 	}
 	add("DAGC_TASK", ir.Lit(t.Name))
-	add("DAGC_INSTANCE", ir.Lit(instanceKey(t, in)))
+	add("DAGC_INSTANCE", instanceKey(t))
 	env = append(env, obj{{"Name", "DAGC_RUN_ID"}, {"Value.$", "$.run.id"}})
-	if in.Workdir != "" {
-		add("DAGC_WORKDIR", ir.Lit(in.Workdir))
+	if len(tp.Workdir.Parts) > 0 {
+		add("DAGC_WORKDIR", tp.Workdir)
 	}
 	if len(t.Outputs) > 0 {
 		add("DAGC_OUTPUT_NAMES", ir.Lit(strings.Join(t.Outputs, ",")))
@@ -81,28 +81,32 @@ func environment(t *ir.Task, o Options, in *ir.Instance, lt *litTable) []obj {
 	return env
 }
 
-func instanceKey(t *ir.Task, in *ir.Instance) string {
-	if !t.ForEach {
-		return ""
+// instanceKey is each.key: "" for a task without for_each, else the Map
+// item's key.
+func instanceKey(t *ir.Task) ir.Str {
+	if t.ForEach == nil {
+		return ir.Str{}
 	}
-	return in.Key
+	return ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefEachKey}}}}
 }
 
-// parameters builds the Task state's Parameters for one instance.
-func parameters(t *ir.Task, o Options, in *ir.Instance, jobName string, lt *litTable) obj {
-	argv := in.Argv()
+// parameters builds the Task state's Parameters from the task's template
+// (rendered once, also for a for_each task).
+func parameters(t *ir.Task, o Options, tp *ir.Template, jobName string, lt *litTable) obj {
+	argv := tp.Argv()
 	switch runnerOf(o) {
 	case "lambda":
-		payload := obj{{"task", t.Name}, {"instance", instanceKey(t, in)}}
+		payload := obj{{"task", t.Name}}
+		setStr(&payload, "instance", instanceKey(t), lt)
 		setArgv(&payload, "command", argv, lt)
-		payload.set("env", environment(t, o, in, lt))
-		payload.set("workdir", in.Workdir)
+		payload.set("env", environment(t, o, tp, lt))
+		setStr(&payload, "workdir", tp.Workdir, lt)
 		payload.set("outputs", nonNil(t.Outputs))
 		return obj{{"FunctionName", or(o.FunctionName, defaultFunctionName)}, {"Payload", payload}}
 	case "ecs":
 		co := obj{{"Name", or(o.ContainerName, defaultContainerName)}}
 		setArgv(&co, "Command", argv, lt)
-		co.set("Environment", environment(t, o, in, lt))
+		co.set("Environment", environment(t, o, tp, lt))
 		if cpu, ok := cpuUnits(t.Resources.CPU); ok {
 			co.set("Cpu", cpu)
 		}
@@ -133,7 +137,7 @@ func parameters(t *ir.Task, o Options, in *ir.Instance, jobName string, lt *litT
 	}
 	co := obj{}
 	setArgv(&co, "Command", argv, lt)
-	co.set("Environment", environment(t, o, in, lt))
+	co.set("Environment", environment(t, o, tp, lt))
 	var rr []obj
 	if t.Resources.CPU != "" {
 		if v, ok := vcpus(t.Resources.CPU); ok {
@@ -247,7 +251,7 @@ func overridesSize(in *ir.Instance) int {
 }
 
 func describeInstance(t *ir.Task, in *ir.Instance) string {
-	if !t.ForEach {
+	if t.ForEach == nil {
 		return fmt.Sprintf("task %q", t.Name)
 	}
 	return fmt.Sprintf("task %q instance %q", t.Name, in.Key)

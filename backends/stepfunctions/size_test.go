@@ -2,6 +2,7 @@ package stepfunctions
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -59,7 +60,56 @@ func TestScaleWithinLimits(t *testing.T) {
 func instances(p *ir.Pipeline) int {
 	n := 0
 	for _, t := range p.Tasks {
-		n += len(t.Instances)
+		n += t.NumInstances()
 	}
 	return n
+}
+
+// fanOut is a pipeline with one for_each of n items (a multiple of 500:
+// range gives at most 1,024 values) running one echo.
+func fanOut(t *testing.T, n int) *ir.Pipeline {
+	t.Helper()
+	src := fmt.Sprintf(`
+task "echo" {
+  for_each = flatten([for a in range(%d) : [for b in range(500) : format("item-%%06d", a * 500 + b)]])
+  command  = ["echo", "value", each.value]
+}
+`, n/500)
+	p, diags := parser.New().ParseFile("fanout_size.dag.hcl", []byte(src), parser.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return p
+}
+
+func definitionSize(t *testing.T, p *ir.Pipeline) int {
+	t.Helper()
+	files, diags := render(p)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return len(files[0].Data)
+}
+
+// TestForEachDefinitionGrowsByItemsOnly: the Map's iterator is rendered
+// once, so each extra item adds only its own data (its key and value)
+// plus a small constant for the JSON around them.
+func TestForEachDefinitionGrowsByItemsOnly(t *testing.T) {
+	p1, p2 := fanOut(t, 1000), fanOut(t, 2000)
+	s1, s2 := definitionSize(t, p1), definitionSize(t, p2)
+	data := 0 // key and value of the extra items
+	for _, it := range p2.Tasks[0].ForEach.Items[1000:] {
+		data += len(it.Key) + len(it.Value)
+	}
+	itemBytes := float64(data) / 1000
+	// Field names, quotes and the indentation of the pretty-printed file.
+	const constant = 80
+	perItem := float64(s2-s1) / 1000
+	t.Logf("1,000 items: %d bytes, 2,000 items: %d bytes, %.1f bytes per extra item (item data %.1f bytes)", s1, s2, perItem, itemBytes)
+	if perItem > itemBytes+constant {
+		t.Errorf("each extra item adds %.1f bytes to the definition; want at most its %.1f bytes of data plus %d", perItem, itemBytes, constant)
+	}
+	if s1 > 1000*(int(itemBytes)+constant)+16<<10 {
+		t.Errorf("a 1,000-item for_each of one echo is %d bytes", s1)
+	}
 }

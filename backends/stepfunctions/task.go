@@ -2,7 +2,6 @@ package stepfunctions
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/dagc-dev/dagc/ir"
@@ -60,14 +59,7 @@ func (b *builder) states(t *ir.Task) *taskStates {
 		}
 	}
 	addRefs(t.When.Refs())
-	for _, in := range t.Instances {
-		for _, a := range in.Argv() {
-			addRefs(a.Refs())
-		}
-		for _, e := range in.Env {
-			addRefs(e.Value.Refs())
-		}
-	}
+	t.Run.Strs(func(s ir.Str) { addRefs(s.Refs()) })
 	return ts
 }
 
@@ -87,7 +79,7 @@ func (ts *taskStates) rule() ir.Rule {
 // hasTrigger: a task with upstream whose rule tests their states (all_done
 // tests nothing; a task without upstream runs whatever its trigger).
 func (ts *taskStates) hasTrigger() bool {
-	return len(ts.t.Upstream) > 0 && len(ts.rule().Run) > 0
+	return len(ts.t.Edges) > 0 && len(ts.rule().Run) > 0
 }
 
 // hasInputsCheck: a rule that ensures every upstream succeeded also ensures
@@ -99,22 +91,28 @@ func (ts *taskStates) hasInputsCheck() bool {
 }
 
 func (ts *taskStates) runEntry() string {
-	if ts.t.ForEach {
+	if ts.t.ForEach != nil {
 		return ts.name("items")
 	}
-	if len(ts.literals(ts.t.Instances[0]).vals) > 0 {
+	if len(ts.literals().vals) > 0 {
 		return ts.name("literals")
 	}
 	return ts.name("")
 }
 
-// literals is the literal table of an instance: the text its Task state
-// reads by path (see intrinsic.go).
-func (ts *taskStates) literals(in *ir.Instance) *litTable {
+// literals is the literal table of the task's template: the text its Task
+// state reads by path (see intrinsic.go). For a for_each task it also
+// names the Map item fields the template reads.
+func (ts *taskStates) literals() *litTable {
 	lt := newLitTable("$.lit")
-	parameters(ts.t, ts.o, in, "", lt)
+	if ts.t.ForEach != nil {
+		lt.each = &eachFields{names: map[string]string{}}
+	}
+	parameters(ts.t, ts.o, &ts.t.Run, ts.jobName(), lt)
 	return lt
 }
+
+func (ts *taskStates) jobName() string { return batchJobName(ts.base) }
 
 func (b *builder) taskEntry(t *ir.Task) string {
 	ts := b.states(t)
@@ -176,7 +174,7 @@ func (b *builder) testRule(t ir.Test, tasks []string) obj {
 	per := make([]obj, 0, len(tasks))
 	for _, u := range tasks {
 		k := stateKey(u)
-		if !b.tasks[u].ForEach {
+		if b.tasks[u].ForEach == nil {
 			// One instance: "none in S" is "its state outside S".
 			set := in
 			if q == ir.None {
@@ -266,9 +264,9 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 		if ts.hasInputsCheck() {
 			cont = ts.name("inputs")
 		}
-		choices := []obj{withNext(b.runRule(rule, t.Upstream), cont)}
+		choices := []obj{withNext(b.runRule(rule, t.Upstream()), cont)}
 		if rule.UpstreamFailed != nil {
-			choices = append(choices, withNext(b.testRule(*rule.UpstreamFailed, t.Upstream), mark(ir.UpstreamFailed)))
+			choices = append(choices, withNext(b.testRule(*rule.UpstreamFailed, t.Upstream()), mark(ir.UpstreamFailed)))
 		}
 		trigger := obj{{"Type", "Choice"}}
 		if t.Trigger != ir.AllSuccess && t.Trigger != "" {
@@ -331,7 +329,7 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 		})
 	}
 
-	if t.ForEach {
+	if t.ForEach != nil {
 		b.emitMap(m, ts, after, mark, target)
 	} else {
 		b.emitSingle(m, ts, after, mark, target)
@@ -343,7 +341,7 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 		}
 		st := obj{
 			{"Type", "Pass"},
-			{"Result", record(s, t.ForEach)},
+			{"Result", record(s, t.ForEach != nil)},
 			{"ResultPath", "$.tasks." + ts.key},
 		}
 		next(&st, after)
@@ -373,10 +371,9 @@ func retry(t *ir.Task) []obj {
 	return []obj{rule}
 }
 
-// taskState is the Task state running one instance.
-func (b *builder) taskState(ts *taskStates, index int, jobName, stateName string) obj {
-	in := ts.t.Instances[index]
-	lt := newLitTable("$.lit")
+// taskState is the Task state running the task's template: its only
+// instance, or every item of a for_each inside the Map.
+func (b *builder) taskState(ts *taskStates, lt *litTable, stateName string) obj {
 	t := ts.t
 	if r := t.Retry; r.Attempts > 0 && (r.Delay%time.Second != 0 || r.MaxDelay%time.Second != 0) {
 		b.warnOnce(t, "Retry delays rounded up to whole seconds", fmt.Sprintf("task %q: Step Functions counts retry intervals in whole seconds.", t.Name))
@@ -387,11 +384,24 @@ func (b *builder) taskState(ts *taskStates, index int, jobName, stateName string
 	if runnerOf(ts.o) == "lambda" && !t.Resources.IsZero() {
 		b.warnOnce(t, "Resources are set by the Lambda function", fmt.Sprintf("task %q runs on the lambda runner, whose memory and CPU come from the function's configuration; its resources block is not sent.", t.Name))
 	}
-	b.index = append(b.index, kv{stateName, obj{{"task", t.Name}, {"instance", instanceKey(t, in)}, {"index", index}, {"key", stateKey(t.Name)}}})
+	// The test index (testindex.go) maps the state to the task instances
+	// it runs: every item of a for_each, in instance order.
+	meta := obj{{"task", t.Name}, {"key", stateKey(t.Name)}}
+	if t.ForEach == nil {
+		meta.set("instance", "")
+		meta.set("index", 0)
+	} else {
+		keys := make([]string, len(t.ForEach.Items))
+		for i := range t.ForEach.Items {
+			keys[i] = t.ForEach.Items[i].Key
+		}
+		meta.set("instances", keys)
+	}
+	b.index = append(b.index, kv{stateName, meta})
 	s := obj{
 		{"Type", "Task"},
 		{"Resource", resource(t, ts.o)},
-		{"Parameters", parameters(t, ts.o, in, jobName, lt)},
+		{"Parameters", parameters(t, ts.o, &t.Run, ts.jobName(), lt)},
 	}
 	if t.Timeout > 0 {
 		s.set("TimeoutSeconds", seconds(t.Timeout))
@@ -436,9 +446,8 @@ func outputChecks(t *ir.Task, prefix, failed string) []obj {
 
 func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func(ir.State) string, target func() string) {
 	t := ts.t
-	if lt := ts.literals(t.Instances[0]); len(lt.vals) > 0 {
-		// The literal text of the command and environment (Result is
-		// never evaluated; see intrinsic.go).
+	lt := ts.literals()
+	if len(lt.vals) > 0 {
 		b.add(m, ts.name("literals"), obj{
 			{"Type", "Pass"},
 			{"Result", lt.values()},
@@ -446,7 +455,7 @@ func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func
 			{"Next", ts.name("")},
 		})
 	}
-	s := b.taskState(ts, 0, batchJobName(ts.base), ts.name(""))
+	s := b.taskState(ts, newLitTable("$.lit"), ts.name(""))
 	sel := record(ir.Success, false)
 	if v, ok := outputsValue(t, ts.o); ok {
 		sel.set("outputs.$", v)
@@ -469,51 +478,52 @@ func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func
 	})
 }
 
+// emitMap renders a for_each task as one Map state whose iterator is the
+// task's template, rendered once (DESIGN 1). The items are data: a Pass
+// state's Result (never evaluated) holds, per item, each.key and the text
+// of every other each reference the template uses, plus the literal table
+// of the template, shared by all items. The definition grows with the
+// number of items only by the items themselves.
 func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir.State) string, target func() string) {
 	t := ts.t
-	items := make([]obj, len(t.Instances))
-	for i, in := range t.Instances {
-		items[i] = obj{{"index", i}, {"key", in.Key}, {"lit", ts.literals(in).values()}}
+	lt := ts.literals()
+	items := make([]obj, len(t.ForEach.Items))
+	for i := range t.ForEach.Items {
+		it := &t.ForEach.Items[i]
+		o := obj{{"key", it.Key}}
+		for _, r := range lt.each.refs {
+			text, _ := it.Text(r)
+			o.set(lt.each.field(r), text)
+		}
+		items[i] = o
 	}
 	b.add(m, ts.name("items"), obj{
 		{"Type", "Pass"},
-		{"Comment", "One item per for_each instance, in the order of each.key, with the literal text of its command and environment; Result is never evaluated."},
-		{"Result", items},
-		{"ResultPath", "$.items"},
+		{"Comment", "One item per for_each instance, in the order of each.key, with the text of the each references of the task's command and environment, and their literal text; Result is never evaluated."},
+		{"Result", obj{{"items", items}, {"lit", lt.values()}}},
+		{"ResultPath", "$.foreach"},
 		{"Next", ts.name("")},
 	})
 
 	pm := &machine{}
 	failed := ts.name("instance failed")
-	if len(t.Instances) > 1 {
-		var choices []obj
-		for i := range t.Instances[:len(t.Instances)-1] {
-			choices = append(choices, obj{{"Variable", "$.index"}, {"NumericEquals", i}, {"Next", ts.name("#" + strconv.Itoa(i))}})
-		}
-		b.add(pm, ts.name("dispatch"), obj{
-			{"Type", "Choice"},
-			{"Comment", "Each instance has its own command: pick this item's Task state."},
-			{"Choices", choices},
-			{"Default", ts.name("#" + strconv.Itoa(len(t.Instances)-1))},
-		})
+	rl := newLitTable("$.lit")
+	rl.each = lt.each
+	st := b.taskState(ts, rl, ts.name("instance"))
+	sel := obj{{"state", "success"}}
+	if v, ok := outputsValue(t, ts.o); ok {
+		sel.set("outputs.$", v)
+	} else {
+		sel.set("outputs", obj{})
 	}
-	for i := range t.Instances {
-		s := b.taskState(ts, i, batchJobName(ts.base+"-"+strconv.Itoa(i)), ts.name("#"+strconv.Itoa(i)))
-		sel := obj{{"state", "success"}}
-		if v, ok := outputsValue(t, ts.o); ok {
-			sel.set("outputs.$", v)
-		} else {
-			sel.set("outputs", obj{})
-		}
-		s.set("ResultSelector", sel)
-		s.set("Catch", []obj{{{"ErrorEquals", []string{"States.ALL"}}, {"ResultPath", nil}, {"Next", failed}}})
-		if len(t.Outputs) > 0 {
-			s.set("Next", ts.name("instance outputs"))
-		} else {
-			s.set("End", true)
-		}
-		b.add(pm, ts.name("#"+strconv.Itoa(i)), s)
+	st.set("ResultSelector", sel)
+	st.set("Catch", []obj{{{"ErrorEquals", []string{"States.ALL"}}, {"ResultPath", nil}, {"Next", failed}}})
+	if len(t.Outputs) > 0 {
+		st.set("Next", ts.name("instance outputs"))
+	} else {
+		st.set("End", true)
 	}
+	b.add(pm, ts.name("instance"), st)
 	if len(t.Outputs) > 0 {
 		b.add(pm, ts.name("instance outputs"), obj{
 			{"Type", "Choice"},
@@ -527,14 +537,14 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 
 	s := obj{
 		{"Type", "Map"},
-		{"Comment", fmt.Sprintf("for_each: %d instances", len(t.Instances))},
-		{"ItemsPath", "$.items"},
+		{"Comment", fmt.Sprintf("for_each: %d instances", len(t.ForEach.Items))},
+		{"ItemsPath", "$.foreach.items"},
 		{"ItemSelector", obj{
 			{"params.$", "$.params"},
 			{"run.$", "$.run"},
 			{"tasks.$", "$.tasks"},
-			{"index.$", "$$.Map.Item.Value.index"},
-			{"lit.$", "$$.Map.Item.Value.lit"},
+			{"lit.$", "$.foreach.lit"},
+			{"each.$", "$$.Map.Item.Value"},
 		}},
 	}
 	if b.p.Concurrency > 0 {

@@ -60,10 +60,7 @@ func cellPipeline(c truthtable.Cell) (*ir.Pipeline, *ir.Task) {
 	p, d := c.Pipeline(func(name string, keys []string) *ir.Task {
 		t := task(name)
 		if keys != nil {
-			t.ForEach, t.Instances = true, nil
-			for _, k := range keys {
-				t.Instances = append(t.Instances, &ir.Instance{Key: k, Command: []ir.Str{ir.Lit("true")}})
-			}
+			t.ForEach = ir.StringItems(keys...)
 		}
 		return t
 	})

@@ -71,8 +71,8 @@ func TestStateNames(t *testing.T) {
 }
 
 func task(name string, upstream ...string) *ir.Task {
-	return &ir.Task{Name: name, Upstream: upstream, Trigger: ir.AllSuccess,
-		Instances: []*ir.Instance{{Command: []ir.Str{ir.Lit("true")}}}}
+	return &ir.Task{Name: name, Edges: ir.EdgesFrom(upstream...), Trigger: ir.AllSuccess,
+		Run: ir.Template{Command: []ir.Str{ir.Lit("true")}}}
 }
 
 func TestCollidingNamesDiagnosed(t *testing.T) {
@@ -85,7 +85,7 @@ func TestCollidingNamesDiagnosed(t *testing.T) {
 
 func TestOverridesLimitDiagnosed(t *testing.T) {
 	tk := task("big")
-	tk.Instances[0].Command = []ir.Str{ir.Lit(strings.Repeat("x", maxOverrides+1))}
+	tk.Run.Command = []ir.Str{ir.Lit(strings.Repeat("x", maxOverrides+1))}
 	diags := New().Check(&ir.Pipeline{Name: "p", Tasks: []*ir.Task{tk}})
 	if !diags.HasErrors() || !strings.Contains(diags[0].Summary, "overrides") {
 		t.Fatalf("want an overrides diagnostic, got %v", diags)
@@ -100,7 +100,7 @@ func TestLargePipelineSplit(t *testing.T) {
 	var tasks []*ir.Task
 	for i := 0; i < 300; i++ {
 		tk := task("t" + strings.Repeat("x", i%10) + string(rune('a'+i%26)) + strings.Repeat("y", i/26))
-		tk.Instances[0].Command = []ir.Str{ir.Lit(strings.Repeat("z", 4000))}
+		tk.Run.Command = []ir.Str{ir.Lit(strings.Repeat("z", 4000))}
 		tasks = append(tasks, tk)
 	}
 	p := &ir.Pipeline{Name: "p", Tasks: tasks}
@@ -129,11 +129,14 @@ func TestLargePipelineSplit(t *testing.T) {
 	}
 
 	big := task("big")
-	big.ForEach = true
-	big.Instances = nil
-	for i := 0; i < 400; i++ {
-		big.Instances = append(big.Instances, &ir.Instance{Key: strconv.Itoa(i), Command: []ir.Str{ir.Lit(strings.Repeat("z", 4000))}})
+	// The Map renders the template once, so the items' own data is what
+	// makes this task too large.
+	keys := make([]string, 400)
+	for i := range keys {
+		keys[i] = strconv.Itoa(i) + strings.Repeat("z", 4000)
 	}
+	big.ForEach = ir.StringItems(keys...)
+	big.Run.Command = []ir.Str{ir.Lit("echo"), {Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefEachKey}}}}}
 	files, diags = New().Render(&ir.Pipeline{Name: "p", Tasks: []*ir.Task{big}})
 	if files != nil || !strings.Contains(string(diagText(diags)), "1 MiB") || !strings.Contains(string(diagText(diags)), `"big"`) {
 		t.Fatalf("want a size error naming the task and the limit, got %s", diagText(diags))
@@ -183,7 +186,7 @@ func TestRunners(t *testing.T) {
 	if !warned {
 		t.Error("a 1.5s retry delay must be reported as rounded up")
 	}
-	if d := New().Check(&ir.Pipeline{Name: "q", Tasks: []*ir.Task{{Name: "x", Trigger: ir.AllSuccess, Settings: sfSettings(map[string]any{"runner": "ecs", "launch_type": "FARGATE"}), Instances: ecs.Instances}}}); !d.HasErrors() {
+	if d := New().Check(&ir.Pipeline{Name: "q", Tasks: []*ir.Task{{Name: "x", Trigger: ir.AllSuccess, Settings: sfSettings(map[string]any{"runner": "ecs", "launch_type": "FARGATE"}), Run: ecs.Run}}}); !d.HasErrors() {
 		t.Error("Fargate without subnets must be an error")
 	}
 }

@@ -164,9 +164,9 @@ func TestRunExamples(t *testing.T) {
 			p := pipes[0]
 			// Every instance has a final record.
 			for _, task := range p.Tasks {
-				for _, in := range task.Instances {
+				for _, in := range task.Instances() {
 					key := in.Key
-					if !task.ForEach {
+					if task.ForEach == nil {
 						key = ""
 					}
 					if _, ok := ro.states[trace.Key(task.Name, key)]; !ok {
@@ -189,7 +189,7 @@ func checkHostile(t *testing.T, p *ir.Pipeline, ro runOut) {
 	if echo == nil {
 		t.Fatal("hostile example has no task echo")
 	}
-	for _, in := range echo.Instances {
+	for _, in := range echo.Instances() {
 		got := final[trace.Key("echo", in.Key)].Outputs["value"]
 		if got != in.Value {
 			t.Errorf("echo[%s]: output %q, want %q", in.Key, got, in.Value)

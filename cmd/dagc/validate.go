@@ -106,8 +106,8 @@ func renderTargets(names []string) ([]backends.Renderer, error) {
 func summary(p *ir.Pipeline) string {
 	instances, edges := 0, 0
 	for _, t := range p.Tasks {
-		instances += len(t.Instances)
-		edges += len(t.Upstream)
+		instances += t.NumInstances()
+		edges += len(t.Edges)
 	}
 	return fmt.Sprintf("%s: %d tasks, %d instances, %d edges — valid", p.Name, len(p.Tasks), instances, edges)
 }

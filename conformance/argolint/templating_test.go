@@ -48,9 +48,9 @@ func hostilePipeline() *ir.Pipeline {
 		Params: []*ir.Param{{Name: "p", Type: ir.ParamString, Default: "d", HasDefault: true}},
 		Tasks: []*ir.Task{
 			{Name: "producer", Trigger: ir.AllSuccess, Outputs: []string{"out"},
-				Instances: []*ir.Instance{{Image: "alpine", Command: []ir.Str{lit("true")}}}},
-			{Name: "consumer", Trigger: ir.AllSuccess, Upstream: []string{"producer"},
-				Instances: []*ir.Instance{{Image: "alpine", Command: argv, Env: []ir.EnvVar{{Name: "E", Value: lit("{{=1}}")}}}}},
+				Run: ir.Template{Image: ir.Lit("alpine"), Command: []ir.Str{lit("true")}}},
+			{Name: "consumer", Trigger: ir.AllSuccess, Edges: ir.EdgesFrom("producer"),
+				Run: ir.Template{Image: ir.Lit("alpine"), Command: argv, Env: []ir.EnvVar{{Name: "E", Value: lit("{{=1}}")}}}},
 		},
 	}
 }
@@ -89,7 +89,7 @@ func TestArgoTemplaterLeavesUserTextAlone(t *testing.T) {
 	}
 	gotArgv := runTemplate(t, tmpl)
 	var want []string
-	for _, a := range p.Tasks[1].Instances[0].Command[2:] {
+	for _, a := range p.Tasks[1].Run.Command[2:] {
 		want = append(want, a.Resolve(func(r *ir.Ref) string {
 			if r.Kind == ir.RefParam {
 				return values["p"]
@@ -159,15 +159,20 @@ func TestForEachItemsSurviveArgo(t *testing.T) {
 		t.Skip("sh not found")
 	}
 	param := &ir.Ref{Kind: ir.RefParam, Name: "p"}
-	var insts []*ir.Instance
+	// One template; each.value is an item field, next to literal braces
+	// and a run-time reference.
+	value := &ir.Ref{Kind: ir.RefEachValue}
+	fe := &ir.ForEach{}
 	for i, h := range hostile {
-		insts = append(insts, &ir.Instance{Key: fmt.Sprint(i), Value: h, Image: "alpine", Command: []ir.Str{
-			lit("printf"), lit(`%s\0`), lit(h), {Parts: []ir.Part{{Lit: "k=" + h + "{"}, {Ref: param}, {Lit: h}}}, lit("const{{x}}"),
-		}})
+		fe.Items = append(fe.Items, ir.Item{Key: fmt.Sprint(i), Value: h})
 	}
+	fan := &ir.Task{Name: "fan", Trigger: ir.AllSuccess, ForEach: fe, Run: ir.Template{Image: ir.Lit("alpine"), Command: []ir.Str{
+		lit("printf"), lit(`%s\0`), {Parts: []ir.Part{{Ref: value}}}, {Parts: []ir.Part{{Lit: "k="}, {Ref: value}, {Lit: "{"}, {Ref: param}, {Ref: value}}}, lit("const{{x}}"),
+	}}}
 	p := &ir.Pipeline{Name: "fan", Timezone: "UTC",
 		Params: []*ir.Param{{Name: "p", Type: ir.ParamString, Default: "d", HasDefault: true}},
-		Tasks:  []*ir.Task{{Name: "fan", Trigger: ir.AllSuccess, ForEach: true, Instances: insts}}}
+		Tasks:  []*ir.Task{fan}}
+	insts := fan.Instances()
 	wf := render(t, p)
 	task := wf.Spec.Templates[0].DAG.Tasks[0]
 	if len(task.WithItems) != len(insts) {

@@ -177,15 +177,24 @@ async function main() {
     }
     const meta = index.states[name];
     if (!meta) throw new Error(`Task state ${JSON.stringify(name)} is not in the index ${args.index}`);
-    instances.push(meta);
+    if (meta.instances) {
+      // A for_each task's one Task state runs every item of its Map, in
+      // instance order; DAGC_INSTANCE says which at run time.
+      meta.instances.forEach((key, index) => {
+        instances.push({ task: meta.task, instance: key, index, key: meta.key });
+      });
+    } else {
+      instances.push(meta);
+    }
     const timeoutMs = (s.TimeoutSeconds || 0) * 1000;
     handlers[name] = async (taskInput) => {
-      const id = meta.task + '\0' + meta.instance;
-      const attempt = (attempts.get(id) || 0) + 1;
-      attempts.set(id, attempt);
       const { argv, env: envList } = commandOf(s.Resource, taskInput);
       const env = { ...process.env };
       for (const e of envList) env[e.Name] = e.Value;
+      const instance = meta.instances ? env.DAGC_INSTANCE : meta.instance;
+      const id = meta.task + '\0' + instance;
+      const attempt = (attempts.get(id) || 0) + 1;
+      attempts.set(id, attempt);
       const outputNames = env.DAGC_OUTPUT_NAMES ? env.DAGC_OUTPUT_NAMES.split(',') : [];
       let outDir = '';
       if (outputNames.length > 0) {
@@ -193,7 +202,7 @@ async function main() {
         env.DAGC_OUTPUTS = outDir;
       }
       const cwd = env.DAGC_WORKDIR ? path.resolve(env.DAGC_WORKDIR) : process.cwd();
-      const label = meta.instance === '' ? meta.task : `${meta.task}[${meta.instance}]`;
+      const label = instance === '' ? meta.task : `${meta.task}[${instance}]`;
       const start = new Date();
       const res = await runProcess(argv, env, cwd, timeoutMs, `${label}#${attempt}`);
       const end = new Date();
@@ -219,7 +228,7 @@ async function main() {
         }
       }
       if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
-      const rec = { task: meta.task, instance: meta.instance, attempt, state: problem ? 'failed' : 'success', start: start.toISOString(), end: end.toISOString() };
+      const rec = { task: meta.task, instance, attempt, state: problem ? 'failed' : 'success', start: start.toISOString(), end: end.toISOString() };
       if (!problem && outputNames.length > 0) rec.outputs = outputs;
       records.push(rec);
       if (problem) throw taskError(`${label}: ${problem}`);

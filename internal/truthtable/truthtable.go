@@ -154,7 +154,7 @@ func (c Cell) Pipeline(newTask func(name string, keys []string) *ir.Task) (*ir.P
 	p := &ir.Pipeline{Name: "cell", Timezone: "UTC"}
 	d := newTask("d", nil)
 	d.Trigger = c.Trigger
-	d.Upstream = nil
+	d.Edges = nil
 	for i, u := range c.Upstream {
 		var keys []string
 		if u.ForEach {
@@ -164,7 +164,7 @@ func (c Cell) Pipeline(newTask func(name string, keys []string) *ir.Task) (*ir.P
 		}
 		ut := newTask(fmt.Sprintf("u%d", i), keys)
 		p.Tasks = append(p.Tasks, ut)
-		d.Upstream = append(d.Upstream, ut.Name)
+		d.Edges = append(d.Edges, ir.Edge{From: ut.Name})
 	}
 	p.Tasks = append(p.Tasks, d)
 	return p, d
