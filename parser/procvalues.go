@@ -75,3 +75,17 @@ func (c *compiler) checkPlain(a *hcl.Attribute, what string, vals ...string) {
 		}
 	}
 }
+
+// checkItemValues applies the command and script checks to every instance
+// of a for_each task: an item's own text (each.value) is data of the item,
+// not a literal of the template. procErrorf reports each range once.
+func (c *compiler) checkItemValues(t *ir.Task, cmdAttr, scriptAttr *hcl.Attribute) {
+	for _, in := range t.Instances() {
+		if cmdAttr != nil {
+			c.checkCommand(cmdAttr.Expr, in.Command)
+		}
+		if scriptAttr != nil && in.Script != nil {
+			c.checkScript(scriptAttr.Expr, *in.Script)
+		}
+	}
+}

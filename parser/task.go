@@ -497,6 +497,7 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 		t.Run = c.compileTemplate(d, ec, sink)
 		if ec != nil {
 			t.ForEach = ec.forEach(content.Attributes["for_each"].Expr.Range())
+			c.checkItemValues(t, cmdAttr, scriptAttr)
 		}
 	} else {
 		t.ForEach = &ir.ForEach{Range: toRange(content.Attributes["for_each"].Expr.Range())}
