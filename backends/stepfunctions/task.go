@@ -396,6 +396,7 @@ func (b *builder) taskState(ts *taskStates, lt *litTable, stateName string) obj 
 			keys[i] = t.ForEach.Items[i].Key
 		}
 		meta.set("instances", keys)
+		meta.set("items", ts.name("items")) // the Pass state holding the items
 	}
 	b.index = append(b.index, kv{stateName, meta})
 	s := obj{
