@@ -112,12 +112,14 @@ func orderPipeline() *ir.Pipeline {
 }
 
 type orderReport struct {
-	HeldPasses int               `json:"held_passes"`
-	Violations []string          `json:"violations"`
-	Ancestors  []string          `json:"ancestor_violations"`
-	Deps       map[string]bool   `json:"deps_met_while_held"`
-	States     map[string]string `json:"states"`
-	Run        string            `json:"run"`
+	HeldPasses  int               `json:"held_passes"`
+	Violations  []string          `json:"violations"`
+	Ancestors   []string          `json:"ancestor_violations"`
+	Deps        map[string]bool   `json:"deps_met_while_held"`
+	Started     []string          `json:"started_violations"`
+	Rescheduled []string          `json:"rescheduled"`
+	States      map[string]string `json:"states"`
+	Run         string            `json:"run"`
 }
 
 // runOrderCheck runs conformance/airflow/check_order.py on a DAG file.
@@ -265,5 +267,74 @@ func TestEarlyDecisionTwoEdgesDown(t *testing.T) {
 	}
 	if r.States["x"] != "upstream_failed" || r.States["cleanup"] != "success" {
 		t.Errorf("states %v, want x upstream_failed and cleanup success", r.States)
+	}
+}
+
+// TestOneSuccessWaitsForEveryUpstream: Airflow's one_success makes a task
+// ready as soon as one upstream succeeded. dagc keeps that rule (it decides
+// upstream_failed, which a gate cannot) and its gate reschedules the task
+// before the command starts until every upstream has ended. With Airflow's
+// own scheduling, the handler is rescheduled while slow runs and never
+// runs before it ends; without the gate it does, so the check can fail.
+func TestOneSuccessWaitsForEveryUpstream(t *testing.T) {
+	py := venvPython()
+	if py == "" {
+		t.Skip("Airflow venv not found at $DAGC_CACHE/airflow-venv or ~/.cache/dagc/airflow-venv (scripts/setup-airflow.sh installs it): skipping the real-Airflow check")
+	}
+	if testing.Short() {
+		t.Skip("-short: skipping the real-Airflow check")
+	}
+	boom := plainTask("boom", "sh", "-c", "exit 1")
+	ok := plainTask("ok", "true")
+	slow := plainTask("slow", "true")
+	h := plainTask("on_one_success", "echo", "handled")
+	h.Upstream, h.Trigger = []string{"boom", "ok", "slow"}, ir.OneSuccess
+	none := plainTask("no_success", "echo", "never")
+	none.Upstream, none.Trigger = []string{"boom"}, ir.OneSuccess
+	p := &ir.Pipeline{Name: "one_success_wait", Timezone: "UTC", Tasks: []*ir.Task{boom, ok, slow, h, none}}
+	if diags := ir.Validate(p); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	data, diags := render(p)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	dag := filepath.Join(t.TempDir(), "one_success_wait.py")
+	if err := os.WriteFile(dag, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runOrderCheck(t, py, dag)
+	t.Logf("generated DAG: %+v", r)
+	if len(r.Started) > 0 {
+		t.Errorf("tasks ran before all their upstream tasks finished: %v", r.Started)
+	}
+	if len(r.Rescheduled) == 0 || !strings.HasPrefix(r.Rescheduled[0], "on_one_success rescheduled while slow") {
+		t.Errorf("rescheduled = %q, want on_one_success rescheduled while slow runs", r.Rescheduled)
+	}
+	for task, want := range map[string]string{"boom": "failed", "ok": "success", "slow": "success",
+		"on_one_success": "success", "no_success": "upstream_failed", watcherTaskID: "failed"} {
+		if got := r.States[task]; got != want {
+			t.Errorf("%s ended %q, want %s", task, got, want)
+		}
+	}
+
+	// Control: without the gate, Airflow's one_success runs the handler
+	// while slow still runs.
+	gate := `"DAGC_WHEN": "{{ 'true' if dagc_wait_upstream(ti) else 'trigger' }}",`
+	at := strings.Index(string(data), `task_id="on_one_success",`)
+	if at < 0 {
+		t.Fatal("no on_one_success task in the DAG file")
+	}
+	old := string(data[:at]) + strings.Replace(string(data[at:]), gate, `"DAGC_WHEN": "true",`, 1)
+	if old == string(data) {
+		t.Fatal("the on_one_success gate is not rendered as expected")
+	}
+	if err := os.WriteFile(dag, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runOrderCheck(t, py, dag)
+	t.Logf("without the gate: %+v", r)
+	if len(r.Started) == 0 || !strings.HasPrefix(r.Started[0], "on_one_success ran while slow") {
+		t.Errorf("the check did not catch on_one_success running under Airflow's one_success before slow ended: %+v", r)
 	}
 }

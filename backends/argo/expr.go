@@ -409,8 +409,9 @@ func (r *renderer) depends(t *ir.Task) string {
 		if test.Q == ir.Any {
 			op = " || "
 		}
-		tests[i] = joinParts(r.testParts(test, t.Upstream), op)
-		if len(rule.Run) > 1 {
+		parts := r.testParts(test, t.Upstream)
+		tests[i] = joinParts(parts, op)
+		if len(rule.Run) > 1 && len(parts) > 1 {
 			tests[i] = "(" + tests[i] + ")"
 		}
 	}
