@@ -215,6 +215,7 @@ type renderer struct {
 	kind     Kind
 	taskName map[string]string // dagc task name → Argo task/template name
 	diags    ir.Diagnostics
+	ufMemo   map[string]bx // upstreamFailedTest per task (expr.go)
 }
 
 func (r *renderer) unsupported(feature string, t *ir.Task, detail string) {
