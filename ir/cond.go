@@ -14,7 +14,7 @@ const (
 	CondOr      CondOp = "||"
 	CondNot     CondOp = "!"
 	CondCompare CondOp = "cmp"
-	// CondConst is a literal true/false (Value holds "true" or "false").
+	// CondConst is a literal true or false, held in Const.
 	CondConst CondOp = "const"
 )
 
@@ -43,8 +43,8 @@ type Cond struct {
 	// number literal or a param of type number. Otherwise both sides are
 	// compared as strings (bools as "true"/"false").
 	Numeric bool
-	// For CondConst: "true" or "false".
-	Value string
+	// For CondConst: the constant.
+	Const bool
 	Range Range
 }
 
@@ -93,7 +93,7 @@ func (c *Cond) Refs() []*Ref {
 func (c *Cond) String() string {
 	switch c.Op {
 	case CondConst:
-		return c.Value
+		return strconv.FormatBool(c.Const)
 	case CondNot:
 		return "!(" + c.Args[0].String() + ")"
 	case CondAnd, CondOr:
@@ -128,7 +128,7 @@ func (o Operand) String() string {
 func (c *Cond) Eval(lookup func(*Ref) string) (bool, error) {
 	switch c.Op {
 	case CondConst:
-		return c.Value == "true", nil
+		return c.Const, nil
 	case CondNot:
 		v, err := c.Args[0].Eval(lookup)
 		return !v, err
@@ -208,3 +208,51 @@ func compare(op CmpOp, c int) bool {
 	}
 	return false
 }
+
+// Fold folds constant parts of a condition: comparisons of two
+// literals are evaluated, and constants absorbed by && || !. The result is
+// nil-free; a whole condition may fold to a CondConst. Backends render
+// folded conditions, so a constant `when` is decided once, here.
+func (c *Cond) Fold() *Cond {
+	switch c.Op {
+	case CondCompare:
+		if c.Left.Ref == nil && c.Right.Ref == nil {
+			v, err := c.Eval(func(*Ref) string { return "" })
+			if err != nil {
+				return c // left as is: evaluating it fails the task at run time
+			}
+			return ConstCond(v)
+		}
+		return c
+	case CondNot:
+		a := c.Args[0].Fold()
+		if a.Op == CondConst {
+			return ConstCond(!a.Const)
+		}
+		return &Cond{Op: CondNot, Args: []*Cond{a}, Range: c.Range}
+	case CondAnd, CondOr:
+		absorbing := c.Op == CondOr // true absorbs ||, false absorbs &&
+		var args []*Cond
+		for _, a := range c.Args {
+			s := a.Fold()
+			if s.Op == CondConst {
+				if s.Const == absorbing {
+					return ConstCond(absorbing)
+				}
+				continue // neutral element
+			}
+			args = append(args, s)
+		}
+		switch len(args) {
+		case 0:
+			return ConstCond(!absorbing)
+		case 1:
+			return args[0]
+		}
+		return &Cond{Op: c.Op, Args: args, Range: c.Range}
+	}
+	return c
+}
+
+// ConstCond is the constant condition v.
+func ConstCond(v bool) *Cond { return &Cond{Op: CondConst, Const: v} }

@@ -177,9 +177,9 @@ func fuzzPipeline(data []byte) *Pipeline {
 			case op == CondNot && tame:
 				t.When = &Cond{Op: op, Args: []*Cond{cmp}}
 			case tame:
-				t.When = &Cond{Op: op, Args: []*Cond{cmp, {Op: CondConst, Value: "true"}}}
+				t.When = &Cond{Op: op, Args: []*Cond{cmp, {Op: CondConst, Const: true}}}
 			default:
-				t.When = &Cond{Op: op, Args: []*Cond{cmp, {Op: CondConst, Value: "true"}}[:f.pick(3)]}
+				t.When = &Cond{Op: op, Args: []*Cond{cmp, {Op: CondConst, Const: true}}[:f.pick(3)]}
 			}
 		}
 		if !tame {

@@ -62,18 +62,25 @@ const (
 	outputRule = "^[a-zA-Z_][a-zA-Z0-9_]*$ (a letter or _, then letters, digits or _)"
 )
 
-// suggester finds the closest known name for a misspelt one. Each lookup is
-// linear in the number of candidates, so a pipeline with thousands of
-// misspellings gets suggestions only for the first ones (budget), keeping
-// validation linear.
-type suggester struct {
+// Suggester finds the closest known name for a misspelt one; it is the one
+// "did you mean" of dagc, used by the parser, validation and backends. Each
+// lookup is linear in the number of candidates, so a pipeline with
+// thousands of misspellings gets suggestions only for the first ones
+// (budget), keeping validation linear.
+type Suggester struct {
 	budget int // candidate comparisons left
 }
 
-func newSuggester() *suggester { return &suggester{budget: 2_000_000} }
+// NewSuggester returns a Suggester with the budget of one compilation.
+func NewSuggester() *Suggester { return &Suggester{budget: 2_000_000} }
 
-// suggest returns ` Did you mean "x"?` or "".
-func (s *suggester) suggest(name string, candidates []string) string {
+// DidYouMean is a one-off suggestion: ` Did you mean "x"?` or "".
+func DidYouMean(name string, candidates []string) string {
+	return NewSuggester().Suggest(name, candidates)
+}
+
+// Suggest returns ` Did you mean "x"?` or "".
+func (s *Suggester) Suggest(name string, candidates []string) string {
 	if s.budget < len(candidates) || name == "" {
 		return ""
 	}

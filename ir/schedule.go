@@ -47,7 +47,7 @@ func CheckSchedule(s string) error {
 			}
 		}
 		return fmt.Errorf("%q is not a schedule preset; use one of %s or a 5-field cron expression.%s",
-			s, strings.Join(SchedulePresets, ", "), newSuggester().suggest(s, SchedulePresets))
+			s, strings.Join(SchedulePresets, ", "), DidYouMean(s, SchedulePresets))
 	}
 	fields := strings.Fields(s)
 	if len(fields) != 5 {

@@ -30,7 +30,7 @@ var DefaultShell = []string{"sh", "-euc"}
 // nothing recurses along dependency chains, so pipelines of 100,000 tasks
 // in one chain validate without deep stacks.
 func Validate(p *Pipeline) Diagnostics {
-	v := &validator{p: p, suggest: newSuggester()}
+	v := &validator{p: p, suggest: NewSuggester()}
 	v.pipeline()
 	v.params()
 	v.tasks()
@@ -41,7 +41,7 @@ func Validate(p *Pipeline) Diagnostics {
 type validator struct {
 	p       *Pipeline
 	diags   Diagnostics
-	suggest *suggester
+	suggest *Suggester
 
 	paramByName map[string]*Param
 	paramNames  []string
@@ -258,6 +258,11 @@ func (v *validator) taskSettings(t *Task) {
 	if t.Resources.GPU < 0 {
 		v.errorf(t.Range, "Invalid resources", "Task %q requests %d GPUs; use 0 or more.", t.Name, t.Resources.GPU)
 	}
+	for _, q := range []struct{ name, value string }{{"cpu", t.Resources.CPU}, {"memory", t.Resources.Memory}} {
+		if q.value != "" && !ValidQuantity(q.value) {
+			v.errorf(t.Range, "Invalid resource quantity", "Task %q requests %s = %q, which is not a Kubernetes quantity such as \"2\", \"500m\" or \"4Gi\".", t.Name, q.name, q.value)
+		}
+	}
 }
 
 func (v *validator) instances(t *Task) {
@@ -399,7 +404,7 @@ func (v *validator) upstream(t *Task, up []int) []int {
 		}
 		j, ok := v.taskIdx[e.From]
 		if !ok {
-			v.errorf(r, "Reference to undeclared task", "Task %q depends on %q, which is not declared.%s", t.Name, e.From, v.suggest.suggest(e.From, v.taskNames))
+			v.errorf(r, "Reference to undeclared task", "Task %q depends on %q, which is not declared.%s", t.Name, e.From, v.suggest.Suggest(e.From, v.taskNames))
 			j = -1
 		}
 		up = append(up, j)
@@ -442,7 +447,7 @@ func (v *validator) ref(i int, t *Task, r *Ref) {
 	case RefRunID, RefRunDate:
 	case RefParam:
 		if _, ok := v.paramByName[r.Name]; !ok {
-			v.errorf(at, "Reference to undeclared param", "Task %q refers to param.%s, which is not declared.%s", t.Name, r.Name, v.suggest.suggest(r.Name, v.paramNames))
+			v.errorf(at, "Reference to undeclared param", "Task %q refers to param.%s, which is not declared.%s", t.Name, r.Name, v.suggest.Suggest(r.Name, v.paramNames))
 		}
 	case RefOutput:
 		if r.Task == t.Name {
@@ -459,7 +464,7 @@ func (v *validator) ref(i int, t *Task, r *Ref) {
 			idx, ok = v.taskIdx[r.Task]
 		}
 		if !ok {
-			v.errorf(at, "Reference to undeclared task", "Task %q refers to task.%s.outputs.%s, but task %q is not declared.%s", t.Name, r.Task, r.Name, r.Task, v.suggest.suggest(r.Task, v.taskNames))
+			v.errorf(at, "Reference to undeclared task", "Task %q refers to task.%s.outputs.%s, but task %q is not declared.%s", t.Name, r.Task, r.Name, r.Task, v.suggest.Suggest(r.Task, v.taskNames))
 			return
 		}
 		if !v.declares(idx, r.Name) {
@@ -468,7 +473,7 @@ func (v *validator) ref(i int, t *Task, r *Ref) {
 			if len(producer.Outputs) > 0 {
 				declared = "it declares " + quoteList(producer.Outputs)
 			}
-			v.errorf(at, "Reference to undeclared output", "Task %q refers to output %q of task %q, but %s.%s", t.Name, r.Name, r.Task, declared, v.suggest.suggest(r.Name, producer.Outputs))
+			v.errorf(at, "Reference to undeclared output", "Task %q refers to output %q of task %q, but %s.%s", t.Name, r.Name, r.Task, declared, v.suggest.Suggest(r.Name, producer.Outputs))
 		}
 		if !upstream {
 			v.errorf(at, "Reference to a task that is not upstream", "Task %q reads an output of task %q but does not depend on it; add task.%s to depends_on.", t.Name, r.Task, r.Task)
@@ -497,9 +502,6 @@ func (v *validator) cond(i int, t *Task, c *Cond) {
 		at := narrow(c.Range, t.Range)
 		switch c.Op {
 		case CondConst:
-			if c.Value != "true" && c.Value != "false" {
-				v.errorf(at, "Invalid condition", "Task %q: a constant condition must be true or false, not %q.", t.Name, c.Value)
-			}
 		case CondAnd, CondOr, CondNot:
 			if c.Op == CondNot && len(c.Args) != 1 {
 				v.errorf(at, "Invalid condition", "Task %q: ! takes one operand, not %d.", t.Name, len(c.Args))

@@ -269,7 +269,7 @@ func TestValidateRefsInScriptEnvAndWhen(t *testing.T) {
 	e.Instances[0].Env = []EnvVar{{Name: "X", Value: Str{Parts: []Part{{Ref: ref(30)}}}}}
 	w := task("w", 4)
 	w.When = &Cond{Op: CondAnd, Range: at(40), Args: []*Cond{
-		{Op: CondConst, Value: "true", Range: at(41)},
+		{Op: CondConst, Const: true, Range: at(41)},
 		{Op: CondNot, Range: at(42), Args: []*Cond{{Op: CondCompare, Cmp: Eq, Left: Operand{Ref: ref(43)}, Right: Operand{Lit: "1", LitKind: LitNumber}, Range: at(44)}}},
 	}}
 	ds := Validate(pipe(s, e, w))
@@ -349,9 +349,8 @@ func TestValidateTaskDiagnostics(t *testing.T) {
 		{"env name", mod(func(t *Task) { t.Instances[0].Env = []EnvVar{{Name: "A=B"}} }), "Invalid environment variable name", `"A=B"`},
 		{"reserved env", mod(func(t *Task) { t.Instances[0].Env = []EnvVar{{Name: "DAGC_OUTPUTS"}} }), "Reserved environment variable name", "DAGC_"},
 		{"duplicate env", mod(func(t *Task) { t.Instances[0].Env = []EnvVar{{Name: "A"}, {Name: "A"}} }), "Duplicate environment variable", `"A" twice`},
-		{"bad const", mod(func(t *Task) { t.When = &Cond{Op: CondConst, Value: "yes"} }), "Invalid condition", `not "yes"`},
 		{"bad not", mod(func(t *Task) { t.When = &Cond{Op: CondNot} }), "Invalid condition", "takes one operand, not 0"},
-		{"bad and", mod(func(t *Task) { t.When = &Cond{Op: CondAnd, Args: []*Cond{{Op: CondConst, Value: "true"}}} }), "Invalid condition", "two or more operands, not 1"},
+		{"bad and", mod(func(t *Task) { t.When = &Cond{Op: CondAnd, Args: []*Cond{{Op: CondConst, Const: true}}} }), "Invalid condition", "two or more operands, not 1"},
 		{"bad cmp", mod(func(t *Task) {
 			t.When = &Cond{Op: CondCompare, Cmp: "=~", Left: Operand{Ref: &Ref{Kind: RefRunID}}, Right: Operand{Lit: "x", LitKind: LitString}}
 		}), "Invalid condition", `unknown comparison "=~"`},

@@ -176,43 +176,5 @@ func (p *Parser) WriteDiagnosticsJSON(w io.Writer, diags ir.Diagnostics) error {
 	return err
 }
 
-// didYouMean returns ` Did you mean "x"?` for the closest candidate within
-// a small edit distance, or "".
-func didYouMean(name string, candidates []string) string {
-	best, bestDist := "", 1<<30
-	for _, c := range candidates {
-		d := editDistance(strings.ToLower(name), strings.ToLower(c))
-		if d < bestDist || (d == bestDist && c < best) {
-			best, bestDist = c, d
-		}
-	}
-	limit := 3
-	if len(name) <= 4 {
-		limit = 2
-	}
-	if best == "" || bestDist > limit {
-		return ""
-	}
-	return fmt.Sprintf(" Did you mean %q?", best)
-}
-
-func editDistance(a, b string) int {
-	ar, br := []rune(a), []rune(b)
-	prev := make([]int, len(br)+1)
-	cur := make([]int, len(br)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ar); i++ {
-		cur[0] = i
-		for j := 1; j <= len(br); j++ {
-			cost := 1
-			if ar[i-1] == br[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(br)]
-}
+// didYouMean is ir.DidYouMean, the one suggestion rule of dagc.
+func didYouMean(name string, candidates []string) string { return ir.DidYouMean(name, candidates) }

@@ -52,7 +52,9 @@ func checkOrphans(t *testing.T, goldenDir, ext string, sources []string) {
 }
 
 // dumpIR renders a pipeline as indented JSON with each source range
-// compacted to "file:line:col-line:col", so goldens stay readable.
+// compacted to "file:line:col-line:col" and zero values left out, so
+// goldens stay readable and adding a field to the IR changes only the
+// goldens of examples that set it.
 func dumpIR(t *testing.T, p *ir.Pipeline) []byte {
 	t.Helper()
 	data, err := json.Marshal(p)
@@ -81,7 +83,11 @@ func compactRanges(v any) any {
 			return fmt.Sprintf("%v:%s-%s", x["Filename"], pos(x["Start"]), pos(x["End"]))
 		}
 		for k, e := range x {
-			x[k] = compactRanges(e)
+			if e = compactRanges(e); isZero(e) {
+				delete(x, k) // focused goldens: a new zero-valued field changes none
+			} else {
+				x[k] = e
+			}
 		}
 	case []any:
 		for i, e := range x {
@@ -89,6 +95,24 @@ func compactRanges(v any) any {
 		}
 	}
 	return v
+}
+
+func isZero(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case bool:
+		return !x
+	case float64:
+		return x == 0
+	case string:
+		return x == ""
+	case map[string]any:
+		return len(x) == 0
+	case []any:
+		return len(x) == 0
+	}
+	return false
 }
 
 func TestExamplesGolden(t *testing.T) {

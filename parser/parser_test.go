@@ -243,7 +243,7 @@ task "d" {
 	if c.String() != `param.s == "AB" && param.flag == false && true` {
 		t.Errorf("c = %s", c.String())
 	}
-	if d := pipe.Task("d").When; d.Op != ir.CondConst || d.Value != "false" {
+	if d := pipe.Task("d").When; d.Op != ir.CondConst || d.Const {
 		t.Errorf("constant when = %+v", d)
 	}
 	lookup := func(r *ir.Ref) string {

@@ -412,7 +412,7 @@ func (c *compiler) compileCond(expr hcl.Expression, ctx *hcl.EvalContext, sc sco
 			c.errorf(expr.Range(), "Invalid when condition", "when must be a bool: %s.", err)
 			return nil, false
 		}
-		return &ir.Cond{Op: ir.CondConst, Value: fmt.Sprint(b), Range: rng}, true
+		return &ir.Cond{Op: ir.CondConst, Const: b, Range: rng}, true
 	}
 	switch x := expr.(type) {
 	case *hclsyntax.ParenthesesExpr:

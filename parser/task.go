@@ -47,10 +47,6 @@ var resourcesSchema = &hcl.BodySchema{
 
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// quantityRE accepts Kubernetes resource quantities such as "2", "0.5",
-// "500m", "4Gi" or "1e3".
-var quantityRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?([mkMGTPE]|[KMGTPE]i|[eE][0-9]+)?$`)
-
 // retrySpec is a retry setting with each field optional, so the defaults
 // block and the task can be merged field by field.
 type retrySpec struct {
@@ -278,7 +274,7 @@ func (c *compiler) decodeResources(b *hcl.Block, base ir.Resources, sc scope) ir
 				return "", false
 			}
 		}
-		if !quantityRE.MatchString(s) {
+		if !ir.ValidQuantity(s) {
 			c.errorf(a.Expr.Range(), "Invalid resource quantity", "%s = %q is not a Kubernetes quantity such as \"2\", \"500m\" or \"4Gi\".", name, s)
 			return "", false
 		}

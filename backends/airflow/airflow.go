@@ -30,9 +30,6 @@ const backendName = "airflow"
 // that `when` is false; a user command exiting with it is made to fail.
 const skipExitCode = 99
 
-// maxOutputBytes is the largest output value (DESIGN 2.3).
-const maxOutputBytes = 32 * 1024
-
 // bashTemplateExt is BashOperator.template_ext: a templated string ending
 // so is read as a template file.
 var bashTemplateExt = []string{".sh", ".bash"}
@@ -194,7 +191,7 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		SkipExitCode:   skipExitCode,
 		SkipTrigger:    skipTrigger,
 		FailedStates:   pyStates(ir.Failing),
-		MaxOutputBytes: maxOutputBytes,
+		MaxOutputBytes: ir.MaxOutputBytes,
 		WrapperLines:   wrapperLines,
 	}
 	if v.Timezone == "" {
@@ -661,10 +658,7 @@ func (b *builder) refText(r *ir.Ref) string {
 func (b *builder) whenExpr(c *ir.Cond) string {
 	switch c.Op {
 	case ir.CondConst:
-		if c.Value == "true" {
-			return "true"
-		}
-		return "false"
+		return strconv.FormatBool(c.Const)
 	case ir.CondNot:
 		return "(not " + b.whenExpr(c.Args[0]) + ")"
 	case ir.CondAnd, ir.CondOr:
@@ -814,11 +808,6 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 		args = append(args, kwarg{"namespace", pyStr(jinjaLit(ns))})
 	}
 	if !t.Resources.IsZero() {
-		for _, q := range []string{t.Resources.CPU, t.Resources.Memory} {
-			if q != "" && !k8sQuantity.MatchString(q) {
-				b.diags.Errorf(t.Range, "invalid resource quantity", "task %q: %q is not a Kubernetes quantity such as 500m, 2 or 4Gi.", t.Name, q)
-			}
-		}
 		args = append(args, kwarg{"container_resources", k8sResources(t.Resources)})
 	}
 	args = append(args, kwarg{"do_xcom_push", "False"}, kwarg{"get_logs", "True"})
@@ -866,10 +855,6 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 
 // plainNumber matches number literals that Jinja reads as the same number.
 var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
-
-// k8sQuantity matches Kubernetes resource quantities (container_resources
-// is templated, so nothing else may reach it).
-var k8sQuantity = regexp.MustCompile(`^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$`)
 
 func k8sResources(r ir.Resources) string {
 	req := map[string]string{}

@@ -162,7 +162,7 @@ func TestUnsupportedNamesFeatureAndTask(t *testing.T) {
 	k := plainTask("deploy", "true")
 	k.Airflow.Operator = "kubernetes"
 	k.Outputs = []string{"url"}
-	k.When = &ir.Cond{Op: ir.CondConst, Value: "true"}
+	k.When = &ir.Cond{Op: ir.CondConst, Const: true}
 	k.Instances[0].Image = "alpine"
 	bad := plainTask("odd", "true")
 	bad.Airflow.Operator = "docker"

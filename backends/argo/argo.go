@@ -49,8 +49,6 @@ const (
 	// startingDeadline lets a CronWorkflow start a run the controller missed
 	// by up to this much (a restart, a slow leader election).
 	startingDeadline = 300
-	// maxOutput is the DESIGN 2.3 size limit of one output value.
-	maxOutput = 32 * 1024
 )
 
 // Renderer renders pipelines for Argo Workflows.

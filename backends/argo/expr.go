@@ -2,6 +2,7 @@ package argo
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/dagc-dev/dagc/ir"
@@ -41,10 +42,7 @@ func (r *renderer) whenExpr(c *ir.Cond) string {
 func (r *renderer) condExpr(c *ir.Cond) string {
 	switch c.Op {
 	case ir.CondConst:
-		if c.Value == "true" {
-			return "true"
-		}
-		return "false"
+		return strconv.FormatBool(c.Const)
 	case ir.CondNot:
 		return "!(" + r.condExpr(c.Args[0]) + ")"
 	case ir.CondAnd, ir.CondOr:

@@ -240,7 +240,7 @@ func randomPipeline(rng *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
 		}
 		o := outcome{when: rng.Intn(4) != 0}
 		if rng.Intn(3) == 0 {
-			t.When = &ir.Cond{Op: ir.CondConst, Value: fmt.Sprint(o.when)}
+			t.When = ir.ConstCond(o.when)
 		} else {
 			o.when = true
 		}
@@ -329,7 +329,7 @@ func cellPipeline(c truthtable.Cell) (*ir.Pipeline, map[string]outcome) {
 		o := outcome{when: true, succeed: succeedAll(len(u.States))}
 		switch u.States[0] {
 		case ir.Skipped:
-			ut.When, o.when = &ir.Cond{Op: ir.CondConst, Value: "false"}, false
+			ut.When, o.when = &ir.Cond{Op: ir.CondConst, Const: false}, false
 		case ir.UpstreamFailed:
 			f := mk(fmt.Sprintf("f%d", i), 1)
 			add(f, outcome{when: true, succeed: []bool{false}})
@@ -345,7 +345,7 @@ func cellPipeline(c truthtable.Cell) (*ir.Pipeline, map[string]outcome) {
 	od := outcome{when: true, succeed: []bool{true}}
 	if c.When != truthtable.NoWhen {
 		od.when = c.When == truthtable.WhenTrue
-		d.When = &ir.Cond{Op: ir.CondConst, Value: fmt.Sprint(od.when)}
+		d.When = &ir.Cond{Op: ir.CondConst, Const: od.when}
 	}
 	add(d, od)
 	pFail, pOK := mk("p_fail", 1), mk("p_ok", 1)

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/dagc-dev/dagc/ir"
 )
 
 // drainTimeout bounds how long output is still read once a task's process
@@ -217,13 +219,13 @@ func readOutputs(dir string, names []string) (map[string]string, error) {
 		}
 		// Read one byte more than allowed (plus the newline that is
 		// dropped) to detect an oversized value without reading it all.
-		b, err := io.ReadAll(io.LimitReader(f, MaxOutputBytes+2))
+		b, err := io.ReadAll(io.LimitReader(f, ir.MaxOutputBytes+2))
 		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("output %q: %v", name, err)
 		}
 		v := strings.TrimSuffix(string(b), "\n")
-		if len(v) > MaxOutputBytes {
+		if len(v) > ir.MaxOutputBytes {
 			return nil, fmt.Errorf("output %q is larger than the 32 KiB limit", name)
 		}
 		outs[name] = v

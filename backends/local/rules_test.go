@@ -16,8 +16,8 @@ const (
 )
 
 var (
-	condFalse = &ir.Cond{Op: ir.CondConst, Value: "false"}
-	condTrue  = &ir.Cond{Op: ir.CondConst, Value: "true"}
+	condFalse = &ir.Cond{Op: ir.CondConst, Const: false}
+	condTrue  = &ir.Cond{Op: ir.CondConst, Const: true}
 )
 
 func withWhen(t *ir.Task, c *ir.Cond) *ir.Task {

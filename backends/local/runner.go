@@ -28,9 +28,6 @@ import (
 	"github.com/dagc-dev/dagc/trace"
 )
 
-// MaxOutputBytes is the largest value an output may have (DESIGN 2.3).
-const MaxOutputBytes = 32 << 10
-
 // Clock is the time source for retry delays, so tests can check backoff
 // without waiting for it.
 type Clock interface {

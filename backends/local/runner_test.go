@@ -203,7 +203,7 @@ func TestOutputs(t *testing.T) {
 	if got := oc.inst("prod").Outputs; !reflect.DeepEqual(got, map[string]string{"n": "42", "multi": "a\nb"}) {
 		t.Errorf("prod outputs %q", got)
 	}
-	if n := len(oc.inst("exact").Outputs["v"]); n != MaxOutputBytes {
+	if n := len(oc.inst("exact").Outputs["v"]); n != ir.MaxOutputBytes {
 		t.Errorf("exact: %d bytes", n)
 	}
 	got := readArgv(t, filepath.Join(dir, "cons.json"))

@@ -7,54 +7,6 @@ import (
 	"github.com/dagc-dev/dagc/ir"
 )
 
-// simplify folds constant parts of a condition: comparisons of two
-// literals are evaluated, and constants absorbed by && || !. The result is
-// nil-free; a whole condition may fold to a CondConst.
-func simplify(c *ir.Cond) *ir.Cond {
-	switch c.Op {
-	case ir.CondCompare:
-		if c.Left.Ref == nil && c.Right.Ref == nil {
-			v, err := c.Eval(func(*ir.Ref) string { return "" })
-			if err != nil {
-				return c // left as is; Check reports it
-			}
-			return constCond(v)
-		}
-		return c
-	case ir.CondNot:
-		a := simplify(c.Args[0])
-		if a.Op == ir.CondConst {
-			return constCond(a.Value != "true")
-		}
-		return &ir.Cond{Op: ir.CondNot, Args: []*ir.Cond{a}, Range: c.Range}
-	case ir.CondAnd, ir.CondOr:
-		absorbing := c.Op == ir.CondOr // true absorbs ||, false absorbs &&
-		var args []*ir.Cond
-		for _, a := range c.Args {
-			s := simplify(a)
-			if s.Op == ir.CondConst {
-				if (s.Value == "true") == absorbing {
-					return constCond(absorbing)
-				}
-				continue // neutral element
-			}
-			args = append(args, s)
-		}
-		switch len(args) {
-		case 0:
-			return constCond(!absorbing)
-		case 1:
-			return args[0]
-		}
-		return &ir.Cond{Op: c.Op, Args: args, Range: c.Range}
-	}
-	return c
-}
-
-func constCond(v bool) *ir.Cond {
-	return &ir.Cond{Op: ir.CondConst, Value: strconv.FormatBool(v)}
-}
-
 // whenPlan is how a task's `when` becomes states: values that must be
 // converted before a Choice can compare them (numbers published as text,
 // bools compared as text), and the Choice rule itself.
@@ -134,10 +86,10 @@ func (w *whenPlan) build(c *ir.Cond) obj {
 	case ir.CondCompare:
 		return w.compare(c)
 	}
-	// A constant left inside a tree cannot happen after simplify; render
+	// A constant left inside a tree cannot happen after Fold; render
 	// it as a rule with that truth value anyway.
 	rule := obj{{"Variable", "$.run.id"}, {"IsPresent", true}}
-	if c.Value != "true" {
+	if !c.Const {
 		return obj{{"Not", rule}}
 	}
 	return rule

@@ -23,7 +23,6 @@ const backendName = "stepfunctions"
 const (
 	maxDefinitionBytes = 1 << 20   // 1 MB definition
 	maxPayloadBytes    = 256 << 10 // 256 KiB state document
-	maxOutputBytes     = 32 << 10  // DESIGN 2.3: each output value
 )
 
 // Renderer is the Step Functions backend.
@@ -157,7 +156,7 @@ func (b *builder) checkPayload() {
 		if t.ForEach {
 			copies = 2 // each instance's value plus the collected array
 		}
-		worst += len(t.Outputs) * len(t.Instances) * copies * maxOutputBytes
+		worst += len(t.Outputs) * len(t.Instances) * copies * ir.MaxOutputBytes
 	}
 	if worst > maxPayloadBytes {
 		b.diags = append(b.diags, ir.Diagnostic{

@@ -36,8 +36,8 @@ type taskStates struct {
 func (b *builder) states(t *ir.Task) *taskStates {
 	ts := &taskStates{t: t, base: stateBase(t.Name), key: stateKey(t.Name)}
 	if t.When != nil {
-		ts.when = simplify(t.When)
-		if ts.when.Op == ir.CondConst && ts.when.Value == "true" {
+		ts.when = t.When.Fold()
+		if ts.when.Op == ir.CondConst && ts.when.Const {
 			ts.when = nil
 		}
 	}

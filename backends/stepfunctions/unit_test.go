@@ -156,12 +156,12 @@ func TestSimplify(t *testing.T) {
 		{Op: ir.CondCompare, Cmp: ir.Lt, Left: lit("1"), Right: lit("2"), Numeric: true},
 		{Op: ir.CondCompare, Cmp: ir.Eq, Left: ir.Operand{Ref: &ir.Ref{Kind: ir.RefParam, Name: "x"}}, Right: ir.Operand{Lit: "a", LitKind: ir.LitString}},
 	}}
-	s := simplify(c)
+	s := c.Fold()
 	if s.Op != ir.CondCompare {
 		t.Fatalf("1 < 2 && x == a should simplify to the comparison, got %s", s.String())
 	}
-	f := simplify(&ir.Cond{Op: ir.CondNot, Args: []*ir.Cond{{Op: ir.CondConst, Value: "true"}}})
-	if f.Op != ir.CondConst || f.Value != "false" {
+	f := (&ir.Cond{Op: ir.CondNot, Args: []*ir.Cond{ir.ConstCond(true)}}).Fold()
+	if f.Op != ir.CondConst || f.Const {
 		t.Fatalf("!true = %s", f.String())
 	}
 }
