@@ -174,8 +174,8 @@ func (o Operand) value(lookup func(*Ref) string) string {
 }
 
 func parseNumber(s string, o Operand) (float64, error) {
-	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil {
+	f, ok := ParseNumber(s)
+	if !ok {
 		return 0, fmt.Errorf("when: %s is %q, which is not a number", o.String(), s)
 	}
 	return f, nil

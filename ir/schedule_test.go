@@ -1,6 +1,10 @@
 package ir
 
 import (
+	"archive/zip"
+	"path/filepath"
+	"runtime"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -71,5 +75,42 @@ func TestCheckStartDate(t *testing.T) {
 		if err := CheckStartDate(s); err == nil {
 			t.Errorf("CheckStartDate(%q) = nil, want error", s)
 		}
+	}
+}
+
+// TestHardening13TimezonesFromEmbeddedData: names that are files of the
+// machine's zoneinfo directory but not IANA zones used to validate
+// (issue 13, item 13).
+func TestHardening13TimezonesFromEmbeddedData(t *testing.T) {
+	for _, s := range []string{"./UTC", "right/UTC", "posix/UTC", "posixrules", "Factory", "zone.tab", "UTC/", "Europe//Berlin"} {
+		if err := CheckTimezone(s); err == nil {
+			t.Errorf("CheckTimezone(%q) = nil, want error", s)
+		}
+	}
+	if err := CheckTimezone("Europe/Berlni"); err == nil || !strings.Contains(err.Error(), `Did you mean "Europe/Berlin"?`) {
+		t.Errorf("a misspelt zone should get a suggestion, got %v", err)
+	}
+	for _, s := range []string{"Etc/UTC", "US/Eastern", "America/Argentina/Buenos_Aires"} {
+		if err := CheckTimezone(s); err != nil {
+			t.Errorf("CheckTimezone(%q) = %v", s, err)
+		}
+	}
+}
+
+// TestTimezoneNamesMatchToolchain keeps tznames.txt in step with the zones
+// time/tzdata embeds; after a Go upgrade run `go generate ./ir`.
+func TestTimezoneNamesMatchToolchain(t *testing.T) {
+	z, err := zip.OpenReader(filepath.Join(runtime.GOROOT(), "lib", "time", "zoneinfo.zip"))
+	if err != nil {
+		t.Skipf("no zoneinfo.zip in GOROOT: %v", err)
+	}
+	defer z.Close()
+	var names []string
+	for _, f := range z.File {
+		names = append(names, f.Name)
+	}
+	sort.Strings(names)
+	if got := strings.Join(names, "\n") + "\n"; got != tzNames {
+		t.Error("ir/tznames.txt differs from this Go toolchain's zone list: run `go generate ./ir`")
 	}
 }

@@ -73,8 +73,10 @@ func (v *validator) pipeline() {
 	if !ValidName(p.Name) {
 		v.errorf(p.Range, "Invalid pipeline name", "The pipeline name must match %s: %s. Name the pipeline with a `pipeline \"name\"` block or rename the file.", nameRule, nameProblem(p.Name, nameRule))
 	}
-	if err := CheckSchedule(p.Schedule); err != nil {
+	if s, err := NormalSchedule(p.Schedule); err != nil {
 		v.errorf(p.Range, "Invalid schedule", "%s", err)
+	} else {
+		p.Schedule = s // backends render the canonical form only
 	}
 	if p.Timezone == "" {
 		p.Timezone = "UTC"
@@ -135,8 +137,7 @@ func (v *validator) params() {
 func checkParamValue(t ParamType, s string) error {
 	switch t {
 	case ParamNumber:
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		if _, ok := ParseNumber(s); !ok {
 			return fmt.Errorf("is %q, which is not a number", s)
 		}
 	case ParamBool:

@@ -250,10 +250,14 @@ func (c *compiler) compilePipelineBlock(pipe *ir.Pipeline) {
 	// Schedule, timezone and start date are checked here, at the attribute,
 	// with the same rules ir.Validate applies to hand-built pipelines.
 	if a, s, ok := c.attrStringR(content, "schedule", c.ctx, scope); ok {
-		if err := ir.CheckSchedule(s); err != nil {
+		if cron, err := ir.ParseSchedule(s); err != nil {
 			c.errorf(a.Expr.Range(), "Invalid schedule", "%s%s", sentence(upperFirst(err.Error())), scheduleSuggestion(s))
 		} else {
-			pipe.Schedule = s
+			// Parsed once here; backends render the canonical form.
+			pipe.Schedule, _ = ir.NormalSchedule(s)
+			if cron != nil && cron.NeverFires() {
+				c.warnf(a.Expr.Range(), "Schedule never fires", "No month has the day of the month that %q names, so the pipeline would never run on schedule.", s)
+			}
 		}
 	}
 	if a, s, ok := c.attrStringR(content, "timezone", c.ctx, scope); ok {

@@ -494,3 +494,17 @@ task "a" {
 		t.Errorf("diags = %v", diags)
 	}
 }
+
+// TestHardening12ScheduleNormalizedOnce: the IR holds the one canonical
+// cron text that every backend renders, and a schedule that can never fire
+// is a warning at the attribute (issue 13, item 12).
+func TestHardening12ScheduleNormalizedOnce(t *testing.T) {
+	pipe := parse(t, "pipeline \"p\" {\n  schedule = \"0 0 * * 5-7\"\n}\ntask \"a\" {\n  command = [\"true\"]\n}\n", Options{})
+	if pipe.Schedule != "0 0 * * 0,5,6" {
+		t.Errorf("Schedule = %q, want the canonical 0 0 * * 0,5,6", pipe.Schedule)
+	}
+	_, diags := New().ParseFile("test.dag.hcl", []byte("pipeline \"p\" {\n  schedule = \"0 0 31 2 *\"\n}\ntask \"a\" {\n  command = [\"true\"]\n}\n"), Options{})
+	if diags.HasErrors() || len(diags) != 1 || diags[0].Severity != ir.Warning || diags[0].Summary != "Schedule never fires" || diags[0].Subject.Start.Line != 2 {
+		t.Errorf("want one warning at line 2, got %+v", diags)
+	}
+}

@@ -2,6 +2,7 @@
 # skipped upstreams, and what follows from an upstream_failed they decide.
 # Every rule is decided once all upstream instances have ended (DESIGN 2.4).
 # The run ends failed: "boom" and the instance fan[1] fail.
+# Expected run: failed
 #
 # Expected final states:
 #   ok                       success

@@ -2,6 +2,8 @@
 # false when, and upstream_failed. The run must end failed, because "boom"
 # ends failed (DESIGN 2.4), even though the failure handlers succeed.
 #
+# Expected run: failed
+#
 # Expected final states:
 #   ok                   success
 #   boom                 failed

@@ -91,6 +91,8 @@ type dagView struct {
 	// WaitsForUpstream: some gate uses dagc_wait_upstream.
 	WaitsForUpstream bool
 	MaxOutputBytes   int
+	NumberSyntax     string
+	NumberBlanks     string
 	WrapperLines     []string
 }
 
@@ -192,6 +194,8 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		SkipTrigger:    skipTrigger,
 		FailedStates:   pyStates(ir.Failing),
 		MaxOutputBytes: ir.MaxOutputBytes,
+		NumberSyntax:   ir.NumberSyntax,
+		NumberBlanks:   ir.NumberBlanks,
 		WrapperLines:   wrapperLines,
 	}
 	if v.Timezone == "" {

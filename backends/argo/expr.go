@@ -10,8 +10,9 @@ import (
 
 // exprStr renders s as a string literal of Argo's expression language
 // (expr-lang). Everything but letters, digits and a few harmless characters
-// is written as a \u escape, so the literal can hold no quote, no brace (the
-// "}}" that would end the "{{=...}}" tag early) and no newline. '<', '>' and
+// is written as a \u escape, so the literal can hold no quote, no backslash,
+// no brace (the "}}" that would end the "{{=...}}" tag early) and no newline.
+// Other ASCII punctuation stays raw so rendered expressions stay readable. '<', '>' and
 // '&' stay raw: Argo's jsonutil.Fix rewrites the text "\u003c", "\u003e" and
 // "\u0026" inside expression tags, which would corrupt such an escape.
 func exprStr(s string) string {
@@ -19,7 +20,9 @@ func exprStr(s string) string {
 	b.WriteByte('"')
 	for _, r := range s {
 		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == ' ', r == '.', r == '_', r == '-', r == ':', r == '/', r == '<', r == '>', r == '&':
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == ' ', r == '.', r == '_', r == '-', r == ':', r == '/', r == '<', r == '>', r == '&',
+			r == '(', r == ')', r == '[', r == ']', r == '?', r == '*', r == '+', r == '|', r == '^', r == '$',
+			r == '!', r == '=', r == ',', r == ';', r == '@', r == '#', r == '%', r == '~':
 			b.WriteRune(r)
 		case r <= 0xffff:
 			fmt.Fprintf(&b, `\u%04x`, r)
@@ -73,9 +76,13 @@ func (r *renderer) operandExpr(o ir.Operand, numeric bool) string {
 	}
 	v := r.refExpr(o.Ref)
 	if numeric {
-		// Values read from files keep surrounding blanks; dagc compares
-		// numbers after trimming them (ir.Cond.Eval does the same).
-		return "asFloat(trim(" + v + "))"
+		// ir.ParseNumber's rule: trim, then only ir.NumberSyntax is a
+		// number. asFloat alone would take NaN, Inf and hex floats; text
+		// that does not match is replaced by a message asFloat cannot
+		// parse, so the task fails naming the value, as on every engine.
+		t := "trim(" + v + ", " + exprStr(ir.NumberBlanks) + ")"
+		msg := exprStr("when: "+o.Ref.String()+" is not a number: ") + " + " + v
+		return "asFloat(" + t + " matches " + exprStr("^(?:"+ir.NumberSyntax+")$") + " ? " + t + " : " + msg + ")"
 	}
 	return v
 }

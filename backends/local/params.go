@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -69,7 +68,7 @@ func ResolveParams(p *ir.Pipeline, given map[string]string) (map[string]string, 
 		}
 		switch pa.Type {
 		case ir.ParamNumber:
-			if _, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil {
+			if _, ok := ir.ParseNumber(v); !ok {
 				return nil, usagef("param %q is a number, got %q", pa.Name, v)
 			}
 		case ir.ParamBool:

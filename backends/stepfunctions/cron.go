@@ -2,77 +2,53 @@ package stepfunctions
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
+
+	"github.com/dagc-dev/dagc/ir"
 )
 
-var cronMacros = map[string]string{
-	"@hourly":   "0 * * * *",
-	"@daily":    "0 0 * * *",
-	"@midnight": "0 0 * * *",
-	"@weekly":   "0 0 * * 0",
-	"@monthly":  "0 0 1 * *",
-	"@yearly":   "0 0 1 1 *",
-	"@annually": "0 0 1 1 *",
-}
+var weekdays = []string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}
 
-var weekdays = []string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"}
-
-// eventBridgeCron converts a 5-field cron expression (or a macro) to
-// EventBridge's 6-field cron(min hour day-of-month month day-of-week year).
-// EventBridge needs "?" in one of the two day fields and numbers weekdays
-// from 1 (Sunday), so weekdays are written as names.
-func eventBridgeCron(expr string) (string, error) {
-	if m, ok := cronMacros[expr]; ok {
-		expr = m
+// eventBridgeCron writes a schedule as EventBridge's 6-field cron(min hour
+// day-of-month month day-of-week year), from ir's parsed form. EventBridge
+// needs "?" in one of the two day fields and numbers weekdays from 1
+// (Sunday), so weekdays are written as names.
+func eventBridgeCron(schedule string) (string, error) {
+	c, err := ir.ParseSchedule(schedule)
+	if err != nil || c == nil {
+		return "", fmt.Errorf("%q is not a schedule", schedule)
 	}
-	f := strings.Fields(expr)
-	if len(f) != 5 {
-		return "", fmt.Errorf("%q is not a 5-field cron expression", expr)
-	}
-	minute, hour, dom, month, dow := f[0], f[1], f[2], f[3], f[4]
+	f := strings.Fields(c.String())
+	minute, hour, dom, month := f[0], f[1], f[2], f[3]
+	var dow string
 	switch {
-	case dow == "*" || dow == "?":
+	case c.DayOfWeekStar:
 		dow = "?"
-	case dom == "*" || dom == "?":
-		dom = "?"
-		var err error
-		if dow, err = weekdayNames(dow); err != nil {
-			return "", err
-		}
+	case c.DayOfMonthStar:
+		dom, dow = "?", weekdayNames(c.DayOfWeek)
 	default:
-		return "", fmt.Errorf("%q restricts both the day of the month and the day of the week, which EventBridge cannot express", expr)
+		return "", fmt.Errorf("%q restricts both the day of the month and the day of the week, which EventBridge cannot express", schedule)
 	}
 	return fmt.Sprintf("cron(%s %s %s %s %s *)", minute, hour, dom, month, dow), nil
 }
 
-// weekdayNames rewrites the numbers of a day-of-week field (0-7, Sunday 0
-// or 7) as names, keeping lists, ranges and steps.
-func weekdayNames(field string) (string, error) {
+// weekdayNames writes a set of weekdays as names, runs as ranges.
+func weekdayNames(bits uint64) string {
+	vals := ir.Values(bits)
 	var items []string
-	for _, item := range strings.Split(field, ",") {
-		rng, step, hasStep := strings.Cut(item, "/")
-		var parts []string
-		for _, p := range strings.Split(rng, "-") {
-			if p == "*" {
-				parts = append(parts, p)
-				continue
-			}
-			n, err := strconv.Atoi(p)
-			if err != nil {
-				parts = append(parts, strings.ToUpper(p)) // already a name
-				continue
-			}
-			if n < 0 || n > 7 {
-				return "", fmt.Errorf("day of week %d is out of range 0-7", n)
-			}
-			parts = append(parts, weekdays[n])
+	for i := 0; i < len(vals); {
+		j := i
+		for j+1 < len(vals) && vals[j+1] == vals[j]+1 {
+			j++
 		}
-		out := strings.Join(parts, "-")
-		if hasStep {
-			out += "/" + step
+		if j-i >= 2 {
+			items = append(items, weekdays[vals[i]]+"-"+weekdays[vals[j]])
+		} else {
+			for k := i; k <= j; k++ {
+				items = append(items, weekdays[vals[k]])
+			}
 		}
-		items = append(items, out)
+		i = j + 1
 	}
-	return strings.Join(items, ","), nil
+	return strings.Join(items, ",")
 }

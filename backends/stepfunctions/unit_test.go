@@ -13,7 +13,12 @@ func TestEventBridgeCron(t *testing.T) {
 	cases := map[string]string{
 		"0 3 * * *":    "cron(0 3 * * ? *)",
 		"30 2 * * 1-5": "cron(30 2 ? * MON-FRI *)",
-		"0 0 * * 0,7":  "cron(0 0 ? * SUN,SUN *)",
+		"0 0 * * 0,7":  "cron(0 0 ? * SUN *)",
+		// Issue 13 item 12: 0-7 is every day, not "SUN-SUN"; 1/2 is
+		// MON,WED,FRI, not "MON/2" (EventBridge numbers Sunday 1).
+		"0 0 * * 0-7":  "cron(0 0 ? * SUN-SAT *)",
+		"0 0 * * 1/2":  "cron(0 0 ? * MON,WED,FRI *)",
+		"0 0 * * 5-7":  "cron(0 0 ? * SUN,FRI,SAT *)",
 		"*/5 * * * *":  "cron(*/5 * * * ? *)",
 		"@weekly":      "cron(0 0 ? * SUN *)",
 		"@monthly":     "cron(0 0 1 * ? *)",

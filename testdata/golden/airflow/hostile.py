@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 from datetime import timedelta
 
@@ -22,6 +23,9 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException, Airfl
 # turns that code into a failure when the command itself returns it.
 DAGC_SKIP_EXIT_CODE = 99
 DAGC_MAX_OUTPUT_BYTES = 32768
+# A number in a numeric `when` is a finite decimal as JSON writes it.
+DAGC_NUMBER = re.compile("-?(?:0|[1-9][0-9]*)(?:[.][0-9]+)?(?:[eE][+-]?[0-9]+)?", re.ASCII)
+DAGC_NUMBER_BLANKS = " \t\n\r"
 DAGC_TIMEZONE = "UTC"
 DAGC_RUN = "\n".join([
     "dagc_argv=()",
@@ -107,11 +111,9 @@ def dagc_text(value):
 def dagc_num(text, what):
     """Parse one side of a numeric `when` comparison, or fail the task
     without retry (another attempt would fail the same way)."""
-    try:
-        number = float(text.strip())
-    except ValueError:
-        number = math.nan
-    if math.isnan(number):
+    trimmed = text.strip(DAGC_NUMBER_BLANKS)
+    number = float(trimmed) if DAGC_NUMBER.fullmatch(trimmed) else math.inf
+    if math.isinf(number):
         raise AirflowFailException(f"when: {what} is {text!r}, which is not a number")
     return number
 
