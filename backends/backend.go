@@ -1,7 +1,11 @@
 // Package backends defines what every target of dagc implements.
 package backends
 
-import "github.com/dagc-dev/dagc/ir"
+import (
+	"flag"
+
+	"github.com/dagc-dev/dagc/ir"
+)
 
 // File is one generated file: a path relative to the output directory and
 // its exact bytes.
@@ -37,4 +41,19 @@ type Describer interface {
 var FeatureNames = []string{
 	"task", "edges", "for_each", "retry", "timeout", "schedule, timezone",
 	"params", "outputs", "when / trigger", "run state", "concurrency",
+}
+
+// SettingsChecker is implemented by every backend that has a settings
+// block named after it (`airflow {}`, …): CheckSettings decodes the
+// backend's blocks of p with its schema (backends/settings) and reports
+// every problem at the attribute. dagc runs it for every backend on every
+// pipeline it loads, so validate catches a misspelt setting of any engine.
+type SettingsChecker interface {
+	CheckSettings(p *ir.Pipeline) ir.Diagnostics
+}
+
+// FlagAdder is implemented by a renderer with options of its own on
+// `dagc generate <name>` (argo --kind). The flags set the renderer.
+type FlagAdder interface {
+	AddFlags(fs *flag.FlagSet)
 }

@@ -8,7 +8,10 @@
 // name. Backends may rely on both.
 package ir
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Pipeline is one compiled *.dag.hcl file.
 type Pipeline struct {
@@ -33,11 +36,9 @@ type Pipeline struct {
 	// Tasks in topological order, ties by name.
 	Tasks []*Task
 
-	// Pipeline-level per-backend settings (the `airflow {}`, `argo {}` and
-	// `stepfunctions {}` blocks inside `pipeline`).
-	Airflow       AirflowOptions
-	Argo          ArgoOptions
-	StepFunctions StepFunctionsOptions
+	// Settings are the per-backend blocks written inside `pipeline` and
+	// its `defaults`, in source order; each backend decodes its own.
+	Settings []*Settings `json:",omitempty"`
 
 	// File is the source file the pipeline came from.
 	File  string
@@ -117,11 +118,9 @@ type Task struct {
 	When    *Cond
 	Trigger Trigger
 
-	// Effective per-backend settings: the pipeline's block merged with the
-	// task's own block (task wins field by field).
-	Airflow       AirflowOptions
-	Argo          ArgoOptions
-	StepFunctions StepFunctionsOptions
+	// Settings are the task's own per-backend blocks; a backend merges them
+	// over the pipeline's (backends/settings).
+	Settings []*Settings `json:",omitempty"`
 
 	Range Range
 }
@@ -194,17 +193,36 @@ type Retry struct {
 	MaxDelay time.Duration
 }
 
-// DelayBefore returns the wait before retry number n (1-based).
-func (r Retry) DelayBefore(n int) time.Duration {
-	d := float64(r.Delay)
-	for i := 1; i < n; i++ {
-		d *= r.Backoff
-		if r.MaxDelay > 0 && d >= float64(r.MaxDelay) {
-			return r.MaxDelay
-		}
-	}
-	if r.MaxDelay > 0 && time.Duration(d) > r.MaxDelay {
+// MaxRetryDelay is where a growing retry delay saturates when the task
+// gives no max_delay (DESIGN 2.1).
+const MaxRetryDelay = 24 * time.Hour
+
+// DelayCap returns the largest wait between attempts: MaxDelay when set;
+// else, when the delay grows (Backoff > 1), MaxRetryDelay, or Delay itself
+// if that is longer; else 0, as a constant delay needs no cap. Backends
+// render it as their own cap, so the delay saturates alike everywhere.
+func (r Retry) DelayCap() time.Duration {
+	switch {
+	case r.MaxDelay > 0:
 		return r.MaxDelay
+	case r.Backoff > 1:
+		return max(MaxRetryDelay, r.Delay)
+	}
+	return 0
+}
+
+// DelayBefore returns the wait before retry number n (1-based):
+// Delay × Backoff^(n-1), saturating at DelayCap. It never overflows, however
+// large the backoff or n.
+func (r Retry) DelayBefore(n int) time.Duration {
+	limit := r.DelayCap()
+	d := float64(r.Delay)
+	if n > 1 && r.Backoff > 1 {
+		// math.Pow goes to +Inf rather than wrapping around.
+		d *= math.Pow(r.Backoff, float64(n-1))
+	}
+	if limit > 0 && !(d < float64(limit)) {
+		return limit
 	}
 	return time.Duration(d)
 }
@@ -218,62 +236,6 @@ type Resources struct {
 
 // IsZero reports whether no resource was requested.
 func (r Resources) IsZero() bool { return r.CPU == "" && r.Memory == "" && r.GPU == 0 }
-
-// AirflowOptions is the fixed schema of the `airflow {}` block.
-type AirflowOptions struct {
-	Operator       string // "bash" (default) or "kubernetes"
-	Pool           string
-	Queue          string
-	PriorityWeight int // 0 = unset
-	Owner          string
-	// Namespace for KubernetesPodOperator pods.
-	Namespace string
-}
-
-// ArgoOptions is the fixed schema of the `argo {}` block.
-type ArgoOptions struct {
-	Namespace        string
-	ServiceAccount   string
-	NodeSelector     map[string]string
-	Tolerations      []Toleration
-	ImagePullSecrets []string
-	// PodGC is an Argo podGC strategy, e.g. "OnPodSuccess"; "" = unset.
-	PodGC string
-	// TTL* map to ttlStrategy; 0 = unset.
-	TTLAfterCompletion time.Duration
-	TTLAfterSuccess    time.Duration
-	TTLAfterFailure    time.Duration
-	Labels             map[string]string
-	Annotations        map[string]string
-}
-
-// Toleration is a Kubernetes pod toleration.
-type Toleration struct {
-	Key      string
-	Operator string
-	Value    string
-	Effect   string
-}
-
-// StepFunctionsOptions is the fixed schema of the `stepfunctions {}` block.
-type StepFunctionsOptions struct {
-	Runner string // "batch" (default), "ecs" or "lambda"
-	// batch
-	JobQueue      string
-	JobDefinition string
-	// ecs
-	Cluster        string
-	TaskDefinition string
-	LaunchType     string // e.g. "FARGATE"
-	Subnets        []string
-	SecurityGroups []string
-	AssignPublicIP bool
-	ContainerName  string
-	// lambda
-	FunctionName string
-	// RoleArn is the execution role for the state machine (CloudFormation).
-	RoleArn string
-}
 
 // Range is a span of source text. Lines and columns are 1-based; columns
 // count Unicode characters; Byte offsets are 0-based.

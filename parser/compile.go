@@ -43,17 +43,25 @@ type compiler struct {
 	taskOrder []string
 	defaults  *taskDefaults
 
+	// pipeSchemaB and taskSchemaB are the pipeline and task schemas with
+	// Options.Backends added (nil in permissive mode).
+	pipeSchemaB, taskSchemaB *hcl.BodySchema
+
 	ctx *hcl.EvalContext
 }
 
 func newCompiler(p *Parser, file string, body *hclsyntax.Body, opts Options) *compiler {
-	return &compiler{
+	c := &compiler{
 		p: p, file: file, body: body, opts: opts,
 		varDecls: map[string]*varDecl{}, vars: map[string]cty.Value{}, failedVar: map[string]bool{},
 		localAttrs: map[string]*hcl.Attribute{}, locals: map[string]cty.Value{}, failedLocal: map[string]bool{},
 		params: map[string]*ir.Param{},
 		tasks:  map[string]*taskDecl{},
 	}
+	if opts.Backends != nil {
+		c.pipeSchemaB, c.taskSchemaB = withBackends(pipelineSchema, opts.Backends), withBackends(taskSchema, opts.Backends)
+	}
+	return c
 }
 
 func (c *compiler) errorf(subject hcl.Range, summary, format string, args ...any) {
@@ -225,7 +233,7 @@ var pipelineSchema = &hcl.BodySchema{
 		{Name: "description"}, {Name: "schedule"}, {Name: "timezone"}, {Name: "start_date"},
 		{Name: "catchup"}, {Name: "concurrency"}, {Name: "timeout"}, {Name: "tags"},
 	},
-	Blocks: []hcl.BlockHeaderSchema{{Type: "defaults"}, {Type: "airflow"}, {Type: "argo"}, {Type: "stepfunctions"}},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "defaults"}},
 }
 
 // scheduleSuggestion proposes the closest preset for a misspelt @ form.
@@ -241,7 +249,7 @@ func (c *compiler) compilePipelineBlock(pipe *ir.Pipeline) {
 	if c.pipeBlock == nil {
 		return
 	}
-	content, ds := c.pipeBlock.Body.Content(pipelineSchema)
+	content, ds := c.pipeBlock.Body.Content(c.schemaFor(pipelineSchema, c.pipeSchemaB, c.pipeBlock.Body))
 	c.addDiags(ds)
 	scope := scopeCompileTime
 	if s, ok := c.attrString(content, "description", c.ctx, scope); ok {
@@ -291,18 +299,10 @@ func (c *compiler) compilePipelineBlock(pipe *ir.Pipeline) {
 		pipe.Tags = tags
 	}
 	blocks := c.singleBlocks(content, "pipeline")
-	if b := blocks["airflow"]; b != nil {
-		pipe.Airflow = c.decodeAirflow(b, ir.AirflowOptions{})
-	}
-	if b := blocks["argo"]; b != nil {
-		pipe.Argo = c.decodeArgo(b, ir.ArgoOptions{})
-	}
-	if b := blocks["stepfunctions"]; b != nil {
-		pipe.StepFunctions = c.decodeStepFunctions(b, ir.StepFunctionsOptions{})
-	}
-	c.defaults.airflow, c.defaults.argo, c.defaults.stepFunctions = pipe.Airflow, pipe.Argo, pipe.StepFunctions
+	pipe.Settings = c.backendBlocks(content, blocks, ir.LevelPipeline)
 	if b := blocks["defaults"]; b != nil {
 		c.decodeDefaults(b)
+		pipe.Settings = append(pipe.Settings, c.defaults.settings...)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dagc-dev/dagc/backends/registry"
 	"github.com/dagc-dev/dagc/ir"
 )
 
@@ -19,7 +20,9 @@ type marker struct {
 
 // TestErrorMarkers checks that every `# ERROR: <summary>` marker in
 // testdata/errors gets an error diagnostic on that exact line whose summary
-// contains the text, and that no error appears on an unmarked line.
+// contains the text, and that no error appears on an unmarked line. The
+// files are read as dagc reads them: with the registry's settings blocks,
+// each decoded by its backend.
 func TestErrorMarkers(t *testing.T) {
 	files := globRel(t, "testdata/errors/*.dag.hcl")
 	if len(files) < 20 {
@@ -38,7 +41,10 @@ func TestErrorMarkers(t *testing.T) {
 				t.Fatal("error file without # ERROR: markers")
 			}
 			p := New()
-			_, diags := p.ParseFile(rel, src, Options{})
+			pipe, diags := p.ParseFile(rel, src, Options{Backends: registry.SettingsBlocks()})
+			if pipe != nil {
+				diags = append(diags, registry.CheckSettings(pipe)...)
+			}
 			matched := make([]bool, len(markers))
 			for _, d := range diags {
 				if d.Severity != ir.Error {

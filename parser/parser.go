@@ -26,6 +26,14 @@ type Options struct {
 	VarFiles []string
 	// Environ is the environment searched for DAGC_VAR_name (os.Environ()).
 	Environ []string
+	// Backends are the block types that hold a backend's settings
+	// (`airflow {}`, …), in pipeline, defaults and task; dagc passes its
+	// registry's names (backends/registry), so any other block type is an
+	// error with a suggestion. nil is permissive, for tools and tests that
+	// decode no backend settings: every block type the language does not
+	// define is kept as the settings of a backend of that name. The parser
+	// never decodes these blocks; each backend does (backends/settings).
+	Backends []string
 }
 
 // Parser parses pipeline files and keeps their sources so that diagnostics

@@ -3,6 +3,7 @@ package parser
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -336,15 +337,29 @@ task "short" {
 	if custom.Resources != (ir.Resources{CPU: "1", Memory: "2Gi"}) {
 		t.Errorf("resources merge = %+v", custom.Resources)
 	}
-	if want := (ir.AirflowOptions{Owner: "o", Queue: "mine", Pool: "p"}); custom.Airflow != want {
-		t.Errorf("airflow merge = %+v", custom.Airflow)
+	// Backend blocks are kept as written, at their level, for the backends
+	// to merge (backends/settings tests the merge).
+	if got := settingsSummary(pipe.Settings); got != "airflow@pipeline[owner queue] argo@pipeline[namespace node_selector] airflow@defaults[pool]" {
+		t.Errorf("pipeline settings = %s", got)
 	}
-	if plain.Airflow.Queue != "q" || pipe.Airflow.Pool != "" {
-		t.Errorf("pipeline airflow block: %+v / %+v", plain.Airflow, pipe.Airflow)
+	if got := settingsSummary(custom.Settings); got != "airflow@task[queue] argo@task[node_selector]" {
+		t.Errorf("task settings = %s", got)
 	}
-	if custom.Argo.Namespace != "ns" || !reflect.DeepEqual(custom.Argo.NodeSelector, map[string]string{"b": "2"}) {
-		t.Errorf("argo merge = %+v", custom.Argo)
+	if plain.Settings != nil {
+		t.Errorf("a task without blocks has settings %s", settingsSummary(plain.Settings))
 	}
+}
+
+func settingsSummary(ss []*ir.Settings) string {
+	var parts []string
+	for _, s := range ss {
+		var names []string
+		for _, a := range s.Attrs {
+			names = append(names, a.Name)
+		}
+		parts = append(parts, fmt.Sprintf("%s@%s[%s]", s.Backend, s.Level, strings.Join(names, " ")))
+	}
+	return strings.Join(parts, " ")
 }
 
 func TestRetryDefaults(t *testing.T) {
@@ -506,5 +521,67 @@ func TestHardening12ScheduleNormalizedOnce(t *testing.T) {
 	_, diags := New().ParseFile("test.dag.hcl", []byte("pipeline \"p\" {\n  schedule = \"0 0 31 2 *\"\n}\ntask \"a\" {\n  command = [\"true\"]\n}\n"), Options{})
 	if diags.HasErrors() || len(diags) != 1 || diags[0].Severity != ir.Warning || diags[0].Summary != "Schedule never fires" || diags[0].Subject.Start.Line != 2 {
 		t.Errorf("want one warning at line 2, got %+v", diags)
+	}
+}
+
+// A backend block is kept as written: each attribute evaluated at compile
+// time into a plain value, null attributes left out, with its ranges; the
+// parser checks no field.
+func TestSettingsBlocksAsWritten(t *testing.T) {
+	src := `variable "ns" {
+  default = "ml"
+}
+pipeline "p" {
+  argo {
+    namespace = var.ns
+    big       = 1e30
+    ratio     = 0.5
+    on        = true
+    list      = ["a", 1]
+    m         = { b = "2", a = [1] }
+    gone      = null
+  }
+}
+task "a" {
+  command = ["true"]
+  custom {
+    x = "y"
+  }
+}
+`
+	pipe := parse(t, src, Options{})
+	if len(pipe.Settings) != 1 {
+		t.Fatalf("settings %s", settingsSummary(pipe.Settings))
+	}
+	s := pipe.Settings[0]
+	var got []string
+	for _, a := range s.Attrs {
+		got = append(got, a.Name+"="+a.Value.String())
+	}
+	want := `namespace="ml" big=1000000000000000000000000000000 ratio=0.5 on=true list=["a", 1] m={ a = [1], b = "2" }`
+	if strings.Join(got, " ") != want {
+		t.Errorf("attributes\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+	if a := s.Attrs[0]; a.NameRange.Start.Line != 6 || a.NameRange.Start.Column != 5 || a.Range.Start.Column != 17 || s.Range.Start.Line != 5 {
+		t.Errorf("ranges: block %+v, name %+v, value %+v", s.Range, a.NameRange, a.Range)
+	}
+	// Permissive (no Backends): an unknown block type is some backend's.
+	if got := settingsSummary(pipe.Task("a").Settings); got != "custom@task[x]" {
+		t.Errorf("permissive task settings = %s", got)
+	}
+	// With Backends, only those are.
+	diags := parseErr(t, src, Options{Backends: []string{"argo"}})
+	if len(diags) != 1 || diags[0].Summary != "Unsupported block type" || diags[0].Subject.Start.Line != 17 {
+		t.Errorf("strict parse: %v", diags)
+	}
+	if diags := parseErr(t, `pipeline "p" {
+  argo { labels = { k = param.x } }
+}
+param "x" {
+  default = "v"
+}
+task "a" { command = ["true"] }
+`, Options{}); !strings.Contains(diags[0].Error(), "per-backend settings are fixed when the pipeline is compiled") {
+		t.Errorf("run-time reference in settings: %v", diags)
 	}
 }

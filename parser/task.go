@@ -23,7 +23,7 @@ var taskSchema = &hcl.BodySchema{
 		{Name: "timeout"}, {Name: "outputs"}, {Name: "when"}, {Name: "trigger"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
-		{Type: "retry"}, {Type: "resources"}, {Type: "airflow"}, {Type: "argo"}, {Type: "stepfunctions"},
+		{Type: "retry"}, {Type: "resources"},
 	},
 }
 
@@ -101,13 +101,12 @@ type taskDefaults struct {
 	timeout        *time.Duration
 	resources      ir.Resources
 	trigger        ir.Trigger
-	airflow        ir.AirflowOptions
-	argo           ir.ArgoOptions
-	stepFunctions  ir.StepFunctionsOptions
+	// settings are the backend blocks of defaults, kept for the pipeline.
+	settings []*ir.Settings
 }
 
 func (c *compiler) decodeDefaults(b *hcl.Block) {
-	content, ds := b.Body.Content(taskSchema)
+	content, ds := b.Body.Content(c.schemaFor(taskSchema, c.taskSchemaB, b.Body))
 	c.addDiags(ds)
 	for _, a := range sortedContentAttrs(content.Attributes) {
 		if why, bad := notInDefaults[a.Name]; bad {
@@ -122,9 +121,11 @@ func (c *compiler) decodeDefaults(b *hcl.Block) {
 		d.image = &s
 	}
 	if s, ok := c.attrString(content, "workdir", c.ctx, sc); ok {
+		c.checkPlain(content.Attributes["workdir"], "workdir", s)
 		d.workdir = &s
 	}
 	if l, ok := c.attrStringList(content, "shell", c.ctx, sc); ok {
+		c.checkPlain(content.Attributes["shell"], "shell", l...)
 		d.shell = c.checkShell(content.Attributes["shell"], l)
 	}
 	if a := content.Attributes["env"]; a != nil {
@@ -133,6 +134,7 @@ func (c *compiler) decodeDefaults(b *hcl.Block) {
 		sink := &refSink{edges: map[string]hcl.Range{}, noOutputs: true}
 		if m, ranges, ok := c.strMap(a.Expr, c.ctx, rsc, sink); ok {
 			c.checkEnvNames(m, ranges)
+			c.checkEnvValues(m, ranges)
 			d.env = m
 		}
 	}
@@ -149,15 +151,7 @@ func (c *compiler) decodeDefaults(b *hcl.Block) {
 	if rb := blocks["resources"]; rb != nil {
 		d.resources = c.decodeResources(rb, ir.Resources{}, sc)
 	}
-	if bb := blocks["airflow"]; bb != nil {
-		d.airflow = c.decodeAirflow(bb, d.airflow)
-	}
-	if bb := blocks["argo"]; bb != nil {
-		d.argo = c.decodeArgo(bb, d.argo)
-	}
-	if bb := blocks["stepfunctions"]; bb != nil {
-		d.stepFunctions = c.decodeStepFunctions(bb, d.stepFunctions)
-	}
+	d.settings = c.backendBlocks(content, blocks, ir.LevelDefaults)
 }
 
 func (c *compiler) checkShell(a *hcl.Attribute, l []string) []string {
@@ -314,7 +308,7 @@ func (c *compiler) decodeTaskBody(b *hclsyntax.Block) *taskDecl {
 	if len(b.Labels) != 1 {
 		return nil
 	}
-	content, ds := bodyContent(b.Body, taskSchema)
+	content, ds := bodyContent(b.Body, c.schemaFor(taskSchema, c.taskSchemaB, b.Body))
 	c.addDiags(ds)
 	d := &taskDecl{name: b.Labels[0], block: b, content: content, outputsOK: true, forEach: content.Attributes["for_each"] != nil}
 	if a := content.Attributes["outputs"]; a != nil {
@@ -475,16 +469,7 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	if b := blocks["resources"]; b != nil {
 		t.Resources = c.decodeResources(b, defs.resources, once("resources"))
 	}
-	t.Airflow, t.Argo, t.StepFunctions = defs.airflow, defs.argo, defs.stepFunctions
-	if b := blocks["airflow"]; b != nil {
-		t.Airflow = c.decodeAirflow(b, t.Airflow)
-	}
-	if b := blocks["argo"]; b != nil {
-		t.Argo = c.decodeArgo(b, t.Argo)
-	}
-	if b := blocks["stepfunctions"]; b != nil {
-		t.StepFunctions = c.decodeStepFunctions(b, t.StepFunctions)
-	}
+	t.Settings = c.backendBlocks(content, blocks, ir.LevelTask)
 
 	if a := content.Attributes["when"]; a != nil {
 		sc := once("when")
@@ -594,10 +579,12 @@ func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *i
 			if len(l) == 0 {
 				c.errorf(a.Expr.Range(), "Empty command", "command must name a program: a list such as [\"sh\", \"-c\", \"echo hi\"].")
 			}
+			c.checkCommand(a.Expr, l)
 			in.Command = l
 		}
 	} else if a := content.Attributes["script"]; a != nil {
 		if s, ok := c.strValue(a.Expr, ctx, rsc, sink); ok {
+			c.checkScript(a.Expr, s)
 			in.Script = &s
 		}
 	}
@@ -607,6 +594,7 @@ func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *i
 	}
 	if a := content.Attributes["shell"]; a != nil {
 		if l, ok := c.attrStringList(content, "shell", ctx, sc); ok {
+			c.checkPlain(a, "shell", l...)
 			if l = c.checkShell(a, l); l != nil {
 				in.Shell = l
 			}
@@ -622,6 +610,7 @@ func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *i
 		in.Workdir = *defs.workdir
 	}
 	if s, ok := c.attrString(content, "workdir", ctx, sc); ok {
+		c.checkPlain(content.Attributes["workdir"], "workdir", s)
 		in.Workdir = s
 	}
 	envAttr := content.Attributes["env"]
@@ -635,6 +624,7 @@ func (c *compiler) compileInstance(d *taskDecl, k instanceKey, sink *refSink) *i
 	if a := envAttr; a != nil {
 		if m, ranges, ok := c.strMap(a.Expr, ctx, rsc, sink); ok {
 			c.checkEnvNames(m, ranges)
+			c.checkEnvValues(m, ranges)
 			for k, v := range m {
 				env[k] = v
 			}

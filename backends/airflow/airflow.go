@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/dagc-dev/dagc/backends"
+	"github.com/dagc-dev/dagc/backends/settings"
 	"github.com/dagc-dev/dagc/ir"
 	"github.com/dagc-dev/dagc/templates"
 )
@@ -157,6 +158,7 @@ type edgeView struct {
 
 type builder struct {
 	p     *ir.Pipeline
+	opts  *settings.Decoded[Options]
 	diags ir.Diagnostics
 	vars  map[string]string // task name -> python variable
 	ids   map[string]string // task name -> task id
@@ -181,7 +183,8 @@ const failedUpstreamExpr = "dagc_failed_upstream(ti)"
 const skipTrigger = "trigger"
 
 func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
-	b := &builder{p: p, vars: map[string]string{}, ids: map[string]string{}, tasks: map[string]*ir.Task{}}
+	opts, diags := Schema.Decode(p)
+	b := &builder{p: p, opts: opts, diags: diags, vars: map[string]string{}, ids: map[string]string{}, tasks: map[string]*ir.Task{}}
 	b.names()
 	v := &dagView{
 		Source:   path.Base(strings.ReplaceAll(p.File, "\\", "/")),
@@ -419,13 +422,10 @@ func isReservedEnv(name string) bool {
 }
 
 func (b *builder) task(t *ir.Task) *taskView {
-	op := t.Airflow.Operator
+	// Schema holds operator to "bash" or "kubernetes".
+	op := b.opts.Task(t).Operator
 	if op == "" {
 		op = "bash"
-	}
-	if op != "bash" && op != "kubernetes" {
-		b.unsupported(fmt.Sprintf("operator %q", op), t, `Use "bash" or "kubernetes".`)
-		return nil
 	}
 	if len(t.Instances) == 0 {
 		b.diags.Errorf(t.Range, "task has no instance", "task %q has no instance to run.", t.Name)
@@ -487,16 +487,17 @@ func (b *builder) common(t *ir.Task) []kwarg {
 	if rule := b.triggerRule(t); rule != "" {
 		args = append(args, kwarg{"trigger_rule", pyStr(rule)})
 	}
-	if a := t.Airflow; a.Pool != "" {
+	a := b.opts.Task(t)
+	if a.Pool != "" {
 		args = append(args, kwarg{"pool", pyStr(a.Pool)})
 	}
-	if a := t.Airflow; a.Queue != "" {
+	if a.Queue != "" {
 		args = append(args, kwarg{"queue", pyStr(a.Queue)})
 	}
-	if a := t.Airflow; a.PriorityWeight != 0 {
+	if a.PriorityWeight != 0 {
 		args = append(args, kwarg{"priority_weight", strconv.Itoa(a.PriorityWeight)})
 	}
-	if a := t.Airflow; a.Owner != "" {
+	if a.Owner != "" {
 		args = append(args, kwarg{"owner", pyStr(a.Owner)})
 	}
 	return args
@@ -808,7 +809,7 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 		// Jinja environment and raises AirflowSkipException unless "true".
 		args = append(args, kwarg{"pre_execute", "dagc_gate(" + pyStr(gate) + ")"})
 	}
-	if ns := t.Airflow.Namespace; ns != "" {
+	if ns := b.opts.Task(t).Namespace; ns != "" {
 		args = append(args, kwarg{"namespace", pyStr(jinjaLit(ns))})
 	}
 	if !t.Resources.IsZero() {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dagc-dev/dagc/backends/local"
+	"github.com/dagc-dev/dagc/backends/settings"
 	"github.com/dagc-dev/dagc/conformance"
 	"github.com/dagc-dev/dagc/ir"
 	"github.com/dagc-dev/dagc/trace"
@@ -232,7 +233,7 @@ func edgePipeline() *ir.Pipeline {
 	// A KubernetesPodOperator task whose when is false is skipped before
 	// any pod is made (no cluster is needed to prove it).
 	pod := plainTask("pod_skipped", "true")
-	pod.Airflow.Operator = "kubernetes"
+	pod.Settings = []*ir.Settings{settings.Block("airflow", ir.LevelTask, map[string]any{"operator": "kubernetes"})}
 	pod.Instances[0].Image = "alpine:3.20"
 	pod.When = skipme.When
 	// A false when skips before the command's references are looked at.

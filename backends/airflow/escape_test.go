@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dagc-dev/dagc/backends/settings"
 	"github.com/dagc-dev/dagc/ir"
 )
 
@@ -160,17 +161,17 @@ func TestCollisionsAreDiagnostics(t *testing.T) {
 
 func TestUnsupportedNamesFeatureAndTask(t *testing.T) {
 	k := plainTask("deploy", "true")
-	k.Airflow.Operator = "kubernetes"
+	k.Settings = []*ir.Settings{settings.Block("airflow", ir.LevelTask, map[string]any{"operator": "kubernetes"})}
 	k.Outputs = []string{"url"}
 	k.When = &ir.Cond{Op: ir.CondConst, Const: true}
 	k.Instances[0].Image = "alpine"
 	bad := plainTask("odd", "true")
-	bad.Airflow.Operator = "docker"
+	bad.Settings = []*ir.Settings{settings.Block("airflow", ir.LevelTask, map[string]any{"operator": "docker"})}
 	env := plainTask("env", "true")
 	env.Instances[0].Env = []ir.EnvVar{{Name: "DAGC_ARG_0", Value: ir.Lit("x")}}
 	p := &ir.Pipeline{Name: "p", Timezone: "UTC", Tasks: []*ir.Task{k, bad, env}}
 	diags := New().Check(p)
-	for _, want := range []string{`task "deploy" uses outputs with operator "kubernetes"`, `task "odd" uses operator "docker"`, `task "env" uses environment variable DAGC_ARG_0`} {
+	for _, want := range []string{`task "deploy" uses outputs with operator "kubernetes"`, `"docker" is not allowed; use one of bash, kubernetes.`, `task "env" uses environment variable DAGC_ARG_0`} {
 		found := false
 		for _, d := range diags {
 			if strings.Contains(d.Detail, want) && strings.Contains(d.Summary, "airflow") {

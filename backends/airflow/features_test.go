@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dagc-dev/dagc/backends/settings"
 	"github.com/dagc-dev/dagc/ir"
 )
 
@@ -18,12 +19,12 @@ func featurePipeline() *ir.Pipeline {
 	prep.Outputs = []string{"n"}
 	prep.Retry = ir.Retry{Attempts: 3, Delay: 30 * time.Second, Backoff: 2, MaxDelay: 10 * time.Minute}
 	prep.Timeout = 90 * time.Minute
-	prep.Airflow = ir.AirflowOptions{Pool: "etl", Queue: "fast", PriorityWeight: 7, Owner: "data-team"}
+	prep.Settings = []*ir.Settings{settings.Block("airflow", ir.LevelTask, map[string]any{"pool": "etl", "queue": "fast", "priority_weight": 7, "owner": "data-team"})}
 	prep.Instances[0].Workdir = "scripts"
 	prep.Instances[0].Env = []ir.EnvVar{{Name: "MODE", Value: ir.Str{Parts: []ir.Part{{Lit: "run "}, {Ref: &ir.Ref{Kind: ir.RefRunID}}}}}}
 
 	pod := plainTask("pod", "python", "train.py")
-	pod.Airflow = ir.AirflowOptions{Operator: "kubernetes", Namespace: "ml"}
+	pod.Settings = []*ir.Settings{settings.Block("airflow", ir.LevelTask, map[string]any{"operator": "kubernetes", "namespace": "ml"})}
 	pod.Resources = ir.Resources{CPU: "2", Memory: "4Gi", GPU: 1}
 	pod.Upstream = []string{"prep"}
 	pod.Instances = nil

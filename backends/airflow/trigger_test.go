@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dagc-dev/dagc/backends/settings"
 	"github.com/dagc-dev/dagc/ir"
 	"github.com/dagc-dev/dagc/trace"
 )
@@ -60,7 +61,7 @@ func gatePipeline() *ir.Pipeline {
 	// A KubernetesPodOperator handler whose trigger does not hold is
 	// skipped before any pod is made (no cluster needed).
 	pod := handler("pod_gate", "pass")
-	pod.Airflow.Operator = "kubernetes"
+	pod.Settings = []*ir.Settings{settings.Block("airflow", ir.LevelTask, map[string]any{"operator": "kubernetes"})}
 	pod.Instances[0].Image = "alpine:3.20"
 	// for_each handlers: each instance checks the trigger.
 	mappedRuns := handler("mapped_runs", "fail")

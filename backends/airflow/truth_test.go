@@ -212,7 +212,7 @@ func cellPipeline(c truthtable.Cell) *ir.Pipeline {
 		return t
 	})
 	if c.When != truthtable.NoWhen {
-		d.When = &ir.Cond{Op: ir.CondConst, Const: c.When == truthtable.WhenTrue}
+		d.When = ir.ConstCond(c.When == truthtable.WhenTrue)
 	}
 	return p
 }

@@ -7,6 +7,7 @@ package argo
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dagc-dev/dagc/backends"
+	"github.com/dagc-dev/dagc/backends/settings"
 	"github.com/dagc-dev/dagc/ir"
 	"github.com/dagc-dev/dagc/templates"
 )
@@ -61,22 +63,6 @@ func New(kind Kind) *Renderer { return &Renderer{Kind: kind} }
 
 // Name implements backends.Renderer.
 func (*Renderer) Name() string { return backendName }
-
-// Features is the support matrix row set printed by `dagc backends`.
-func Features() []backends.Feature {
-	return []backends.Feature{
-		{Name: "task", Support: "container template in a dag template"},
-		{Name: "edges", Support: "depends"},
-		{Name: "for_each", Support: "withItems"},
-		{Name: "retry", Support: "retryStrategy (retryPolicy Always) + backoff duration/factor/cap; integer backoff only"},
-		{Name: "timeout", Support: "activeDeadlineSeconds (template and workflow)"},
-		{Name: "schedule, timezone", Support: "CronWorkflow schedules + timezone; catchup = true: no"},
-		{Name: "params", Support: "spec.arguments.parameters"},
-		{Name: "outputs", Support: "output parameters (valueFrom.path), aggregated for withItems"},
-		{Name: "when / trigger", Support: "when {{=expression}} + depends expressions"},
-		{Name: "concurrency", Support: "spec.parallelism"},
-	}
-}
 
 // Check implements backends.Renderer: it reports every feature this backend
 // cannot express.
@@ -210,10 +196,28 @@ type retryView struct {
 // renderer holds the state of one build.
 type renderer struct {
 	p        *ir.Pipeline
+	opts     *settings.Decoded[Options]
 	kind     Kind
 	taskName map[string]string // dagc task name → Argo task/template name
 	diags    ir.Diagnostics
-	ufMemo   map[string]bx // upstreamFailedTest per task (expr.go)
+	// byName and order index p.Tasks, built on first use: Pipeline.Task
+	// is a linear search, which made rendering quadratic.
+	byName map[string]*ir.Task
+	order  map[string]int
+	ufMemo map[string]bx // upstreamFailedTest per task (expr.go)
+}
+
+// taskByName returns the task called name.
+func (r *renderer) taskByName(name string) *ir.Task {
+	if r.byName == nil {
+		r.byName = make(map[string]*ir.Task, len(r.p.Tasks))
+		r.order = make(map[string]int, len(r.p.Tasks))
+		for i, t := range r.p.Tasks {
+			r.byName[t.Name] = t
+			r.order[t.Name] = i
+		}
+	}
+	return r.byName[name]
 }
 
 func (r *renderer) unsupported(feature string, t *ir.Task, detail string) {
@@ -225,7 +229,8 @@ func (r *renderer) errorf(subject ir.Range, summary, format string, args ...any)
 }
 
 func (rr *Renderer) build(p *ir.Pipeline) (*view, ir.Diagnostics) {
-	r := &renderer{p: p, kind: rr.Kind, taskName: map[string]string{}}
+	opts, diags := Schema.Decode(p)
+	r := &renderer{p: p, opts: opts, diags: diags, kind: rr.Kind, taskName: map[string]string{}}
 	kind := rr.Kind
 	if kind == KindAuto {
 		kind = KindWorkflow
@@ -262,7 +267,7 @@ func (r *renderer) metadata(v *view, kind Kind) {
 	p := r.p
 	name := dnsName(p.Name)
 	v.Name = name
-	v.Namespace = p.Argo.Namespace
+	v.Namespace = r.opts.Run.Namespace
 	switch kind {
 	case KindWorkflow:
 		v.Kind = "Workflow"
@@ -282,7 +287,7 @@ func (r *renderer) metadata(v *view, kind Kind) {
 		v.Kind = "WorkflowTemplate"
 	}
 	labels := map[string]string{}
-	for k, val := range p.Argo.Labels {
+	for k, val := range r.opts.Run.Labels {
 		labels[k] = val
 	}
 	// Every tag is kept exactly in the dagc.dev/tags annotation; tags that
@@ -294,7 +299,7 @@ func (r *renderer) metadata(v *view, kind Kind) {
 	}
 	v.Labels = sortedKV(labels)
 	ann := map[string]string{}
-	for k, val := range p.Argo.Annotations {
+	for k, val := range r.opts.Run.Annotations {
 		ann[k] = val
 	}
 	if len(p.Tags) > 0 {
@@ -342,12 +347,12 @@ func (r *renderer) spec(v *view) {
 	s.Entrypoint = "main"
 	s.Parallelism = p.Concurrency
 	s.ActiveDeadline = seconds(p.Timeout)
-	s.ServiceAccount = p.Argo.ServiceAccount
-	s.NodeSelector = sortedKV(p.Argo.NodeSelector)
-	s.Tolerations = tolerations(p.Argo.Tolerations)
-	s.ImagePullSecrets = p.Argo.ImagePullSecrets
-	s.PodGC = p.Argo.PodGC
-	if a := p.Argo; a.TTLAfterCompletion > 0 || a.TTLAfterSuccess > 0 || a.TTLAfterFailure > 0 {
+	s.ServiceAccount = r.opts.Run.ServiceAccount
+	s.NodeSelector = sortedKV(r.opts.Run.NodeSelector)
+	s.Tolerations = tolerations(r.opts.Run.Tolerations)
+	s.ImagePullSecrets = r.opts.Run.ImagePullSecrets
+	s.PodGC = r.opts.Run.PodGC
+	if a := r.opts.Run; a.TTLAfterCompletion > 0 || a.TTLAfterSuccess > 0 || a.TTLAfterFailure > 0 {
 		s.TTL = &ttlView{seconds(a.TTLAfterCompletion), seconds(a.TTLAfterSuccess), seconds(a.TTLAfterFailure)}
 	}
 	for _, pa := range p.Params {
@@ -386,7 +391,7 @@ func safeText(s string) string {
 }
 
 // tolerations lays tolerations out as YAML maps, leaving out empty fields.
-func tolerations(ts []ir.Toleration) [][]kv {
+func tolerations(ts []Toleration) [][]kv {
 	var out [][]kv
 	for _, t := range ts {
 		var m []kv
@@ -409,4 +414,30 @@ func jsonNoBraces(v any) string {
 	b, _ := json.Marshal(v)
 	s := strings.ReplaceAll(string(b), "{", `\u007b`)
 	return strings.ReplaceAll(s, "}", `\u007d`)
+}
+
+// AddFlags implements backends.FlagAdder: --kind picks the Argo object.
+// A bad value fails when flags are parsed, before any file is read.
+func (r *Renderer) AddFlags(fs *flag.FlagSet) {
+	fs.Var(kindFlag{r}, "kind", "Argo object to render: workflow, cronworkflow or workflowtemplate (default: Workflow, or CronWorkflow for a pipeline with a schedule)")
+}
+
+type kindFlag struct{ r *Renderer }
+
+func (f kindFlag) String() string {
+	if f.r == nil {
+		return ""
+	}
+	return string(f.r.Kind)
+}
+
+// Type names the flag's value in help text.
+func (kindFlag) Type() string { return "kind" }
+
+func (f kindFlag) Set(s string) error {
+	k, err := ParseKind(s)
+	if err == nil {
+		f.r.Kind = k
+	}
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dagc-dev/dagc/backends/settings"
 	"github.com/dagc-dev/dagc/ir"
 )
 
@@ -23,7 +24,8 @@ func TestDiagnostics(t *testing.T) {
 			Tasks: []*ir.Task{simple("a", ok())}}, "param default"},
 		"fractional backoff":    {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, Retry: ir.Retry{Attempts: 1, Delay: 1, Backoff: 1.5}, Instances: one(ok())}}}, "non-integer retry backoff"},
 		"cron without schedule": {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{simple("a", ok())}}, "needs a schedule"},
-		"task namespace":        {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, Argo: ir.ArgoOptions{Namespace: "other"}, Instances: one(ok())}}}, "per-task argo namespace"},
+		"task namespace": {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, Instances: one(ok()),
+			Settings: []*ir.Settings{settings.Block("argo", ir.LevelTask, map[string]any{"namespace": "other"})}}}}, "argo namespace cannot be set per task"},
 		"for_each shape": {&ir.Pipeline{Name: "p", Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, ForEach: true, Instances: []*ir.Instance{
 			{Key: "0", Image: "alpine", Command: cmd("echo", "x")}, {Key: "1", Image: "alpine", Command: cmd("echo")}}}}}, "number of arguments"},
 	}

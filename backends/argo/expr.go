@@ -2,6 +2,7 @@ package argo
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -267,13 +268,15 @@ func (x bx) terms(limit int) int {
 // failed or upstream_failed".
 func (r *renderer) closureFailed(tasks []string) bx {
 	seen := map[string]bool{}
+	var names []string
 	var walk func(name string)
 	walk = func(name string) {
 		if seen[name] {
 			return
 		}
 		seen[name] = true
-		x := r.p.Task(name)
+		names = append(names, name)
+		x := r.taskByName(name)
 		if rule, _ := ir.RuleOf(x.Trigger); rule.FailsExactlyOnFailure() {
 			for _, u := range x.Upstream {
 				walk(u)
@@ -283,12 +286,12 @@ func (r *renderer) closureFailed(tasks []string) bx {
 	for _, name := range tasks {
 		walk(name)
 	}
-	// Pipeline order keeps the expression stable and readable.
-	var parts []bx
-	for _, pt := range r.p.Tasks {
-		if seen[pt.Name] {
-			parts = append(parts, r.failedNode(pt))
-		}
+	// Pipeline order keeps the expression stable and readable (sorting
+	// what was seen, not scanning every task for each upstream).
+	sort.Slice(names, func(i, j int) bool { return r.order[names[i]] < r.order[names[j]] })
+	parts := make([]bx, len(names))
+	for i, name := range names {
+		parts[i] = r.failedNode(r.taskByName(name))
 	}
 	return bor(parts...)
 }
@@ -391,7 +394,7 @@ func (r *renderer) test(test ir.Test, tasks []string) bx {
 func (r *renderer) testParts(test ir.Test, tasks []string) []bx {
 	parts := make([]bx, len(tasks))
 	for i, name := range tasks {
-		u := r.p.Task(name)
+		u := r.taskByName(name)
 		var x bx
 		switch test.Q {
 		case ir.Any:
@@ -433,7 +436,7 @@ func (r *renderer) depends(t *ir.Task) string {
 		// all_done: wait for every upstream task, whatever it ended as.
 		parts := make([]bx, len(t.Upstream))
 		for i, u := range t.Upstream {
-			parts[i] = r.done(r.p.Task(u))
+			parts[i] = r.done(r.taskByName(u))
 		}
 		return joinParts(parts, " && ")
 	}

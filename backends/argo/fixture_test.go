@@ -3,6 +3,7 @@ package argo
 import (
 	"time"
 
+	"github.com/dagc-dev/dagc/backends/settings"
 	"github.com/dagc-dev/dagc/ir"
 )
 
@@ -45,7 +46,7 @@ func mlPipeline() *ir.Pipeline {
 	img := "python:3.12-slim"
 	retry := ir.Retry{Attempts: 2, Delay: 30 * time.Second, Backoff: 2, MaxDelay: 10 * time.Minute}
 	env := []ir.EnvVar{{Name: "LOG_LEVEL", Value: lit("info")}}
-	argo := ir.ArgoOptions{Namespace: "ml", ServiceAccount: "pipeline-runner"}
+	argo := []*ir.Settings{settings.Block("argo", ir.LevelPipeline, map[string]any{"namespace": "ml", "service_account": "pipeline-runner"})}
 	script := cat("python evaluate.py --models '[\"xgb\",\"rf\",\"lr\"]'\n")
 	var train []*ir.Instance
 	for i, m := range []string{"xgb", "rf", "lr"} {
@@ -60,18 +61,18 @@ func mlPipeline() *ir.Pipeline {
 	return &ir.Pipeline{
 		Name: "ml_training", Description: "Process data, train three models in parallel, serve the best.",
 		Schedule: "0 3 * * *", Timezone: "Europe/Berlin", StartDate: "2026-01-01", Concurrency: 4,
-		Timeout: 6 * time.Hour, Tags: []string{"ml", "nightly"}, Argo: argo,
+		Timeout: 6 * time.Hour, Tags: []string{"ml", "nightly"}, Settings: argo,
 		Params: []*ir.Param{{Name: "dataset", Type: ir.ParamString, Default: "data/raw.csv", HasDefault: true}},
 		Tasks: []*ir.Task{
-			{Name: "process", Trigger: ir.AllSuccess, Retry: retry, Timeout: time.Hour, Outputs: []string{"rows"}, Argo: argo,
+			{Name: "process", Trigger: ir.AllSuccess, Retry: retry, Timeout: time.Hour, Outputs: []string{"rows"},
 				Instances: one(&ir.Instance{Image: img, Env: env, Command: cmd("python", "process.py", "--in", paramRef("dataset"), "--out", "artifacts/ml_training")})},
 			{Name: "train", Trigger: ir.AllSuccess, ForEach: true, Upstream: []string{"process"}, Retry: retry, Timeout: 2 * time.Hour,
-				Resources: ir.Resources{CPU: "2", Memory: "4Gi", GPU: 1}, Outputs: []string{"accuracy"}, Argo: argo, Instances: train},
-			{Name: "evaluate", Trigger: ir.AllSuccess, Upstream: []string{"train"}, Retry: retry, Timeout: time.Hour, Outputs: []string{"best", "score"}, Argo: argo,
+				Resources: ir.Resources{CPU: "2", Memory: "4Gi", GPU: 1}, Outputs: []string{"accuracy"}, Instances: train},
+			{Name: "evaluate", Trigger: ir.AllSuccess, Upstream: []string{"train"}, Retry: retry, Timeout: time.Hour, Outputs: []string{"best", "score"},
 				Instances: one(&ir.Instance{Image: img, Env: env, Script: &script, Shell: []string{"sh", "-euc"}})},
-			{Name: "serve", Trigger: ir.AllSuccess, Upstream: []string{"evaluate"}, When: score, Retry: retry, Timeout: time.Hour, Argo: argo,
+			{Name: "serve", Trigger: ir.AllSuccess, Upstream: []string{"evaluate"}, When: score, Retry: retry, Timeout: time.Hour,
 				Instances: one(&ir.Instance{Image: img, Env: env, Command: cmd("python", "serve.py", "--model", outRef("evaluate", "best"))})},
-			{Name: "cleanup", Trigger: ir.AllDone, Upstream: []string{"serve"}, Retry: retry, Timeout: time.Hour, Argo: argo,
+			{Name: "cleanup", Trigger: ir.AllDone, Upstream: []string{"serve"}, Retry: retry, Timeout: time.Hour,
 				Instances: one(&ir.Instance{Image: img, Env: env, Command: cmd("rm", "-rf", "tmp/")})},
 		},
 	}

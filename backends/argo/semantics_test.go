@@ -329,7 +329,7 @@ func cellPipeline(c truthtable.Cell) (*ir.Pipeline, map[string]outcome) {
 		o := outcome{when: true, succeed: succeedAll(len(u.States))}
 		switch u.States[0] {
 		case ir.Skipped:
-			ut.When, o.when = &ir.Cond{Op: ir.CondConst, Const: false}, false
+			ut.When, o.when = ir.ConstCond(false), false
 		case ir.UpstreamFailed:
 			f := mk(fmt.Sprintf("f%d", i), 1)
 			add(f, outcome{when: true, succeed: []bool{false}})
@@ -345,7 +345,7 @@ func cellPipeline(c truthtable.Cell) (*ir.Pipeline, map[string]outcome) {
 	od := outcome{when: true, succeed: []bool{true}}
 	if c.When != truthtable.NoWhen {
 		od.when = c.When == truthtable.WhenTrue
-		d.When = &ir.Cond{Op: ir.CondConst, Const: od.when}
+		d.When = ir.ConstCond(od.when)
 	}
 	add(d, od)
 	pFail, pOK := mk("p_fail", 1), mk("p_ok", 1)

@@ -359,16 +359,22 @@ func (r *renderer) retry(leaf *leafView, t *ir.Task) {
 		rv.Duration = rt.Delay.String()
 	}
 	if rt.Backoff != 0 && rt.Backoff != 1 {
-		if rt.Backoff != math.Trunc(rt.Backoff) || rt.Backoff < 1 || rt.Backoff > math.MaxInt32 {
+		switch {
+		case rt.Backoff > math.MaxInt32:
+			r.unsupported("a retry backoff above 2147483647", t, fmt.Sprintf("Argo's backoff factor is a 32-bit integer; backoff = %v is larger than %d. The delay saturates at max_delay (24h without one) after a retry or two anyway: use a smaller factor.", rt.Backoff, math.MaxInt32))
+			return
+		case rt.Backoff != math.Trunc(rt.Backoff) || rt.Backoff < 1:
 			r.unsupported("a non-integer retry backoff", t, fmt.Sprintf("Argo's backoff factor is an integer; backoff = %v cannot be expressed. Use a whole number.", rt.Backoff))
 			return
 		}
 		rv.Factor = strconv.FormatInt(int64(rt.Backoff), 10)
 	}
-	if rt.MaxDelay > 0 {
-		// backoff.cap caps each delay like max_delay; backoff.maxDuration
-		// would instead stop retrying after that much time.
-		rv.Cap = rt.MaxDelay.String()
+	if c := rt.DelayCap(); c > 0 {
+		// backoff.cap caps each delay like max_delay (and saturates a
+		// growing delay at 24h without one, as on every engine);
+		// backoff.maxDuration would instead stop retrying after that much
+		// time.
+		rv.Cap = c.String()
 	}
 	if rv.Duration == "" && (rv.Factor != "" || rv.Cap != "") {
 		rv.Duration = "1s"
@@ -376,10 +382,11 @@ func (r *renderer) retry(leaf *leafView, t *ir.Task) {
 	leaf.Retry = rv
 }
 
-// taskOptions renders the task's argo {} block where it differs from the
-// pipeline's (the IR holds the merged block).
+// taskOptions renders the task's argo settings where they differ from the
+// Workflow's. Settings of the whole Workflow (namespace, image pull
+// secrets, pod GC, TTL) cannot be set per task: Schema rejects them there.
 func (r *renderer) taskOptions(leaf *leafView, t *ir.Task) {
-	pa, ta := r.p.Argo, t.Argo
+	pa, ta := r.opts.Run, r.opts.Task(t)
 	if ta.ServiceAccount != pa.ServiceAccount {
 		leaf.ServiceAccount = ta.ServiceAccount
 	}
@@ -399,15 +406,6 @@ func (r *renderer) taskOptions(leaf *leafView, t *ir.Task) {
 		if hazard(l.Key) || hazard(l.Value) {
 			r.unsupported("\"{{\" in a pod label or annotation", t, "Argo would substitute it.")
 		}
-	}
-	if ta.Namespace != pa.Namespace {
-		r.unsupported("a per-task argo namespace", t, "All pods of an Argo Workflow run in the Workflow's namespace; set namespace in the pipeline's argo block.")
-	}
-	if !reflect.DeepEqual(ta.ImagePullSecrets, pa.ImagePullSecrets) {
-		r.unsupported("per-task argo image_pull_secrets", t, "Argo sets imagePullSecrets for the whole Workflow; set them in the pipeline's argo block.")
-	}
-	if ta.PodGC != pa.PodGC || ta.TTLAfterCompletion != pa.TTLAfterCompletion || ta.TTLAfterSuccess != pa.TTLAfterSuccess || ta.TTLAfterFailure != pa.TTLAfterFailure {
-		r.unsupported("per-task argo pod_gc or ttl", t, "Argo applies podGC and ttlStrategy to the whole Workflow; set them in the pipeline's argo block.")
 	}
 }
 

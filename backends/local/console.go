@@ -19,18 +19,19 @@ type console struct {
 	w     io.Writer
 	tty   bool
 	line  string // status line currently drawn
-	width int    // name column width
-	buf   []byte
+	width int    // name column width of live lines (capped)
+	// full is the longest instance name: the summary table is printed
+	// once, so its name column fits every name.
+	full int
+	buf  []byte
 }
 
 func newConsole(w io.Writer, tty bool, insts []*instNode) *console {
 	c := &console{w: w, tty: tty}
 	for _, i := range insts {
-		if n := utf8.RuneCountInString(i.name); n > c.width {
-			c.width = n
-		}
+		c.full = max(c.full, utf8.RuneCountInString(i.name))
 	}
-	c.width = min(c.width, 24)
+	c.width = min(c.full, 24)
 	return c
 }
 
@@ -167,7 +168,7 @@ func fmtDuration(d time.Duration) string {
 func (c *console) summary(r *runner, res *Result) {
 	c.clearStatus()
 	var b strings.Builder
-	w := max(c.width, 4)
+	w := max(c.full, 4)
 	fmt.Fprintf(&b, "\n%-*s  %-15s  %8s  %s\n", w, "TASK", "STATE", "ATTEMPTS", "DURATION")
 	counts := map[ir.State]int{}
 	for k, in := range res.Instances {

@@ -37,6 +37,9 @@ func helperRun() int {
 		fmt.Fprintln(os.Stderr, "unknown scenario")
 		return 2
 	}
+	if os.Getenv("DAGC_TEST_NOCGROUP") != "" {
+		useCgroups = false
+	}
 	ctx, kill, release := WithSignals(context.Background())
 	defer release()
 	grace, _ := time.ParseDuration(os.Getenv("DAGC_TEST_GRACE"))

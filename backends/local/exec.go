@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dagc-dev/dagc/ir"
 )
@@ -31,6 +32,9 @@ type attempt struct {
 	outputs []string
 	timeout time.Duration
 	logPath string
+	// marks are the environment entries that identify the attempt's
+	// processes (DAGC_RUN_ID, DAGC_TASK, DAGC_INSTANCE).
+	marks []string
 }
 
 type attemptResult struct {
@@ -75,20 +79,23 @@ func (r *runner) runAttempt(a *attempt) (res attemptResult) {
 	}
 	// Exec form: argv goes to execve as is, no shell in between unless the
 	// user's command is one.
-	cmd := r.command(a.argv)
-	cmd.Stdin = r.devNull
-	cmd.Env = a.env
-	cmd.Dir = a.dir
-	cmd.Stdout, cmd.Stderr = pw, pw
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
+	newCmd := func() *exec.Cmd {
+		cmd := r.command(a.argv)
+		cmd.Stdin = r.devNull
+		cmd.Env = a.env
+		cmd.Dir = a.dir
+		cmd.Stdout, cmd.Stderr = pw, pw
+		cmd.SysProcAttr = sysProcAttr()
+		return cmd
+	}
+	cmd, ap, err := r.procs.start(newCmd(), newCmd, a.marks)
+	if err != nil {
 		pw.Close()
 		pr.Close()
-		res.err = "cannot start: " + err.Error()
+		res.err = startError(err, a.dir)
 		return res
 	}
 	pw.Close()
-	pgid := cmd.Process.Pid
 
 	copied := make(chan struct{})
 	go func() {
@@ -122,12 +129,14 @@ func (r *runner) runAttempt(a *attempt) (res attemptResult) {
 		case werr = <-waited:
 			reason, res.stopped = "", false
 		default:
-			werr = r.terminate(pgid, waited)
+			werr = r.terminate(ap, waited)
 		}
 	}
-	// Whatever the task left running in its group (a `cmd &` never waited
-	// for) ends with it.
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	// Whatever the task left running ends with it: its group (a `cmd &`
+	// never waited for) and, on Linux, every process that left the group
+	// (setsid), before the log pipe is drained, so none of them holds the
+	// pipe open.
+	r.procs.end(ap, copied)
 	pr.SetReadDeadline(time.Now().Add(drainTimeout))
 	<-copied
 	pr.Close()
@@ -138,6 +147,12 @@ func (r *runner) runAttempt(a *attempt) (res attemptResult) {
 		return res
 	case werr != nil:
 		res.err = exitMessage(werr)
+		return res
+	}
+	// A log that could not be written in full (a full disk) fails the
+	// attempt: the task's output would otherwise be lost without a word.
+	if err := log.flush(); err != nil {
+		res.err = "the attempt's log could not be written: " + err.Error()
 		return res
 	}
 	if len(a.outputs) > 0 {
@@ -171,7 +186,7 @@ func (r *runner) command(argv []string) *exec.Cmd {
 
 // terminate sends SIGTERM to the group, waits up to the grace period (cut
 // short by Kill), then sends SIGKILL. It returns the leader's exit error.
-func (r *runner) terminate(pgid int, waited <-chan error) error {
+func (r *runner) terminate(ap *attemptProcs, waited <-chan error) error {
 	killNow := false
 	select {
 	case <-r.o.Kill:
@@ -179,7 +194,7 @@ func (r *runner) terminate(pgid int, waited <-chan error) error {
 	default:
 	}
 	if !killNow {
-		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		r.procs.signal(ap, syscall.SIGTERM)
 		grace := time.NewTimer(r.o.Grace)
 		defer grace.Stop()
 		select {
@@ -189,7 +204,7 @@ func (r *runner) terminate(pgid int, waited <-chan error) error {
 		case <-r.o.Kill:
 		}
 	}
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	r.procs.signal(ap, syscall.SIGKILL)
 	return <-waited
 }
 
@@ -209,28 +224,92 @@ func exitMessage(err error) string {
 func readOutputs(dir string, names []string) (map[string]string, error) {
 	outs := make(map[string]string, len(names))
 	for _, name := range names {
-		path := filepath.Join(dir, name)
-		f, err := os.Open(path)
+		v, err := readOutput(dir, name)
 		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return nil, fmt.Errorf("declared output %q was not written (expected the file $DAGC_OUTPUTS/%s)", name, name)
-			}
-			return nil, fmt.Errorf("output %q: %v", name, err)
-		}
-		// Read one byte more than allowed (plus the newline that is
-		// dropped) to detect an oversized value without reading it all.
-		b, err := io.ReadAll(io.LimitReader(f, ir.MaxOutputBytes+2))
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("output %q: %v", name, err)
-		}
-		v := strings.TrimSuffix(string(b), "\n")
-		if len(v) > ir.MaxOutputBytes {
-			return nil, fmt.Errorf("output %q is larger than the 32 KiB limit", name)
+			return nil, err
 		}
 		outs[name] = v
 	}
 	return outs, nil
+}
+
+// readOutput reads one output file. Only a regular file is read: a FIFO
+// would block open(2) (and with it the run) forever, a device may never end,
+// and a symbolic link could publish any file of this machine. The file is
+// opened with O_NONBLOCK and O_NOFOLLOW and checked again after opening, so
+// swapping it between the checks gains nothing.
+func readOutput(dir, name string) (string, error) {
+	path := filepath.Join(dir, name)
+	fi, err := os.Lstat(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("declared output %q was not written (expected the file $DAGC_OUTPUTS/%s)", name, name)
+		}
+		return "", fmt.Errorf("output %q: %v", name, err)
+	}
+	if err := regularOutput(name, fi); err != nil {
+		return "", err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return "", fmt.Errorf("output %q: %v", name, err)
+	}
+	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return "", fmt.Errorf("output %q: %v", name, err)
+	}
+	if err := regularOutput(name, fi); err != nil {
+		return "", err
+	}
+	// Read one byte more than allowed (plus the newline that is dropped) to
+	// detect an oversized value without reading it all.
+	b, err := io.ReadAll(io.LimitReader(f, ir.MaxOutputBytes+2))
+	if err != nil {
+		return "", fmt.Errorf("output %q: %v", name, err)
+	}
+	v := strings.TrimSuffix(string(b), "\n")
+	if len(v) > ir.MaxOutputBytes {
+		return "", fmt.Errorf("output %q is larger than the 32 KiB limit", name)
+	}
+	// Values are text on every engine (Airflow's XCom, Step Functions' JSON
+	// state, the journal): bytes that are not UTF-8 would reach a consumer
+	// changed, so they fail the producer instead.
+	if !utf8.ValidString(v) {
+		return "", fmt.Errorf("output %q is not UTF-8 text", name)
+	}
+	return v, nil
+}
+
+func regularOutput(name string, fi os.FileInfo) error {
+	m := fi.Mode()
+	switch {
+	case m.IsRegular():
+		return nil
+	case m&os.ModeSymlink != 0:
+		return fmt.Errorf("output %q is a symbolic link; write the value into $DAGC_OUTPUTS/%s itself", name, name)
+	case m&os.ModeNamedPipe != 0:
+		return fmt.Errorf("output %q is a named pipe (FIFO), not a regular file", name)
+	case m.IsDir():
+		return fmt.Errorf("output %q is a directory, not a regular file", name)
+	}
+	return fmt.Errorf("output %q is not a regular file (mode %s)", name, m.Type())
+}
+
+// startError explains why a process could not start. A missing working
+// directory makes the kernel's chdir fail in the child, which Go reports
+// under the program's name; name the directory instead.
+func startError(err error, dir string) string {
+	if dir != "" {
+		if fi, serr := os.Stat(dir); serr != nil {
+			if errors.Is(serr, os.ErrNotExist) {
+				return fmt.Sprintf("cannot start: the workdir %s does not exist", dir)
+			}
+			return fmt.Sprintf("cannot start: the workdir: %v", serr)
+		} else if !fi.IsDir() {
+			return fmt.Sprintf("cannot start: the workdir %s is not a directory", dir)
+		}
+	}
+	return "cannot start: " + err.Error()
 }
 
 // pump copies a task's output to its log and, line by line with the
@@ -257,7 +336,8 @@ func (r *runner) pump(pr *os.File, log io.Writer, i *instNode) {
 // readers are the line readers of task output, reused across attempts.
 var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
 
-// lazyLog is an attempt's log file, created when first written to.
+// lazyLog is an attempt's log file, created when first written to. The
+// first error (cannot create, disk full) is kept: the attempt fails with it.
 type lazyLog struct {
 	path string
 	f    *os.File
@@ -274,7 +354,18 @@ func (l *lazyLog) Write(b []byte) (int, error) {
 	if l.err != nil {
 		return len(b), nil // the console still shows the output
 	}
-	return l.w.Write(b)
+	if _, err := l.w.Write(b); err != nil {
+		l.err = err
+	}
+	return len(b), nil
+}
+
+// flush writes out what is buffered and returns the first error.
+func (l *lazyLog) flush() error {
+	if l.w != nil && l.err == nil {
+		l.err = l.w.Flush()
+	}
+	return l.err
 }
 
 func (l *lazyLog) close() {

@@ -23,6 +23,7 @@ import (
 // JSON to that file, so tests can check what reached a process byte for
 // byte.
 func TestMain(m *testing.M) {
+	Main()
 	if out := os.Getenv("DAGC_TEST_ARGV_OUT"); out != "" {
 		env := map[string]string{}
 		for _, kv := range os.Environ() {

@@ -172,6 +172,8 @@ type runner struct {
 	jr       *journal
 	baseEnv  []string
 	devNull  *os.File // every task's stdin
+	lock     *os.File // holds the run directory's flock while the run lives
+	procs    *procs
 	paths    sync.Map // program name -> path found in PATH
 	started  time.Time
 }
@@ -195,12 +197,14 @@ func Run(ctx context.Context, p *ir.Pipeline, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer r.lock.Close()
+	defer r.procs.close()
 	defer r.jr.close()
 	defer r.devNull.Close()
 	return r.run(ctx)
 }
 
-func newRunner(p *ir.Pipeline, o Options) (*runner, error) {
+func newRunner(p *ir.Pipeline, o Options) (_ *runner, err error) {
 	if o.Clock == nil {
 		o.Clock = realClock{}
 	}
@@ -252,6 +256,16 @@ func newRunner(p *ir.Pipeline, o Options) (*runner, error) {
 	if err := os.MkdirAll(filepath.Join(r.dir, "logs"), 0o755); err != nil {
 		return nil, err
 	}
+	lock, err := lockRun(r.dir, o.RunID)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			lock.Close()
+		}
+	}()
+	r.lock = lock
 	if !o.Resume {
 		file := p.File
 		if file != "" {
@@ -280,6 +294,7 @@ func newRunner(p *ir.Pipeline, o Options) (*runner, error) {
 		r.tr = bufio.NewWriter(o.Trace)
 	}
 	r.con = newConsole(o.Out, o.Progress, r.insts)
+	r.procs = newProcs(o.RunID, r.con.printf)
 	return r, nil
 }
 
@@ -532,10 +547,20 @@ func (r *runner) resolve(i *instNode) (*spec, error) {
 	sp := &spec{argv: make([]string, len(argvS))}
 	for k, s := range argvS {
 		sp.argv[k] = s.Resolve(r.lookup)
+		if strings.IndexByte(sp.argv[k], 0) >= 0 {
+			return nil, nulError(s, r.lookup, fmt.Sprintf("argument %d of the command", k))
+		}
+	}
+	if sp.argv[0] == "" {
+		return nil, fmt.Errorf("nothing to run: the program name is empty")
 	}
 	sp.env = make([]string, 0, len(i.in.Env)+3)
 	for _, e := range i.in.Env {
-		sp.env = append(sp.env, e.Name+"="+e.Value.Resolve(r.lookup))
+		v := e.Value.Resolve(r.lookup)
+		if strings.IndexByte(v, 0) >= 0 {
+			return nil, nulError(e.Value, r.lookup, "env "+e.Name)
+		}
+		sp.env = append(sp.env, e.Name+"="+v)
 	}
 	key := i.in.Key
 	if !i.task.t.ForEach {
@@ -551,6 +576,17 @@ func (r *runner) resolve(i *instNode) (*spec, error) {
 		}
 	}
 	return sp, nil
+}
+
+// nulError names the run-time value that brought a NUL byte into what
+// would be passed to execve, where it cannot go.
+func nulError(s ir.Str, lookup func(*ir.Ref) string, where string) error {
+	for _, p := range s.Parts {
+		if p.Ref != nil && strings.IndexByte(lookup(p.Ref), 0) >= 0 {
+			return fmt.Errorf("%s holds a NUL byte, from %s; a process argument or environment variable ends at the first NUL, so it cannot be passed", where, p.Ref)
+		}
+	}
+	return fmt.Errorf("%s holds a NUL byte; a process argument or environment variable ends at the first NUL, so it cannot be passed", where)
 }
 
 // available checks that every output reference can be resolved: the
@@ -642,6 +678,7 @@ func (r *runner) launch(i *instNode) {
 		env = append(env, "DAGC_OUTPUTS="+a.outDir)
 	}
 	a.env = env
+	a.marks = []string{"DAGC_RUN_ID=" + r.o.RunID, "DAGC_TASK=" + i.task.t.Name, "DAGC_INSTANCE=" + instanceKey(i)}
 	r.running++
 	if i.attempts == 1 {
 		i.start = r.clock.Now()

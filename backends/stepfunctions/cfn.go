@@ -3,11 +3,10 @@ package stepfunctions
 import (
 	"bytes"
 	"fmt"
-	"github.com/dagc-dev/dagc/backends/yamlquote"
 	"path/filepath"
-	"strings"
 	"text/template"
 
+	"github.com/dagc-dev/dagc/backends/yamlquote"
 	"github.com/dagc-dev/dagc/ir"
 	"github.com/dagc-dev/dagc/templates"
 )
@@ -17,33 +16,60 @@ var cfnTemplate = template.Must(template.New("stepfunctions_cfn.tmpl").
 	Funcs(template.FuncMap{"yamlStr": yamlStr}).
 	ParseFS(templates.FS, "stepfunctions_cfn.tmpl"))
 
-type cfnData struct {
-	File, Name, Description, MachineName, RoleArn, Definition string
-	Tags                                                      []string
-	Schedule, ScheduleDescription, Timezone, StartDate        string
+// cfnMachine is one state machine of the template: the pipeline's, or a
+// child machine (parts.go) that the root starts.
+type cfnMachine struct {
+	Resource, Name string
+	// File is the definition's file, referenced by the template when the
+	// definitions do not fit in it (DefinitionS3Location, a local path that
+	// aws cloudformation package uploads).
+	File       string
+	Definition []byte
+	// Parts are the numbers of the child machines this one starts; their
+	// ARNs are substituted for ${PartNArn}.
+	Parts []int
 }
 
-// cloudFormation renders <name>.cfn.yaml around the definition.
-func cloudFormation(p *ir.Pipeline, definition []byte) ([]byte, ir.Diagnostics) {
+type cfnData struct {
+	File, Name, Description, RoleArn string
+	Machines                         []cfnMachine
+	Packaged                         bool
+	Tags                             []string
+	// Images are the distinct task images, in pipeline order: Batch job
+	// definitions and ECS task definitions fix the image, so they must
+	// match (the definition itself does not name images).
+	Images                                             []string
+	Schedule, ScheduleDescription, Timezone, StartDate string
+}
+
+// cloudFormation renders <name>.cfn.yaml around the definitions.
+func cloudFormation(p *ir.Pipeline, run Options, machines []cfnMachine, packaged bool) ([]byte, ir.Diagnostics) {
 	var diags ir.Diagnostics
 	d := cfnData{
+		Packaged:    packaged,
 		File:        filepath.Base(p.File),
 		Name:        p.Name,
 		Description: p.Description,
-		MachineName: batchJobName(p.Name),
-		RoleArn:     p.StepFunctions.RoleArn,
-		Definition:  string(definition),
+		RoleArn:     run.RoleArn,
 		Tags:        p.Tags,
 	}
-	// "${" can only occur inside a JSON string of the definition; written
-	// "$\u007b" it is the same JSON, and CloudFormation (and cfn-lint) see
-	// no substitution syntax in it.
-	d.Definition = strings.ReplaceAll(d.Definition, "${", `$\u007b`)
+	seen := map[string]bool{}
+	for _, t := range p.Tasks {
+		for _, in := range t.Instances {
+			if in.Image != "" && !seen[in.Image] {
+				seen[in.Image] = true
+				d.Images = append(d.Images, in.Image)
+			}
+		}
+	}
+	for _, m := range machines {
+		if len(m.Name) > 80 {
+			m.Name = m.Name[:80]
+		}
+		d.Machines = append(d.Machines, m)
+	}
 	if d.Description == "" {
 		d.Description = "dagc pipeline " + p.Name
-	}
-	if len(d.MachineName) > 80 {
-		d.MachineName = d.MachineName[:80]
 	}
 	if p.Schedule != "" {
 		cron, err := eventBridgeCron(p.Schedule)

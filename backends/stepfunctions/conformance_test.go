@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -89,6 +90,42 @@ func TestValidators(t *testing.T) {
 	_, cfnLint := tools(t)
 	dir := t.TempDir()
 	defs, cfns := generateAll(t, dir)
+	var packagedCfn string
+	// A pipeline split into child machines, inline and as a template that
+	// references its definition files (aws cloudformation package).
+	func() {
+		defer func(b int) { partBudget = b }(partBudget)
+		partBudget = 2500
+		p := parseExample(t, filepath.Join(examplesDir, "triggers.dag.hcl"))
+		p.Name = "triggers_split"
+		b := newBuilder(p)
+		def := b.definition()
+		var machines []cfnMachine
+		for i, d := range append([]obj{def}, partDefs(b)...) {
+			data, _ := marshalForTemplate(d)
+			path := filepath.Join(dir, fmt.Sprintf("triggers_split.%d.asl.json", i))
+			os.WriteFile(path, data, 0o644)
+			defs = append(defs, path)
+			res := "StateMachine"
+			if i > 0 {
+				res = fmt.Sprintf("Part%d", b.children[i-1].n)
+			}
+			machines = append(machines, cfnMachine{Resource: res, Name: res, File: filepath.Base(path), Definition: data})
+		}
+		for _, c := range b.children {
+			machines[c.parent].Parts = append(machines[c.parent].Parts, c.n)
+		}
+		for _, packaged := range []bool{false, true} {
+			cfn, _ := cloudFormation(p, b.opts.Run, machines, packaged)
+			path := filepath.Join(dir, fmt.Sprintf("triggers_split_%v.cfn.yaml", packaged))
+			os.WriteFile(path, cfn, 0o644)
+			if packaged {
+				packagedCfn = path
+			} else {
+				cfns = append(cfns, path)
+			}
+		}
+	}()
 	validate := filepath.Join(conformanceDir, "validate.js")
 	if out, code := runTool(t, "node", append([]string{validate}, defs...)...); code != 0 {
 		t.Errorf("validators rejected a definition:\n%s", out)
@@ -97,6 +134,11 @@ func TestValidators(t *testing.T) {
 	}
 	if out, code := runTool(t, cfnLint, cfns...); code != 0 {
 		t.Errorf("cfn-lint rejected a template:\n%s", out)
+	}
+	// W3002: "may only work with the package cli command", which is how a
+	// template referencing its definition files is deployed.
+	if out, code := runTool(t, cfnLint, "--ignore-checks", "W3002", "--", packagedCfn); code != 0 {
+		t.Errorf("cfn-lint rejected the packaged template:\n%s", out)
 	}
 
 	broken := filepath.Join(dir, "broken.asl.json")
@@ -123,42 +165,11 @@ func TestLocalEngine(t *testing.T) {
 	for _, file := range examples(t) {
 		p := parseExample(t, file)
 		t.Run(p.Name, func(t *testing.T) {
-			dir := t.TempDir()
 			given := options[p.Name].Params
 			if given == nil {
 				given = map[string]string{}
 			}
-
-			params, err := local.ResolveParams(p, given)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var localTrace bytes.Buffer
-			if _, err := local.Run(context.Background(), p, local.Options{
-				Params: params, Trace: &localTrace, Out: &bytes.Buffer{},
-				StateDir: filepath.Join(dir, "state"), Dir: dir, Environ: os.Environ(),
-			}); err != nil {
-				t.Fatalf("local run: %v", err)
-			}
-			ref := readRun(t, "local", localTrace.Bytes())
-
-			files, _ := render(p)
-			def := filepath.Join(dir, files[0].Path)
-			os.WriteFile(def, files[0].Data, 0o644)
-			input, _ := json.Marshal(given)
-			tracePath := filepath.Join(dir, "sfn.jsonl")
-			out, code := runTool(t, "node", filepath.Join(conformanceDir, "run.js"), def, "--trace", tracePath, "--input", string(input))
-			if code > 1 {
-				t.Fatalf("run.js failed (exit %d):\n%s", code, out)
-			}
-			b, err := os.ReadFile(tracePath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := readRun(t, "stepfunctions", b)
-			for _, d := range conformance.Compare(p, ref, got) {
-				t.Error(d)
-			}
+			got := runBoth(t, p, given)
 			if want := expectedRunState[p.Name]; want != "" && got.State != want {
 				t.Errorf("run ended %s, want %s", got.State, want)
 			}
@@ -171,6 +182,112 @@ func TestLocalEngine(t *testing.T) {
 			if p.Name == "retries" && final["flaky"].Attempt != 2 {
 				t.Errorf("flaky: final attempt %d, want 2 (the engine must retry)", final["flaky"].Attempt)
 			}
+		})
+	}
+}
+
+// runBoth runs p with the local runner and, rendered, in
+// aws-local-stepfunctions (run.js with the test index), checks that the two
+// agree (conformance.Compare) and returns the Step Functions run.
+func runBoth(t *testing.T, p *ir.Pipeline, given map[string]string) conformance.Run {
+	t.Helper()
+	dir := t.TempDir()
+	params, err := local.ResolveParams(p, given)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var localTrace bytes.Buffer
+	if _, err := local.Run(context.Background(), p, local.Options{
+		Params: params, Trace: &localTrace, Out: &bytes.Buffer{},
+		StateDir: filepath.Join(dir, "state"), Dir: dir, Environ: os.Environ(),
+	}); err != nil {
+		t.Fatalf("local run: %v", err)
+	}
+	ref := readRun(t, "local", localTrace.Bytes())
+
+	files, diags := render(p)
+	if files == nil {
+		t.Fatalf("rejected: %v", diags)
+	}
+	for _, f := range files {
+		os.WriteFile(filepath.Join(dir, f.Path), f.Data, 0o644)
+	}
+	def := filepath.Join(dir, files[0].Path)
+	idx, diags := TestIndex(p)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	index := filepath.Join(dir, "index.json")
+	os.WriteFile(index, idx, 0o644)
+	input, _ := json.Marshal(given)
+	tracePath := filepath.Join(dir, "sfn.jsonl")
+	out, code := runTool(t, "node", filepath.Join(conformanceDir, "run.js"), def, "--index", index, "--trace", tracePath, "--input", string(input))
+	if code > 1 {
+		t.Fatalf("run.js failed (exit %d):\n%s", code, out)
+	}
+	b, err := os.ReadFile(tracePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readRun(t, "stepfunctions", b)
+	for _, d := range conformance.Compare(p, ref, got) {
+		t.Error(d)
+	}
+	return got
+}
+
+// TestChildMachines runs pipelines split into child state machines
+// (parts.go; the size budget lowered so that small pipelines split) in
+// aws-local-stepfunctions: records, outputs, failures and skips cross the
+// machine boundaries exactly as in one machine.
+func TestChildMachines(t *testing.T) {
+	tools(t)
+	if testing.Short() {
+		t.Skip("runs pipelines in two engines; skipped with -short")
+	}
+	defer func(b int) { partBudget = b }(partBudget)
+	partBudget = 2500
+	for _, name := range []string{"triggers", "fanout", "conditions"} {
+		t.Run(name, func(t *testing.T) {
+			p := parseExample(t, filepath.Join(examplesDir, name+".dag.hcl"))
+			files, diags := render(p)
+			if files == nil {
+				t.Fatal(diags)
+			}
+			parts := 0
+			for _, f := range files {
+				if strings.Contains(f.Path, ".part-") {
+					parts++
+				}
+			}
+			if parts < 2 {
+				t.Fatalf("want the pipeline split into child machines, got %d", parts)
+			}
+			var given map[string]string
+			if name == "conditions" {
+				given = map[string]string{}
+				if b, err := os.ReadFile(filepath.Join(examplesDir, "conformance.json")); err == nil {
+					var options map[string]struct {
+						Params map[string]string `json:"params"`
+					}
+					json.Unmarshal(b, &options)
+					given = options[name].Params
+				}
+			}
+			if given == nil {
+				given = map[string]string{}
+			}
+			got := runBoth(t, p, given)
+			if want := expectedRunState[name]; got.State != want {
+				t.Errorf("run ended %s, want %s", got.State, want)
+			}
+			final := trace.Final(got.Records)
+			for k, want := range expectedStates[name] {
+				if final[k].State != string(want) {
+					t.Errorf("%s ended %q, want %s", k, final[k].State, want)
+				}
+			}
+			t.Logf("%d child machines", parts)
 		})
 	}
 }
@@ -207,4 +324,12 @@ func readRun(t *testing.T, engine string, b []byte) conformance.Run {
 		t.Fatalf("%s trace: %v", engine, err)
 	}
 	return conformance.Run{Engine: engine, Records: recs, State: state}
+}
+
+func partDefs(b *builder) []obj {
+	var out []obj
+	for _, c := range b.children {
+		out = append(out, b.partDefinition(c))
+	}
+	return out
 }

@@ -369,13 +369,22 @@ func TestHostileRoundTrip(t *testing.T) {
 	lits := map[string]any{}
 	walkLits(def["States"].(map[string]any), lits)
 
-	checked := 0
-	for name, st := range tasks {
-		var meta struct {
+	idx, _ := TestIndex(p)
+	var index struct {
+		States map[string]struct {
 			Task, Instance string
 			Index          int
 		}
-		json.Unmarshal([]byte(st["Comment"].(string)), &meta)
+	}
+	if err := json.Unmarshal(idx, &index); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for name, st := range tasks {
+		meta, ok := index.States[name]
+		if !ok {
+			t.Fatalf("Task state %q is not in the test index", name)
+		}
 		task := p.Task(meta.Task)
 		in := task.Instances[meta.Index]
 		d := map[string]any{"params": doc["params"], "run": doc["run"], "tasks": doc["tasks"]}
@@ -437,5 +446,57 @@ func walkLits(states map[string]any, out map[string]any) {
 		for _, b := range asList(st["Branches"]) {
 			walkLits(b.(map[string]any)["States"].(map[string]any), out)
 		}
+	}
+}
+
+// TestNoTestMetadataInComments: deployed definitions carry nothing only a
+// test reads (DESIGN 1). No Comment anywhere in a definition holds JSON,
+// and the local runner does not read Comments: it gets what it needs from
+// TestIndex.
+func TestNoTestMetadataInComments(t *testing.T) {
+	var walk func(where string, v any)
+	comments := 0
+	walk = func(where string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if k == "Comment" {
+					comments++
+					s, _ := x.(string)
+					var meta any
+					if trimmed := strings.TrimSpace(s); json.Unmarshal([]byte(trimmed), &meta) == nil {
+						if _, scalar := meta.(string); !scalar {
+							t.Errorf("%s: Comment holds JSON: %s", where, s)
+						}
+					}
+				}
+				walk(where+"."+k, x)
+			}
+		case []any:
+			for i, x := range v {
+				walk(fmt.Sprintf("%s[%d]", where, i), x)
+			}
+		}
+	}
+	for _, file := range examples(t) {
+		files, _ := render(parseExample(t, file))
+		if files == nil {
+			continue
+		}
+		var def any
+		if err := json.Unmarshal(files[0].Data, &def); err != nil {
+			t.Fatal(err)
+		}
+		walk(files[0].Path, def)
+	}
+	if comments == 0 {
+		t.Fatal("no Comment found at all: the walk is broken")
+	}
+	src, err := os.ReadFile(filepath.Join(conformanceDir, "run.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(src), ".Comment") {
+		t.Error("conformance/stepfunctions/run.js reads Comment fields; it must take what it needs from the test index")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dagc-dev/dagc/backends"
+	"github.com/dagc-dev/dagc/backends/settings"
 	"github.com/dagc-dev/dagc/backends/stepfunctions/layout"
 	"github.com/dagc-dev/dagc/ir"
 )
@@ -23,6 +24,9 @@ const backendName = "stepfunctions"
 const (
 	maxDefinitionBytes = 1 << 20   // 1 MB definition
 	maxPayloadBytes    = 256 << 10 // 256 KiB state document
+	// CloudFormation's limit on a template body (uploaded through S3),
+	// which holds every machine's definition.
+	maxTemplateBytes = 1_000_000
 )
 
 // Renderer is the Step Functions backend.
@@ -34,26 +38,10 @@ func New() *Renderer { return &Renderer{} }
 // Name implements backends.Renderer.
 func (*Renderer) Name() string { return backendName }
 
-// Features is the support matrix row set for `dagc backends`.
-func Features() []backends.Feature {
-	return []backends.Feature{
-		{Name: "task", Support: "Task state: Batch submitJob.sync, ECS runTask.sync, Lambda invoke; .waitForTaskToken when the task has outputs"},
-		{Name: "edges", Support: "nested Parallel branches (layout package)"},
-		{Name: "for_each", Support: "Map (MaxConcurrency from concurrency)"},
-		{Name: "retry", Support: "Retry (IntervalSeconds, BackoffRate, MaxDelaySeconds, MaxAttempts)"},
-		{Name: "timeout", Support: "TimeoutSeconds per task and per run"},
-		{Name: "schedule", Support: "AWS::Scheduler::Schedule in the CloudFormation template; catchup: no"},
-		{Name: "params", Support: "execution input merged with defaults, types checked"},
-		{Name: "outputs", Support: "task token (SendTaskSuccess) or Lambda result, carried in the state"},
-		{Name: "when/trigger", Support: "Choice + Catch with per-task state flags"},
-		{Name: "concurrency", Support: "Map MaxConcurrency"},
-	}
-}
-
 // Check implements backends.Renderer: everything the backend cannot
 // express, as diagnostics naming the feature, the task and the backend.
 func (*Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
-	var diags ir.Diagnostics
+	opts, diags := Schema.Decode(p)
 	for _, pa := range p.Params {
 		if !identifier.MatchString(pa.Name) {
 			diags = append(diags, unsupported(nil, "the param name "+strconv.Quote(pa.Name), "Param names must be identifiers (letters, digits, _) to be addressed in the execution input.", pa.Range))
@@ -75,27 +63,54 @@ func (*Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 				diags = append(diags, ir.Unsupported(backendName, "the output name "+strconv.Quote(o), t, "Output names must be identifiers (letters, digits, _) to be addressed with JSONPath."))
 			}
 		}
-		switch runnerOf(t) {
-		case "batch", "lambda":
-		case "ecs":
-			if strings.EqualFold(t.StepFunctions.LaunchType, "FARGATE") && len(t.StepFunctions.Subnets) == 0 {
-				diags.Errorf(t.Range, "ECS on Fargate needs subnets", "task %q runs on ECS with launch_type FARGATE, which needs a network configuration: set stepfunctions { subnets = [...] }.", t.Name)
+		// Schema holds runner and launch_type to their enums.
+		o := opts.Task(t)
+		if runnerOf(o) == "ecs" && o.LaunchType == "FARGATE" && len(o.Subnets) == 0 {
+			subject := t.Range
+			if src, ok := opts.Source(t, "launch_type"); ok {
+				subject = src.Setting.Range
 			}
-		default:
-			diags.Errorf(t.Range, "Unknown Step Functions runner", "task %q uses runner %q; use \"batch\", \"ecs\" or \"lambda\".", t.Name, t.StepFunctions.Runner)
+			diags.Errorf(subject, "ECS on Fargate needs subnets", "task %q runs on ECS with launch_type FARGATE, which needs a network configuration: set stepfunctions { subnets = [...] }.", t.Name)
 		}
-		if runnerOf(t) != "lambda" {
+		if runnerOf(o) != "lambda" {
 			for _, in := range t.Instances {
 				if n := overridesSize(in); n > maxOverrides {
-					diags.Errorf(t.Range, "Container overrides too large for Step Functions", "%s has about %d bytes of command and environment; the %s runner accepts at most %d. Move the text into a file in the image.", describeInstance(t, in), n, runnerOf(t), maxOverrides)
+					diags.Errorf(t.Range, "Container overrides too large for Step Functions", "%s has about %d bytes of command and environment; the %s runner accepts at most %d. Move the text into a file in the image.", describeInstance(t, in), n, runnerOf(o), maxOverrides)
 				}
 			}
 		}
 		if t.When != nil {
 			checkCond(&diags, t, t.When)
 		}
+		checkRetry(&diags, t)
 	}
 	return diags
+}
+
+// Bounds of a Step Functions retrier (Amazon States Language, "Retrying
+// after an error"): MaxAttempts and IntervalSeconds at most 99999999,
+// MaxDelaySeconds below 31622401 (366 days). A definition outside them is
+// refused when the state machine is created, so it is refused here first.
+const (
+	maxRetryAttempts     = 99999999
+	maxRetryInterval     = 99999999
+	maxRetryDelaySeconds = 31622400
+)
+
+func checkRetry(diags *ir.Diagnostics, t *ir.Task) {
+	r := t.Retry
+	if r.Attempts <= 0 {
+		return
+	}
+	if r.Attempts > maxRetryAttempts {
+		*diags = append(*diags, ir.Unsupported(backendName, "more than 99999999 retry attempts", t, fmt.Sprintf("Step Functions' MaxAttempts is at most %d; attempts = %d.", maxRetryAttempts, r.Attempts)))
+	}
+	if seconds(r.Delay) > maxRetryInterval {
+		*diags = append(*diags, ir.Unsupported(backendName, "a retry delay above 99999999s", t, fmt.Sprintf("Step Functions' IntervalSeconds is at most %d; delay = %s.", maxRetryInterval, r.Delay)))
+	}
+	if c := r.DelayCap(); c > 0 && seconds(c) > maxRetryDelaySeconds {
+		*diags = append(*diags, ir.Unsupported(backendName, "a retry max_delay above 366 days", t, fmt.Sprintf("Step Functions' MaxDelaySeconds is at most %d (366 days); the delay is capped at %s.", maxRetryDelaySeconds, c)))
+	}
 }
 
 func unsupported(t *ir.Task, feature, detail string, rng ir.Range) ir.Diagnostic {
@@ -123,28 +138,100 @@ func checkCond(diags *ir.Diagnostics, t *ir.Task, c *ir.Cond) {
 	}
 }
 
-// Render implements backends.Renderer: <name>.asl.json and <name>.cfn.yaml.
+// Render implements backends.Renderer: <name>.asl.json and <name>.cfn.yaml,
+// plus <name>.part-N.asl.json for each child machine (parts.go).
 func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
-	b := &builder{p: p, names: map[string]bool{}}
-	def := b.definition()
-	data, err := marshalIndent(def)
-	if err != nil {
-		b.diags.Errorf(p.Range, "Cannot encode the Step Functions definition", "%v", err)
-		return nil, b.diags
-	}
-	if len(data) > maxDefinitionBytes {
-		b.diags.Errorf(p.Range, "Step Functions definition too large", "the definition of pipeline %q is %d bytes; Step Functions accepts at most %d. Split the pipeline or shorten its commands.", p.Name, len(data), maxDefinitionBytes)
-	}
-	b.checkPayload()
-	cfn, cdiags := cloudFormation(p, data)
-	b.diags = append(b.diags, cdiags...)
+	b := newBuilder(p)
 	if b.diags.HasErrors() {
 		return nil, b.diags
 	}
-	return []backends.File{
-		{Path: p.Name + ".asl.json", Data: data},
-		{Path: p.Name + ".cfn.yaml", Data: cfn},
-	}, b.diags
+	def := b.definition()
+	if b.diags.HasErrors() {
+		return nil, b.diags
+	}
+	// The files are what is deployed: "${" in user text is written
+	// "$\u007b" (see marshalForTemplate), so CloudFormation substitutes
+	// only the child ARNs, whether the template embeds a definition or
+	// references its file.
+	defs := []obj{def}
+	for _, c := range b.children {
+		defs = append(defs, b.partDefinition(c))
+	}
+	files := make([]backends.File, 0, len(defs)+1)
+	machines := make([]cfnMachine, 0, len(defs))
+	inline := 0
+	for i, d := range defs {
+		data, err := marshalForTemplate(d)
+		if err != nil {
+			b.diags.Errorf(p.Range, "Cannot encode the Step Functions definition", "%v", err)
+			return nil, b.diags
+		}
+		m := cfnMachine{Resource: "StateMachine", Name: batchJobName(p.Name), File: p.Name + ".asl.json", Definition: data}
+		what := fmt.Sprintf("the definition of pipeline %q", p.Name)
+		if i > 0 {
+			n := b.children[i-1].n
+			m = cfnMachine{Resource: fmt.Sprintf("Part%d", n), Name: fmt.Sprintf("%s-part-%d", batchJobName(p.Name), n), File: fmt.Sprintf("%s.part-%d.asl.json", p.Name, n), Definition: data}
+			what = fmt.Sprintf("part %d of pipeline %q", n, p.Name)
+		}
+		if len(data) > maxDefinitionBytes {
+			b.diags.Errorf(p.Range, "Step Functions definition too large", "%s is %d bytes; Step Functions accepts at most %d (1 MiB) per state machine. Shorten its commands or split the pipeline.", what, len(data), maxDefinitionBytes)
+		}
+		inline += len(data) + len(data)/8 // YAML escaping of the quotes
+		files = append(files, backends.File{Path: m.File, Data: data})
+		machines = append(machines, m)
+	}
+	// Part N is machines[N] (parts are numbered in the order emitted).
+	for _, c := range b.children {
+		machines[c.parent].Parts = append(machines[c.parent].Parts, c.n)
+	}
+	b.checkPayload()
+	if b.diags.HasErrors() {
+		return nil, b.diags
+	}
+	// A template that would not fit CloudFormation's body limit with the
+	// definitions in it references their files instead, for
+	// `aws cloudformation package` to upload.
+	packaged := inline > maxTemplateBytes*9/10
+	cfn, cdiags := cloudFormation(p, b.opts.Run, machines, packaged)
+	b.diags = append(b.diags, cdiags...)
+	if !packaged && len(cfn) > maxTemplateBytes {
+		packaged = true
+		cfn, _ = cloudFormation(p, b.opts.Run, machines, packaged)
+	}
+	if len(cfn) > maxTemplateBytes {
+		b.diags.Errorf(p.Range, "CloudFormation template too large", "the template of pipeline %q is %d bytes; CloudFormation accepts a template body of at most %d bytes.", p.Name, len(cfn), maxTemplateBytes)
+	}
+	if b.diags.HasErrors() {
+		return nil, b.diags
+	}
+	return append(files, backends.File{Path: p.Name + ".cfn.yaml", Data: cfn}), b.diags
+}
+
+// partDefinition is the definition of child machine c.
+func (b *builder) partDefinition(c *part) obj {
+	comment := b.p.Description
+	if comment == "" {
+		comment = "dagc pipeline " + b.p.Name
+	}
+	return obj{
+		{"Comment", fmt.Sprintf("%s (part %d)", comment, c.n)},
+		{"QueryLanguage", "JSONPath"},
+		{"StartAt", c.m.start},
+		{"States", c.m.states},
+	}
+}
+
+// recordBytes estimates the run state's task records at the end of a run
+// (outputs are checkPayload's).
+func (b *builder) recordBytes() int {
+	n := 0
+	for _, t := range b.p.Tasks {
+		n += len(stateKey(t.Name)) + len(`"":{"state":"upstream_failed"},`)
+		if t.ForEach {
+			n += len(`"success":false,"failed":false,"upstream_failed":false,"skipped":false,"instances":[]`) + len(t.Instances)*len(`{"state":"success","outputs":{}},`)
+		}
+	}
+	return n
 }
 
 // checkPayload warns when the outputs a run may carry can exceed the
@@ -171,9 +258,31 @@ func (b *builder) checkPayload() {
 // builder renders one pipeline.
 type builder struct {
 	p      *ir.Pipeline
+	opts   *settings.Decoded[Options]
 	diags  ir.Diagnostics
 	names  map[string]bool
 	parSeq int
+	tasks  map[string]*ir.Task // by name: Pipeline.Task is a linear search
+	warned map[string]bool     // warnOnce: summary + detail already given
+	// index lists the Task states as they are added, for TestIndex.
+	index []kv
+	// parts are the subtrees of the layout that run as child machines
+	// (parts.go), and children the machines, in the order emitted.
+	parts     map[*layout.Tree]bool
+	children  []*part
+	partSeq   int
+	leafBytes map[string]int // estimated size of each task's states
+	curPart   int            // the part being emitted; 0 the root machine
+	scratch   *builder       // for estimate
+}
+
+func newBuilder(p *ir.Pipeline) *builder {
+	opts, diags := Schema.Decode(p)
+	b := &builder{p: p, opts: opts, diags: diags, names: map[string]bool{}, tasks: make(map[string]*ir.Task, len(p.Tasks)), warned: map[string]bool{}, parts: map[*layout.Tree]bool{}, leafBytes: map[string]int{}}
+	for _, t := range p.Tasks {
+		b.tasks[t.Name] = t
+	}
+	return b
 }
 
 // machine is a state machine or a branch of one: states in the order
@@ -181,6 +290,9 @@ type builder struct {
 type machine struct {
 	start  string
 	states obj
+	// ends are the indexes in states of the states that end the branch
+	// (End: true) and have not been linked to a following state yet.
+	ends []int
 }
 
 func (b *builder) add(m *machine, name string, state obj) {
@@ -190,6 +302,9 @@ func (b *builder) add(m *machine, name string, state obj) {
 	b.names[name] = true
 	if m.start == "" {
 		m.start = name
+	}
+	if state.get("End") == true {
+		m.ends = append(m.ends, len(m.states))
 	}
 	m.states.set(name, state)
 }
@@ -218,6 +333,12 @@ const (
 
 func (b *builder) definition() obj {
 	p := b.p
+	// Every task's record stays in the run state to the end: known from
+	// the task list alone, so refused before anything is laid out.
+	if n := b.recordBytes(); n > maxPayloadBytes {
+		b.diags.Errorf(p.Range, "Step Functions run state too large", "the task records of pipeline %q alone take about %d bytes of the run state; Step Functions accepts at most %d (256 KiB) of state. Split the pipeline.", p.Name, n, maxPayloadBytes)
+		return nil
+	}
 	g := layout.Graph{Upstream: map[string][]string{}, Weight: map[string]float64{}}
 	for _, t := range p.Tasks {
 		g.Nodes = append(g.Nodes, t.Name)
@@ -232,6 +353,22 @@ func (b *builder) definition() obj {
 	var tree *layout.Tree
 	if len(p.Tasks) > 0 {
 		tree = layout.Layout(g)
+		sizes := map[*layout.Tree]int{}
+		total := b.estimate(tree, sizes)
+		// Refuse before building what cannot deploy: a task whose states
+		// alone exceed a machine, or more than one template can hold.
+		for _, t := range p.Tasks {
+			if n := b.leafBytes[t.Name]; n > maxDefinitionBytes {
+				b.diags.Errorf(t.Range, "Step Functions definition too large", "the states of task %q take about %d bytes; Step Functions accepts at most %d (1 MiB) per state machine, and one task cannot be split. Shorten its commands or reduce its for_each.", t.Name, n, maxDefinitionBytes)
+			}
+		}
+		if b.diags.HasErrors() {
+			return nil
+		}
+		// The run-state rule tests every task, in the root machine.
+		if total+80*len(p.Tasks) > partBudget {
+			b.cut(tree, partBudget-80*len(p.Tasks), sizes)
+		}
 	}
 
 	m := &machine{}
@@ -285,16 +422,9 @@ func (b *builder) definition() obj {
 				choices = append(choices, obj{{"Not", obj{{"Variable", path}, {typeTest, true}}}, {"Next", stateBadParams}})
 			}
 		}
-		types := obj{}
-		for _, pa := range p.Params {
-			types.set(pa.Name, string(pa.Type))
-		}
-		// The Comment is machine-readable (the conformance runner converts
-		// text params to these types); it is never evaluated.
-		comment, _ := marshal(obj{{"param_types", types}})
 		b.add(m, stateParams, obj{
 			{"Type", "Choice"},
-			{"Comment", string(comment)},
+			{"Comment", "Every param is present and has its declared type."},
 			{"Choices", choices},
 			{"Default", first},
 		})
@@ -309,7 +439,7 @@ func (b *builder) definition() obj {
 	}
 	var failed []obj
 	for _, t := range p.Tasks {
-		failed = append(failed, obj{{"Variable", "$.tasks." + stateKey(t.Name) + ".failed"}, {"BooleanEquals", true}})
+		failed = append(failed, endedFailed(stateKey(t.Name), t.ForEach))
 	}
 	runState := obj{{"Type", "Choice"}, {"Comment", "DESIGN 2.4: the run fails when any task ended failed."}}
 	switch len(failed) {
@@ -367,9 +497,12 @@ func seconds(d time.Duration) int {
 // entry returns the name of the first state of a layout subtree. Parallel
 // blocks are numbered in pre-order, so entry and emit agree.
 func (b *builder) entry(t *layout.Tree) string {
+	if b.parts[t] {
+		return partStateName(b.partSeq + 1)
+	}
 	switch t.Kind {
 	case layout.Leaf:
-		return b.taskEntry(b.p.Task(t.Task))
+		return b.taskEntry(b.tasks[t.Task])
 	case layout.Seq:
 		return b.entry(t.Children[0])
 	}
@@ -382,9 +515,18 @@ func (b *builder) entry(t *layout.Tree) string {
 // emit adds the states of a layout subtree to m, continuing with next ("":
 // end of the branch).
 func (b *builder) emit(m *machine, t *layout.Tree, after string) {
+	if b.parts[t] {
+		b.emitPart(m, t, after)
+		return
+	}
+	b.emitTree(m, t, after)
+}
+
+// emitTree is emit for a subtree that stays in m.
+func (b *builder) emitTree(m *machine, t *layout.Tree, after string) {
 	switch t.Kind {
 	case layout.Leaf:
-		b.emitTask(m, b.p.Task(t.Task), after)
+		b.emitTask(m, b.tasks[t.Task], after)
 	case layout.Seq:
 		for i, c := range t.Children {
 			if i+1 == len(t.Children) {
@@ -410,10 +552,15 @@ func (b *builder) emit(m *machine, t *layout.Tree, after string) {
 			b.emit(bm, c, "")
 			branches = append(branches, obj{{"StartAt", bm.start}, {"States", bm.states}})
 		}
-		merged := "$[0].tasks"
+		// States.JsonMerge(…States.JsonMerge($[0].tasks, $[1].tasks, false)…, $[n].tasks, false),
+		// built in one pass (repeated Sprintf is quadratic in the branches).
+		var mb strings.Builder
+		mb.WriteString(strings.Repeat("States.JsonMerge(", len(t.Children)-1))
+		mb.WriteString("$[0].tasks")
 		for i := 1; i < len(t.Children); i++ {
-			merged = fmt.Sprintf("States.JsonMerge(%s, $[%d].tasks, false)", merged, i)
+			fmt.Fprintf(&mb, ", $[%d].tasks, false)", i)
 		}
+		merged := mb.String()
 		s := obj{
 			{"Type", "Parallel"},
 			{"Comment", "Each branch returns the whole run state; their task records are merged."},
@@ -428,7 +575,7 @@ func (b *builder) emit(m *machine, t *layout.Tree, after string) {
 // link points every state of m that ends its branch (End: true) at next.
 // Only the subtree just emitted has such states: earlier ones were linked.
 func link(m *machine, next string) {
-	for i := range m.states {
+	for _, i := range m.ends {
 		s := m.states[i].v.(obj)
 		for j := range s {
 			if s[j].k == "End" {
@@ -436,4 +583,5 @@ func link(m *machine, next string) {
 			}
 		}
 	}
+	m.ends = m.ends[:0]
 }

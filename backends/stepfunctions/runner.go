@@ -24,29 +24,29 @@ const (
 // 8192 characters for RunTask overrides; dagc holds Batch to the same).
 const maxOverrides = 8192
 
-func runnerOf(t *ir.Task) string {
-	if t.StepFunctions.Runner == "" {
+func runnerOf(o Options) string {
+	if o.Runner == "" {
 		return "batch"
 	}
-	return t.StepFunctions.Runner
+	return o.Runner
 }
 
 // callback reports whether the task reports its outputs through a task
 // token (.waitForTaskToken) rather than finishing a .sync job.
-func callback(t *ir.Task) bool { return len(t.Outputs) > 0 && runnerOf(t) != "lambda" }
+func callback(t *ir.Task, o Options) bool { return len(t.Outputs) > 0 && runnerOf(o) != "lambda" }
 
 // resource is the Task state's Resource ARN.
-func resource(t *ir.Task) string {
-	switch runnerOf(t) {
+func resource(t *ir.Task, o Options) string {
+	switch runnerOf(o) {
 	case "ecs":
-		if callback(t) {
+		if callback(t, o) {
 			return "arn:aws:states:::ecs:runTask.waitForTaskToken"
 		}
 		return "arn:aws:states:::ecs:runTask.sync"
 	case "lambda":
 		return "arn:aws:states:::lambda:invoke"
 	}
-	if callback(t) {
+	if callback(t, o) {
 		// The optimized Batch integration has no callback pattern; the
 		// AWS SDK integration of SubmitJob has.
 		return "arn:aws:states:::aws-sdk:batch:submitJob.waitForTaskToken"
@@ -56,7 +56,7 @@ func resource(t *ir.Task) string {
 
 // environment is the container environment of an instance: the task's env
 // plus the variables of the dagc container contract (docs/stepfunctions.md).
-func environment(t *ir.Task, in *ir.Instance, lt *litTable) []obj {
+func environment(t *ir.Task, o Options, in *ir.Instance, lt *litTable) []obj {
 	var env []obj
 	add := func(name string, value ir.Str) {
 		e := obj{{"Name", name}}
@@ -75,7 +75,7 @@ func environment(t *ir.Task, in *ir.Instance, lt *litTable) []obj {
 	if len(t.Outputs) > 0 {
 		add("DAGC_OUTPUT_NAMES", ir.Lit(strings.Join(t.Outputs, ",")))
 	}
-	if callback(t) {
+	if callback(t, o) {
 		env = append(env, obj{{"Name", "DAGC_TASK_TOKEN"}, {"Value.$", "$$.Task.Token"}})
 	}
 	return env
@@ -89,21 +89,20 @@ func instanceKey(t *ir.Task, in *ir.Instance) string {
 }
 
 // parameters builds the Task state's Parameters for one instance.
-func parameters(t *ir.Task, in *ir.Instance, jobName string, lt *litTable) obj {
-	o := t.StepFunctions
+func parameters(t *ir.Task, o Options, in *ir.Instance, jobName string, lt *litTable) obj {
 	argv := in.Argv()
-	switch runnerOf(t) {
+	switch runnerOf(o) {
 	case "lambda":
 		payload := obj{{"task", t.Name}, {"instance", instanceKey(t, in)}}
 		setArgv(&payload, "command", argv, lt)
-		payload.set("env", environment(t, in, lt))
+		payload.set("env", environment(t, o, in, lt))
 		payload.set("workdir", in.Workdir)
 		payload.set("outputs", nonNil(t.Outputs))
 		return obj{{"FunctionName", or(o.FunctionName, defaultFunctionName)}, {"Payload", payload}}
 	case "ecs":
 		co := obj{{"Name", or(o.ContainerName, defaultContainerName)}}
 		setArgv(&co, "Command", argv, lt)
-		co.set("Environment", environment(t, in, lt))
+		co.set("Environment", environment(t, o, in, lt))
 		if cpu, ok := cpuUnits(t.Resources.CPU); ok {
 			co.set("Cpu", cpu)
 		}
@@ -134,7 +133,7 @@ func parameters(t *ir.Task, in *ir.Instance, jobName string, lt *litTable) obj {
 	}
 	co := obj{}
 	setArgv(&co, "Command", argv, lt)
-	co.set("Environment", environment(t, in, lt))
+	co.set("Environment", environment(t, o, in, lt))
 	var rr []obj
 	if t.Resources.CPU != "" {
 		if v, ok := vcpus(t.Resources.CPU); ok {

@@ -8,11 +8,16 @@ import (
 	"github.com/dagc-dev/dagc/ir"
 )
 
-// record is a task's entry in the run state ($.tasks.KEY) when every
-// instance ended in the same state without running (or, for a task
-// without for_each, after it ran): its state name and one flag per state,
-// "did any instance end so", which is what trigger rules test.
-func record(state ir.State) obj {
+// record is a task's entry in the run state ($.tasks.KEY) when it ends
+// without running, or (without for_each) after it ran. A task without
+// for_each has one instance, so its state says everything: the record is
+// {"state": …} and trigger rules test the state. A for_each task's record
+// adds one flag per state, "did any instance end so", which is what
+// trigger rules test for it.
+func record(state ir.State, forEach bool) obj {
+	if !forEach {
+		return obj{{"state", string(state)}}
+	}
 	return obj{
 		{"state", string(state)},
 		{"success", state == ir.Success},
@@ -25,6 +30,7 @@ func record(state ir.State) obj {
 // taskStates names the states of one task: the base name plus a suffix.
 type taskStates struct {
 	t    *ir.Task
+	o    Options // the task's stepfunctions settings
 	base string
 	key  string
 	when *ir.Cond // simplified; nil = always
@@ -34,7 +40,7 @@ type taskStates struct {
 }
 
 func (b *builder) states(t *ir.Task) *taskStates {
-	ts := &taskStates{t: t, base: stateBase(t.Name), key: stateKey(t.Name)}
+	ts := &taskStates{t: t, o: b.opts.Task(t), base: stateBase(t.Name), key: stateKey(t.Name)}
 	if t.When != nil {
 		ts.when = t.When.Fold()
 		if ts.when.Op == ir.CondConst && ts.when.Const {
@@ -106,7 +112,7 @@ func (ts *taskStates) runEntry() string {
 // reads by path (see intrinsic.go).
 func (ts *taskStates) literals(in *ir.Instance) *litTable {
 	lt := newLitTable("$.lit")
-	parameters(ts.t, in, "", lt)
+	parameters(ts.t, ts.o, in, "", lt)
 	return lt
 }
 
@@ -137,6 +143,11 @@ func stateFlag(key, f string, v bool) obj {
 	return obj{{"Variable", "$.tasks." + key + "." + f}, {"BooleanEquals", v}}
 }
 
+// stateIs tests the state of a task without for_each.
+func stateIs(key string, state ir.State) obj {
+	return obj{{"Variable", "$.tasks." + key + ".state"}, {"StringEquals", string(state)}}
+}
+
 func allOf(rules []obj) obj {
 	if len(rules) == 1 {
 		return rules[0]
@@ -152,10 +163,12 @@ func anyOf(rules []obj) obj {
 }
 
 // testRule renders an ir.Test over the upstream tasks as a Choice rule on
-// their state flags. A flag says "some instance ended so", so "any
-// instance is in S" is some flag of S set, "no instance is in S" every
-// flag of S clear, and "every instance is in S" no instance outside S.
-func testRule(t ir.Test, tasks []string) obj {
+// their records. A task without for_each has one instance, so its record
+// holds only its state: "any instance is in S" is its state in S. A
+// for_each record's flags say "some instance ended so", so "any instance
+// is in S" is some flag of S set, "no instance is in S" every flag of S
+// clear, and "every instance is in S" no instance outside S.
+func (b *builder) testRule(t ir.Test, tasks []string) obj {
 	q, in := t.Q, t.In
 	if q == ir.All {
 		q, in = ir.None, in.Complement()
@@ -163,6 +176,15 @@ func testRule(t ir.Test, tasks []string) obj {
 	per := make([]obj, 0, len(tasks))
 	for _, u := range tasks {
 		k := stateKey(u)
+		if !b.tasks[u].ForEach {
+			// One instance: "none in S" is "its state outside S".
+			set := in
+			if q == ir.None {
+				set = in.Complement()
+			}
+			per = append(per, stateIn(k, set))
+			continue
+		}
 		var flags []obj
 		for _, s := range in.States() {
 			flags = append(flags, stateFlag(k, string(s), q == ir.Any))
@@ -179,13 +201,38 @@ func testRule(t ir.Test, tasks []string) obj {
 	return allOf(per)
 }
 
+// stateIn tests that the state of a task without for_each is in set.
+func stateIn(key string, set ir.StateSet) obj {
+	states := set.States()
+	switch {
+	case set == ir.Failing:
+		// The two states that end in "failed": one test instead of two.
+		return obj{{"Variable", "$.tasks." + key + ".state"}, {"StringMatches", "*failed"}}
+	case len(states) == 0:
+		return obj{{"Not", obj{{"Variable", "$.tasks." + key + ".state"}, {"IsPresent", true}}}}
+	}
+	tests := make([]obj, len(states))
+	for i, st := range states {
+		tests[i] = stateIs(key, st)
+	}
+	return anyOf(tests)
+}
+
 // runRule is the conjunction of a rule's Run tests.
-func runRule(r ir.Rule, tasks []string) obj {
+func (b *builder) runRule(r ir.Rule, tasks []string) obj {
 	rules := make([]obj, len(r.Run))
 	for i, t := range r.Run {
-		rules[i] = testRule(t, tasks)
+		rules[i] = b.testRule(t, tasks)
 	}
 	return allOf(rules)
+}
+
+// endedFailed: some instance ended failed (the run-state rule).
+func endedFailed(key string, forEach bool) obj {
+	if !forEach {
+		return stateIs(key, ir.Failed)
+	}
+	return stateFlag(key, "failed", true)
 }
 
 func withNext(rule obj, n string) obj {
@@ -219,22 +266,23 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 		if ts.hasInputsCheck() {
 			cont = ts.name("inputs")
 		}
-		choices := []obj{withNext(runRule(rule, t.Upstream), cont)}
+		choices := []obj{withNext(b.runRule(rule, t.Upstream), cont)}
 		if rule.UpstreamFailed != nil {
-			choices = append(choices, withNext(testRule(*rule.UpstreamFailed, t.Upstream), mark(ir.UpstreamFailed)))
+			choices = append(choices, withNext(b.testRule(*rule.UpstreamFailed, t.Upstream), mark(ir.UpstreamFailed)))
 		}
-		b.add(m, ts.name("trigger"), obj{
-			{"Type", "Choice"},
-			{"Comment", fmt.Sprintf("Trigger rule %s over the upstream tasks.", triggerName(t.Trigger))},
-			{"Choices", choices},
-			{"Default", mark(ir.Skipped)},
-		})
+		trigger := obj{{"Type", "Choice"}}
+		if t.Trigger != ir.AllSuccess && t.Trigger != "" {
+			trigger.set("Comment", "trigger = "+string(t.Trigger))
+		}
+		trigger.set("Choices", choices)
+		trigger.set("Default", mark(ir.Skipped))
+		b.add(m, ts.name("trigger"), trigger)
 	}
 	if ts.hasInputsCheck() {
-		ok := testRule(ir.Test{Q: ir.All, In: ir.SetOf(ir.Success)}, ts.producers)
+		// The outputs this task reads exist only if their tasks succeeded.
+		ok := b.testRule(ir.Test{Q: ir.All, In: ir.SetOf(ir.Success)}, ts.producers)
 		b.add(m, ts.name("inputs"), obj{
 			{"Type", "Choice"},
-			{"Comment", "The outputs this task reads exist only if their tasks succeeded."},
 			{"Choices", []obj{withNext(ok, ts.whenEntry())}},
 			{"Default", mark(ir.Failed)},
 		})
@@ -252,7 +300,6 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 				b.names[parse] = true
 				b.add(m, ts.name("when values"), obj{
 					{"Type", "Parallel"},
-					{"Comment", "Convert the values `when` compares."},
 					{"Branches", []obj{{
 						{"StartAt", parse},
 						{"States", obj{{parse, obj{{"Type", "Pass"}, {"Parameters", obj{{"v", w.values}}}, {"End", true}}}}},
@@ -265,7 +312,6 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 			} else {
 				b.add(m, ts.name("when values"), obj{
 					{"Type", "Pass"},
-					{"Comment", "Convert the values `when` compares."},
 					{"Parameters", obj{{"v", w.values}}},
 					{"ResultPath", "$.when"},
 					{"Next", ts.name("when")},
@@ -297,8 +343,7 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 		}
 		st := obj{
 			{"Type", "Pass"},
-			{"Comment", "Record the final state of every instance."},
-			{"Result", record(s)},
+			{"Result", record(s, t.ForEach)},
 			{"ResultPath", "$.tasks." + ts.key},
 		}
 		next(&st, after)
@@ -307,20 +352,6 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 	if needDone {
 		b.add(m, ts.name("done"), obj{{"Type", "Pass"}, {"End", true}})
 	}
-}
-
-func triggerName(t ir.Trigger) string {
-	if t == "" {
-		return string(ir.AllSuccess)
-	}
-	return string(t)
-}
-
-// taskComment is machine-readable: the conformance runner maps Task
-// states back to task instances with it. It is never evaluated.
-func taskComment(t *ir.Task, in *ir.Instance, index int) string {
-	c, _ := marshal(obj{{"task", t.Name}, {"instance", instanceKey(t, in)}, {"index", index}, {"key", stateKey(t.Name)}, {"image", in.Image}})
-	return string(c)
 }
 
 func retry(t *ir.Task) []obj {
@@ -334,14 +365,16 @@ func retry(t *ir.Task) []obj {
 		{"MaxAttempts", r.Attempts},
 		{"BackoffRate", max(r.Backoff, 1)},
 	}
-	if r.MaxDelay > 0 {
-		rule.set("MaxDelaySeconds", seconds(r.MaxDelay))
+	// The cap saturates a growing delay at 24h without max_delay, as on
+	// every engine (ir.Retry.DelayCap).
+	if c := r.DelayCap(); c > 0 {
+		rule.set("MaxDelaySeconds", seconds(c))
 	}
 	return []obj{rule}
 }
 
 // taskState is the Task state running one instance.
-func (b *builder) taskState(ts *taskStates, index int, jobName string) obj {
+func (b *builder) taskState(ts *taskStates, index int, jobName, stateName string) obj {
 	in := ts.t.Instances[index]
 	lt := newLitTable("$.lit")
 	t := ts.t
@@ -351,14 +384,14 @@ func (b *builder) taskState(ts *taskStates, index int, jobName string) obj {
 	if t.Timeout%time.Second != 0 {
 		b.warnOnce(t, "Timeout rounded up to whole seconds", fmt.Sprintf("task %q: Step Functions counts TimeoutSeconds in whole seconds.", t.Name))
 	}
-	if runnerOf(t) == "lambda" && !t.Resources.IsZero() {
+	if runnerOf(ts.o) == "lambda" && !t.Resources.IsZero() {
 		b.warnOnce(t, "Resources are set by the Lambda function", fmt.Sprintf("task %q runs on the lambda runner, whose memory and CPU come from the function's configuration; its resources block is not sent.", t.Name))
 	}
+	b.index = append(b.index, kv{stateName, obj{{"task", t.Name}, {"instance", instanceKey(t, in)}, {"index", index}, {"key", stateKey(t.Name)}}})
 	s := obj{
 		{"Type", "Task"},
-		{"Comment", taskComment(t, in, index)},
-		{"Resource", resource(t)},
-		{"Parameters", parameters(t, in, jobName, lt)},
+		{"Resource", resource(t, ts.o)},
+		{"Parameters", parameters(t, ts.o, in, jobName, lt)},
 	}
 	if t.Timeout > 0 {
 		s.set("TimeoutSeconds", seconds(t.Timeout))
@@ -370,20 +403,19 @@ func (b *builder) taskState(ts *taskStates, index int, jobName string) obj {
 }
 
 func (b *builder) warnOnce(t *ir.Task, summary, detail string) {
-	for _, d := range b.diags {
-		if d.Summary == summary && d.Detail == detail {
-			return
-		}
+	if b.warned[summary+"\x00"+detail] {
+		return
 	}
+	b.warned[summary+"\x00"+detail] = true
 	b.diags = append(b.diags, ir.Diagnostic{Severity: ir.Warning, Summary: summary, Detail: detail, Subject: t.Range})
 }
 
 // outputsValue is where the Task's result holds the task's outputs.
-func outputsValue(t *ir.Task) (string, bool) {
+func outputsValue(t *ir.Task, o Options) (string, bool) {
 	switch {
-	case runnerOf(t) == "lambda":
+	case runnerOf(o) == "lambda":
 		return "$.Payload", true
-	case callback(t):
+	case callback(t, o):
 		return "$", true
 	}
 	return "", false
@@ -405,20 +437,19 @@ func outputChecks(t *ir.Task, prefix, failed string) []obj {
 func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func(ir.State) string, target func() string) {
 	t := ts.t
 	if lt := ts.literals(t.Instances[0]); len(lt.vals) > 0 {
+		// The literal text of the command and environment (Result is
+		// never evaluated; see intrinsic.go).
 		b.add(m, ts.name("literals"), obj{
 			{"Type", "Pass"},
-			{"Comment", "Literal text of the command and environment; Result is never evaluated."},
 			{"Result", lt.values()},
 			{"ResultPath", "$.lit"},
 			{"Next", ts.name("")},
 		})
 	}
-	s := b.taskState(ts, 0, batchJobName(ts.base))
-	sel := record(ir.Success)
-	if v, ok := outputsValue(t); ok {
+	s := b.taskState(ts, 0, batchJobName(ts.base), ts.name(""))
+	sel := record(ir.Success, false)
+	if v, ok := outputsValue(t, ts.o); ok {
 		sel.set("outputs.$", v)
-	} else {
-		sel.set("outputs", obj{})
 	}
 	s.set("ResultSelector", sel)
 	s.set("ResultPath", "$.tasks."+ts.key)
@@ -430,9 +461,9 @@ func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func
 	}
 	s.set("Next", ts.name("outputs"))
 	b.add(m, ts.name(""), s)
+	// Every declared output must have been sent, as a string.
 	b.add(m, ts.name("outputs"), obj{
 		{"Type", "Choice"},
-		{"Comment", "Every declared output must have been sent, as a string."},
 		{"Choices", outputChecks(t, "$.tasks."+ts.key+".outputs", mark(ir.Failed))},
 		{"Default", target()},
 	})
@@ -467,9 +498,9 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 		})
 	}
 	for i := range t.Instances {
-		s := b.taskState(ts, i, batchJobName(ts.base+"-"+strconv.Itoa(i)))
+		s := b.taskState(ts, i, batchJobName(ts.base+"-"+strconv.Itoa(i)), ts.name("#"+strconv.Itoa(i)))
 		sel := obj{{"state", "success"}}
-		if v, ok := outputsValue(t); ok {
+		if v, ok := outputsValue(t, ts.o); ok {
 			sel.set("outputs.$", v)
 		} else {
 			sel.set("outputs", obj{})

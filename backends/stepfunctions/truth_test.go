@@ -41,7 +41,7 @@ func TestTruthTable(t *testing.T) {
 			if err := json.Unmarshal(files[0].Data, &def); err != nil {
 				t.Fatal(err)
 			}
-			r = &rendered{states: map[string]map[string]any{}, ts: (&builder{p: p}).states(d), entry: (&builder{p: p}).taskEntry(d)}
+			r = &rendered{states: map[string]map[string]any{}, ts: newBuilder(p).states(d), entry: newBuilder(p).taskEntry(d)}
 			collectStates(def, r.states)
 			cache[key] = r
 		}
@@ -81,9 +81,13 @@ func cellPipeline(c truthtable.Cell) (*ir.Pipeline, *ir.Task) {
 func cellDocument(c truthtable.Cell) map[string]any {
 	tasks := map[string]any{}
 	for i, u := range c.Upstream {
-		rec := map[string]any{}
-		for _, s := range ir.FinalStates {
-			rec[string(s)] = ir.SetOf(u.States...).Has(s)
+		// The record the backend writes: the state of a task without
+		// for_each, flags of every state some instance ended in otherwise.
+		rec := map[string]any{"state": string(u.States[0])}
+		if u.ForEach {
+			for _, s := range ir.FinalStates {
+				rec[string(s)] = ir.SetOf(u.States...).Has(s)
+			}
 		}
 		tasks[stateKey(fmt.Sprintf("u%d", i))] = rec
 	}
@@ -187,6 +191,14 @@ func choiceHolds(t *testing.T, r map[string]any, doc map[string]any) bool {
 			return b == want.(bool)
 		case "StringEquals":
 			return v == want
+		case "StringMatches":
+			// The backend only matches "*suffix" patterns.
+			pat := want.(string)
+			if !strings.HasPrefix(pat, "*") || strings.ContainsAny(pat[1:], "*\\") {
+				t.Fatalf("unexpected StringMatches pattern %q", pat)
+			}
+			str, _ := v.(string)
+			return strings.HasSuffix(str, pat[1:])
 		case "IsPresent":
 			return present == want.(bool)
 		default:

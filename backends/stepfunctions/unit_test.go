@@ -2,10 +2,12 @@ package stepfunctions
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dagc-dev/dagc/backends/settings"
 	"github.com/dagc-dev/dagc/ir"
 )
 
@@ -90,7 +92,11 @@ func TestOverridesLimitDiagnosed(t *testing.T) {
 	}
 }
 
-func TestDefinitionSizeDiagnosed(t *testing.T) {
+// TestLargePipelineSplit: a pipeline too large for one state machine is
+// split into child machines, each within the limit, all in the one
+// template; a task that alone exceeds a machine is refused, naming the
+// limit, before the definition is built.
+func TestLargePipelineSplit(t *testing.T) {
 	var tasks []*ir.Task
 	for i := 0; i < 300; i++ {
 		tk := task("t" + strings.Repeat("x", i%10) + string(rune('a'+i%26)) + strings.Repeat("y", i/26))
@@ -102,8 +108,35 @@ func TestDefinitionSizeDiagnosed(t *testing.T) {
 		t.Fatal(d)
 	}
 	files, diags := New().Render(p)
-	if files != nil || !strings.Contains(string(diagText(diags)), "too large") {
-		t.Fatalf("want a definition size error, got %v", diags)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	parts := 0
+	for _, f := range files {
+		if strings.HasSuffix(f.Path, ".asl.json") && len(f.Data) > maxDefinitionBytes {
+			t.Errorf("%s is %d bytes, over the limit", f.Path, len(f.Data))
+		}
+		if strings.Contains(f.Path, ".part-") {
+			parts++
+		}
+	}
+	if parts < 2 {
+		t.Fatalf("want the 1.2 MB pipeline split into child machines, got files %d", len(files))
+	}
+	cfn := string(files[len(files)-1].Data)
+	if !strings.Contains(cfn, "DefinitionSubstitutions:") || strings.Count(cfn, "Type: AWS::StepFunctions::StateMachine") != parts+1 {
+		t.Errorf("the template should hold the root and %d child machines with their ARNs substituted", parts)
+	}
+
+	big := task("big")
+	big.ForEach = true
+	big.Instances = nil
+	for i := 0; i < 400; i++ {
+		big.Instances = append(big.Instances, &ir.Instance{Key: strconv.Itoa(i), Command: []ir.Str{ir.Lit(strings.Repeat("z", 4000))}})
+	}
+	files, diags = New().Render(&ir.Pipeline{Name: "p", Tasks: []*ir.Task{big}})
+	if files != nil || !strings.Contains(string(diagText(diags)), "1 MiB") || !strings.Contains(string(diagText(diags)), `"big"`) {
+		t.Fatalf("want a size error naming the task and the limit, got %s", diagText(diags))
 	}
 }
 
@@ -111,9 +144,9 @@ func TestRunners(t *testing.T) {
 	ecs := task("e")
 	ecs.Outputs = []string{"o"}
 	ecs.Resources = ir.Resources{CPU: "500m", Memory: "1Gi", GPU: 1}
-	ecs.StepFunctions = ir.StepFunctionsOptions{Runner: "ecs", Cluster: "c", TaskDefinition: "td:1", LaunchType: "FARGATE", Subnets: []string{"s"}}
+	ecs.Settings = sfSettings(map[string]any{"runner": "ecs", "cluster": "c", "task_definition": "td:1", "launch_type": "FARGATE", "subnets": []string{"s"}})
 	lam := task("l", "e")
-	lam.StepFunctions = ir.StepFunctionsOptions{Runner: "lambda", FunctionName: "fn"}
+	lam.Settings = sfSettings(map[string]any{"runner": "lambda", "function_name": "fn"})
 	lam.Retry = ir.Retry{Attempts: 2, Delay: 1500 * time.Millisecond, Backoff: 2, MaxDelay: time.Minute}
 	p := &ir.Pipeline{Name: "p", Tasks: []*ir.Task{ecs, lam}}
 	if d := New().Check(p); d.HasErrors() {
@@ -150,9 +183,13 @@ func TestRunners(t *testing.T) {
 	if !warned {
 		t.Error("a 1.5s retry delay must be reported as rounded up")
 	}
-	if d := New().Check(&ir.Pipeline{Name: "q", Tasks: []*ir.Task{{Name: "x", Trigger: ir.AllSuccess, StepFunctions: ir.StepFunctionsOptions{Runner: "ecs", LaunchType: "FARGATE"}, Instances: ecs.Instances}}}); !d.HasErrors() {
+	if d := New().Check(&ir.Pipeline{Name: "q", Tasks: []*ir.Task{{Name: "x", Trigger: ir.AllSuccess, Settings: sfSettings(map[string]any{"runner": "ecs", "launch_type": "FARGATE"}), Instances: ecs.Instances}}}); !d.HasErrors() {
 		t.Error("Fargate without subnets must be an error")
 	}
+}
+
+func sfSettings(attrs map[string]any) []*ir.Settings {
+	return []*ir.Settings{settings.Block(backendName, ir.LevelTask, attrs)}
 }
 
 func TestSimplify(t *testing.T) {
@@ -168,5 +205,27 @@ func TestSimplify(t *testing.T) {
 	f := (&ir.Cond{Op: ir.CondNot, Args: []*ir.Cond{ir.ConstCond(true)}}).Fold()
 	if f.Op != ir.CondConst || f.Const {
 		t.Fatalf("!true = %s", f.String())
+	}
+}
+
+// role_arn belongs to the state machine: in defaults it is still the
+// machine's role (it used to go to the tasks and be lost), and in a task it
+// is an error at the attribute.
+func TestRoleArnIsTheMachines(t *testing.T) {
+	p := &ir.Pipeline{Name: "p", Tasks: []*ir.Task{task("a")}, Settings: []*ir.Settings{
+		settings.Block(backendName, ir.LevelDefaults, map[string]any{"role_arn": "arn:aws:iam::123456789012:role/dagc"}),
+	}}
+	files, diags := New().Render(p)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if !strings.Contains(string(files[1].Data), `Default: "arn:aws:iam::123456789012:role/dagc"`) {
+		t.Errorf("the CloudFormation template lacks the role:\n%s", files[1].Data)
+	}
+	bad := task("b")
+	bad.Settings = sfSettings(map[string]any{"role_arn": "arn:aws:iam::123456789012:role/x"})
+	d := New().Check(&ir.Pipeline{Name: "q", Tasks: []*ir.Task{bad}})
+	if !d.HasErrors() || d[0].Summary != "stepfunctions role_arn cannot be set per task" {
+		t.Errorf("a task's role_arn gave %v", d)
 	}
 }

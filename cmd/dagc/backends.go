@@ -8,18 +8,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dagc-dev/dagc/backends"
-	"github.com/dagc-dev/dagc/backends/airflow"
-	"github.com/dagc-dev/dagc/backends/argo"
-	"github.com/dagc-dev/dagc/backends/local"
-	"github.com/dagc-dev/dagc/backends/stepfunctions"
+	"github.com/dagc-dev/dagc/backends/registry"
 )
 
 func init() { register(newBackendsCmd) }
-
-// allBackends lists every engine in the order `dagc backends` shows them.
-func allBackends() []backends.Describer {
-	return []backends.Describer{airflow.New(), argo.New(argo.KindAuto), stepfunctions.New(), local.Engine{}}
-}
 
 func newBackendsCmd(s *streams) *cobra.Command {
 	return &cobra.Command{
@@ -30,7 +22,7 @@ func newBackendsCmd(s *streams) *cobra.Command {
 			"with a diagnostic naming the feature, the task and the backend.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			printMatrix(s, allBackends())
+			printMatrix(s, registry.All())
 			return nil
 		},
 	}

@@ -5,12 +5,13 @@ import (
 	"testing"
 
 	"github.com/dagc-dev/dagc/backends"
+	"github.com/dagc-dev/dagc/backends/registry"
 )
 
 // Every engine must say how it handles every row, so the matrix never
 // silently shows a gap.
 func TestEveryBackendDescribesEveryFeature(t *testing.T) {
-	for _, e := range allBackends() {
+	for _, e := range registry.All() {
 		got := map[string]bool{}
 		for _, f := range e.Features() {
 			if got[f.Name] {

@@ -3,28 +3,20 @@ package main
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
 	"github.com/spf13/cobra"
 
 	"github.com/dagc-dev/dagc/backends"
+	"github.com/dagc-dev/dagc/backends/registry"
 	"github.com/dagc-dev/dagc/ir"
 )
-
-// rendererFactories is filled by one generate_<backend>.go file per backend.
-// A factory receives the generate command so it can add backend flags
-// (e.g. argo --kind) and returns the renderer to use for this invocation.
-var rendererFactories = map[string]func(cmd *cobra.Command) func() backends.Renderer{}
-
-func registerRenderer(name string, f func(cmd *cobra.Command) func() backends.Renderer) {
-	rendererFactories[name] = f
-}
 
 func newGenerateCmd(s *streams) *cobra.Command {
 	cmd := &cobra.Command{
@@ -35,20 +27,21 @@ func newGenerateCmd(s *streams) *cobra.Command {
 			"already in DIR are compared with what would be generated and a unified diff of\n" +
 			"each stale file is printed (exit 1).",
 	}
-	names := make([]string, 0, len(rendererFactories))
-	for name := range rendererFactories {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		cmd.AddCommand(newGenerateBackendCmd(s, name, rendererFactories[name]))
+	// Every backend of the registry that renders files is a subcommand.
+	for _, e := range registry.All() {
+		if r, ok := e.(backends.Renderer); ok {
+			cmd.AddCommand(newGenerateBackendCmd(s, r))
+		}
 	}
 	return cmd
 }
 
 func init() { register(newGenerateCmd) }
 
-func newGenerateBackendCmd(s *streams, name string, factory func(*cobra.Command) func() backends.Renderer) *cobra.Command {
+// newGenerateBackendCmd is `dagc generate <r.Name()>`. r belongs to this
+// command: its flags (backends.FlagAdder) configure it.
+func newGenerateBackendCmd(s *streams, r backends.Renderer) *cobra.Command {
+	name := r.Name()
 	var (
 		in     inputFlags
 		outDir string
@@ -61,7 +54,11 @@ func newGenerateBackendCmd(s *streams, name string, factory func(*cobra.Command)
 	in.add(cmd)
 	cmd.Flags().StringVarP(&outDir, "output", "o", ".", "output `dir`ectory, or - for stdout")
 	cmd.Flags().BoolVar(&check, "check", false, "compare with the files in the output directory instead of writing; exit 1 when stale")
-	newRenderer := factory(cmd)
+	if fa, ok := r.(backends.FlagAdder); ok {
+		fs := flag.NewFlagSet(name, flag.ContinueOnError)
+		fa.AddFlags(fs)
+		cmd.Flags().AddGoFlagSet(fs)
+	}
 	cmd.RunE = func(_ *cobra.Command, paths []string) error {
 		if check && outDir == "-" {
 			return usageErrorf("--check needs an output directory, not -o -")
@@ -70,7 +67,6 @@ func newGenerateBackendCmd(s *streams, name string, factory func(*cobra.Command)
 		if err != nil {
 			return err
 		}
-		r := newRenderer()
 		var files []backends.File
 		var diags ir.Diagnostics
 		for _, pipe := range pipes {

@@ -43,3 +43,59 @@ func TestGenerateArgo(t *testing.T) {
 		t.Errorf("cronworkflow without schedule: exit %d\n%s", code, errOut)
 	}
 }
+
+// A whole-Workflow setting written in defaults is the Workflow's, not a
+// per-task override: defaults { argo { namespace } } used to fail every
+// task with "a per-task argo namespace is not supported".
+func TestDefaultsArgoNamespaceIsTheWorkflows(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "ns.dag.hcl")
+	src := `pipeline "ns" {
+  defaults {
+    image = "alpine:3.20"
+    argo {
+      namespace       = "ml"
+      service_account = "runner"
+    }
+  }
+}
+
+task "a" {
+  command = ["true"]
+}
+
+task "b" {
+  depends_on = [task.a]
+  command    = ["true"]
+}
+`
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := dagcInProcess("generate", "argo", file, "-o", "-")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if !strings.Contains(out, "metadata:\n  generateName: \"ns-\"\n  namespace: \"ml\"\n") {
+		t.Errorf("the Workflow is not in namespace ml:\n%s", out)
+	}
+	// service_account is per task, so defaults give it to every task.
+	if n := strings.Count(out, `serviceAccountName: "runner"`); n != 2 {
+		t.Errorf("%d templates with the defaults' service account, want 2:\n%s", n, out)
+	}
+}
+
+// A whole-Workflow setting in a task is reported at the attribute, naming
+// the backend and the attribute, by validate as by generate.
+func TestTaskLevelWholeRunSetting(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "gc.dag.hcl")
+	src := "task \"a\" {\n  command = [\"true\"]\n  argo {\n    pod_gc = \"OnPodSuccess\"\n  }\n}\n"
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"validate", file}, {"generate", "airflow", file, "-o", "-"}, {"generate", "argo", file, "-o", "-"}} {
+		code, _, errOut := dagcInProcess(args...)
+		if code != exitFail || !strings.Contains(errOut, "Error: argo pod_gc cannot be set per task") || !strings.Contains(errOut, "gc.dag.hcl:4:5:") {
+			t.Errorf("%v: exit %d, want 1 with the error at 4:5:\n%s", args, code, errOut)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -67,6 +68,11 @@ func newRunCmd(s *streams) *cobra.Command {
 			return usageErrorf("-j must be at least 1")
 		}
 		var given map[string]string
+		if cmd.Flags().Changed("resume") && (resume == "" || resume == "." || resume == ".." || strings.ContainsAny(resume, `/\`)) {
+			// An empty id used to start a fresh run; a path would reach
+			// outside <state-dir>/runs.
+			return usageErrorf("--resume needs the id of a run in %s, not %q", filepath.Join(stateDir, "runs"), resume)
+		}
 		if resume != "" {
 			if len(args) > 0 || len(params) > 0 || len(in.vars) > 0 || len(in.varFiles) > 0 || date != "" || dryRun {
 				return usageErrorf("--resume takes the run id only: the pipeline, vars, params and date come from the run")

@@ -2,17 +2,20 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/dagc-dev/dagc/backends"
+	"github.com/dagc-dev/dagc/backends/registry"
 	"github.com/dagc-dev/dagc/ir"
-	"github.com/dagc-dev/dagc/parser"
 )
 
 func newValidateCmd(s *streams) *cobra.Command {
 	var (
-		in     inputFlags
-		format string
+		in      inputFlags
+		format  string
+		targets []string
 	)
 	cmd := &cobra.Command{
 		Use:   "validate [PATH...]",
@@ -23,15 +26,30 @@ func newValidateCmd(s *streams) *cobra.Command {
 	}
 	in.add(cmd)
 	cmd.Flags().StringVar(&format, "format", "text", "diagnostics format: `text` or json")
+	cmd.Flags().StringSliceVar(&targets, "target", nil, "also run these backends' checks (comma-separated: "+strings.Join(renderTargetNames(), ", ")+")")
 	cmd.RunE = func(_ *cobra.Command, paths []string) error {
 		if format != "text" && format != "json" {
 			return usageErrorf("--format must be text or json, not %q", format)
 		}
-		if len(paths) == 0 {
-			paths = []string{"."}
+		renderers, err := renderTargets(targets)
+		if err != nil {
+			return err
 		}
-		p := parser.New()
-		pipes, diags := p.ParsePaths(paths, in.options())
+		p, pipes, diags := parse(paths, &in)
+		if !diags.HasErrors() {
+			// What validate --target accepts, generate accepts: the same
+			// Check and Render, with the files thrown away.
+			for _, pipe := range pipes {
+				for _, r := range renderers {
+					d := r.Check(pipe)
+					if !d.HasErrors() {
+						_, rd := r.Render(pipe)
+						d = append(d, rd...)
+					}
+					diags = append(diags, d...)
+				}
+			}
+		}
 		if format == "json" {
 			if diags == nil {
 				diags = ir.Diagnostics{}
@@ -53,6 +71,35 @@ func newValidateCmd(s *streams) *cobra.Command {
 		return nil
 	}
 	return cmd
+}
+
+// renderTargetNames lists the registered generate targets.
+func renderTargetNames() []string {
+	var names []string
+	for _, e := range registry.All() {
+		if _, ok := e.(backends.Renderer); ok {
+			names = append(names, e.Name())
+		}
+	}
+	return names
+}
+
+// renderTargets resolves --target names to fresh renderers.
+func renderTargets(names []string) ([]backends.Renderer, error) {
+	var out []backends.Renderer
+	for _, n := range names {
+		var found backends.Renderer
+		for _, e := range registry.All() {
+			if r, ok := e.(backends.Renderer); ok && e.Name() == n {
+				found = r
+			}
+		}
+		if found == nil {
+			return nil, usageErrorf("--target %q is not a generate target; use one of %s.%s", n, strings.Join(renderTargetNames(), ", "), ir.DidYouMean(n, renderTargetNames()))
+		}
+		out = append(out, found)
+	}
+	return out, nil
 }
 
 // summary is the one line validate prints for a valid pipeline.

@@ -9,7 +9,18 @@
 // that was not written, fails the attempt, so Retry and Catch act in the
 // engine itself.
 //
-// Usage: node run.js ASL.json --trace OUT.jsonl [--input JSON]
+// Usage: node run.js ASL.json --index INDEX.json --trace OUT.jsonl [--input JSON]
+// INDEX.json is what stepfunctions.TestIndex returns for the pipeline (the
+// suite writes it; dagc generate does not): the task instance each Task
+// state runs, the param types and the files of the child machines. The
+// definition carries no test metadata.
+//
+// A pipeline too large for one state machine has child machines, started
+// by Task states with the states:startExecution.sync:2 integration, which
+// aws-local-stepfunctions does not implement: such a state is overridden
+// with a handler that runs the child definition in the same engine, with
+// the same Task shims, and returns what the integration returns (the
+// execution's output as JSON).
 // Writes a trace in dagc's trace format (one record per attempt, plus the
 // final state of instances that never ran, plus {"run": state}).
 // Exit status: 0 run succeeded, 1 run failed, 2 the runner itself failed.
@@ -55,10 +66,11 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--trace') args.trace = argv[++i];
     else if (argv[i] === '--input') args.input = argv[++i];
+    else if (argv[i] === '--index') args.index = argv[++i];
     else rest.push(argv[i]);
   }
-  if (rest.length !== 1 || !args.trace) {
-    throw new Error('usage: node run.js ASL.json --trace OUT.jsonl [--input JSON]');
+  if (rest.length !== 1 || !args.trace || !args.index) {
+    throw new Error('usage: node run.js ASL.json --index INDEX.json --trace OUT.jsonl [--input JSON]');
   }
   args.definition = rest[0];
   return args;
@@ -74,12 +86,10 @@ function walk(states, fn) {
   }
 }
 
-// typedInput turns text params into the JSON types the state machine
-// declares (like a user giving typed execution input).
-function typedInput(definition, input) {
-  const check = definition.States['dagc check params'];
-  if (!check || typeof input !== 'object' || input === null) return input;
-  const types = JSON.parse(check.Comment).param_types;
+// typedInput turns text params into the JSON types the pipeline declares
+// (like a user giving typed execution input).
+function typedInput(types, input) {
+  if (typeof input !== 'object' || input === null) return input;
   const out = { ...input };
   for (const [name, type] of Object.entries(types)) {
     const v = out[name];
@@ -139,16 +149,34 @@ function runProcess(argv, env, cwd, timeoutMs, label) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const definition = JSON.parse(fs.readFileSync(args.definition, 'utf8'));
-  const input = typedInput(definition, JSON.parse(args.input) ?? {});
+  const index = JSON.parse(fs.readFileSync(args.index, 'utf8'));
+  const input = typedInput(index.params, JSON.parse(args.input) ?? {});
   const runId = new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15) + 'Z-' + crypto.randomBytes(3).toString('hex');
 
   const records = [];
   const attempts = new Map(); // "task\0instance" → count
   const instances = []; // every task instance the definition runs
   const handlers = {};
-  walk(definition.States, (name, s) => {
+  const context = { Execution: { Name: runId, Id: `local:${runId}` }, Task: { Token: `local-token-${runId}` } };
+  const overrides = { taskResourceLocalHandlers: handlers };
+  const children = {}; // ARN placeholder → child definition
+  for (const [arn, file] of Object.entries(index.parts || {})) {
+    children[arn] = JSON.parse(fs.readFileSync(path.join(path.dirname(args.definition), file), 'utf8'));
+  }
+  const register = (name, s) => {
     if (s.Type !== 'Task') return;
-    const meta = JSON.parse(s.Comment);
+    if (s.Resource === 'arn:aws:states:::states:startExecution.sync:2') {
+      const child = children[s.Parameters.StateMachineArn];
+      if (!child) throw new Error(`${name}: no child machine ${s.Parameters.StateMachineArn} in the index`);
+      handlers[name] = async (taskInput) => {
+        const m = new StateMachine(child, { validationOptions: { checkArn: false } });
+        const output = await m.run(taskInput.Input, { overrides, context }).result;
+        return { Status: 'SUCCEEDED', Output: output };
+      };
+      return;
+    }
+    const meta = index.states[name];
+    if (!meta) throw new Error(`Task state ${JSON.stringify(name)} is not in the index ${args.index}`);
     instances.push(meta);
     const timeoutMs = (s.TimeoutSeconds || 0) * 1000;
     handlers[name] = async (taskInput) => {
@@ -199,13 +227,12 @@ async function main() {
       if (s.Resource.endsWith('.waitForTaskToken')) return outputs; // what SendTaskSuccess carries
       return { Status: 'SUCCEEDED' }; // a .sync job's description
     };
-  });
+  };
+  walk(definition.States, register);
+  for (const child of Object.values(children)) walk(child.States, register);
 
   const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
-  const execution = machine.run(input, {
-    overrides: { taskResourceLocalHandlers: handlers },
-    context: { Execution: { Name: runId, Id: `local:${runId}` }, Task: { Token: `local-token-${runId}` } },
-  });
+  const execution = machine.run(input, { overrides, context });
   let finalDoc = null;
   const collecting = (async () => {
     for await (const ev of execution.eventLogs) {

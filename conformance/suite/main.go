@@ -23,6 +23,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dagc-dev/dagc/backends/registry"
+	"github.com/dagc-dev/dagc/backends/stepfunctions"
 	"github.com/dagc-dev/dagc/conformance"
 	"github.com/dagc-dev/dagc/ir"
 	"github.com/dagc-dev/dagc/parser"
@@ -55,7 +57,21 @@ type cell struct {
 	dur    time.Duration
 }
 
-var engineOrder = []string{"local", "airflow", "stepfunctions", "argo"}
+// reference is the engine every other executing engine is compared with.
+const reference = "local"
+
+// engineOrder is every backend of the registry, the reference first. A
+// backend without a case in runEngine fails its cells, so a new backend
+// shows up in the table the day it is registered.
+var engineOrder = func() []string {
+	out := []string{reference}
+	for _, name := range registry.Names() {
+		if name != reference {
+			out = append(out, name)
+		}
+	}
+	return out
+}()
 
 func main() {
 	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
@@ -200,7 +216,10 @@ func checkExample(cfg *config, file, dir string, opt exampleOptions, logw io.Wri
 		}
 		return row
 	}
-	pipes, diags := parser.New().ParsePaths([]string{file}, parser.Options{})
+	pipes, diags := parser.New().ParsePaths([]string{file}, parser.Options{Backends: registry.SettingsBlocks()})
+	for _, p := range pipes {
+		diags = append(diags, registry.CheckSettings(p)...)
+	}
 	if diags.HasErrors() || len(pipes) != 1 {
 		msg := "does not validate"
 		if len(diags) > 0 {
@@ -226,7 +245,7 @@ func checkExample(cfg *config, file, dir string, opt exampleOptions, logw io.Wri
 		c.dur = time.Since(t0)
 		if run != nil {
 			runs[engine] = run
-			if engine == "local" {
+			if engine == reference {
 				ref = run
 			}
 		}
@@ -234,14 +253,14 @@ func checkExample(cfg *config, file, dir string, opt exampleOptions, logw io.Wri
 	}
 	// Compare every executing engine with the local runner, and check each
 	// run's edges.
-	for _, engine := range []string{"local", "airflow", "stepfunctions"} {
+	for _, engine := range engineOrder {
 		run := runs[engine]
 		c := row[engine]
 		if run == nil || !c.ok {
 			continue
 		}
 		var ds []conformance.Disagreement
-		if engine == "local" {
+		if engine == reference {
 			ds = conformance.Compare(p, *run)
 		} else if ref != nil {
 			ds = conformance.Compare(p, *ref, *run)
@@ -322,7 +341,18 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, params []s
 			input[k] = v
 		}
 		inJSON, _ := json.Marshal(input)
-		args := []string{filepath.Join(cfg.root, "conformance", "stepfunctions", "run.js"), filepath.Join(out, p.Name+".asl.json"), "--trace", tracePath, "--input", string(inJSON)}
+		// What run.js needs to map Task states to task instances comes
+		// from the IR, into the suite's own directory: the generated
+		// files carry no test metadata.
+		idx, diags := stepfunctions.TestIndex(p)
+		if diags.HasErrors() {
+			return nil, cell{detail: "test index: " + diags[0].Error()}
+		}
+		index := filepath.Join(dir, "stepfunctions.index.json")
+		if err := os.WriteFile(index, idx, 0o644); err != nil {
+			return nil, cell{detail: err.Error()}
+		}
+		args := []string{filepath.Join(cfg.root, "conformance", "stepfunctions", "run.js"), filepath.Join(out, p.Name+".asl.json"), "--index", index, "--trace", tracePath, "--input", string(inJSON)}
 		if o, err := command(ctx, dir, "node", args...); err != nil && exitCode(err) != 1 {
 			return nil, cell{detail: "local-sfn: " + lastLine(o, err)}
 		}
@@ -346,6 +376,8 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, params []s
 			return nil, cell{detail: "argo lint: " + lastLine(o, err)}
 		}
 		return nil, cell{ok: true}
+	default:
+		return nil, cell{detail: "the suite has no way to run backend " + engine + " yet (conformance/suite runEngine)"}
 	}
 	f, err := os.Open(tracePath)
 	if err != nil {

@@ -2,11 +2,17 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/dagc-dev/dagc/backends/registry"
+	"github.com/dagc-dev/dagc/ir"
 )
 
 func cacheDir(t *testing.T) string {
@@ -84,5 +90,32 @@ func TestSuiteCatchesABrokenArgoManifest(t *testing.T) {
 	}, &out, &errOut)
 	if code != 1 || !strings.Contains(out.String(), `unknown field "spec.entrypoints"`) {
 		t.Fatalf("exit %d\n%s", code, out.String())
+	}
+}
+
+// Every backend of the registry is a column of the table and has a way to
+// run in the suite: an engine without one would fail every cell.
+func TestEveryRegisteredBackendHasARunner(t *testing.T) {
+	if engineOrder[0] != reference {
+		t.Fatalf("engine order %v does not start with the reference %s", engineOrder, reference)
+	}
+	for _, name := range registry.Names() {
+		if !slices.Contains(engineOrder, name) {
+			t.Errorf("backend %s is not a column of the table", name)
+		}
+	}
+	// An empty cache skips the engines that need tools, and an expired
+	// timeout stops the local run at once: what is left is whether the
+	// suite knows the engine at all.
+	cfg := &config{cache: t.TempDir(), dagc: filepath.Join(t.TempDir(), "no-dagc"), timeout: time.Nanosecond}
+	dir := t.TempDir()
+	for _, engine := range engineOrder {
+		_, c := runEngine(cfg, engine, filepath.Join(dir, "x.dag.hcl"), dir, &ir.Pipeline{Name: "x"}, nil, io.Discard)
+		if strings.Contains(c.detail, "no way to run") {
+			t.Errorf("%s: %s", engine, c.detail)
+		}
+	}
+	if _, c := runEngine(cfg, "nosuchengine", "x", dir, &ir.Pipeline{Name: "x"}, nil, io.Discard); !strings.Contains(c.detail, "no way to run backend nosuchengine") {
+		t.Errorf("an unknown engine gave %+v", c)
 	}
 }
