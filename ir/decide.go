@@ -8,9 +8,7 @@ import "strings"
 // from the same vocabulary (Rule, Test) and its semantic tests use Decide
 // as the oracle over the full truth table.
 
-// Triggers DESIGN 2.4 defines but the parser and Validate do not accept
-// yet: the decision table covers them so that backends can be built and
-// checked against it before the language admits them.
+// The triggers beyond the first four (DESIGN 2.4).
 const (
 	OneSuccess              Trigger = "one_success"
 	NoneFailed              Trigger = "none_failed"
@@ -18,11 +16,11 @@ const (
 	NoneSkipped             Trigger = "none_skipped"
 )
 
-// AcceptedTriggers are the triggers a pipeline may use today.
-var AcceptedTriggers = []Trigger{AllSuccess, AllDone, OneFailed, AllFailed}
-
-// DesignTriggers are every trigger DESIGN 2.4 defines, accepted or not.
+// DesignTriggers are every trigger DESIGN 2.4 defines.
 var DesignTriggers = []Trigger{AllSuccess, AllDone, OneFailed, AllFailed, OneSuccess, NoneFailed, NoneFailedMinOneSuccess, NoneSkipped}
+
+// AcceptedTriggers are the triggers a pipeline may use: all of them.
+var AcceptedTriggers = DesignTriggers
 
 // FinalStates are the states an instance ends in, in the order rendered
 // rules list them.

@@ -147,8 +147,6 @@ func checkParamValue(t ParamType, s string) error {
 	return nil
 }
 
-var triggers = []string{string(AllSuccess), string(AllDone), string(OneFailed), string(AllFailed)}
-
 func (v *validator) tasks() {
 	p := v.p
 	kept := p.Tasks[:0]
@@ -233,9 +231,10 @@ func (v *validator) taskSettings(t *Task) {
 	switch t.Trigger {
 	case "":
 		t.Trigger = AllSuccess
-	case AllSuccess, AllDone, OneFailed, AllFailed:
 	default:
-		v.errorf(t.Range, "Invalid trigger", "Task %q has trigger %q; use one of %s.%s", t.Name, t.Trigger, strings.Join(triggers, ", "), v.suggest.Suggest(string(t.Trigger), triggers))
+		if _, ok := RuleOf(t.Trigger); !ok {
+			v.errorf(t.Range, "Invalid trigger", "Task %q has trigger %q; use one of %s.%s", t.Name, t.Trigger, TriggerNames(), SuggestTrigger(string(t.Trigger)))
+		}
 	}
 	r := &t.Retry
 	if r.Attempts < 0 {

@@ -45,8 +45,6 @@ var resourcesSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "cpu"}, {Name: "memory"}, {Name: "gpu"}},
 }
 
-var triggers = []string{string(ir.AllSuccess), string(ir.AllDone), string(ir.OneFailed), string(ir.AllFailed)}
-
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // retrySpec is a retry setting with each field optional, so the defaults
@@ -182,8 +180,8 @@ func (c *compiler) decodeTrigger(content *hcl.BodyContent, sc scope) (ir.Trigger
 	if !ok {
 		return "", false
 	}
-	if !contains(triggers, s) {
-		c.errorf(a.Expr.Range(), "Invalid trigger", "%q is not a trigger rule; use one of %s.%s", s, strings.Join(triggers, ", "), didYouMean(s, triggers))
+	if _, ok := ir.RuleOf(ir.Trigger(s)); !ok || s == "" {
+		c.errorf(a.Expr.Range(), "Invalid trigger", "%q is not a trigger rule; use one of %s.%s", s, ir.TriggerNames(), ir.SuggestTrigger(s))
 		return "", false
 	}
 	return ir.Trigger(s), true

@@ -86,13 +86,15 @@ type dagView struct {
 	Timezone    string
 	Description string
 
-	SkipExitCode   int
-	SkipTrigger    string
-	FailedStates   string // a Python tuple
-	MaxOutputBytes int
-	NumberSyntax   string
-	NumberBlanks   string
-	WrapperLines   []string
+	SkipExitCode int
+	SkipTrigger  string
+	FailedStates string // a Python tuple
+	// WaitsForUpstream: some gate uses dagc_wait_upstream.
+	WaitsForUpstream bool
+	MaxOutputBytes   int
+	NumberSyntax     string
+	NumberBlanks     string
+	WrapperLines     []string
 }
 
 // wrapperLines is the bash script every BashOperator task runs (see the
@@ -168,6 +170,8 @@ type builder struct {
 	// rendered as all_done plus the failed-upstream check (see
 	// checksFailedUpstream).
 	failedUpstreamCheck bool
+	// waitsForUpstream is set once a task's gate uses waitUpstreamExpr.
+	waitsForUpstream bool
 }
 
 // failedUpstreamExpr is the Jinja expression of the failed-upstream check:
@@ -237,6 +241,7 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 			Subject: p.Range,
 		})
 	}
+	v.WaitsForUpstream = b.waitsForUpstream
 	return v, b.diags
 }
 
@@ -444,7 +449,10 @@ func (b *builder) task(t *ir.Task) *taskView {
 	}
 	b.failedUpstreamCheck = checksFailedUpstream(t)
 	b.guard = ""
-	gate, _ := triggerGate(t.Trigger)
+	gate, native, _ := triggerGate(t.Trigger)
+	if b.failedUpstreamCheck && native {
+		b.waitsForUpstream = true
+	}
 	switch {
 	case b.failedUpstreamCheck && t.When != nil:
 		b.guard = gate + " and (" + b.whenExpr(t.When) + ")"
@@ -499,8 +507,9 @@ func (b *builder) common(t *ir.Task) []kwarg {
 // upstream instance satisfies them, while others may still run. Every
 // Airflow rule ends in the state dagc's rule of the same name decides once
 // all upstream instances have ended (TestTruthTable checks it over the
-// whole table), but dagc decides only then (DESIGN 2.4). So such a task
-// waits under all_done and its gate applies the rule's tests.
+// whole table), but dagc decides only then (DESIGN 2.4). Both rules test
+// "some upstream instance is ...", which stays true once true, so an early
+// start always means "run" in the end; only the command must wait.
 var startsEarly = map[ir.Trigger]bool{ir.OneFailed: true, ir.OneSuccess: true}
 
 // gateTests are the Jinja expressions of the rule tests the gate knows:
@@ -509,30 +518,37 @@ var gateTests = map[ir.Test]string{
 	{Q: ir.Any, In: ir.Failing}: failedUpstreamExpr,
 }
 
-// checksFailedUpstream tells whether t's trigger is rendered as all_done
-// plus the gate (see startsEarly). Without upstream Airflow runs the task
-// whatever its rule, as dagc does.
+// waitUpstreamExpr is true once every upstream instance has ended, and
+// reschedules the task (its command not started) until then.
+const waitUpstreamExpr = "dagc_wait_upstream(ti)"
+
+// checksFailedUpstream tells whether t's trigger gets a gate (see
+// startsEarly). Without upstream Airflow runs the task whatever its rule,
+// as dagc does.
 func checksFailedUpstream(t *ir.Task) bool {
 	return startsEarly[t.Trigger] && len(t.Edges) > 0
 }
 
-// triggerGate is the Jinja condition of a gated trigger: the conjunction
-// of its rule's tests. ok is false when the gate cannot express the rule:
-// it can skip the task, not end it upstream_failed.
-func triggerGate(tr ir.Trigger) (expr string, ok bool) {
+// triggerGate is how a rule of startsEarly is rendered. A rule that only
+// ever skips the task waits under all_done (native is false) and the gate
+// is the conjunction of its tests (one_failed). A rule that may end the
+// task upstream_failed keeps Airflow's rule, which decides that state, and
+// the gate waits for the other upstream instances (one_success). ok is
+// false when neither applies.
+func triggerGate(tr ir.Trigger) (expr string, native, ok bool) {
 	r, _ := ir.RuleOf(tr)
 	if r.UpstreamFailed != nil {
-		return "", false
+		return waitUpstreamExpr, true, true
 	}
 	parts := make([]string, 0, len(r.Run))
 	for _, test := range r.Run {
 		e, ok := gateTests[test]
 		if !ok {
-			return "", false
+			return "", false, false
 		}
 		parts = append(parts, e)
 	}
-	return strings.Join(parts, " and "), len(parts) > 0
+	return strings.Join(parts, " and "), false, len(parts) > 0
 }
 
 // pyStates renders a set of states as a Python tuple of their names.
@@ -558,10 +574,13 @@ func (b *builder) triggerRule(t *ir.Task) string {
 	case t.Trigger == "" || t.Trigger == ir.AllSuccess:
 		return ""
 	case checksFailedUpstream(t):
-		if _, ok := triggerGate(t.Trigger); !ok {
+		_, native, ok := triggerGate(t.Trigger)
+		if !ok {
 			b.unsupported(fmt.Sprintf("trigger %q", t.Trigger), t, "Airflow's rule starts the task before every upstream task has ended, and dagc's gate cannot express it.")
 		}
-		return string(ir.AllDone)
+		if !native {
+			return string(ir.AllDone)
+		}
 	}
 	return string(t.Trigger)
 }
@@ -572,7 +591,7 @@ func (b *builder) triggerRule(t *ir.Task) string {
 // The check comes first: a task whose trigger does not hold is skipped
 // without evaluating `when`, as on every dagc engine.
 func (b *builder) gateTemplate(t *ir.Task) string {
-	gate, _ := triggerGate(t.Trigger)
+	gate, _, _ := triggerGate(t.Trigger)
 	switch {
 	case b.failedUpstreamCheck && t.When != nil:
 		return "{{ ('true' if " + b.whenExpr(t.When) + " else 'false') if " + gate + " else '" + skipTrigger + "' }}"

@@ -13,7 +13,7 @@ func (r *Renderer) Features() []backends.Feature {
 		{Name: "schedule, timezone", Support: "schedule, start_date in the timezone (CronTriggerTimetable without start_date)"},
 		{Name: "params", Support: "params with Param and types"},
 		{Name: "outputs", Support: "XCom (BashOperator); no: KubernetesPodOperator"},
-		{Name: "when / trigger", Support: "skip_on_exit_code (BashOperator) or a pre_execute skip (KubernetesPodOperator) + trigger_rule; one_failed as all_done + a failed-upstream check"},
+		{Name: "when / trigger", Support: "skip_on_exit_code (BashOperator) or a pre_execute skip (KubernetesPodOperator) + trigger_rule, all eight triggers; one_failed as all_done + a failed-upstream check, one_success rescheduled until every upstream ended"},
 		{Name: "run state", Support: "watcher task dagc.run_state (all_done) fails the run when any task failed"},
 		{Name: "concurrency", Support: "max_active_tasks"},
 	}

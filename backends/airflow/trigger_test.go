@@ -104,16 +104,37 @@ func orderPipeline() *ir.Pipeline {
 		h.Edges, h.Trigger = ir.EdgesFrom("boom", "slow"), tr
 		tasks = append(tasks, h)
 	}
+	// one_success keeps Airflow's rule, which makes the handler ready as
+	// soon as quick succeeded; its gate reschedules it until slow ends.
+	quick := plainTask("quick", "true")
+	h := plainTask("on_one_success", "echo", "handled")
+	h.Edges, h.Trigger = ir.EdgesFrom("boom", "quick", "slow"), ir.OneSuccess
+	none := plainTask("no_success", "echo", "never")
+	none.Edges, none.Trigger = ir.EdgesFrom("boom"), ir.OneSuccess
+	tasks = append(tasks, quick, h, none)
 	return &ir.Pipeline{Name: "order", Timezone: "UTC", Tasks: tasks}
 }
 
+// withoutTask drops the reports about one task.
+func withoutTask(reports []string, task string) []string {
+	var out []string
+	for _, r := range reports {
+		if !strings.HasPrefix(r, task+" ") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 type orderReport struct {
-	HeldPasses int               `json:"held_passes"`
-	Violations []string          `json:"violations"`
-	Ancestors  []string          `json:"ancestor_violations"`
-	Deps       map[string]bool   `json:"deps_met_while_held"`
-	States     map[string]string `json:"states"`
-	Run        string            `json:"run"`
+	HeldPasses  int               `json:"held_passes"`
+	Violations  []string          `json:"violations"`
+	Ancestors   []string          `json:"ancestor_violations"`
+	Deps        map[string]bool   `json:"deps_met_while_held"`
+	Started     []string          `json:"started_violations"`
+	Rescheduled []string          `json:"rescheduled"`
+	States      map[string]string `json:"states"`
+	Run         string            `json:"run"`
 }
 
 // runOrderCheck runs conformance/airflow/check_order.py on a DAG file.
@@ -146,7 +167,9 @@ func runOrderCheck(t *testing.T, py, dag string, probes ...string) orderReport {
 // start while an upstream is still running, even after another upstream
 // failed; dag.test() alone runs tasks one at a time and would hide it.
 // The same check on the plain one_failed rule finds the early start, so
-// the check can fail.
+// the check can fail. A one_success handler may become ready early
+// (it keeps Airflow's rule) but is rescheduled, its command not run,
+// until slow ended; without its gate it runs while slow runs.
 func TestTriggerWaitsForEveryUpstream(t *testing.T) {
 	py := venvPython()
 	if py == "" {
@@ -174,8 +197,16 @@ func TestTriggerWaitsForEveryUpstream(t *testing.T) {
 	if r.HeldPasses < 2 {
 		t.Fatalf("the scheduler loop evaluated the DAG %d times while slow ran after boom failed; want at least 2", r.HeldPasses)
 	}
-	if len(r.Violations)+len(r.Ancestors) > 0 {
-		t.Errorf("tasks became runnable before all their upstream tasks finished: %v %v", r.Violations, r.Ancestors)
+	// on_one_success may become ready (Airflow's one_success), but its
+	// command must not run before slow ended.
+	if v, a := withoutTask(r.Violations, "on_one_success"), withoutTask(r.Ancestors, "on_one_success"); len(v)+len(a) > 0 {
+		t.Errorf("tasks became runnable before all their upstream tasks finished: %v %v", v, a)
+	}
+	if len(r.Started) > 0 {
+		t.Errorf("tasks ran before all their upstream tasks finished: %v", r.Started)
+	}
+	if len(r.Rescheduled) == 0 || !strings.HasPrefix(r.Rescheduled[0], "on_one_success rescheduled while slow") {
+		t.Errorf("rescheduled = %q, want on_one_success rescheduled while slow runs", r.Rescheduled)
 	}
 	for _, task := range []string{"on_one_failed", "on_all_failed", watcherTaskID} {
 		if met, ok := r.Deps[task]; !ok || met {
@@ -183,7 +214,8 @@ func TestTriggerWaitsForEveryUpstream(t *testing.T) {
 		}
 	}
 	for task, want := range map[string]string{"boom": "failed", "slow": "success", "on_one_failed": "success",
-		"on_all_failed": "skipped", "on_all_done": "success", watcherTaskID: "failed"} {
+		"on_all_failed": "skipped", "on_all_done": "success", "quick": "success", "on_one_success": "success",
+		"no_success": "upstream_failed", watcherTaskID: "failed"} {
 		if got := r.States[task]; got != want {
 			t.Errorf("%s ended %q, want %s", task, got, want)
 		}
@@ -193,13 +225,20 @@ func TestTriggerWaitsForEveryUpstream(t *testing.T) {
 	}
 
 	// Control: under Airflow's own one_failed the handler and the watcher
-	// become ready while slow still runs.
+	// become ready while slow still runs, and without its gate
+	// on_one_success runs then.
 	old := strings.Replace(string(data), "task_id=\"on_one_failed\",\n        trigger_rule=\"all_done\",", "task_id=\"on_one_failed\",\n        trigger_rule=\"one_failed\",", 1)
 	watcher := "python_callable=dagc_check_run,\n        trigger_rule=\"all_done\","
 	if old == string(data) || !strings.Contains(old, watcher) {
 		t.Fatal("the on_one_failed handler or the watcher is not rendered as expected")
 	}
 	old = strings.Replace(old, watcher, strings.Replace(watcher, "all_done", "one_failed", 1), 1)
+	gate := `"DAGC_WHEN": "{{ 'true' if dagc_wait_upstream(ti) else 'trigger' }}",`
+	at := strings.Index(old, `task_id="on_one_success",`)
+	if at < 0 || !strings.Contains(old[at:], gate) {
+		t.Fatal("the on_one_success gate is not rendered as expected")
+	}
+	old = old[:at] + strings.Replace(old[at:], gate, `"DAGC_WHEN": "true",`, 1)
 	if err := os.WriteFile(dag, []byte(old), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -217,6 +256,13 @@ func TestTriggerWaitsForEveryUpstream(t *testing.T) {
 		if !r.Deps[task] || !early(task) {
 			t.Errorf("the check did not catch %s starting under Airflow's one_failed before slow ended: %+v", task, r)
 		}
+	}
+	ranEarly := false
+	for _, s := range r.Started {
+		ranEarly = ranEarly || strings.HasPrefix(s, "on_one_success ran while ") && strings.Contains(s, "slow")
+	}
+	if !ranEarly {
+		t.Errorf("the check did not catch on_one_success running under Airflow's one_success before slow ended: %+v", r)
 	}
 }
 

@@ -183,7 +183,9 @@ func TestTruthTable(t *testing.T) {
 			for _, s := range up {
 				failed = failed || r.failedStates.Has(s)
 			}
-			switch v := evalGate(t, r.gate, map[string]bool{"dagc_failed_upstream(ti)": failed}); v {
+			// The table is the final picture: every upstream instance has
+			// ended, so dagc_wait_upstream lets the command start.
+			switch v := evalGate(t, r.gate, map[string]bool{"dagc_failed_upstream(ti)": failed, "dagc_wait_upstream(ti)": true}); v {
 			case "true":
 			case "false", skipTrigger:
 				got = ir.Skip

@@ -204,6 +204,7 @@ type renderer struct {
 	// is a linear search, which made rendering quadratic.
 	byName map[string]*ir.Task
 	order  map[string]int
+	ufMemo map[string]bx // upstreamFailedTest per task (expr.go)
 }
 
 // taskByName returns the task called name.

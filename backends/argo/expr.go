@@ -231,7 +231,36 @@ func (r *renderer) upstreamFailedTest(t *ir.Task) bx {
 	if rule.FailsExactlyOnFailure() {
 		return r.closureFailed(t.Upstream())
 	}
-	return r.test(*rule.UpstreamFailed, t.Upstream())
+	// The general form names the upstreams' own tests: memoized, the work
+	// is linear; the text may still grow with every path (see depends).
+	if x, ok := r.ufMemo[t.Name]; ok {
+		return x
+	}
+	x := r.test(*rule.UpstreamFailed, t.Upstream())
+	if r.ufMemo == nil {
+		r.ufMemo = map[string]bx{}
+	}
+	r.ufMemo[t.Name] = x
+	return x
+}
+
+// maxDependsTerms bounds a depends expression: chains of one_success
+// tasks repeat the test of a shared upstream on every path to it.
+const maxDependsTerms = 20000
+
+// terms counts the variables of x, stopping past limit.
+func (x bx) terms(limit int) int {
+	if x.op == 'v' {
+		return 1
+	}
+	n := 0
+	for _, a := range x.args {
+		n += a.terms(limit - n)
+		if n > limit {
+			break
+		}
+	}
+	return n
 }
 
 // closureFailed: some task of the closure of tasks under
@@ -417,8 +446,13 @@ func (r *renderer) depends(t *ir.Task) string {
 		if test.Q == ir.Any {
 			op = " || "
 		}
-		tests[i] = joinParts(r.testParts(test, t.Upstream()), op)
-		if len(rule.Run) > 1 {
+		parts := r.testParts(test, t.Upstream())
+		if n := band(parts...).terms(maxDependsTerms); n > maxDependsTerms {
+			r.unsupported("a depends expression of more than 20000 terms", t, "Telling skipped from upstream_failed through this many one_success tasks takes an expression Argo cannot hold; use all_success or none_failed for some of them.")
+			return ""
+		}
+		tests[i] = joinParts(parts, op)
+		if len(rule.Run) > 1 && len(parts) > 1 {
 			tests[i] = "(" + tests[i] + ")"
 		}
 	}

@@ -13,7 +13,7 @@ func (r *Renderer) Features() []backends.Feature {
 		{Name: "schedule, timezone", Support: "CronWorkflow schedules + timezone"},
 		{Name: "params", Support: "spec.arguments.parameters"},
 		{Name: "outputs", Support: "output parameters (valueFrom.path), aggregated for withItems"},
-		{Name: "when / trigger", Support: "when + depends expressions"},
+		{Name: "when / trigger", Support: "when + depends expressions, all eight triggers"},
 		{Name: "run state", Support: "failFast: false and every task a target: the workflow fails when any task failed"},
 		{Name: "concurrency", Support: "spec.parallelism"},
 	}

@@ -411,3 +411,26 @@ func TestRootTaskRunsWhateverTrigger(t *testing.T) {
 		}
 	}
 }
+
+// Layers of one_success tasks make the upstream_failed test repeat on every
+// path; past the bound the renderer says so instead of hanging.
+func TestOneSuccessLayersBounded(t *testing.T) {
+	p := &ir.Pipeline{Name: "layers", Timezone: "UTC"}
+	prev := []string{}
+	for l := 0; l < 12; l++ {
+		var layer []string
+		for w := 0; w < 6; w++ {
+			name := fmt.Sprintf("t%d_%d", l, w)
+			p.Tasks = append(p.Tasks, &ir.Task{Name: name, Trigger: ir.OneSuccess, Edges: ir.EdgesFrom(prev...),
+				Run: one(&ir.Instance{Image: "alpine", Command: cmd("true")})})
+			layer = append(layer, name)
+		}
+		prev = layer
+	}
+	p.Tasks = append(p.Tasks, &ir.Task{Name: "end", Trigger: ir.OneFailed, Edges: ir.EdgesFrom(prev...),
+		Run: one(&ir.Instance{Image: "alpine", Command: cmd("true")})})
+	_, diags := New(KindWorkflow).Render(p)
+	if !diags.HasErrors() || !strings.Contains(fmt.Sprint(diags), "more than 20000 terms") {
+		t.Fatalf("want the depends bound, got %v", diags)
+	}
+}

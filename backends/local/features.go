@@ -19,7 +19,7 @@ func (Engine) Features() []backends.Feature {
 		{Name: "schedule, timezone", Support: "n/a: runs now (run.date in the pipeline's timezone)"},
 		{Name: "params", Support: "--param k=v"},
 		{Name: "outputs", Support: "files under $DAGC_OUTPUTS"},
-		{Name: "when / trigger", Support: "scheduler (DESIGN 2.4)"},
+		{Name: "when / trigger", Support: "scheduler running ir.Decide, all eight triggers (DESIGN 2.4)"},
 		{Name: "run state", Support: "failed when any task failed (exit 1)"},
 		{Name: "concurrency", Support: "-j, capped by concurrency"},
 	}

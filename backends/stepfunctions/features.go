@@ -13,7 +13,7 @@ func (r *Renderer) Features() []backends.Feature {
 		{Name: "schedule, timezone", Support: "CloudFormation AWS::Scheduler::Schedule beside the state machine"},
 		{Name: "params", Support: "execution input merged with defaults"},
 		{Name: "outputs", Support: "task token (SendTaskSuccess) or Lambda result"},
-		{Name: "when / trigger", Support: "Choice + Catch with per-task state flags"},
+		{Name: "when / trigger", Support: "Choice + Catch with per-task state flags, all eight triggers"},
 		{Name: "run state", Support: "final Choice → Fail when any task failed"},
 		{Name: "concurrency", Support: "Map MaxConcurrency"},
 	}

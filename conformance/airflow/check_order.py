@@ -14,6 +14,9 @@ dependency evaluation, which task instances are ready:
 * a ready task instance with an upstream instance that is not finished is
   a violation; one with an unfinished instance of a task further up is an
   ancestor violation (Airflow decides upstream_failed and skipped early);
+* a task instance that is run while an upstream instance is not finished
+  is a started violation, unless it ended up_for_reschedule without running
+  its command (then it is listed as rescheduled);
 * on each pass while TASK is held and some task already failed, every
   --probe task's TaskInstance.are_dependencies_met (the scheduler's check,
   without side effects) is recorded: deps_met_while_held[task] is true if
@@ -21,7 +24,7 @@ dependency evaluation, which task instances are ready:
 
 Writes a JSON report (task logs go to stdout): held_passes, violations,
 ancestor_violations,
-deps_met_while_held, the final state of every task instance and the run's
+deps_met_while_held, started_violations, rescheduled, the final state of every task instance and the run's
 state. Exit status 0 when the DAG ran (whatever the report says), 2 when
 it could not.
 """
@@ -84,7 +87,8 @@ def check(args, dags_dir: str) -> dict:
     if args.hold not in dag.task_dict:
         raise RuntimeError(f"no task {args.hold!r}")
 
-    report = {"held_passes": 0, "violations": [], "ancestor_violations": [], "deps_met_while_held": {}}
+    report = {"held_passes": 0, "violations": [], "ancestor_violations": [], "deps_met_while_held": {},
+              "started_violations": [], "rescheduled": []}
     held = {"passes": 0}
 
     def name(ti) -> str:
@@ -97,7 +101,16 @@ def check(args, dags_dir: str) -> dict:
             held["started"] = True
             ti.set_state(TaskInstanceState.RUNNING)  # its own session, committed
             return None
-        return real_run_task(ti=ti, task=task, **kwargs)
+        with create_session() as session:
+            dr = DagRun.find(dag_id=ti.dag_id, run_id=ti.run_id, session=session)[0]
+            upstream = dag.get_task(ti.task_id).upstream_task_ids
+            waiting = sorted(name(u) for u in dr.get_task_instances(session=session) if u.task_id in upstream and u.state not in finished)
+        result = real_run_task(ti=ti, task=task, **kwargs)
+        if waiting and ti.state == TaskInstanceState.UP_FOR_RESCHEDULE:
+            report["rescheduled"].append(f"{name(ti)} rescheduled while {', '.join(waiting)} not finished")
+        elif waiting:
+            report["started_violations"].append(f"{name(ti)} ran while {', '.join(waiting)} not finished")
+        return result
 
     real_update_state = DagRun.update_state
 

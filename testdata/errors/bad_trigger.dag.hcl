@@ -8,6 +8,13 @@ task "b" {
   command    = ["true"]
 }
 
+# The suggestion keeps the meaning: none_failed, not one_failed.
+task "c" {
+  depends_on = [task.a]
+  trigger    = "no_failure" # ERROR: Invalid trigger
+  command    = ["true"]
+}
+
 # No upstream: runs whatever its trigger, so the trigger only gets a warning.
 task "h" {
   trigger = "one_failed"

@@ -1,0 +1,97 @@
+package ir
+
+import (
+	"fmt"
+	"strings"
+)
+
+// triggerWords maps the words people write in trigger names to the word
+// each trigger uses, so that a suggestion keeps the meaning: "no_failure"
+// is none_failed, not one_failed, which is one letter away.
+var triggerWords = map[string]string{
+	"all": "all", "every": "all", "each": "all",
+	"one": "one", "any": "one", "some": "one", "least": "one", "atleast": "one",
+	"none": "none", "no": "none", "not": "none", "never": "none", "zero": "none", "without": "none",
+	"failed": "failed", "fail": "failed", "fails": "failed", "failing": "failed", "failure": "failed", "failures": "failed",
+	"error": "failed", "errors": "failed", "errored": "failed", "broken": "failed",
+	"success": "success", "succeed": "success", "succeeded": "success", "succeeds": "success", "successful": "success",
+	"successes": "success", "ok": "success", "pass": "success", "passed": "success",
+	"skipped": "skipped", "skip": "skipped", "skips": "skipped", "skipping": "skipped",
+	"done": "done", "finished": "done", "finish": "done", "complete": "done", "completed": "done", "ended": "done", "end": "done",
+	"min": "min", "minimum": "min",
+}
+
+// canonicalWords are the words of the triggers themselves.
+var canonicalWords = []string{"all", "one", "none", "failed", "success", "skipped", "done", "min"}
+
+// triggerMeaning splits a trigger name into its words, each mapped to the
+// word a trigger uses: a known synonym, or the nearest trigger word within
+// two edits (a misspelling); "" for a word with no meaning found.
+func triggerMeaning(name string) []string {
+	fields := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r < 'a' || r > 'z' })
+	words := make([]string, 0, len(fields))
+	for _, f := range fields {
+		if w, ok := triggerWords[f]; ok {
+			words = append(words, w)
+			continue
+		}
+		best, bestDist := "", 3
+		for _, c := range canonicalWords {
+			if d := editDistance(f, c, 2); d < bestDist && d < len(f) {
+				best, bestDist = c, d
+			}
+		}
+		words = append(words, best)
+	}
+	return words
+}
+
+// wordDistance is the edit distance of two word sequences.
+func wordDistance(a, b []string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] != "" && a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// SuggestTrigger returns ` Did you mean "x"?` for a name that is not a
+// trigger, or "": the trigger whose words mean the same (synonyms and
+// misspelt words mapped), or the only one that differs by one word.
+func SuggestTrigger(name string) string {
+	words := triggerMeaning(name)
+	best, bestDist, ties := Trigger(""), 2, 0
+	for _, tr := range AcceptedTriggers {
+		switch d := wordDistance(words, strings.Split(string(tr), "_")); {
+		case d < bestDist:
+			best, bestDist, ties = tr, d, 1
+		case d == bestDist:
+			ties++
+		}
+	}
+	if best == "" || ties > 1 || string(best) == name {
+		return ""
+	}
+	return fmt.Sprintf(" Did you mean %q?", best)
+}
+
+// TriggerNames lists the accepted triggers, for messages.
+func TriggerNames() string {
+	names := make([]string, len(AcceptedTriggers))
+	for i, t := range AcceptedTriggers {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
