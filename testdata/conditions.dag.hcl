@@ -90,3 +90,10 @@ task "mixed_yes" {
   when    = task.measure.outputs.label == "gold" && param.flag == true && run.date != ""
   command = ["sh", "-c", "echo mixed_yes"]
 }
+
+task "constant_no" {
+  # False when the pipeline is compiled: skipped on every engine, never run,
+  # even as the first state of a Step Functions branch.
+  when    = 1 > 2
+  command = ["sh", "-c", "echo constant_no"]
+}

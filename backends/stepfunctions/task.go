@@ -243,6 +243,12 @@ func withNext(rule obj, n string) obj {
 // of the branch).
 func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 	ts := b.states(t)
+	if m.start == "" {
+		// A machine or branch starts at the task's entry, not at the first
+		// state added: with a constant-false when that is "T skipped", and
+		// starting at the Task state would run the task (issue 13, item 16).
+		defer func() { m.start = b.taskEntry(t) }()
+	}
 	marks := map[ir.State]bool{}
 	mark := func(s ir.State) string {
 		marks[s] = true
@@ -329,9 +335,12 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 		})
 	}
 
-	if t.ForEach != nil {
+	switch {
+	case ts.when != nil && ts.when.Op == ir.CondConst:
+		// Never runs: no Task state, which nothing could reach.
+	case t.ForEach != nil:
 		b.emitMap(m, ts, after, mark, target)
-	} else {
+	default:
 		b.emitSingle(m, ts, after, mark, target)
 	}
 

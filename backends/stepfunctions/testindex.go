@@ -31,7 +31,18 @@ func TestIndex(p *ir.Pipeline) ([]byte, ir.Diagnostics) {
 	for _, c := range b.children {
 		parts.set(string(partArn(c.n)), fmt.Sprintf("%s.part-%d.asl.json", p.Name, c.n))
 	}
-	data, err := marshal(obj{{"params", params}, {"states", obj(b.index)}, {"parts", parts}})
+	// Tasks whose when is false at compile time have no Task state; their
+	// instances end skipped without running.
+	var never []obj
+	for _, t := range p.Tasks {
+		if t.When == nil || t.When.Fold().Op != ir.CondConst || t.When.Fold().Const {
+			continue
+		}
+		for i, in := range t.Instances() {
+			never = append(never, obj{{"task", t.Name}, {"instance", in.Key}, {"index", i}, {"key", stateKey(t.Name)}})
+		}
+	}
+	data, err := marshal(obj{{"params", params}, {"states", obj(b.index)}, {"never", never}, {"parts", parts}})
 	if err != nil {
 		b.diags.Errorf(p.Range, "Cannot encode the Step Functions test index", "%v", err)
 		return nil, b.diags

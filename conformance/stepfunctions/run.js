@@ -237,6 +237,7 @@ async function main() {
       return { Status: 'SUCCEEDED' }; // a .sync job's description
     };
   };
+  for (const meta of index.never || []) instances.push(meta); // no Task state: when is always false
   walk(definition.States, register);
   for (const child of Object.values(children)) walk(child.States, register);
 

@@ -277,6 +277,20 @@ with DAG(
         skip_on_exit_code=DAGC_SKIP_EXIT_CODE,
         do_xcom_push=False,
     )
+    constant_no = BashOperator(
+        task_id="constant_no",
+        bash_command=DAGC_RUN,
+        env={
+            "DAGC_ARGC": "3",
+            "DAGC_ARG_0": "sh",
+            "DAGC_ARG_1": "-c",
+            "DAGC_ARG_2": "echo constant_no",
+            "DAGC_WHEN": "{{ 'true' if false else 'false' }}",
+        },
+        append_env=True,
+        skip_on_exit_code=DAGC_SKIP_EXIT_CODE,
+        do_xcom_push=False,
+    )
     measure = BashOperator(
         task_id="measure",
         bash_command=DAGC_RUN,
@@ -417,4 +431,4 @@ with DAG(
     measure >> output_count_yes
     measure >> output_number_yes
     measure >> output_string_no
-    [bool_no, bool_yes, combined_no, combined_yes, measure, mixed_yes, number_no, number_yes, output_count_yes, output_number_yes, output_string_no, string_no, string_yes] >> dagc_run_state
+    [bool_no, bool_yes, combined_no, combined_yes, constant_no, measure, mixed_yes, number_no, number_yes, output_count_yes, output_number_yes, output_string_no, string_no, string_yes] >> dagc_run_state
