@@ -302,14 +302,16 @@ func (r *renderer) omitted(t *ir.Task, q ir.StateSet) bx {
 	if len(t.Upstream()) == 0 {
 		return bFalse // no depends, never Omitted
 	}
-	uf := r.upstreamFailedTest(t)
+	// The upstream_failed test is built only when q tells the two Omitted
+	// states apart: it walks t's failing closure, and an all_success
+	// chain asks for neither, which kept generation linear.
 	switch {
 	case q.Has(ir.UpstreamFailed) && q.Has(ir.Skipped):
 		return r.result(t, "Omitted")
 	case q.Has(ir.UpstreamFailed):
-		return band(r.result(t, "Omitted"), uf)
+		return band(r.result(t, "Omitted"), r.upstreamFailedTest(t))
 	case q.Has(ir.Skipped):
-		return band(r.result(t, "Omitted"), bnot(uf))
+		return band(r.result(t, "Omitted"), bnot(r.upstreamFailedTest(t)))
 	}
 	return bFalse
 }
