@@ -116,6 +116,13 @@ func absDiff(a, b int) int {
 // editDistance is the Levenshtein distance of a and b (bytes), or limit+1
 // as soon as it is known to exceed limit.
 func editDistance(a, b string, limit int) int {
+	return distance([]byte(a), []byte(b), func(x, y byte) bool { return x == y }, limit)
+}
+
+// distance is the Levenshtein distance of two sequences whose elements eq
+// compares, or limit+1 as soon as it is known to exceed limit (a negative
+// limit: none). Names compare bytes, trigger names compare words.
+func distance[E any](a, b []E, eq func(x, y E) bool, limit int) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -126,13 +133,13 @@ func editDistance(a, b string, limit int) int {
 		rowMin := cur[0]
 		for j := 1; j <= len(b); j++ {
 			cost := 1
-			if a[i-1] == b[j-1] {
+			if eq(a[i-1], b[j-1]) {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 			rowMin = min(rowMin, cur[j])
 		}
-		if rowMin > limit {
+		if limit >= 0 && rowMin > limit {
 			return limit + 1
 		}
 		prev, cur = cur, prev

@@ -46,25 +46,10 @@ func triggerMeaning(name string) []string {
 	return words
 }
 
-// wordDistance is the edit distance of two word sequences.
+// wordDistance is the edit distance of two word sequences; an unknown
+// word ("") matches nothing.
 func wordDistance(a, b []string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] != "" && a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return distance(a, b, func(x, y string) bool { return x != "" && x == y }, -1)
 }
 
 // SuggestTrigger returns ` Did you mean "x"?` for a name that is not a

@@ -35,7 +35,10 @@ func TestIndex(p *ir.Pipeline) ([]byte, ir.Diagnostics) {
 	// instances end skipped without running.
 	var never []obj
 	for _, t := range p.Tasks {
-		if t.When == nil || t.When.Fold().Op != ir.CondConst || t.When.Fold().Const {
+		if t.When == nil {
+			continue
+		}
+		if w := t.When.Fold(); w.Op != ir.CondConst || w.Const {
 			continue
 		}
 		for i, in := range t.Instances() {
