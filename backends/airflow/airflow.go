@@ -201,9 +201,6 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		NumberBlanks:   ir.NumberBlanks,
 		WrapperLines:   wrapperLines,
 	}
-	if v.Timezone == "" {
-		v.Timezone = "UTC"
-	}
 	if p.File == "" {
 		v.Source = p.Name
 	}
@@ -571,7 +568,7 @@ func (b *builder) triggerRule(t *ir.Task) string {
 		return ""
 	}
 	switch {
-	case t.Trigger == "" || t.Trigger == ir.AllSuccess:
+	case t.Trigger == ir.AllSuccess:
 		return ""
 	case checksFailedUpstream(t):
 		_, native, ok := triggerGate(t.Trigger)

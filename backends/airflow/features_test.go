@@ -164,10 +164,12 @@ func TestKubernetesQuantities(t *testing.T) {
 	p := featurePipeline()
 	// The quantity grammar is ir's; the backend trusts a validated pipeline.
 	p.Task("pod").Resources.Memory = "{{ 4Gi }}"
+	ir.Normalize(p)
 	if diags := ir.Validate(p); !diags.HasErrors() {
 		t.Fatal("a memory that is not a quantity must be rejected by validation")
 	}
 	p.Task("pod").Resources.Memory = "512Mi"
+	ir.Normalize(p)
 	if diags := ir.Validate(p); diags.HasErrors() {
 		t.Fatal(diags)
 	}

@@ -80,9 +80,6 @@ func cloudFormation(p *ir.Pipeline, run Options, machines []cfnMachine, packaged
 		d.Schedule = cron
 		d.ScheduleDescription = fmt.Sprintf("Runs pipeline %s on %s.", p.Name, p.Schedule)
 		d.Timezone = p.Timezone
-		if d.Timezone == "" {
-			d.Timezone = "UTC"
-		}
 		if p.StartDate != "" {
 			d.StartDate = p.StartDate + "T00:00:00Z"
 		}
