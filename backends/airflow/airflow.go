@@ -242,12 +242,21 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 	return v, b.diags
 }
 
+// listedNames is how many task names a diagnostic spells out before it
+// counts the rest: a warning about 100,000 tasks must stay readable.
+const listedNames = 5
+
 func quoteList(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
+	shown := names[:min(len(names), listedNames)]
+	q := make([]string, len(shown))
+	for i, n := range shown {
 		q[i] = strconv.Quote(n)
 	}
-	return strings.Join(q, ", ")
+	s := strings.Join(q, ", ")
+	if more := len(names) - len(shown); more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s
 }
 
 // names maps task names to Airflow task ids and Python variables and
