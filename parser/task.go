@@ -293,13 +293,13 @@ func (c *compiler) decodeResources(b *hcl.Block, base ir.Resources, sc scope) ir
 // ---- tasks ----
 
 type taskDecl struct {
-	name      string
-	block     *hclsyntax.Block
-	content   *hcl.BodyContent
+	name         string
+	block        *hclsyntax.Block
+	content      *hcl.BodyContent
 	outputs      []string
 	outputRanges []ir.Range
 	outputsOK    bool
-	forEach   bool
+	forEach      bool
 }
 
 // decodeTaskBody decodes a task block's body and its outputs: the part of
