@@ -378,38 +378,56 @@ func (c *compiler) strList(expr hcl.Expression, ctx *hcl.EvalContext, sc scope, 
 	return out, true
 }
 
+// compileTimeKey evaluates an object key, which is always known at
+// compile time, as a string.
+func (c *compiler) compileTimeKey(e hcl.Expression, ctx *hcl.EvalContext, sc scope) (string, bool) {
+	kv, ok := c.evalCompileTime(e, ctx, sc)
+	if !ok {
+		return "", false
+	}
+	k, err := toString(kv)
+	if err != nil {
+		c.errorf(e.Range(), "Invalid key", "%s.", upperFirst(err.Error()))
+		return "", false
+	}
+	return k, true
+}
+
+// objectStrs compiles an object constructor item by item into out: a
+// compile-time key, a string value, each key once; ranges records where
+// each key was written.
+func (c *compiler) objectStrs(obj *hclsyntax.ObjectConsExpr, out map[string]ir.Str, ranges map[string]hcl.Range,
+	key func(hcl.Expression) (string, bool), value func(hcl.Expression) (ir.Str, bool)) (map[string]ir.Str, map[string]hcl.Range, bool) {
+	ok := true
+	for _, item := range obj.Items {
+		k, kok := key(item.KeyExpr)
+		if !kok {
+			ok = false
+			continue
+		}
+		if prev, dup := ranges[k]; dup {
+			c.errorf(item.KeyExpr.Range(), "Duplicate key", "The key %q was already given at %s.", k, rangeString(prev))
+			ok = false
+			continue
+		}
+		s, vok := value(item.ValueExpr)
+		if !vok {
+			ok = false
+			continue
+		}
+		out[k], ranges[k] = s, item.KeyExpr.Range()
+	}
+	return out, ranges, ok
+}
+
 // strMap compiles a map of strings that may hold run-time references in its
 // values (env). Keys are always compile-time.
 func (c *compiler) strMap(expr hcl.Expression, ctx *hcl.EvalContext, sc scope, sink *refSink) (map[string]ir.Str, map[string]hcl.Range, bool) {
 	out := map[string]ir.Str{}
 	ranges := map[string]hcl.Range{}
 	if obj, isObj := expr.(*hclsyntax.ObjectConsExpr); isObj {
-		ok := true
-		for _, item := range obj.Items {
-			kv, kok := c.evalCompileTime(item.KeyExpr, ctx, sc)
-			if !kok {
-				ok = false
-				continue
-			}
-			k, err := toString(kv)
-			if err != nil {
-				c.errorf(item.KeyExpr.Range(), "Invalid key", "%s.", upperFirst(err.Error()))
-				ok = false
-				continue
-			}
-			if prev, dup := ranges[k]; dup {
-				c.errorf(item.KeyExpr.Range(), "Duplicate key", "The key %q was already given at %s.", k, rangeString(prev))
-				ok = false
-				continue
-			}
-			s, vok := c.strValue(item.ValueExpr, ctx, sc, sink)
-			if !vok {
-				ok = false
-				continue
-			}
-			out[k], ranges[k] = s, item.KeyExpr.Range()
-		}
-		return out, ranges, ok
+		key := func(e hcl.Expression) (string, bool) { return c.compileTimeKey(e, ctx, sc) }
+		return c.objectStrs(obj, out, ranges, key, func(e hcl.Expression) (ir.Str, bool) { return c.strValue(e, ctx, sc, sink) })
 	}
 	if hasRuntime(expr) {
 		sc.runtime = true
