@@ -38,16 +38,9 @@ func argolint(t *testing.T, bin string, files ...string) (string, error) {
 // fixtures are the hand-built pipelines linted besides the examples.
 func fixtures() map[string]*ir.Pipeline {
 	m := map[string]*ir.Pipeline{"ml": mlPipeline(), "hostile": hostilePipeline()}
-	rng, mp := rand.New(rand.NewSource(7)), rand.New(rand.NewSource(8))
+	rng := rand.New(rand.NewSource(7))
 	for i := 0; i < 5; i++ {
-		p, _ := randomPipeline(rng, mp, 6)
-		if refusesAfterWrapped(p) {
-			for _, t := range p.Tasks {
-				if t.ForEach != nil {
-					t.ForEach.MaxParallel = 0
-				}
-			}
-		}
+		p, _ := randomPipeline(rng, 6)
 		p.Name = "random" + string(rune('a'+i))
 		m[p.Name] = p
 	}

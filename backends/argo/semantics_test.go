@@ -252,10 +252,14 @@ func succeedAll(n int) []bool {
 	return s
 }
 
-// randomPipeline draws a pipeline from rng, and from mp which for_each
-// tasks get max_parallel (a source of its own, so the graphs and outcomes
-// are those drawn without it).
-func randomPipeline(rng, mp *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
+func randomPipeline(rng *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
+	return randomPipelineMP(rng, nil, n)
+}
+
+// randomPipelineMP draws a pipeline from rng, and from mp (if not nil)
+// which for_each tasks get max_parallel: a source of its own, so the
+// graphs and outcomes are those randomPipeline draws.
+func randomPipelineMP(rng, mp *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
 	p := &ir.Pipeline{Name: "random", Timezone: "UTC"}
 	out := map[string]outcome{}
 	triggers := append([]ir.Trigger{ir.AllSuccess}, ir.AcceptedTriggers...)
@@ -276,7 +280,7 @@ func randomPipeline(rng, mp *rand.Rand, n int) (*ir.Pipeline, map[string]outcome
 		t.Run = one(&ir.Instance{Image: "alpine", Command: cmd("true")})
 		if rng.Intn(4) == 0 {
 			t.ForEach = ir.StringItems("0", "1")
-			if mp.Intn(2) == 0 {
+			if mp != nil && mp.Intn(2) == 0 {
 				t.ForEach.MaxParallel = 1
 			}
 		}
@@ -340,7 +344,7 @@ func renderCell(t *testing.T, p *ir.Pipeline, out map[string]outcome) ([]byte, m
 func TestDependsMatchDesignSemantics(t *testing.T) {
 	rng, mp := rand.New(rand.NewSource(1)), rand.New(rand.NewSource(2))
 	for i := 0; i < 3000; i++ {
-		p, out := randomPipeline(rng, mp, 2+rng.Intn(6))
+		p, out := randomPipelineMP(rng, mp, 2+rng.Intn(6))
 		data, byArgo, names := renderCell(t, p, out)
 		if data == nil {
 			continue
