@@ -464,7 +464,6 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 		}
 	}
 
-	t.Trigger = ir.AllSuccess
 	if defs.trigger != "" {
 		t.Trigger = defs.trigger
 	}

@@ -116,7 +116,7 @@ func TestValidators(t *testing.T) {
 			machines[c.parent].Parts = append(machines[c.parent].Parts, c.n)
 		}
 		for _, packaged := range []bool{false, true} {
-			cfn, _ := cloudFormation(p, b.opts.Run, machines, packaged)
+			cfn, _ := cloudFormation(p, b.opts.Run, b.images, machines, packaged)
 			path := filepath.Join(dir, fmt.Sprintf("triggers_split_%v.cfn.yaml", packaged))
 			os.WriteFile(path, cfn, 0o644)
 			if packaged {

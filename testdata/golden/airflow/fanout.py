@@ -227,6 +227,7 @@ with DAG(
             "DAGC_ARG_1": "-c",
             "DAGC_ARG_2": "echo preparing; printf %s 500 > \"$DAGC_OUTPUTS/rows\"",
             "DAGC_OUTPUTS": "",
+            "SHLVL": "1",
         },
         append_env=True,
         skip_on_exit_code=None,
@@ -261,6 +262,7 @@ with DAG(
                 "DAGC_ARG_8": "0.84",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "boost",
+                "SHLVL": "1",
             },
         },
         {
@@ -278,6 +280,7 @@ with DAG(
                 "DAGC_ARG_8": "0.88",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "forest",
+                "SHLVL": "1",
             },
         },
         {
@@ -295,6 +298,7 @@ with DAG(
                 "DAGC_ARG_8": "0.81",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "linear",
+                "SHLVL": "1",
             },
         },
     ])
@@ -310,6 +314,7 @@ with DAG(
             "DAGC_ARG_3": "evaluate",
             "DAGC_ARG_4": "{{ dagc_output_list(ti.xcom_pull(task_ids='train', key='accuracy', map_indexes=[0, 1, 2]), 'task.train.outputs.accuracy') }}",
             "DAGC_OUTPUTS": "",
+            "SHLVL": "1",
         },
         append_env=True,
         skip_on_exit_code=None,
@@ -328,6 +333,7 @@ with DAG(
             "DAGC_ARG_2": "echo \"serving $1\"",
             "DAGC_ARG_3": "serve",
             "DAGC_ARG_4": "{{ dagc_output(ti.xcom_pull(task_ids='evaluate', key='best'), 'task.evaluate.outputs.best') }}",
+            "SHLVL": "1",
         },
         append_env=True,
         skip_on_exit_code=None,
