@@ -485,9 +485,11 @@ func (b *builder) task(t *ir.Task) *taskView {
 		b.diags.Errorf(t.Range, "task has no instance", "task %q has no instance to run.", t.Name)
 		return nil
 	}
-	for _, o := range t.Outputs {
+	for k, o := range t.Outputs {
 		if o == "return_value" {
-			b.unsupported(`an output named "return_value"`, t, "Airflow reserves that XCom key; rename the output.")
+			d := ir.Unsupported(backendName, `an output named "return_value"`, t, "Airflow reserves that XCom key; rename the output.")
+			d.Subject = t.OutputRange(k)
+			b.diags = append(b.diags, d)
 		}
 	}
 	for _, in := range t.Instances() {

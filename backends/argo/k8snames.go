@@ -20,24 +20,24 @@ var (
 	qualifiedNameRE    = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
 )
 
-func dns1123Label(what, s string) error {
+// kubeName checks s against one of Kubernetes' name rules: at most limit
+// bytes, matching re, which desc describes.
+func kubeName(what, s string, limit int, re *regexp.Regexp, desc string) error {
 	switch {
-	case len(s) > 63:
-		return fmt.Errorf("%s %q is %d characters long; Kubernetes allows at most 63", what, s, len(s))
-	case !dns1123LabelRE.MatchString(s):
-		return fmt.Errorf("%s %q is not a Kubernetes DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit", what, s)
+	case len(s) > limit:
+		return fmt.Errorf("%s %q is %d characters long; Kubernetes allows at most %d", what, s, len(s), limit)
+	case !re.MatchString(s):
+		return fmt.Errorf("%s %q is not a Kubernetes %s", what, s, desc)
 	}
 	return nil
 }
 
+func dns1123Label(what, s string) error {
+	return kubeName(what, s, 63, dns1123LabelRE, "DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit")
+}
+
 func dns1123Subdomain(what, s string) error {
-	switch {
-	case len(s) > 253:
-		return fmt.Errorf("%s %q is %d characters long; Kubernetes allows at most 253", what, s, len(s))
-	case !dns1123SubdomainRE.MatchString(s):
-		return fmt.Errorf("%s %q is not a Kubernetes DNS subdomain: lower-case letters, digits, '-' and '.', each part starting and ending with a letter or digit", what, s)
-	}
-	return nil
+	return kubeName(what, s, 253, dns1123SubdomainRE, "DNS subdomain: lower-case letters, digits, '-' and '.', each part starting and ending with a letter or digit")
 }
 
 // qualifiedName is a label or annotation key: an optional DNS subdomain
@@ -50,23 +50,20 @@ func qualifiedName(what, s string) error {
 		}
 		name = rest
 	}
-	switch {
-	case len(name) > 63:
+	if len(name) > 63 {
 		return fmt.Errorf("%s %q has a name part of %d characters; Kubernetes allows at most 63", what, s, len(name))
-	case !qualifiedNameRE.MatchString(name):
+	}
+	if !qualifiedNameRE.MatchString(name) {
 		return fmt.Errorf("%s %q is not a Kubernetes qualified name: an optional DNS prefix and '/', then letters, digits, '-', '_' and '.', starting and ending with a letter or digit", what, s)
 	}
 	return nil
 }
 
 func labelValue(what, s string) error {
-	switch {
-	case len(s) > 63:
-		return fmt.Errorf("%s %q is %d characters long; Kubernetes allows at most 63", what, s, len(s))
-	case s != "" && !qualifiedNameRE.MatchString(s):
-		return fmt.Errorf("%s %q is not a Kubernetes label value: letters, digits, '-', '_' and '.', starting and ending with a letter or digit", what, s)
+	if s == "" {
+		return nil
 	}
-	return nil
+	return kubeName(what, s, 63, qualifiedNameRE, "label value: letters, digits, '-', '_' and '.', starting and ending with a letter or digit")
 }
 
 // checkedString is a string field whose value must pass check.
