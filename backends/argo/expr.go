@@ -308,9 +308,16 @@ func (r *renderer) closureFailed(tasks []string) bx {
 	// Pipeline order keeps the expression stable and readable (sorting
 	// what was seen, not scanning every task for each upstream).
 	sort.Slice(names, func(i, j int) bool { return r.order[names[i]] < r.order[names[j]] })
-	parts := make([]bx, len(names))
-	for i, name := range names {
-		parts[i] = r.failedNode(r.taskByName(name))
+	parts := make([]bx, 0, len(names))
+	for _, name := range names {
+		x := r.taskByName(name)
+		parts = append(parts, r.failedNode(x))
+		// Where the walk stops, the task may itself have ended
+		// upstream_failed (one_success with no success and a failure): its
+		// node is then Omitted and its own upstream_failed test holds.
+		if rule, _ := ir.RuleOf(x.Trigger); !rule.FailsExactlyOnFailure() && rule.UpstreamFailed != nil && len(x.Upstream()) > 0 {
+			parts = append(parts, band(r.result(x, "Omitted"), r.upstreamFailedTest(x)))
+		}
 	}
 	return bor(parts...)
 }

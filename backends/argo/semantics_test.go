@@ -527,3 +527,29 @@ func TestOneSuccessLayersBounded(t *testing.T) {
 		t.Fatalf("want the depends bound, got %v", diags)
 	}
 }
+
+// An upstream failure that passes through a one_success task reaches an
+// all_failed task two steps on: one_success ends upstream_failed (no
+// success, a failure), none_failed propagates it, all_failed runs. Argo
+// once dropped it, testing only whether one_success's node Failed.
+func TestFailureThroughOneSuccess(t *testing.T) {
+	task := func(name string, trigger ir.Trigger, up ...string) *ir.Task {
+		return &ir.Task{Name: name, Trigger: trigger, Edges: ir.EdgesFrom(up...), Run: one(&ir.Instance{Image: "alpine", Command: cmd("true")})}
+	}
+	p := &ir.Pipeline{Name: "through", Timezone: "UTC", Tasks: []*ir.Task{
+		task("t1", ir.AllSuccess), task("t2", ir.OneSuccess, "t1"), task("t3", ir.NoneFailed, "t2"), task("t4", ir.AllFailed, "t3"),
+	}}
+	out := map[string]outcome{
+		"t1": {when: true, succeed: []bool{false}}, "t2": {when: true, succeed: []bool{true}},
+		"t3": {when: true, succeed: []bool{true}}, "t4": {when: true, succeed: []bool{true}},
+	}
+	data, byArgo, names := renderCell(t, p, out)
+	want, wantFailed := designRun(p, out)
+	got, gotFailed := argoRun(t, data, byArgo)
+	if want["t4"][0] != ir.Success {
+		t.Fatalf("design: t4 %v", want["t4"])
+	}
+	if n := got[names["t4"]]; n.phase != "Succeeded" || gotFailed != wantFailed {
+		t.Fatalf("argo: t4 %s, run failed %v (want %v)\n%s", n.phase, gotFailed, wantFailed, data)
+	}
+}
