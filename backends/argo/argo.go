@@ -205,6 +205,11 @@ type renderer struct {
 	byName map[string]*ir.Task
 	order  map[string]int
 	ufMemo map[string]bx // upstreamFailedTest per task (expr.go)
+	// While a per-instance when is rendered (expr.go), each references
+	// read the withItems task's item (whenItems) or one item's literal
+	// text (whenItem).
+	whenItems *taskCtx
+	whenItem  *ir.Item
 }
 
 // taskByName returns the task called name.
