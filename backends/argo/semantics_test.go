@@ -1,11 +1,11 @@
 package argo
 
 import (
+	"encoding/base64"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"encoding/base64"
 	"math/rand"
 	"strconv"
 	"strings"
