@@ -233,7 +233,7 @@ const smallOutputs = 8
 func (v *validator) taskOutputs(i int, t *Task) {
 	for k, o := range t.Outputs {
 		if !ValidOutputName(o) {
-			v.errorf(t.Range, "Invalid output name", "Task %q declares output %q; output names must match %s: %s.", t.Name, o, outputRule, nameProblem(o, outputRule))
+			v.errorf(t.OutputRange(k), "Invalid output name", "Task %q declares output %q; output names must match %s: %s.", t.Name, o, outputRule, nameProblem(o, outputRule))
 		}
 		dup := false
 		if len(t.Outputs) <= smallOutputs {
@@ -244,7 +244,7 @@ func (v *validator) taskOutputs(i int, t *Task) {
 			v.outputs[key] = true
 		}
 		if dup {
-			v.errorf(t.Range, "Duplicate output name", "Task %q declares output %q twice.", t.Name, o)
+			v.errorf(t.OutputRange(k), "Duplicate output name", "Task %q declares output %q twice.", t.Name, o)
 		}
 	}
 }

@@ -36,7 +36,11 @@ func (c *compiler) runtimeRef(t hcl.Traversal, sink *refSink) (*ir.Ref, bool) {
 	for _, step := range t[1:] {
 		a, ok := step.(hcl.TraverseAttr)
 		if !ok {
-			c.errorf(rng, "Invalid reference", "A run-time reference is a plain name such as param.NAME or task.NAME.outputs.OUTPUT; %s cannot be indexed at compile time.", traversalString(t))
+			if t.RootName() == "task" && len(names) > 0 {
+				c.indexedOutput(rng, names[0])
+				return nil, false
+			}
+			c.errorf(rng, "Invalid reference", "A run-time reference is a plain name such as param.NAME or task.NAME.outputs.OUTPUT; %s cannot be indexed.", t.RootName()+"."+strings.Join(names, "."))
 			return nil, false
 		}
 		names = append(names, a.Name)
@@ -282,10 +286,44 @@ func (c *compiler) strParts(expr hcl.Expression, ctx *hcl.EvalContext, sink *ref
 		}
 		return b.str(), ok
 	}
+	if c.indexedTaskRef(expr) {
+		return ir.Str{}, false
+	}
 	c.errorf(expr.Range(), "Run-time reference inside an expression",
 		"%s is only known when the pipeline runs, so it may appear as a whole value or interpolated in a string (\"--x=${%s}\"), not as an argument of a function or operator. Comparisons belong in when.",
 		firstRuntimeRef(expr), firstRuntimeRef(expr))
 	return ir.Str{}, false
+}
+
+// indexedTaskRef reports a task reference indexed by a value, such as
+// task.X[each.key].outputs.Y or task.X.outputs.Y[0], which the generic
+// "inside an expression" message would answer with an invalid hint.
+func (c *compiler) indexedTaskRef(expr hcl.Expression) bool {
+	var coll hcl.Expression
+	switch e := expr.(type) {
+	case *hclsyntax.RelativeTraversalExpr:
+		if ix, ok := e.Source.(*hclsyntax.IndexExpr); ok {
+			coll = ix.Collection
+		}
+	case *hclsyntax.IndexExpr:
+		coll = e.Collection
+	}
+	st, ok := coll.(*hclsyntax.ScopeTraversalExpr)
+	if !ok || st.Traversal.RootName() != "task" || len(st.Traversal) < 2 {
+		return false
+	}
+	name := ""
+	if a, ok := st.Traversal[1].(hcl.TraverseAttr); ok {
+		name = a.Name
+	}
+	c.indexedOutput(expr.Range(), name)
+	return true
+}
+
+func (c *compiler) indexedOutput(rng hcl.Range, task string) {
+	c.errorf(rng, "Invalid reference",
+		"An output of task %q cannot be picked by index or key: it is one string, and for a for_each task task.%s.outputs.NAME is the JSON array of every instance's value in each.key order. Use task.%s.outputs.NAME whole, as a value or in a string.",
+		task, task, task)
 }
 
 func firstRuntimeRef(expr hcl.Expression) string {

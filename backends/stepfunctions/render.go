@@ -84,6 +84,12 @@ func (*Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 		}
 		checkRetry(&diags, t)
 	}
+	_, idiags := planImages(p, opts)
+	for _, d := range idiags {
+		if d.Severity == ir.Error { // warnings are Render's, with the rest
+			diags = append(diags, d)
+		}
+	}
 	return diags
 }
 
@@ -192,11 +198,11 @@ func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
 	// definitions in it references their files instead, for
 	// `aws cloudformation package` to upload.
 	packaged := inline > maxTemplateBytes*9/10
-	cfn, cdiags := cloudFormation(p, b.opts.Run, machines, packaged)
+	cfn, cdiags := cloudFormation(p, b.opts.Run, b.images, machines, packaged)
 	b.diags = append(b.diags, cdiags...)
 	if !packaged && len(cfn) > maxTemplateBytes {
 		packaged = true
-		cfn, _ = cloudFormation(p, b.opts.Run, machines, packaged)
+		cfn, _ = cloudFormation(p, b.opts.Run, b.images, machines, packaged)
 	}
 	if len(cfn) > maxTemplateBytes {
 		b.diags.Errorf(p.Range, "CloudFormation template too large", "the template of pipeline %q is %d bytes; CloudFormation accepts a template body of at most %d bytes.", p.Name, len(cfn), maxTemplateBytes)
@@ -259,6 +265,7 @@ func (b *builder) checkPayload() {
 type builder struct {
 	p      *ir.Pipeline
 	opts   *settings.Decoded[Options]
+	images *imageDefs
 	diags  ir.Diagnostics
 	names  map[string]bool
 	parSeq int
@@ -281,6 +288,13 @@ func newBuilder(p *ir.Pipeline) *builder {
 	b := &builder{p: p, opts: opts, diags: diags, names: map[string]bool{}, tasks: make(map[string]*ir.Task, len(p.Tasks)), warned: map[string]bool{}, parts: map[*layout.Tree]bool{}, leafBytes: map[string]int{}}
 	for _, t := range p.Tasks {
 		b.tasks[t.Name] = t
+	}
+	var idiags ir.Diagnostics
+	b.images, idiags = planImages(p, opts)
+	for _, d := range idiags {
+		if d.Severity != ir.Error { // errors are Check's
+			b.diags = append(b.diags, d)
+		}
 	}
 	return b
 }

@@ -255,6 +255,7 @@ with DAG(
                 "DAGC_WHEN": "{{ 'true' if ('eu' != 'ap' and dagc_num('5', 'each.value.size') >= dagc_num(dagc_text(params.min_size), 'param.min_size') and dagc_num('5', 'each.value.size') < 100 and 'plain' != 'it\\x27s \"quoted\" \\x5c $\\x7bHOME\\x7d\\x0a\\x09end') else 'false' }}",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "alpha",
+                "SHLVL": "1",
             },
         },
         {
@@ -269,6 +270,7 @@ with DAG(
                 "DAGC_WHEN": "{{ 'true' if ('eu' != 'ap' and dagc_num('10', 'each.value.size') >= dagc_num(dagc_text(params.min_size), 'param.min_size') and dagc_num('10', 'each.value.size') < 100 and 'plain' != 'it\\x27s \"quoted\" \\x5c $\\x7bHOME\\x7d\\x0a\\x09end') else 'false' }}",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "beta",
+                "SHLVL": "1",
             },
         },
         {
@@ -283,6 +285,7 @@ with DAG(
                 "DAGC_WHEN": "{{ 'true' if ('ap' != 'ap' and dagc_num('40', 'each.value.size') >= dagc_num(dagc_text(params.min_size), 'param.min_size') and dagc_num('40', 'each.value.size') < 100 and 'plain' != 'it\\x27s \"quoted\" \\x5c $\\x7bHOME\\x7d\\x0a\\x09end') else 'false' }}",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "delta",
+                "SHLVL": "1",
             },
         },
         {
@@ -297,6 +300,7 @@ with DAG(
                 "DAGC_WHEN": "{{ 'true' if ('us' != 'ap' and dagc_num('20', 'each.value.size') >= dagc_num(dagc_text(params.min_size), 'param.min_size') and dagc_num('20', 'each.value.size') < 100 and 'it\\x27s \"quoted\" \\x5c $\\x7bHOME\\x7d\\x0a\\x09end' != 'it\\x27s \"quoted\" \\x5c $\\x7bHOME\\x7d\\x0a\\x09end') else 'false' }}",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "epsilon",
+                "SHLVL": "1",
             },
         },
         {
@@ -311,6 +315,7 @@ with DAG(
                 "DAGC_WHEN": "{{ 'true' if ('us' != 'ap' and dagc_num('12', 'each.value.size') >= dagc_num(dagc_text(params.min_size), 'param.min_size') and dagc_num('12', 'each.value.size') < 100 and '\\x7b\\x7bitem\\x7d\\x7d \\x7b\\x7b=1+1\\x7d\\x7d' != 'it\\x27s \"quoted\" \\x5c $\\x7bHOME\\x7d\\x0a\\x09end') else 'false' }}",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "gamma",
+                "SHLVL": "1",
             },
         },
         {
@@ -325,6 +330,7 @@ with DAG(
                 "DAGC_WHEN": "{{ 'true' if ('eu' != 'ap' and dagc_num('30', 'each.value.size') >= dagc_num(dagc_text(params.min_size), 'param.min_size') and dagc_num('30', 'each.value.size') < 100 and 'it\\x27s \"quoted\" \\x5c $\\x7bHOME\\x7d\\x0a\\x09enD' != 'it\\x27s \"quoted\" \\x5c $\\x7bHOME\\x7d\\x0a\\x09end') else 'false' }}",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "zeta",
+                "SHLVL": "1",
             },
         },
     ])
@@ -337,6 +343,7 @@ with DAG(
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
             "DAGC_ARG_2": "echo every instance of process succeeded",
+            "SHLVL": "1",
         },
         append_env=True,
         skip_on_exit_code=None,
@@ -355,6 +362,7 @@ with DAG(
             "DAGC_ARG_3": "join",
             "DAGC_ARG_4": "{{ dagc_output_list(ti, 'process', ti.xcom_pull(task_ids='process', key='o', map_indexes=[0, 1, 2, 3, 4, 5]), 'task.process.outputs.o') }}",
             "DAGC_OUTPUTS": "",
+            "SHLVL": "1",
         },
         append_env=True,
         skip_on_exit_code=None,
