@@ -135,3 +135,23 @@ func fmtDiags(ds ir.Diagnostics) string {
 	}
 	return b.String()
 }
+
+// Item 14 of the hardening issue: run.date is the pipeline's timezone on
+// every engine; Step Functions cannot compute it outside UTC, so it says so.
+func TestHardening14RunDateOutsideUTCIsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		tz     string
+		refuse bool
+	}{{"UTC", false}, {"Europe/Berlin", true}} {
+		src := "pipeline \"d\" {\n  timezone = \"" + tc.tz + "\"\n}\ntask \"a\" {\n  command = [\"echo\", run.date]\n}\ntask \"b\" {\n  command = [\"echo\", run.id]\n}\n"
+		p, pd := parser.New().ParseFile("d.dag.hcl", []byte(src), parser.Options{Backends: []string{"stepfunctions"}})
+		if pd.HasErrors() {
+			t.Fatal(pd)
+		}
+		diags := New().Check(p)
+		got := fmtDiags(diags)
+		if tc.refuse != diags.HasErrors() || tc.refuse && (len(diags) != 1 || !strings.Contains(got, "run.date in timezone Europe/Berlin is not supported by the stepfunctions backend") || !strings.Contains(got, `task "a"`)) {
+			t.Fatalf("%s: %s", tc.tz, got)
+		}
+	}
+}

@@ -83,6 +83,10 @@ func (*Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 			checkCond(&diags, t, t.When)
 		}
 		checkRetry(&diags, t)
+		if p.Timezone != "UTC" && usesRunDate(t) {
+			diags = append(diags, ir.Unsupported(backendName, "run.date in timezone "+p.Timezone, t,
+				"Step Functions gives an execution's start time in UTC only, and its intrinsics have no date arithmetic, so the date in "+p.Timezone+" cannot be computed; use timezone = \"UTC\", or pass the date as a param."))
+		}
 	}
 	_, idiags := planImages(p, opts)
 	for _, d := range idiags {
@@ -91,6 +95,19 @@ func (*Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// usesRunDate reports whether t reads run.date.
+func usesRunDate(t *ir.Task) bool {
+	found := false
+	check := func(refs []*ir.Ref) {
+		for _, r := range refs {
+			found = found || r.Kind == ir.RefRunDate
+		}
+	}
+	t.Run.Strs(func(s ir.Str) { check(s.Refs()) })
+	check(t.When.Refs())
+	return found
 }
 
 // Bounds of a Step Functions retrier (Amazon States Language, "Retrying
