@@ -166,6 +166,34 @@ func (c *Cond) Eval(lookup func(*Ref) string) (bool, error) {
 	return false, fmt.Errorf("unknown condition operator %q", c.Op)
 }
 
+// EvalItem evaluates the condition for one instance (DESIGN 2.5: `when` on
+// a fan-out task applies per instance): each references read the
+// instance's item, every other reference lookup. it is nil for a task
+// without for_each, whose condition Validate keeps free of each.
+func (c *Cond) EvalItem(it *Item, lookup func(*Ref) string) (bool, error) {
+	if it == nil {
+		return c.Eval(lookup)
+	}
+	return c.Eval(func(r *Ref) string {
+		if r.Kind.IsEach() {
+			text, _ := it.Text(r)
+			return text
+		}
+		return lookup(r)
+	})
+}
+
+// UsesEach reports whether the condition reads the current item, so that
+// its outcome may differ between the instances of a for_each task.
+func (c *Cond) UsesEach() bool {
+	for _, r := range c.Refs() {
+		if r.Kind.IsEach() {
+			return true
+		}
+	}
+	return false
+}
+
 func (o Operand) value(lookup func(*Ref) string) string {
 	if o.Ref != nil {
 		return lookup(o.Ref)

@@ -490,6 +490,10 @@ func (v *validator) cond(i int, t *Task, c *Cond) {
 			if c.Numeric != (v.numeric(c.Left) || v.numeric(c.Right)) {
 				v.errorf(at, "Pipeline not normalized", "Task %q: a comparison's Numeric flag disagrees with its operands; call ir.Normalize before ir.Validate.", t.Name)
 			}
+			if c.Numeric {
+				v.eachNumbers(t, c.Left)
+				v.eachNumbers(t, c.Right)
+			}
 		default:
 			v.errorf(at, "Invalid condition", "Task %q: unknown condition operator %q.", t.Name, c.Op)
 		}
@@ -510,6 +514,26 @@ func (v *validator) operand(i int, t *Task, c *Cond, o Operand) {
 		}
 	default:
 		v.errorf(at, "Invalid condition", "Task %q: literal %q has unknown kind %q.", t.Name, o.Lit, o.LitKind)
+	}
+}
+
+// eachNumbers checks an each operand of a numeric comparison: every static
+// item's text is known, so one that is not a number would fail its
+// instance on every run; that is reported here, at the comparison.
+func (v *validator) eachNumbers(t *Task, o Operand) {
+	if o.Ref == nil || !o.Ref.Kind.IsEach() || t.ForEach == nil {
+		return
+	}
+	for i := range t.ForEach.Items {
+		it := &t.ForEach.Items[i]
+		text, ok := it.Text(o.Ref)
+		if !ok {
+			return // eachRef reports it
+		}
+		if _, num := ParseNumber(text); !num {
+			v.errorf(narrow(o.Ref.Range, t.Range), "Item is not a number", "Task %q compares %s as a number, but for each.key = %q it is %q, which is not a number, so that instance would fail on every run.", t.Name, o.Ref.String(), it.Key, text)
+			return
+		}
 	}
 }
 

@@ -458,7 +458,11 @@ const condHelp = "when may use comparisons (== != < <= > >=), &&, ||, ! and pare
 // compileCond compiles a when expression into an ir.Cond tree (DESIGN 2.4).
 func (c *compiler) compileCond(expr hcl.Expression, ctx *hcl.EvalContext, sc scope, sink *refSink) (*ir.Cond, bool) {
 	rng := toRange(expr.Range())
-	if !hasRuntime(expr) {
+	perItem := sc.items != nil && usesEach(expr)
+	if perItem && !hasRuntime(expr) && !condNode(expr) {
+		return c.eachBool(expr, sc, rng)
+	}
+	if !hasRuntime(expr) && !perItem {
 		v, ok := c.evalCompileTime(expr, ctx, sc)
 		if !ok {
 			return nil, false
@@ -530,6 +534,46 @@ func (c *compiler) compileCond(expr hcl.Expression, ctx *hcl.EvalContext, sc sco
 	return nil, false
 }
 
+// condNode reports whether expr is one of the forms compileCond takes
+// apart (parentheses, !, &&, ||, a comparison, a bare reference).
+func condNode(expr hcl.Expression) bool {
+	switch x := expr.(type) {
+	case *hclsyntax.ParenthesesExpr, *hclsyntax.ScopeTraversalExpr, *hclsyntax.TemplateWrapExpr:
+		return true
+	case *hclsyntax.UnaryOpExpr:
+		return x.Op == hclsyntax.OpLogicalNot
+	case *hclsyntax.BinaryOpExpr:
+		_, isCmp := cmpOps[x.Op]
+		return isCmp || x.Op == hclsyntax.OpLogicalAnd || x.Op == hclsyntax.OpLogicalOr
+	}
+	return false
+}
+
+// eachBool compiles a compile-time bool over each (contains(var.l,
+// each.value)): a derived value per item, compared with true, so the
+// condition stays one for every instance and its items carry the data.
+func (c *compiler) eachBool(expr hcl.Expression, sc scope, rng ir.Range) (*ir.Cond, bool) {
+	vals, ok := c.eachValues(sc.items, expr, sc)
+	if !ok {
+		return nil, false
+	}
+	texts := make([]string, len(vals))
+	for i, v := range vals {
+		b, err := toBool(v)
+		if err != nil {
+			c.errorf(expr.Range(), "Invalid when condition", "when must be a bool: %s (for each.key = %q).", err, sc.items.items[i].Key)
+			return nil, false
+		}
+		texts[i] = fmt.Sprint(b)
+	}
+	s := sc.items.vector(texts, c.source(expr.Range()), expr.Range())
+	if s.IsLiteral() {
+		return &ir.Cond{Op: ir.CondConst, Const: s.Literal() == "true", Range: rng}, true
+	}
+	return &ir.Cond{Op: ir.CondCompare, Cmp: ir.Eq, Left: ir.Operand{Ref: s.Parts[0].Ref},
+		Right: ir.Operand{Lit: "true", LitKind: ir.LitBool}, Range: rng}, true
+}
+
 var cmpOps = map[*hclsyntax.Operation]ir.CmpOp{
 	hclsyntax.OpEqual:              ir.Eq,
 	hclsyntax.OpNotEqual:           ir.Ne,
@@ -549,6 +593,9 @@ func (c *compiler) isNumeric(o ir.Operand) bool {
 // operand compiles one side of a comparison: a run-time reference (alone,
 // or alone in "${...}") or a compile-time literal.
 func (c *compiler) operand(expr hcl.Expression, ctx *hcl.EvalContext, sc scope, sink *refSink) (ir.Operand, bool) {
+	if sc.items != nil && usesEach(expr) && !hasRuntime(expr) {
+		return c.eachOperand(expr, sc)
+	}
 	if !hasRuntime(expr) {
 		v, ok := c.evalCompileTime(expr, ctx, sc)
 		if !ok {
@@ -588,4 +635,55 @@ func (c *compiler) operand(expr hcl.Expression, ctx *hcl.EvalContext, sc scope, 
 	}
 	c.errorf(expr.Range(), "Invalid when condition", "%s A comparison operand must be a run-time reference or a literal; this one applies a function or an operator to %s.", condHelp, firstRuntimeRef(expr))
 	return ir.Operand{}, false
+}
+
+// eachOperand compiles a comparison operand over each: each.key,
+// each.value or each.value.NAME as a reference, any other expression as a
+// derived value per item. One that is the same for every item is a literal
+// of its own type, so `length(each.key) > 0` stays a numeric comparison of
+// literals that folds.
+func (c *compiler) eachOperand(expr hcl.Expression, sc scope) (ir.Operand, bool) {
+	ec := sc.items
+	if !c.checkRefs(expr, sc) {
+		return ir.Operand{}, false
+	}
+	switch x := expr.(type) {
+	case *hclsyntax.ParenthesesExpr:
+		return c.eachOperand(x.Expression, sc)
+	case *hclsyntax.TemplateWrapExpr:
+		return c.eachOperand(x.Wrapped, sc)
+	case *hclsyntax.ScopeTraversalExpr:
+		if ref, ok := ec.bareRef(x.Traversal); ok {
+			return ir.Operand{Ref: ref}, true
+		}
+	}
+	vals, ok := c.eachValues(ec, expr, sc)
+	if !ok {
+		return ir.Operand{}, false
+	}
+	texts := make([]string, len(vals))
+	for i, v := range vals {
+		if v.IsNull() || !v.Type().IsPrimitiveType() {
+			c.errorf(expr.Range(), "Invalid when condition", "A comparison operand must be a string, number or bool, not %s (for each.key = %q).", typeName(v), ec.items[i].Key)
+			return ir.Operand{}, false
+		}
+		s, err := toString(v)
+		if err != nil {
+			c.errorf(expr.Range(), "Invalid when condition", "%s.", upperFirst(err.Error()))
+			return ir.Operand{}, false
+		}
+		texts[i] = s
+	}
+	s := ec.vector(texts, c.source(expr.Range()), expr.Range())
+	if s.IsLiteral() {
+		v := vals[0]
+		switch v.Type() {
+		case cty.Number:
+			return ir.Operand{Lit: canonicalNumber(v.AsBigFloat()), LitKind: ir.LitNumber}, true
+		case cty.Bool:
+			return ir.Operand{Lit: fmt.Sprint(v.True()), LitKind: ir.LitBool}, true
+		}
+		return ir.Operand{Lit: s.Literal(), LitKind: ir.LitString}, true
+	}
+	return ir.Operand{Ref: s.Parts[0].Ref}, true
 }

@@ -500,9 +500,16 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	}
 	t.Settings = c.backendBlocks(content, blocks, ir.LevelTask)
 
-	if a := content.Attributes["when"]; a != nil {
+	// when applies per instance (DESIGN 2.5): on a for_each task it may use
+	// each, which stays a reference. When for_each itself failed, a when
+	// over each is not compiled: it would only repeat that error.
+	if a := content.Attributes["when"]; a != nil && (forEachOK || !usesEach(a.Expr)) {
 		sc := once("when")
 		sc.runtime = true
+		sc.plainTask = d.name
+		if ec != nil {
+			sc.each, sc.eachReason, sc.items = true, "", ec
+		}
 		if cond, ok := c.compileCond(a.Expr, c.ctx, sc, sink); ok {
 			t.When = cond
 		}

@@ -35,6 +35,9 @@ type scope struct {
 	// plainTask names the task without for_each whose instance this is,
 	// for the message about each (built only when needed).
 	plainTask string
+	// items are the for_each items of the task whose when is compiled:
+	// each references there stay references, evaluated per instance.
+	items *eachCtx
 }
 
 const eachOnlyInForEach = "each.key and each.value exist only inside a task with for_each."
@@ -66,7 +69,7 @@ func onceScope(attr string, forEach bool) scope {
 
 func (sc scope) eachMessage() string {
 	if sc.attr != "" && sc.forEachTask {
-		return "each.key and each.value can be used only in command, script, shell, env, workdir and image, which are evaluated once per instance; " + sc.attr + " is the same for every instance."
+		return "each.key and each.value can be used only in command, script, shell, env, workdir, image and when, which are evaluated once per instance; " + sc.attr + " is the same for every instance."
 	}
 	if sc.eachReason == "" && sc.plainTask != "" {
 		return "Task " + strconv.Quote(sc.plainTask) + " has no for_each, so each.key and each.value do not exist here."
@@ -145,7 +148,10 @@ func (c *compiler) checkRefs(expr hcl.Expression, sc scope) bool {
 				ok = false
 			}
 		case "each":
-			if !sc.each {
+			if !sc.each && sc.attr == "when" && !sc.forEachTask && sc.plainTask != "" {
+				c.errorf(rng, "Reference to each in a task without for_each", "Task %q has no for_each, so %s does not exist in its when. each is the current item of a for_each task, whose when applies to each instance.", sc.plainTask, traversalString(t))
+				ok = false
+			} else if !sc.each {
 				c.errorf(rng, "Reference to each outside for_each", "%s", sc.eachMessage())
 				ok = false
 			} else if attr != "key" && attr != "value" {

@@ -181,6 +181,10 @@ type builder struct {
 	failedUpstreamCheck bool
 	// waitsForUpstream is set once a task's gate uses waitUpstreamExpr.
 	waitsForUpstream bool
+	// item is the for_each item of the instance being rendered (nil
+	// outside one): a per-instance when reads its each references from it
+	// (DESIGN 2.5), and the guard is that instance's.
+	item *ir.Item
 	// pools maps each pool the tasks name, other than default_pool, to
 	// those tasks, in pipeline order.
 	pools map[string][]string
@@ -504,11 +508,33 @@ func (b *builder) task(t *ir.Task) *taskView {
 		}
 	}
 	b.failedUpstreamCheck = checksFailedUpstream(t)
-	b.guard = ""
-	gate, native, _ := triggerGate(t.Trigger)
+	_, native, _ := triggerGate(t.Trigger)
 	if b.failedUpstreamCheck && native {
 		b.waitsForUpstream = true
 	}
+	// A when over each has a guard per instance (forInstance); until the
+	// instances are rendered, the first one's says that there is a guard.
+	b.item = nil
+	b.forInstance(t, 0)
+	b.setGuard(t)
+	defer func() { b.guard, b.failedUpstreamCheck, b.item = "", false, nil }()
+	if op == "kubernetes" {
+		if t.When != nil && t.When.UsesEach() {
+			// The gate is a pre_execute hook shared by every mapped
+			// instance; it cannot tell them apart.
+			b.unsupported("a when that uses each with operator \"kubernetes\"", t, "The KubernetesPodOperator gate is the same for every instance; use the default operator, whose wrapper decides per instance.")
+			return nil
+		}
+		return b.k8sTask(t)
+	}
+	return b.bashTask(t)
+}
+
+// setGuard sets b.guard for the task being built and, for a for_each
+// task, the instance b.item: its when decides per instance.
+func (b *builder) setGuard(t *ir.Task) {
+	gate, _, _ := triggerGate(t.Trigger)
+	b.guard = ""
 	switch {
 	case b.failedUpstreamCheck && t.When != nil:
 		b.guard = gate + " and (" + b.whenExpr(t.When) + ")"
@@ -517,11 +543,15 @@ func (b *builder) task(t *ir.Task) *taskView {
 	case t.When != nil:
 		b.guard = b.whenExpr(t.When)
 	}
-	defer func() { b.guard, b.failedUpstreamCheck = "", false }()
-	if op == "kubernetes" {
-		return b.k8sTask(t)
+}
+
+// forInstance makes the k-th instance of t the one being rendered.
+func (b *builder) forInstance(t *ir.Task, k int) {
+	if t.ForEach == nil || k >= len(t.ForEach.Items) {
+		return
 	}
-	return b.bashTask(t)
+	b.item = &t.ForEach.Items[k]
+	b.setGuard(t)
 }
 
 // common are the arguments every operator takes the same way.
@@ -705,6 +735,16 @@ func (b *builder) refText(r *ir.Ref) string {
 		return "run_id"
 	case ir.RefRunDate:
 		return "dagc_date(dag_run)"
+	case ir.RefEachKey, ir.RefEachValue, ir.RefEachField, ir.RefEachExpr:
+		// Only a when holds each references by now (Instances substituted
+		// the rest): the instance's text, as a literal of its own gate.
+		if b.item != nil {
+			if text, ok := b.item.Text(r); ok {
+				return jinjaStrLit(text)
+			}
+		}
+		b.diags.Errorf(r.Range, "unknown reference", "reference %s has no item here.", r.String())
+		return "''"
 	case ir.RefOutput:
 		up := b.tasks[r.Task]
 		if up == nil {
@@ -718,7 +758,7 @@ func (b *builder) refText(r *ir.Ref) string {
 			for i := range idx {
 				idx[i] = strconv.Itoa(i)
 			}
-			return fmt.Sprintf("dagc_output_list(%s, map_indexes=[%s]), %s)", pull, strings.Join(idx, ", "), what)
+			return fmt.Sprintf("dagc_output_list(ti, %s, %s, map_indexes=[%s]), %s)", jinjaStrLit(b.ids[r.Task]), pull, strings.Join(idx, ", "), what)
 		}
 		return fmt.Sprintf("dagc_output(%s), %s)", pull, what)
 	}
@@ -857,7 +897,8 @@ func (b *builder) bashTask(t *ir.Task) *taskView {
 	if t.ForEach != nil {
 		args = append(args, kwarg{"map_index_template", pyStr("{{ task.env['DAGC_EACH_KEY'] }}")})
 		var items []string
-		for _, in := range inst {
+		for k, in := range inst {
+			b.forInstance(t, k)
 			item := "{\n" + strings.Repeat(" ", 12) + `"env": ` + pyDict(b.argvEnv(t, in, bashTemplateExt), 12) + ",\n"
 			if wd := b.workdir(in, bashTemplateExt); wd != "" {
 				item += strings.Repeat(" ", 12) + `"cwd": ` + pyStr(wd) + ",\n"

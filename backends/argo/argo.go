@@ -223,6 +223,11 @@ type renderer struct {
 	ufMemo map[string]bx // upstreamFailedTest per task (expr.go)
 	// current is the task whose depends is being rendered.
 	current *ir.Task
+	// While a per-instance when is rendered (expr.go), each references
+	// read the withItems task's item (whenItems) or one item's literal
+	// text (whenItem).
+	whenItems *taskCtx
+	whenItem  *ir.Item
 }
 
 // taskByName returns the task called name.

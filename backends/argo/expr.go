@@ -100,8 +100,77 @@ func (r *renderer) refExpr(ref *ir.Ref) string {
 		return "workflow.name"
 	case ir.RefRunDate:
 		return r.runDateExpr()
+	case ir.RefEachKey, ir.RefEachValue, ir.RefEachField, ir.RefEachExpr:
+		switch {
+		case r.whenItem != nil:
+			text, _ := r.whenItem.Text(ref)
+			return exprStr(text)
+		case r.whenItems != nil:
+			// The controller gives a map item's fields to the expression
+			// as item.NAME, each JSON-escaped once more (issue 12); base64
+			// text is left alone by that, and fromBase64 gives back the
+			// item's text byte for byte.
+			return "fromBase64(item[" + exprStr(r.whenItems.whenField(ref)) + "])"
+		}
 	}
 	return `""`
+}
+
+// itemWhen renders a per-instance when (DESIGN 2.5) of a withItems task,
+// whose each references read the instance's item.
+func (r *renderer) itemWhen(c *taskCtx, w *ir.Cond) string {
+	r.whenItems = c
+	defer func() { r.whenItems = nil }()
+	return r.condExpr(w)
+}
+
+// skipGuards are the conditions a task adds to its own when because Argo's
+// depends cannot see them: for each upstream task whose instances are
+// skipped one by one by a per-instance when, that none was, where the
+// task's rule asks (all_success, none_skipped). A TaskGroup with some
+// instances skipped and the others succeeded reports Succeeded and
+// AnySucceeded, exactly as one whose instances all succeeded, so depends
+// lets the task through and this when skips it, as dagc's rule does. It
+// re-evaluates the upstream's when for each of its items with the values
+// that upstream saw (params, ancestors' outputs); depends has already
+// required that it ran, so no instance's when failed.
+func (r *renderer) skipGuards(t *ir.Task) []string {
+	rule, _ := ir.RuleOf(t.Trigger)
+	if len(t.Edges) == 0 {
+		return nil
+	}
+	asks := false
+	for _, test := range rule.Run {
+		all := ir.SetOf(ir.FinalStates...)
+		switch {
+		case test.Q == ir.All && !test.In.Has(ir.Skipped) && test.In != all,
+			test.Q == ir.None && test.In.Has(ir.Skipped):
+			asks = true
+		case test.Q == ir.Any && test.In.Has(ir.Skipped):
+			r.unsupported("a trigger that runs on a skipped instance of a task with a per-instance when", t, "Argo's depends cannot see instances skipped one by one.")
+		}
+	}
+	if !asks {
+		return nil
+	}
+	var guards []string
+	for _, name := range t.Upstream() {
+		u := r.taskByName(name)
+		if u == nil || !perInstanceWhen(u) {
+			continue
+		}
+		for i := range u.ForEach.Items {
+			r.whenItem = &u.ForEach.Items[i]
+			guards = append(guards, "("+r.condExpr(u.When)+")")
+		}
+		r.whenItem = nil
+	}
+	return guards
+}
+
+// perInstanceWhen: t's instances decide one by one (DESIGN 2.5).
+func perInstanceWhen(t *ir.Task) bool {
+	return t.ForEach != nil && t.When != nil && t.When.UsesEach()
 }
 
 // runDateExpr is run.date: the date the Workflow was created, in the

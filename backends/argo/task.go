@@ -1,6 +1,7 @@
 package argo
 
 import (
+	"encoding/base64"
 	"fmt"
 	"math"
 	"reflect"
@@ -19,6 +20,9 @@ type taskCtx struct {
 	items  [][]kv
 	fields map[string]*eachField
 	nfield int
+	// whenFields name the withItems fields a per-instance when reads, by
+	// each reference (whenField).
+	whenFields map[string]string
 	// inputs are the template's input parameters, in order, with the dag
 	// task argument that feeds each.
 	inputs []kv
@@ -118,6 +122,25 @@ func (c *taskCtx) eachPieces(r *ir.Ref) []string {
 	return f.names
 }
 
+// whenField is the withItems field holding, base64-encoded, the item's
+// text of an each reference of a per-instance when.
+func (c *taskCtx) whenField(r *ir.Ref) string {
+	k := eachKey(r)
+	if c.whenFields == nil {
+		c.whenFields = map[string]string{}
+	}
+	if n, ok := c.whenFields[k]; ok {
+		return n
+	}
+	n := "when-" + strconv.Itoa(len(c.whenFields)+1)
+	c.whenFields[k] = n
+	for i := range c.t.ForEach.Items {
+		text, _ := c.t.ForEach.Items[i].Text(r)
+		c.items[i] = append(c.items[i], kv{n, base64.StdEncoding.EncodeToString([]byte(text))})
+	}
+	return n
+}
+
 func eachKey(r *ir.Ref) string {
 	return string(r.Kind) + "\x00" + r.Name + "\x00" + strconv.Itoa(r.Index)
 }
@@ -158,9 +181,6 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 	c := &taskCtx{r: r, t: t, seen: map[string]bool{}}
 	name := r.taskName[t.Name]
 	dt := dagTaskView{Name: name, Template: name, Depends: r.depends(t)}
-	if t.When != nil {
-		dt.When = r.whenExpr(t.When)
-	}
 	leaf := leafView{Name: name, ActiveDeadline: seconds(t.Timeout)}
 
 	if t.ForEach != nil {
@@ -200,9 +220,26 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 		r.unsupported("\"{{\" in image or workdir", t, "Argo would read it as template syntax.")
 		return
 	}
+	// The when, after the template's fields so that their names stay put:
+	// the skip guards of upstream tasks first, then the task's own when,
+	// which dagc evaluates only once the trigger holds.
+	whens := r.skipGuards(t)
+	switch {
+	case t.When == nil:
+	case perInstanceWhen(t):
+		whens = append(whens, "("+r.itemWhen(c, t.When)+")")
+	default:
+		whens = append(whens, "("+r.condExpr(t.When)+")")
+	}
+	switch {
+	case len(whens) == 1 && t.When != nil && !perInstanceWhen(t):
+		dt.When = r.whenExpr(t.When) // as before: one condition
+	case len(whens) > 0:
+		dt.When = "{{=" + strings.Join(whens, " && ") + "}}"
+	}
 	if t.ForEach != nil {
 		dt.Items = c.items
-		if c.nfield == 0 {
+		if len(c.items) > 0 && len(c.items[0]) == 0 {
 			// Identical instances still run once per element: withItems
 			// needs a list, so each item carries its key.
 			for i, it := range t.ForEach.Items {
@@ -267,6 +304,12 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 		dt.Args = append(dt.Args, in)
 	}
 	if wrapped(t) {
+		if t.When.UsesEach() {
+			// The wrapper's node is one dag node: it cannot carry the
+			// per-item skips that its dependents' guards read.
+			r.unsupported("a per-instance when together with max_parallel", t,
+				fmt.Sprintf("Argo runs task %q inside a dag template that carries its max_parallel, whose node cannot report which items its when skipped. Drop max_parallel (or raise it to the number of instances, %d), or make the when the same for every item.", t.Name, len(t.ForEach.Items)))
+		}
 		dt = wrap(t, &leaf, dt)
 	}
 	s.Tasks = append(s.Tasks, dt)

@@ -132,6 +132,9 @@ type taskNode struct {
 type instNode struct {
 	task *taskNode
 	in   *ir.Instance
+	// item is the instance's for_each item (nil without for_each): its
+	// when is evaluated with it.
+	item *ir.Item
 	name string // trace.Key
 	// file is name made safe for a file name.
 	file        string
@@ -333,6 +336,9 @@ func (r *runner) build() {
 				key = ""
 			}
 			n := &instNode{task: tn, in: in, name: trace.Key(t.Name, key), file: fileStem(t.Name, key, i)}
+			if t.ForEach != nil {
+				n.item = &t.ForEach.Items[i]
+			}
 			tn.insts = append(tn.insts, n)
 			r.insts = append(r.insts, n)
 		}
@@ -535,7 +541,7 @@ func (r *runner) ready(tn *taskNode) {
 				if err := r.available(c.Refs()); err != nil {
 					return false, fmt.Errorf("when: %w", err)
 				}
-				return c.Eval(r.lookup)
+				return c.EvalItem(i.item, r.lookup)
 			}
 		}
 		d, err := ir.Decide(tn.t.Trigger, states, when)
@@ -636,6 +642,9 @@ func (r *runner) available(refs []*ir.Ref) error {
 				return fmt.Errorf("%s: no task %q", ref, ref.Task)
 			}
 			for _, ui := range tn.insts {
+				if tn.t.ForEach != nil && ui.state == ir.Skipped {
+					continue // left out of the array (see lookup)
+				}
 				if ui.state != ir.Success {
 					st := string(ui.state)
 					if st == "" {
@@ -669,9 +678,14 @@ func (r *runner) lookup(ref *ir.Ref) string {
 		if tn.t.ForEach == nil {
 			return tn.insts[0].outputs[ref.Name]
 		}
-		vals := make([]string, len(tn.insts))
-		for k, ui := range tn.insts {
-			vals[k] = ui.outputs[ref.Name]
+		// One rule on every engine (docs/language.md): an instance that
+		// ended skipped, by its when or its trigger, published nothing and
+		// is left out; the others keep instance order.
+		vals := make([]string, 0, len(tn.insts))
+		for _, ui := range tn.insts {
+			if ui.state != ir.Skipped {
+				vals = append(vals, ui.outputs[ref.Name])
+			}
 		}
 		return jsonArray(vals)
 	}

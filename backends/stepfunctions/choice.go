@@ -21,18 +21,40 @@ type whenPlan struct {
 	// (States.StringToJson of text that is not JSON).
 	parses bool
 	rule   obj
+	// each, inside a Map iterator, names the item fields each references
+	// read ($.each.NAME); nil outside one.
+	each *eachFields
+	// prefix is where the conversions are stored in the state's input.
+	prefix string
 }
 
 func newWhenPlan(p *ir.Pipeline, c *ir.Cond) *whenPlan {
-	w := &whenPlan{p: p}
+	w := &whenPlan{p: p, prefix: "$.when"}
 	w.rule = w.build(c)
 	return w
+}
+
+// newItemWhenPlan is the plan of a per-instance when (DESIGN 2.5), decided
+// at the start of a Map iteration: each references read the item.
+func newItemWhenPlan(p *ir.Pipeline, c *ir.Cond, each *eachFields) *whenPlan {
+	w := &whenPlan{p: p, each: each, prefix: "$.when"}
+	w.rule = w.build(c)
+	return w
+}
+
+// path is the JSONPath of a reference: the item's field for an each
+// reference, the run state for any other.
+func (w *whenPlan) path(r *ir.Ref) string {
+	if r.Kind.IsEach() && w.each != nil {
+		return "$.each." + w.each.field(r)
+	}
+	return refPath(r)
 }
 
 func (w *whenPlan) convert(intrinsic string) string {
 	k := fmt.Sprintf("v%d", len(w.values))
 	w.values.set(k+".$", intrinsic)
-	return "$.when.v." + k
+	return w.prefix + ".v." + k
 }
 
 func (w *whenPlan) paramType(r *ir.Ref) ir.ParamType {
@@ -54,7 +76,7 @@ func (w *whenPlan) operandPath(c *ir.Cond, r *ir.Ref) string {
 		if t == ir.ParamNumber {
 			return refPath(r) // checked to be a number when the run starts
 		}
-		path := w.convert("States.StringToJson(" + refPath(r) + ")")
+		path := w.convert("States.StringToJson(" + w.path(r) + ")")
 		w.parses = true
 		w.numeric = append(w.numeric, path)
 		return path
@@ -62,7 +84,7 @@ func (w *whenPlan) operandPath(c *ir.Cond, r *ir.Ref) string {
 	if t == ir.ParamBool || t == ir.ParamNumber {
 		return w.convert("States.Format('{}', " + refPath(r) + ")")
 	}
-	return refPath(r)
+	return w.path(r)
 }
 
 var flipped = map[ir.CmpOp]ir.CmpOp{ir.Eq: ir.Eq, ir.Ne: ir.Ne, ir.Lt: ir.Gt, ir.Le: ir.Ge, ir.Gt: ir.Lt, ir.Ge: ir.Le}

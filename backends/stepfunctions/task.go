@@ -34,6 +34,10 @@ type taskStates struct {
 	key  string
 	when *ir.Cond // simplified; nil = always
 	plan *whenPlan
+	// itemWhen is a when that reads each (DESIGN 2.5): it is decided per
+	// instance, by a Choice at the start of the Map iterator, and when is
+	// then nil.
+	itemWhen *ir.Cond
 	// producers are the tasks whose outputs this task reads.
 	producers []string
 }
@@ -45,6 +49,9 @@ func (b *builder) states(t *ir.Task) *taskStates {
 		if ts.when.Op == ir.CondConst && ts.when.Const {
 			ts.when = nil
 		}
+	}
+	if ts.when != nil && t.ForEach != nil && ts.when.UsesEach() {
+		ts.itemWhen, ts.when = ts.when, nil
 	}
 	if ts.when != nil && ts.when.Op != ir.CondConst {
 		ts.plan = newWhenPlan(b.p, ts.when)
@@ -283,8 +290,25 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 		b.add(m, ts.name("trigger"), trigger)
 	}
 	if ts.hasInputsCheck() {
-		// The outputs this task reads exist only if their tasks succeeded.
-		ok := b.testRule(ir.Test{Q: ir.All, In: ir.SetOf(ir.Success)}, ts.producers)
+		// The outputs this task reads exist only if their tasks succeeded;
+		// a for_each task's, unless an instance failed: skipped instances
+		// are left out of the arrays.
+		var single, fan []string
+		for _, pr := range ts.producers {
+			if b.tasks[pr].ForEach != nil {
+				fan = append(fan, pr)
+			} else {
+				single = append(single, pr)
+			}
+		}
+		var tests []obj
+		if len(single) > 0 {
+			tests = append(tests, b.testRule(ir.Test{Q: ir.All, In: ir.SetOf(ir.Success)}, single))
+		}
+		if len(fan) > 0 {
+			tests = append(tests, b.testRule(ir.Test{Q: ir.None, In: ir.Failing}, fan))
+		}
+		ok := allOf(tests)
 		b.add(m, ts.name("inputs"), obj{
 			{"Type", "Choice"},
 			{"Choices", []obj{withNext(ok, ts.whenEntry())}},
@@ -348,9 +372,14 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 		if !marks[s] {
 			continue
 		}
+		rec := record(s, t.ForEach != nil)
+		if s == ir.Skipped && t.ForEach != nil && len(t.Outputs) > 0 {
+			// Every instance skipped: the arrays are empty.
+			rec.set("outputs", emptyOutputs(t))
+		}
 		st := obj{
 			{"Type", "Pass"},
-			{"Result", record(s, t.ForEach != nil)},
+			{"Result", rec},
 			{"ResultPath", "$.tasks." + ts.key},
 		}
 		next(&st, after)
@@ -359,6 +388,16 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 	if needDone {
 		b.add(m, ts.name("done"), obj{{"Type", "Pass"}, {"End", true}})
 	}
+}
+
+// emptyOutputs are the outputs of a for_each task no instance of which
+// published: each an empty JSON array.
+func emptyOutputs(t *ir.Task) obj {
+	o := obj{}
+	for _, name := range t.Outputs {
+		o.set(name, "[]")
+	}
+	return o
 }
 
 func retry(t *ir.Task) []obj {
@@ -507,6 +546,11 @@ func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func
 func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir.State) string, target func() string) {
 	t := ts.t
 	lt := ts.literals()
+	var plan *whenPlan
+	if ts.itemWhen != nil {
+		// Before the items are written: the plan names the fields it reads.
+		plan = newItemWhenPlan(b.p, ts.itemWhen, lt.each)
+	}
 	items := make([]obj, len(t.ForEach.Items))
 	for i := range t.ForEach.Items {
 		it := &t.ForEach.Items[i]
@@ -527,6 +571,9 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 
 	pm := &machine{}
 	failed := ts.name("instance failed")
+	if plan != nil {
+		b.itemWhen(pm, ts, plan, failed)
+	}
 	rl := newLitTable("$.lit")
 	rl.each = lt.each
 	st := b.taskState(ts, rl, ts.name("instance"))
@@ -577,13 +624,19 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 		{"StartAt", pm.start},
 		{"States", pm.states},
 	})
-	s.set("ResultSelector", obj{
+	msel := obj{
 		{"instances.$", "$"},
 		{"success.$", "States.ArrayContains($[*].state, 'success')"},
 		{"failed.$", "States.ArrayContains($[*].state, 'failed')"},
 		{"upstream_failed", false},
-		{"skipped", false},
-	})
+	}
+	if plan != nil {
+		// Instances skip one by one only under a per-instance when.
+		msel.set("skipped.$", "States.ArrayContains($[*].state, 'skipped')")
+	} else {
+		msel.set("skipped", false)
+	}
+	s.set("ResultSelector", msel)
 	s.set("ResultPath", "$.tasks."+ts.key)
 	if len(t.Outputs) == 0 {
 		next(&s, after)
@@ -592,12 +645,37 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 	}
 	s.set("Next", ts.name("outputs ready"))
 	b.add(m, ts.name(""), s)
+	outputsReady := []obj{{{"Variable", "$.tasks." + ts.key + ".failed"}, {"BooleanEquals", false}, {"Next", ts.name("collect")}}}
+	if plan != nil {
+		outputsReady = append([]obj{{
+			{"And", []obj{
+				{{"Variable", "$.tasks." + ts.key + ".failed"}, {"BooleanEquals", false}},
+				{{"Variable", "$.tasks." + ts.key + ".success"}, {"BooleanEquals", false}},
+			}},
+			{"Next", ts.name("no outputs")},
+		}}, outputsReady...)
+	}
+	readyComment := "Outputs of a for_each task are JSON arrays of every instance's value: only when all succeeded."
+	if plan != nil {
+		readyComment = "Outputs of a for_each task are JSON arrays of the values of the instances not skipped: only when none failed."
+	}
 	b.add(m, ts.name("outputs ready"), obj{
 		{"Type", "Choice"},
-		{"Comment", "Outputs of a for_each task are JSON arrays of every instance's value: only when all succeeded."},
-		{"Choices", []obj{{{"Variable", "$.tasks." + ts.key + ".failed"}, {"BooleanEquals", false}, {"Next", ts.name("collect")}}}},
+		{"Comment", readyComment},
+		{"Choices", outputsReady},
 		{"Default", target()},
 	})
+	if plan != nil {
+		// No instance published: a path over none of them would match
+		// nothing, so the empty arrays are written as they are.
+		e := obj{
+			{"Type", "Pass"},
+			{"Result", emptyOutputs(t)},
+			{"ResultPath", "$.tasks." + ts.key + ".outputs"},
+		}
+		next(&e, after)
+		b.add(m, ts.name("no outputs"), e)
+	}
 	collect := obj{}
 	for _, o := range t.Outputs {
 		collect.set(o+".$", "States.JsonToString($.tasks."+ts.key+".instances[*].outputs."+o+")")
@@ -617,4 +695,50 @@ func capOf(a, b int) int {
 		return b
 	}
 	return a
+}
+
+// itemWhen adds the states that start a Map iteration under a
+// per-instance when (DESIGN 2.5): the conversions its comparisons need,
+// then a Choice over the item's data and the run state that goes on to the
+// Task state, or ends the iteration with the skipped record. Text that is
+// not a number where one is needed fails the instance.
+func (b *builder) itemWhen(pm *machine, ts *taskStates, w *whenPlan, failed string) {
+	check := ts.name("instance when")
+	if len(w.values) > 0 {
+		if w.parses {
+			parse := ts.name("instance when parse")
+			b.names[parse] = true
+			b.add(pm, ts.name("instance when values"), obj{
+				{"Type", "Parallel"},
+				{"Branches", []obj{{
+					{"StartAt", parse},
+					{"States", obj{{parse, obj{{"Type", "Pass"}, {"Parameters", obj{{"v", w.values}}}, {"End", true}}}}},
+				}}},
+				{"ResultSelector", obj{{"v.$", "$[0].v"}}},
+				{"ResultPath", "$.when"},
+				{"Catch", []obj{{{"ErrorEquals", []string{"States.ALL"}}, {"ResultPath", nil}, {"Next", failed}}}},
+				{"Next", check},
+			})
+		} else {
+			b.add(pm, ts.name("instance when values"), obj{
+				{"Type", "Pass"},
+				{"Parameters", obj{{"v", w.values}}},
+				{"ResultPath", "$.when"},
+				{"Next", check},
+			})
+		}
+	}
+	var choices []obj
+	for _, path := range w.numeric {
+		choices = append(choices, obj{{"Not", obj{{"Variable", path}, {"IsNumeric", true}}}, {"Next", failed}})
+	}
+	choices = append(choices, withNext(w.rule, ts.name("instance")))
+	skipped := ts.name("instance skipped")
+	b.add(pm, check, obj{
+		{"Type", "Choice"},
+		{"Comment", "when, per instance: " + ts.t.When.String()},
+		{"Choices", choices},
+		{"Default", skipped},
+	})
+	b.add(pm, skipped, obj{{"Type", "Pass"}, {"Result", obj{{"state", "skipped"}}}, {"End", true}})
 }

@@ -188,6 +188,9 @@ func choiceHolds(t *testing.T, r map[string]any, doc map[string]any) bool {
 			return b == want.(bool)
 		case "StringEquals":
 			return v == want
+		case "StringEqualsPath":
+			w, _ := lookupPath(want.(string), doc)
+			return v == w
 		case "StringMatches":
 			// The backend only matches "*suffix" patterns.
 			pat := want.(string)
@@ -198,6 +201,28 @@ func choiceHolds(t *testing.T, r map[string]any, doc map[string]any) bool {
 			return strings.HasSuffix(str, pat[1:])
 		case "IsPresent":
 			return present == want.(bool)
+		case "IsNumeric":
+			_, num := v.(float64)
+			return num == want.(bool)
+		case "StringLessThan", "StringLessThanEquals", "StringGreaterThan", "StringGreaterThanEquals":
+			a, _ := v.(string)
+			return compareHolds(op, "String", strings.Compare(a, want.(string)))
+		case "NumericEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals",
+			"NumericEqualsPath", "NumericLessThanPath", "NumericLessThanEqualsPath", "NumericGreaterThanPath", "NumericGreaterThanEqualsPath":
+			a, _ := v.(float64)
+			b, _ := want.(float64)
+			if strings.HasSuffix(op, "Path") {
+				w, _ := lookupPath(want.(string), doc)
+				b, _ = w.(float64)
+				op = strings.TrimSuffix(op, "Path")
+			}
+			c := 0
+			if a < b {
+				c = -1
+			} else if a > b {
+				c = 1
+			}
+			return compareHolds(op, "Numeric", c)
 		default:
 			t.Fatalf("unexpected Choice operator %s", op)
 		}
@@ -221,4 +246,20 @@ func lookupPath(path string, doc map[string]any) (any, bool) {
 		}
 	}
 	return cur, true
+}
+
+func compareHolds(op, kind string, c int) bool {
+	switch strings.TrimPrefix(op, kind) {
+	case "Equals":
+		return c == 0
+	case "LessThan":
+		return c < 0
+	case "LessThanEquals":
+		return c <= 0
+	case "GreaterThan":
+		return c > 0
+	case "GreaterThanEquals":
+		return c >= 0
+	}
+	panic(op)
 }

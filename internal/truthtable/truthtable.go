@@ -19,8 +19,8 @@ type Upstream struct {
 
 // Uniform reports whether every instance got the same decision: all
 // skipped, all upstream_failed, or all ran (success or failed). A mixed
-// skip needs a per-instance `when`, which the IR cannot express yet, so a
-// backend that renders per-task decisions may leave other cells out.
+// skip takes a per-instance `when` (DESIGN 2.5); upstream_failed mixed
+// with another state no pipeline gives, as it is decided per task.
 func (u Upstream) Uniform() bool {
 	ran, skipped, uf := 0, 0, 0
 	for _, s := range u.States {

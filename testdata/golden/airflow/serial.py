@@ -151,11 +151,24 @@ def dagc_output(value, what):
     return dagc_text(value)
 
 
-def dagc_output_list(values, what):
-    """A for_each upstream's output: a JSON array in instance order."""
-    if any(value is None for value in values):
-        raise AirflowFailException(f"{what} is not available: an instance did not publish it")
-    return dagc_json([dagc_text(value) for value in values])
+def dagc_output_list(ti, task_id, values, what):
+    """A for_each upstream's output: a JSON array in instance order. An
+    instance that ended skipped (by its when, or its trigger) published
+    nothing and is left out, as on every dagc engine; any other missing
+    value fails the task (not retried)."""
+    if all(value is not None for value in values):
+        return dagc_json([dagc_text(value) for value in values])
+    states = ti.get_task_states(dag_id=ti.dag_id, task_ids=[task_id], run_ids=[ti.run_id]).get(ti.run_id, {})
+    out = []
+    for index, value in enumerate(values):
+        if value is not None:
+            out.append(dagc_text(value))
+            continue
+        # A mapped task skipped before it expanded has one instance, -1.
+        state = states.get(f"{task_id}_{index}", states.get(task_id))
+        if getattr(state, "value", state) != "skipped":
+            raise AirflowFailException(f"{what} is not available: {task_id}[{index}] did not publish it")
+    return dagc_json(out)
 
 
 def dagc_date(dag_run):
