@@ -116,6 +116,9 @@ type Task struct {
 	// When is the run-time condition; nil means always.
 	When    *Cond
 	Trigger Trigger
+	// AllowFailure: the task may end failed without failing the run; its
+	// dependents still see it failed (DESIGN 2.4, ir.RunState).
+	AllowFailure bool
 
 	// Settings are the task's own per-backend blocks; a backend merges them
 	// over the pipeline's (backends/settings).

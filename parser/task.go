@@ -21,6 +21,7 @@ var taskSchema = &hcl.BodySchema{
 		{Name: "command"}, {Name: "script"}, {Name: "shell"}, {Name: "image"}, {Name: "env"},
 		{Name: "workdir"}, {Name: "depends_on"}, {Name: "for_each"}, {Name: "retries"},
 		{Name: "timeout"}, {Name: "outputs"}, {Name: "when"}, {Name: "trigger"},
+		{Name: "allow_failure"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "retry"}, {Type: "resources"},
@@ -35,6 +36,9 @@ var notInDefaults = map[string]string{
 	"for_each":   "fan-out is decided per task",
 	"outputs":    "outputs are published by one task",
 	"when":       "conditions are decided per task",
+	// A default would make every failure tolerated, and the run could
+	// never fail.
+	"allow_failure": "whether a failure fails the run is decided per task",
 }
 
 var retrySchema = &hcl.BodySchema{
@@ -451,6 +455,9 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	}
 	if tr, ok := c.decodeTrigger(content, once("trigger")); ok {
 		t.Trigger = tr
+	}
+	if b, ok := c.attrBool(content, "allow_failure", c.ctx, once("allow_failure")); ok {
+		t.AllowFailure = b
 	}
 	if defs.timeout != nil {
 		t.Timeout = *defs.timeout

@@ -80,11 +80,14 @@ type dagView struct {
 	Edges       []edgeView
 	WatchedVars []string
 	Watcher     string
-	UsesK8s     bool
-	UsesBash    bool
-	UsesCron    bool
-	Timezone    string
-	Description string
+	// AllowedFailure are the task ids (Python string literals) of the
+	// tasks with allow_failure, which the watcher does not judge.
+	AllowedFailure []string
+	UsesK8s        bool
+	UsesBash       bool
+	UsesCron       bool
+	Timezone       string
+	Description    string
 
 	SkipExitCode int
 	SkipTrigger  string
@@ -231,6 +234,9 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 			v.Edges = append(v.Edges, e)
 		}
 		v.WatchedVars = append(v.WatchedVars, b.vars[t.Name])
+		if t.AllowFailure {
+			v.AllowedFailure = append(v.AllowedFailure, pyStr(b.ids[t.Name]))
+		}
 	}
 	if len(ignored) > 0 {
 		b.diags = append(b.diags, ir.Diagnostic{

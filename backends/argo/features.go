@@ -14,7 +14,7 @@ func (r *Renderer) Features() []backends.Feature {
 		{Name: "params", Support: "spec.arguments.parameters"},
 		{Name: "outputs", Support: "output parameters (valueFrom.path), aggregated for withItems"},
 		{Name: "when / trigger", Support: "when + depends expressions, all eight triggers"},
-		{Name: "run state", Support: "failFast: false and every task a target: the workflow fails when any task failed"},
+		{Name: "run state", Support: "failFast: false and every task a target: the workflow fails when any task failed; allow_failure: a run-state task (dagc-run-state) as the only target, failing on a Failed/Error task without allow_failure (continueOn is refused with depends)"},
 		{Name: "concurrency", Support: "spec.parallelism"},
 	}
 }

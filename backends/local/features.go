@@ -20,7 +20,7 @@ func (Engine) Features() []backends.Feature {
 		{Name: "params", Support: "--param k=v"},
 		{Name: "outputs", Support: "files under $DAGC_OUTPUTS"},
 		{Name: "when / trigger", Support: "scheduler running ir.Decide, all eight triggers (DESIGN 2.4)"},
-		{Name: "run state", Support: "failed when any task failed (exit 1)"},
+		{Name: "run state", Support: "failed when any task failed (exit 1); allow_failure: ir.RunState with FailureTolerated"},
 		{Name: "concurrency", Support: "-j, capped by concurrency"},
 	}
 }

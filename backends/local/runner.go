@@ -457,7 +457,7 @@ func (r *runner) finish() (*Result, error) {
 		if st == "" {
 			st = ir.Failed // the run stopped before deciding it
 		}
-		ended = append(ended, ir.Ended{State: st})
+		ended = append(ended, ir.Ended{State: st, FailureTolerated: i.task.t.AllowFailure})
 		key := i.in.Key
 		if i.task.t.ForEach == nil {
 			key = ""

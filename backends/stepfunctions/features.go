@@ -14,7 +14,7 @@ func (r *Renderer) Features() []backends.Feature {
 		{Name: "params", Support: "execution input merged with defaults"},
 		{Name: "outputs", Support: "task token (SendTaskSuccess) or Lambda result"},
 		{Name: "when / trigger", Support: "Choice + Catch with per-task state flags, all eight triggers"},
-		{Name: "run state", Support: "final Choice → Fail when any task failed"},
+		{Name: "run state", Support: "final Choice → Fail when any task failed; allow_failure: left out of the final run-state Choice"},
 		{Name: "concurrency", Support: "Map MaxConcurrency"},
 	}
 }

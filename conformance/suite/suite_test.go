@@ -119,3 +119,50 @@ func TestEveryRegisteredBackendHasARunner(t *testing.T) {
 		t.Errorf("an unknown engine gave %+v", c)
 	}
 }
+
+// suiteMutation runs one example on local and one engine with a mutation
+// and checks that the table shows the expected disagreement.
+func suiteMutation(t *testing.T, example, engine, mutation, want string) {
+	t.Helper()
+	cache := cacheDir(t)
+	switch engine {
+	case "airflow":
+		if testing.Short() {
+			t.Skip("runs Airflow")
+		}
+		if _, err := os.Stat(filepath.Join(cache, "airflow-venv", "bin", "python")); err != nil {
+			t.Skip("Airflow venv not installed (scripts/setup-tools.sh installs it)")
+		}
+	case "stepfunctions":
+		if _, err := os.Stat(filepath.Join(cache, "node", "node_modules")); err != nil {
+			t.Skip("npm tools not installed (scripts/setup-tools.sh installs them)")
+		}
+	}
+	var out, errOut bytes.Buffer
+	code := realMain([]string{
+		"-root", "../..", "-cache", cache, "-dagc", buildDagc(t),
+		"-only", example, "-engines", "local," + engine, "-mutate", engine + ":" + mutation,
+	}, &out, &errOut)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), want) {
+		t.Fatalf("table lacks %q:\n%s", want, out.String())
+	}
+}
+
+// allow_failure: a watcher that judges the tolerated task too fails the
+// run, and the suite says so.
+func TestSuiteCatchesAWatcherJudgingAllowFailure(t *testing.T) {
+	suiteMutation(t, "allow_failure", "airflow",
+		`DAGC_ALLOWED_FAILURE = frozenset(["lint"])=>DAGC_ALLOWED_FAILURE = frozenset([])`,
+		"allow_failure / airflow: run ended failed, local says success")
+}
+
+// allow_failure: a run-state Choice that tests the tolerated task fails
+// the execution.
+func TestSuiteCatchesARunStateJudgingAllowFailure(t *testing.T) {
+	suiteMutation(t, "allow_failure", "stepfunctions",
+		`{"Variable":"$.tasks.build.state","StringEquals":"failed"}=>{"Variable":"$.tasks.lint.state","StringEquals":"failed"}`,
+		"allow_failure / stepfunctions: run ended failed, local says success")
+}
