@@ -440,7 +440,7 @@ func (v *validator) eachRef(t *Task, r *Ref, at Range) {
 func (v *validator) ref(i int, t *Task, r *Ref) {
 	at := narrow(r.Range, t.Range)
 	switch r.Kind {
-	case RefRunID, RefRunDate:
+	case RefRunID, RefRunDate, RefRunAttempt:
 	case RefEachKey, RefEachValue, RefEachField, RefEachExpr:
 		v.eachRef(t, r, at)
 	case RefParam:
@@ -529,6 +529,10 @@ func (v *validator) cond(i int, t *Task, c *Cond) {
 }
 
 func (v *validator) operand(i int, t *Task, c *Cond, o Operand) {
+	if o.Ref != nil && o.Ref.Kind == RefRunAttempt {
+		v.errorf(narrow(o.Ref.Range, t.Range), "run.attempt in when", "Task %q: when is decided once, before the first attempt starts, so run.attempt has no value there. Use it in the command, script or env.", t.Name)
+		return
+	}
 	if o.Ref != nil {
 		v.ref(i, t, o.Ref)
 		return

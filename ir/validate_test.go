@@ -418,3 +418,16 @@ func TestValidateNilsDoNotPanic(t *testing.T) {
 		t.Fatal("nil members must be errors")
 	}
 }
+
+// run.attempt is known only once an attempt starts: fine in the command,
+// an error in when, at the reference.
+func TestRunAttemptOnlyOutsideWhen(t *testing.T) {
+	a := task("a", 2)
+	a.Run.Command = append(a.Run.Command, Str{Parts: []Part{{Ref: &Ref{Kind: RefRunAttempt, Range: at(3)}}}})
+	if ds := Validate(pipe(a)); ds.HasErrors() {
+		t.Fatalf("run.attempt in a command: %v", ds)
+	}
+	b := task("b", 5)
+	b.When = &Cond{Op: CondCompare, Cmp: Gt, Range: at(6), Left: Operand{Ref: &Ref{Kind: RefRunAttempt, Range: at(7)}}, Right: Operand{Lit: "1", LitKind: LitNumber}}
+	wantDiag(t, Validate(pipe(b)), "run.attempt in when", at(7), "before the first attempt")
+}

@@ -424,7 +424,7 @@ func (b *builder) unsupported(feature string, t *ir.Task, detail string) {
 
 // reservedEnv are the variables the wrapper uses to receive its input.
 func isReservedEnv(name string) bool {
-	return name == "DAGC_ARGC" || name == "DAGC_WHEN" || name == "DAGC_OUTPUTS" || name == "DAGC_EACH_KEY" || strings.HasPrefix(name, "DAGC_ARG_")
+	return name == "DAGC_ARGC" || name == "DAGC_WHEN" || name == "DAGC_ATTEMPT" || name == "DAGC_OUTPUTS" || name == "DAGC_EACH_KEY" || strings.HasPrefix(name, "DAGC_ARG_")
 }
 
 func (b *builder) task(t *ir.Task) *taskView {
@@ -449,7 +449,7 @@ func (b *builder) task(t *ir.Task) *taskView {
 		}
 		for _, e := range in.Env {
 			if isReservedEnv(e.Name) {
-				b.unsupported(fmt.Sprintf("environment variable %s", e.Name), t, "dagc uses DAGC_ARGC, DAGC_ARG_<n>, DAGC_WHEN, DAGC_EACH_KEY and DAGC_OUTPUTS itself.")
+				b.unsupported(fmt.Sprintf("environment variable %s", e.Name), t, "dagc uses DAGC_ARGC, DAGC_ARG_<n>, DAGC_WHEN, DAGC_EACH_KEY, DAGC_ATTEMPT and DAGC_OUTPUTS itself.")
 			}
 		}
 	}
@@ -644,6 +644,9 @@ func (b *builder) refText(r *ir.Ref) string {
 		return "run_id"
 	case ir.RefRunDate:
 		return "dagc_date(dag_run)"
+	case ir.RefRunAttempt:
+		// try_number counts this task instance's attempts from 1.
+		return "ti.try_number"
 	case ir.RefOutput:
 		up := b.tasks[r.Task]
 		if up == nil {
@@ -720,6 +723,7 @@ func (b *builder) argvEnv(t *ir.Task, in *ir.Instance, ext []string) []envEntry 
 	for _, e := range in.Env {
 		env = append(env, envEntry{e.Name, b.strTemplate(e.Value, ext)})
 	}
+	env = append(env, envEntry{"DAGC_ATTEMPT", attemptTemplate(ext)})
 	env = append(env, envEntry{"DAGC_ARGC", strconv.Itoa(len(argv))})
 	for i, a := range argv {
 		env = append(env, envEntry{"DAGC_ARG_" + strconv.Itoa(i), b.strTemplate(a, ext)})
@@ -737,6 +741,12 @@ func (b *builder) argvEnv(t *ir.Task, in *ir.Instance, ext []string) []envEntry 
 }
 
 type envEntry struct{ name, value string }
+
+// attemptTemplate is the value of DAGC_ATTEMPT (run.attempt), this
+// attempt's number from 1.
+func attemptTemplate(ext []string) string {
+	return jinjaTemplate([]templatePart{{expr: "ti.try_number", isEx: true}}, ext)
+}
 
 func pyDict(entries []envEntry, indent int) string {
 	if len(entries) == 0 {
@@ -840,6 +850,7 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 		for _, e := range in.Env {
 			env = append(env, pyStr(e.Name)+": "+pyStr(b.strTemplate(e.Value, nil)))
 		}
+		env = append(env, pyStr("DAGC_ATTEMPT")+": "+pyStr(attemptTemplate(nil)))
 		fields := []kwarg{
 			{"image", pyStr(jinjaLit(in.Image))},
 			{"cmds", "[" + strings.Join(argv, ", ") + "]"},

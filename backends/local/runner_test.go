@@ -514,3 +514,25 @@ func TestInterruptAfterFailFast(t *testing.T) {
 	wantStates(t, oc, map[string]ir.State{"bad": F, "long": ""})
 	waitGone(t, readPid(t, filepath.Join(dir, "gc.pid")))
 }
+
+// run.attempt and $DAGC_ATTEMPT are this attempt's number, from 1, in the
+// command and the environment of every attempt; a task fails until its
+// third attempt without any state shared through the file system.
+func TestRunAttempt(t *testing.T) {
+	attempt := &ir.Ref{Kind: ir.RefRunAttempt}
+	flaky := &ir.Task{Name: "flaky", Trigger: ir.AllSuccess, Outputs: []string{"seen"}, Run: ir.Template{
+		Command: []ir.Str{ir.Lit("sh"), ir.Lit("-c"),
+			ir.Lit(`[ "$1" = "$DAGC_ATTEMPT" ] || exit 9; printf '%s/%s' "$1" "$WHICH" > "$DAGC_OUTPUTS/seen"; [ "$DAGC_ATTEMPT" -ge 3 ]`),
+			ir.Lit("flaky"), refStr(attempt)},
+		Env: []ir.EnvVar{{Name: "WHICH", Value: refStr("attempt ", attempt)}},
+	}}
+	flaky.Retry = ir.Retry{Attempts: 4, Delay: time.Second, Backoff: 1}
+	plain := cmdTask("plain", "sh", "-c", `[ "$DAGC_ATTEMPT" = 1 ]`)
+	oc := runIt(t, context.Background(), pipeline(flaky, plain), t.TempDir(), Options{Clock: &fakeClock{}})
+	wantStates(t, oc, map[string]ir.State{"flaky": ir.Success, "plain": ir.Success})
+	for _, r := range oc.res.Instances {
+		if r.Task == "flaky" && (r.Attempts != 3 || r.Outputs["seen"] != "3/attempt 3") {
+			t.Errorf("flaky: %d attempts, outputs %v; want 3 and seen = 3/attempt 3", r.Attempts, r.Outputs)
+		}
+	}
+}

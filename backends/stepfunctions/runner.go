@@ -69,6 +69,9 @@ func environment(t *ir.Task, o Options, tp *ir.Template, lt *litTable) []obj {
 	add("DAGC_TASK", ir.Lit(t.Name))
 	add("DAGC_INSTANCE", instanceKey(t))
 	env = append(env, obj{{"Name", "DAGC_RUN_ID"}, {"Value.$", "$.run.id"}})
+	attempt := obj{{"Name", "DAGC_ATTEMPT"}}
+	setAttempt(t, &attempt)
+	env = append(env, attempt)
 	if len(tp.Workdir.Parts) > 0 {
 		add("DAGC_WORKDIR", tp.Workdir)
 	}

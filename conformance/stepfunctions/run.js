@@ -35,25 +35,37 @@ const { spawn } = require('child_process');
 const cache = process.env.DAGC_CACHE || path.join(os.homedir(), '.cache', 'dagc');
 const { StateMachine } = loadEngine(path.join(cache, 'node', 'node_modules', 'aws-local-stepfunctions'));
 
-// loadEngine loads aws-local-stepfunctions with one known bug fixed in
-// memory (the installed package is left as it is): version 3.0.0 deletes
-// every backslash from the string result of any intrinsic function
-// (BaseIntrinsicFunction.call), so States.Format('{}', $.x) loses the
-// backslashes of $.x; Step Functions keeps them. dagc never writes an
-// escape inside an intrinsic string literal (user text is read by path),
-// so nothing else depends on that deletion.
+// loadEngine loads aws-local-stepfunctions with two gaps fixed in memory
+// (the installed package is left as it is):
+//  - version 3.0.0 deletes every backslash from the string result of any
+//    intrinsic function (BaseIntrinsicFunction.call), so
+//    States.Format('{}', $.x) loses the backslashes of $.x; Step Functions
+//    keeps them. dagc never writes an escape inside an intrinsic string
+//    literal (user text is read by path), so nothing else depends on that
+//    deletion.
+//  - it gives states no $$.State context: Step Functions sets
+//    $$.State.Name and $$.State.RetryCount (the retries of the state so
+//    far, from 0) every time a state is entered or retried, which is how
+//    DAGC_ATTEMPT and run.attempt are rendered. StateExecutor.execute runs
+//    again for each retry with retrierAttempts counting the retries per
+//    retrier, so their sum is RetryCount.
 function loadEngine(dir) {
   const Module = require('module');
   const file = require.resolve(dir);
   const bug = 'result = result.replaceAll("\\\\", "");';
+  const entered = '  async execute(input, context, options) {\n    const rawInput = cloneJSON(input);';
   const src = fs.readFileSync(file, 'utf8');
   if (!src.includes(bug)) {
     throw new Error(`${file}: the intrinsic backslash bug this runner fixes was not found; check the pinned version`);
   }
+  if (src.split(entered).length !== 2) {
+    throw new Error(`${file}: StateExecutor.execute, where this runner sets $$.State, was not found once; check the pinned version`);
+  }
+  const state = entered + '\n    context = { ...context, State: { ...(context.State || {}), Name: this.stateName, RetryCount: this.retrierAttempts.reduce((a, b) => a + b, 0) } };';
   const m = new Module(file, module);
   m.filename = file;
   m.paths = Module._nodeModulePaths(path.dirname(file));
-  m._compile(src.replace(bug, ''), file);
+  m._compile(src.replace(bug, '').replace(entered, state), file);
   return m.exports;
 }
 

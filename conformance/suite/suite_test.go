@@ -166,3 +166,12 @@ func TestSuiteCatchesARunStateJudgingAllowFailure(t *testing.T) {
 		`{"Variable":"$.tasks.build.state","StringEquals":"failed"}=>{"Variable":"$.tasks.lint.state","StringEquals":"failed"}`,
 		"allow_failure / stepfunctions: run ended failed, local says success")
 }
+
+// run.attempt: a DAGC_ATTEMPT that counts from 0 makes the flaky task
+// succeed only on its third attempt, and the output that names the attempt
+// differs.
+func TestSuiteCatchesAnAttemptCountedFromZero(t *testing.T) {
+	suiteMutation(t, "retries", "stepfunctions",
+		`{"Name":"DAGC_ATTEMPT","Value.$":"States.Format('{}', States.MathAdd($$.State.RetryCount, 1))"}=>{"Name":"DAGC_ATTEMPT","Value.$":"States.Format('{}', States.MathAdd($$.State.RetryCount, 0))"}`,
+		`retries / stepfunctions: flaky outputs differ: status = "recovered on attempt 3", want "recovered on attempt 2"`)
+}

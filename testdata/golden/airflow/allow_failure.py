@@ -232,6 +232,7 @@ with DAG(
         task_id="build",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -248,6 +249,7 @@ with DAG(
         task_id="lint",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -262,6 +264,7 @@ with DAG(
         trigger_rule="none_failed",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "5",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -277,6 +280,7 @@ with DAG(
         task_id="publish",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -291,6 +295,7 @@ with DAG(
         trigger_rule="all_done",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -306,6 +311,7 @@ with DAG(
         trigger_rule="all_done",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",

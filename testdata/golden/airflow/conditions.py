@@ -225,6 +225,7 @@ with DAG(
         task_id="bool_no",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -239,6 +240,7 @@ with DAG(
         task_id="bool_yes",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -253,6 +255,7 @@ with DAG(
         task_id="combined_no",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -267,6 +270,7 @@ with DAG(
         task_id="combined_yes",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -281,6 +285,7 @@ with DAG(
         task_id="constant_no",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -295,6 +300,7 @@ with DAG(
         task_id="measure",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -311,6 +317,7 @@ with DAG(
         task_id="mixed_yes",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -325,6 +332,7 @@ with DAG(
         task_id="number_no",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -339,6 +347,7 @@ with DAG(
         task_id="number_yes",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -353,6 +362,7 @@ with DAG(
         task_id="output_count_yes",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -367,6 +377,7 @@ with DAG(
         task_id="output_number_yes",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -381,6 +392,7 @@ with DAG(
         task_id="output_string_no",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -395,6 +407,7 @@ with DAG(
         task_id="string_no",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -409,6 +422,7 @@ with DAG(
         task_id="string_yes",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",

@@ -222,6 +222,7 @@ with DAG(
         execution_timeout=timedelta(minutes=10),
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -248,6 +249,7 @@ with DAG(
         {
             "env": {
                 "MODEL": "boost",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "9",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -265,6 +267,7 @@ with DAG(
         {
             "env": {
                 "MODEL": "forest",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "9",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -282,6 +285,7 @@ with DAG(
         {
             "env": {
                 "MODEL": "linear",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "9",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -302,6 +306,7 @@ with DAG(
         execution_timeout=timedelta(minutes=10),
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "5",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -321,6 +326,7 @@ with DAG(
         execution_timeout=timedelta(minutes=10),
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "5",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",

@@ -225,6 +225,7 @@ with DAG(
         bash_command=DAGC_RUN,
         env={
             "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "5",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -244,6 +245,7 @@ with DAG(
         bash_command=DAGC_RUN,
         env={
             "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "5",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -271,6 +273,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -284,6 +287,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -297,6 +301,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -310,6 +315,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -323,6 +329,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -336,6 +343,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -349,6 +357,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -362,6 +371,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -375,6 +385,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -388,6 +399,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -401,6 +413,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -414,6 +427,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -427,6 +441,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -440,6 +455,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -453,6 +469,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -466,6 +483,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -479,6 +497,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -492,6 +511,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -505,6 +525,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -518,6 +539,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -531,6 +553,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -544,6 +567,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -557,6 +581,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -570,6 +595,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -583,6 +609,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -600,6 +627,7 @@ with DAG(
         env={
             "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
             "HOSTILE": "{{ 'single \\x27 double \" triple \\x27\\x27\\x27 \"\"\" mixed \\x27\"\\x27|\\x7b\\x7b params.x \\x7d\\x7d \\x7b\\x25 if true \\x25\\x7dx\\x7b\\x25 endif \\x25\\x7d \\x7b\\x23 comment \\x23\\x7d \\x7b\\x7b \\x27\\x7b\\x7b\\x27 \\x7d\\x7d|$(id) `uname` $HOME $\\x7bHOME\\x7d ; rm -rf /nonexistent && echo pwned | cat > /dev/null|' }}{{ params.text }}",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -617,6 +645,7 @@ with DAG(
         bash_command=DAGC_RUN,
         env={
             "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-euc",
@@ -634,6 +663,7 @@ with DAG(
         bash_command=DAGC_RUN,
         env={
             "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "5",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",

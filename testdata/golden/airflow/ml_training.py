@@ -234,6 +234,7 @@ with DAG(
         bash_command=DAGC_RUN,
         env={
             "LOG_LEVEL": "info",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "6",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -267,6 +268,7 @@ with DAG(
         {
             "env": {
                 "LOG_LEVEL": "info",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "7",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -282,6 +284,7 @@ with DAG(
         {
             "env": {
                 "LOG_LEVEL": "info",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "7",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -297,6 +300,7 @@ with DAG(
         {
             "env": {
                 "LOG_LEVEL": "info",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "7",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -321,6 +325,7 @@ with DAG(
         env={
             "ACCURACIES": "{{ dagc_output_list(ti.xcom_pull(task_ids='train', key='accuracy', map_indexes=[0, 1, 2]), 'task.train.outputs.accuracy') }}",
             "LOG_LEVEL": "info",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-euc",
@@ -343,6 +348,7 @@ with DAG(
         bash_command=DAGC_RUN,
         env={
             "LOG_LEVEL": "info",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "5",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -366,6 +372,7 @@ with DAG(
         bash_command=DAGC_RUN,
         env={
             "LOG_LEVEL": "info",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",

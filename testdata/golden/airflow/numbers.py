@@ -220,6 +220,7 @@ with DAG(
         task_id="publish",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-euc",
@@ -236,6 +237,7 @@ with DAG(
         task_id="empty_is_zero",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -250,6 +252,7 @@ with DAG(
         task_id="exponent_yes",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -264,6 +267,7 @@ with DAG(
         task_id="hex_is_sixteen",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -278,6 +282,7 @@ with DAG(
         task_id="inf_is_large",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -292,6 +297,7 @@ with DAG(
         task_id="nan_equals_itself",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -306,6 +312,7 @@ with DAG(
         task_id="padded_yes",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",

@@ -236,6 +236,7 @@ with DAG(
         owner="data-team",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "9",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -261,6 +262,7 @@ with DAG(
         owner="data-team",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -281,6 +283,7 @@ with DAG(
         owner="data-team",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-euc",

@@ -223,6 +223,7 @@ with DAG(
         task_id="boom",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -236,6 +237,7 @@ with DAG(
         task_id="after_boom",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -249,6 +251,7 @@ with DAG(
         task_id="after_after_boom",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -263,6 +266,7 @@ with DAG(
         trigger_rule="all_failed",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -276,6 +280,7 @@ with DAG(
         task_id="ok",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -289,6 +294,7 @@ with DAG(
         task_id="gated",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -303,6 +309,7 @@ with DAG(
         task_id="after_gated",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -317,6 +324,7 @@ with DAG(
         trigger_rule="all_done",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -331,6 +339,7 @@ with DAG(
         trigger_rule="all_done",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -346,6 +355,7 @@ with DAG(
         trigger_rule="all_failed",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -360,6 +370,7 @@ with DAG(
         trigger_rule="all_done",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -375,6 +386,7 @@ with DAG(
         trigger_rule="all_done",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
