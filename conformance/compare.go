@@ -29,7 +29,7 @@ type Disagreement struct {
 func (d Disagreement) String() string { return d.Engine + ": " + d.What }
 
 // Compare checks every run against ref (usually the local runner): the same
-// task instances with the same final states and outputs, the same run
+// task instances with the same final states, attempts and outputs, the same run
 // state, and for every run (ref included) that each started task began only
 // after all instances of its upstream tasks had ended. It returns every
 // disagreement, most fundamental first.
@@ -53,6 +53,10 @@ func Compare(p *ir.Pipeline, ref Run, others ...Run) []Disagreement {
 				out = append(out, Disagreement{o.Engine, fmt.Sprintf("%s is %s but %s has no such task instance", k, g.State, ref.Engine)})
 			case g.State != r.State:
 				out = append(out, Disagreement{o.Engine, fmt.Sprintf("%s ended %s, %s says %s", k, g.State, ref.Engine, r.State)})
+			case g.Attempt != r.Attempt:
+				// A retry an engine should not have made (or missed) ends in
+				// the same state; only the count of attempts tells.
+				out = append(out, Disagreement{o.Engine, fmt.Sprintf("%s ended %s after %d attempt(s), %s says %d", k, g.State, g.Attempt, ref.Engine, r.Attempt)})
 			case r.State == string(ir.Success):
 				if d := diffOutputs(r.Outputs, g.Outputs); d != "" {
 					out = append(out, Disagreement{o.Engine, fmt.Sprintf("%s outputs differ: %s", k, d)})

@@ -10,6 +10,7 @@ package ir
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -239,6 +240,22 @@ type Retry struct {
 	Backoff float64
 	// MaxDelay caps the delay; 0 = no cap.
 	MaxDelay time.Duration
+	// OnExitCodes, when set, are the only exit codes a failed attempt is
+	// retried for (sorted, 1–255); any other failure (another code, a
+	// signal, a timeout, a missing output) is final.
+	OnExitCodes []int `json:",omitempty"`
+}
+
+// MaxExitCode is the largest exit status a process can report.
+const MaxExitCode = 255
+
+// Retries reports whether an attempt that failed with this exit code (-1:
+// none, the attempt failed otherwise) may be retried, attempts left aside.
+func (r Retry) Retries(exitCode int) bool {
+	if len(r.OnExitCodes) == 0 {
+		return true
+	}
+	return slices.Contains(r.OnExitCodes, exitCode)
 }
 
 // MaxRetryDelay is where a growing retry delay saturates when the task

@@ -252,6 +252,14 @@ func (v *validator) taskSettings(t *Task) {
 	if r.MaxDelay > 0 && r.MaxDelay < r.Delay {
 		v.errorf(t.Range, "Invalid retry", "Task %q has max_delay %s below its delay %s.", t.Name, r.MaxDelay, r.Delay)
 	}
+	for k, c := range r.OnExitCodes {
+		switch {
+		case c < 1 || c > MaxExitCode:
+			v.errorf(t.Range, "Invalid retry on_exit_codes", "Task %q retries on exit code %d; an exit code that fails a task is 1 to %d.", t.Name, c, MaxExitCode)
+		case k > 0 && c <= r.OnExitCodes[k-1]:
+			v.errorf(t.Range, "Invalid retry on_exit_codes", "Task %q: on_exit_codes must be sorted and hold each code once (%d after %d).", t.Name, c, r.OnExitCodes[k-1])
+		}
+	}
 	if t.Timeout < 0 {
 		v.errorf(t.Range, "Invalid timeout", "Task %q has timeout %s; it must not be negative.", t.Name, t.Timeout)
 	}

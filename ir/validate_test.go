@@ -431,3 +431,22 @@ func TestRunAttemptOnlyOutsideWhen(t *testing.T) {
 	b.When = &Cond{Op: CondCompare, Cmp: Gt, Range: at(6), Left: Operand{Ref: &Ref{Kind: RefRunAttempt, Range: at(7)}}, Right: Operand{Lit: "1", LitKind: LitNumber}}
 	wantDiag(t, Validate(pipe(b)), "run.attempt in when", at(7), "before the first attempt")
 }
+
+// on_exit_codes holds sorted exit codes 1–255, each once.
+func TestRetryOnExitCodesChecked(t *testing.T) {
+	for _, c := range []struct {
+		codes []int
+		bad   bool
+	}{{[]int{1, 75}, false}, {[]int{255}, false}, {[]int{0}, true}, {[]int{256}, true}, {[]int{3, 3}, true}, {[]int{75, 1}, true}} {
+		a := task("a", 2)
+		a.Retry = Retry{Attempts: 2, Delay: time.Second, Backoff: 1, OnExitCodes: c.codes}
+		ds := Validate(pipe(a))
+		if ds.HasErrors() != c.bad {
+			t.Errorf("on_exit_codes %v: errors %v, want bad = %v", c.codes, ds, c.bad)
+		}
+	}
+	r := Retry{OnExitCodes: []int{75}}
+	if !r.Retries(75) || r.Retries(2) || r.Retries(-1) || !(Retry{}).Retries(-1) {
+		t.Error("Retries: only a listed code is retried, and anything without on_exit_codes")
+	}
+}

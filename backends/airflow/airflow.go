@@ -94,10 +94,14 @@ type dagView struct {
 	FailedStates string // a Python tuple
 	// WaitsForUpstream: some gate uses dagc_wait_upstream.
 	WaitsForUpstream bool
-	MaxOutputBytes   int
-	NumberSyntax     string
-	NumberBlanks     string
-	WrapperLines     []string
+	// RetryExitCodes are the entries of DAGC_RETRY_EXIT_CODES, task id →
+	// Python tuple, for tasks with retry { on_exit_codes } (run by
+	// DagcBashOperator).
+	RetryExitCodes []kwarg
+	MaxOutputBytes int
+	NumberSyntax   string
+	NumberBlanks   string
+	WrapperLines   []string
 }
 
 // wrapperLines is the bash script every BashOperator task runs (see the
@@ -248,6 +252,19 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		})
 	}
 	v.WaitsForUpstream = b.waitsForUpstream
+	for _, t := range p.Tasks {
+		if len(t.Retry.OnExitCodes) > 0 && t.Retry.Attempts > 0 {
+			codes := make([]string, len(t.Retry.OnExitCodes))
+			for i, c := range t.Retry.OnExitCodes {
+				codes[i] = strconv.Itoa(c)
+			}
+			tuple := "(" + strings.Join(codes, ", ") + ")"
+			if len(codes) == 1 {
+				tuple = "(" + codes[0] + ",)"
+			}
+			v.RetryExitCodes = append(v.RetryExitCodes, kwarg{pyStr(b.ids[t.Name]), tuple})
+		}
+	}
 	return v, b.diags
 }
 
@@ -772,6 +789,9 @@ func (b *builder) workdir(in *ir.Instance, ext []string) string {
 
 func (b *builder) bashTask(t *ir.Task) *taskView {
 	tv := &taskView{Name: t.Name, Var: b.vars[t.Name], Operator: "BashOperator", Mapped: t.ForEach != nil}
+	if len(t.Retry.OnExitCodes) > 0 && t.Retry.Attempts > 0 {
+		tv.Operator = "DagcBashOperator"
+	}
 	args := b.common(t)
 	args = append(args, kwarg{"bash_command", "DAGC_RUN"})
 	inst := t.Instances()
@@ -817,6 +837,9 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 	tv := &taskView{Name: t.Name, Var: b.vars[t.Name], Operator: "KubernetesPodOperator", Mapped: t.ForEach != nil}
 	if len(t.Outputs) > 0 {
 		b.unsupported("outputs with operator \"kubernetes\"", t, "Outputs are carried by XCom only for BashOperator tasks; use the default operator.")
+	}
+	if len(t.Retry.OnExitCodes) > 0 && t.Retry.Attempts > 0 {
+		b.unsupported("retry on_exit_codes with operator \"kubernetes\"", t, "KubernetesPodOperator does not tell the exit code of a failed pod to the retry decision; use the default operator.")
 	}
 	args := b.common(t)
 	if gate := b.gateTemplate(t); gate != "" {

@@ -8,7 +8,7 @@ func (r *Renderer) Features() []backends.Feature {
 		{Name: "task", Support: "BashOperator (default) or KubernetesPodOperator (airflow { operator = \"kubernetes\" })"},
 		{Name: "edges", Support: ">>"},
 		{Name: "for_each", Support: ".partial().expand_kwargs() mapped tasks"},
-		{Name: "retry", Support: "retries, retry_delay, retry_exponential_backoff, max_retry_delay"},
+		{Name: "retry", Support: "retries, retry_delay, retry_exponential_backoff, max_retry_delay; on_exit_codes: DagcBashOperator raises AirflowFailException for another exit code"},
 		{Name: "timeout", Support: "execution_timeout, dagrun_timeout"},
 		{Name: "schedule, timezone", Support: "schedule, start_date in the timezone (CronTriggerTimetable without start_date)"},
 		{Name: "params", Support: "params with Param and types"},

@@ -191,6 +191,8 @@ type leafView struct {
 type retryView struct {
 	Limit                 int
 	Duration, Factor, Cap string
+	// Expression is retryStrategy.expression, "" for none.
+	Expression string
 }
 
 // renderer holds the state of one build.

@@ -8,7 +8,7 @@ func (r *Renderer) Features() []backends.Feature {
 		{Name: "task", Support: "container / script templates in one dag template (image required)"},
 		{Name: "edges", Support: "depends"},
 		{Name: "for_each", Support: "withItems"},
-		{Name: "retry", Support: "retryStrategy with backoff (duration, factor, cap)"},
+		{Name: "retry", Support: "retryStrategy with backoff (duration, factor, cap); on_exit_codes: retryStrategy.expression over lastRetry.exitCode"},
 		{Name: "timeout", Support: "activeDeadlineSeconds per template and per workflow"},
 		{Name: "schedule, timezone", Support: "CronWorkflow schedules + timezone"},
 		{Name: "params", Support: "spec.arguments.parameters"},

@@ -303,6 +303,16 @@ func (r *renderer) retry(leaf *leafView, t *ir.Task) {
 		return
 	}
 	rv := &retryView{Limit: rt.Attempts}
+	if len(rt.OnExitCodes) > 0 {
+		// retry { on_exit_codes }: Argo retries when both retryPolicy and
+		// the expression hold. lastRetry.exitCode is a string ("-1" when the
+		// container reported none), hence asInt.
+		codes := make([]string, len(rt.OnExitCodes))
+		for i, c := range rt.OnExitCodes {
+			codes[i] = strconv.Itoa(c)
+		}
+		rv.Expression = "asInt(lastRetry.exitCode) in [" + strings.Join(codes, ", ") + "]"
+	}
 	if rt.Delay > 0 {
 		rv.Duration = rt.Delay.String()
 	}

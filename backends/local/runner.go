@@ -737,6 +737,16 @@ func (r *runner) collect(res attemptResult) {
 		r.con.failed(i, res.a.number, "interrupted: "+res.err, "")
 	case res.stopped:
 		r.complete(i, ir.Failed, "run timeout reached: "+res.err, false)
+	case !r.stopping && i.attempts <= retry.Attempts && !retry.Retries(res.exitCode):
+		// retry { on_exit_codes }: any other failure is final.
+		why := "it did not exit by itself"
+		if res.exitCode >= 0 {
+			why = fmt.Sprintf("exit code %d is not", res.exitCode)
+		}
+		r.complete(i, ir.Failed, fmt.Sprintf("%s (not retried: %s in on_exit_codes %v)", res.err, why, retry.OnExitCodes), false)
+		if r.o.FailFast {
+			r.stop(stopFailFast)
+		}
 	case !r.stopping && i.attempts <= retry.Attempts:
 		d := retry.DelayBefore(i.attempts)
 		r.con.failed(i, res.a.number, res.err, fmt.Sprintf("retry %d of %d in %s", i.attempts, retry.Attempts, d))

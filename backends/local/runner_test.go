@@ -536,3 +536,35 @@ func TestRunAttempt(t *testing.T) {
 		}
 	}
 }
+
+// retry { on_exit_codes }: only the listed exit codes are retried; another
+// code, a timeout or a missing output is final at once.
+func TestRetryOnExitCodes(t *testing.T) {
+	codes := ir.Retry{Attempts: 3, Delay: time.Second, Backoff: 1, OnExitCodes: []int{75}}
+	// 75 (retried), then 2: final after two attempts.
+	mixed := cmdTask("mixed", "sh", "-c", `[ "$DAGC_ATTEMPT" = 1 ] && exit 75; exit 2`)
+	mixed.Retry = codes
+	// 75 until the third attempt, which succeeds.
+	recovers := cmdTask("recovers", "sh", "-c", `[ "$DAGC_ATTEMPT" -ge 3 ] || exit 75`)
+	recovers.Retry = codes
+	final := cmdTask("final", "sh", "-c", "exit 3")
+	final.Retry = codes
+	slow := cmdTask("slow", "sleep", "5")
+	slow.Retry, slow.Timeout = codes, 50*time.Millisecond
+	missing := cmdTask("missing", "true")
+	missing.Retry, missing.Outputs = codes, []string{"x"}
+	any := cmdTask("any", "sh", "-c", "exit 3")
+	any.Retry = ir.Retry{Attempts: 2, Delay: time.Second, Backoff: 1}
+	oc := runIt(t, context.Background(), pipeline(mixed, recovers, final, slow, missing, any), t.TempDir(), Options{Clock: &fakeClock{}})
+	wantStates(t, oc, map[string]ir.State{"mixed": ir.Failed, "recovers": ir.Success, "final": ir.Failed,
+		"slow": ir.Failed, "missing": ir.Failed, "any": ir.Failed})
+	want := map[string]int{"mixed": 2, "recovers": 3, "final": 1, "slow": 1, "missing": 1, "any": 3}
+	for _, r := range oc.res.Instances {
+		if r.Attempts != want[r.Task] {
+			t.Errorf("%s: %d attempts, want %d (%s)", r.Task, r.Attempts, want[r.Task], r.Error)
+		}
+		if r.Task == "final" && !strings.Contains(r.Error, "not retried: exit code 3 is not in on_exit_codes [75]") {
+			t.Errorf("final: error %q does not say why it was not retried", r.Error)
+		}
+	}
+}

@@ -123,9 +123,12 @@ function commandOf(resource, input) {
   return { argv: input.ContainerOverrides.Command, env: input.ContainerOverrides.Environment };
 }
 
-function taskError(message) {
+// taskError is the failure the container reports: dagc.exit.<code> when
+// the command exited with a non-zero code by itself (what Retry.ErrorEquals
+// of retry { on_exit_codes } matches), dagc.TaskFailed otherwise.
+function taskError(message, name) {
   const e = new Error(message);
-  e.name = 'dagc.TaskFailed';
+  e.name = name || 'dagc.TaskFailed';
   return e;
 }
 
@@ -219,9 +222,11 @@ async function main() {
       const res = await runProcess(argv, env, cwd, timeoutMs, `${label}#${attempt}`);
       const end = new Date();
       let problem = '';
+      let errorName = '';
       const outputs = {};
       if (res.code !== 0) {
         problem = `exit status ${res.code}${res.error ? ' (' + res.error + ')' : ''}`;
+        if (res.code > 0 && !res.error) errorName = `dagc.exit.${res.code}`;
       } else {
         for (const o of outputNames) {
           const file = path.join(outDir, o);
@@ -243,7 +248,7 @@ async function main() {
       const rec = { task: meta.task, instance, attempt, state: problem ? 'failed' : 'success', start: start.toISOString(), end: end.toISOString() };
       if (!problem && outputNames.length > 0) rec.outputs = outputs;
       records.push(rec);
-      if (problem) throw taskError(`${label}: ${problem}`);
+      if (problem) throw taskError(`${label}: ${problem}`, errorName);
       if (s.Resource.includes(':lambda:')) return { StatusCode: 200, Payload: outputs };
       if (s.Resource.endsWith('.waitForTaskToken')) return outputs; // what SendTaskSuccess carries
       return { Status: 'SUCCEEDED' }; // a .sync job's description

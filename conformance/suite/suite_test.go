@@ -175,3 +175,18 @@ func TestSuiteCatchesAnAttemptCountedFromZero(t *testing.T) {
 		`{"Name":"DAGC_ATTEMPT","Value.$":"States.Format('{}', States.MathAdd($$.State.RetryCount, 1))"}=>{"Name":"DAGC_ATTEMPT","Value.$":"States.Format('{}', States.MathAdd($$.State.RetryCount, 0))"}`,
 		`retries / stepfunctions: flaky outputs differ: status = "recovered on attempt 3", want "recovered on attempt 2"`)
 }
+
+// on_exit_codes: a retrier that matches every error retries flip's final
+// exit code 3; the state is the same, the attempts are not.
+func TestSuiteCatchesARetrierIgnoringExitCodes(t *testing.T) {
+	suiteMutation(t, "exit_codes", "stepfunctions",
+		`"ErrorEquals":["dagc.exit.75","dagc.exit.76"]=>"ErrorEquals":["States.ALL"]`,
+		"exit_codes / stepfunctions: flip ended failed after 6 attempt(s), local says 2")
+}
+
+// on_exit_codes: listing validate's final code 2 on Airflow retries it.
+func TestSuiteCatchesAnAirflowRetryOnAFinalCode(t *testing.T) {
+	suiteMutation(t, "exit_codes", "airflow",
+		`"validate": (75,),=>"validate": (75, 2),`,
+		"exit_codes / airflow: validate ended failed after 4 attempt(s), local says 1")
+}
