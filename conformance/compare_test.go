@@ -62,3 +62,18 @@ func TestCompareFindsEachKindOfDisagreement(t *testing.T) {
 		})
 	}
 }
+
+// An instance decided without running its command may be attempt 0 on one
+// engine and 1 on another (Airflow skips inside the first try): that is not
+// a disagreement; a second attempt is.
+func TestCompareAttemptsZeroOrOne(t *testing.T) {
+	p := pipelineAB()
+	ref := Run{"local", []trace.Record{
+		{Task: "a", Attempt: 1, State: "success", Start: at(0), End: at(1)},
+		{Task: "b", Attempt: 0, State: "skipped"},
+	}, "success"}
+	got := Run{"airflow", []trace.Record{ref.Records[0], {Task: "b", Attempt: 1, State: "skipped", Start: at(2), End: at(3)}}, "success"}
+	if d := Compare(p, ref, got); len(d) != 0 {
+		t.Fatalf("want agreement, got %v", d)
+	}
+}
