@@ -29,7 +29,7 @@ type Disagreement struct {
 func (d Disagreement) String() string { return d.Engine + ": " + d.What }
 
 // Compare checks every run against ref (usually the local runner): the same
-// task instances with the same final states and outputs, the same run
+// task instances with the same final states, attempts and outputs, the same run
 // state, and for every run (ref included) that each started task began only
 // after all instances of its upstream tasks had ended. It returns every
 // disagreement, most fundamental first.
@@ -53,6 +53,13 @@ func Compare(p *ir.Pipeline, ref Run, others ...Run) []Disagreement {
 				out = append(out, Disagreement{o.Engine, fmt.Sprintf("%s is %s but %s has no such task instance", k, g.State, ref.Engine)})
 			case g.State != r.State:
 				out = append(out, Disagreement{o.Engine, fmt.Sprintf("%s ended %s, %s says %s", k, g.State, ref.Engine, r.State)})
+			case max(g.Attempt, 1) != max(r.Attempt, 1):
+				// A retry an engine should not have made (or missed) ends in
+				// the same state; only the count of attempts tells. Whether
+				// an instance decided without running its command counts as
+				// attempt 0 or 1 is the engine's own (Airflow's when skips
+				// inside the task's first try), so those are not compared.
+				out = append(out, Disagreement{o.Engine, fmt.Sprintf("%s ended %s after %d attempt(s), %s says %d", k, g.State, g.Attempt, ref.Engine, r.Attempt)})
 			case r.State == string(ir.Success):
 				if d := diffOutputs(r.Outputs, g.Outputs); d != "" {
 					out = append(out, Disagreement{o.Engine, fmt.Sprintf("%s outputs differ: %s", k, d)})

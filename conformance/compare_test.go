@@ -44,6 +44,9 @@ func TestCompareFindsEachKindOfDisagreement(t *testing.T) {
 		{"run", Run{"e", ref.Records, "success"}, "run ended success, local says failed"},
 		{"output", Run{"e", []trace.Record{{Task: "a", Attempt: 1, State: "success", Start: at(0), End: at(1), Outputs: map[string]string{"x": "2"}}, ref.Records[1]}, "failed"}, `x = "2", want "1"`},
 		{"missing", Run{"e", ref.Records[:1], "failed"}, "b missing"},
+		{"attempts", Run{"e", []trace.Record{ref.Records[0],
+			{Task: "b", Attempt: 1, State: "failed", Start: at(2), End: at(3)},
+			{Task: "b", Attempt: 2, State: "failed", Start: at(4), End: at(5)}}, "failed"}, "b ended failed after 2 attempt(s), local says 1"},
 		{"edge", Run{"e", []trace.Record{ref.Records[0], {Task: "b", Attempt: 1, State: "failed", Start: at(0), End: at(3)}}, "failed"}, "edge a → b broken"},
 	}
 	for _, c := range cases {
@@ -57,5 +60,20 @@ func TestCompareFindsEachKindOfDisagreement(t *testing.T) {
 				t.Fatalf("want a disagreement containing %q, got %q", c.want, all)
 			}
 		})
+	}
+}
+
+// An instance decided without running its command may be attempt 0 on one
+// engine and 1 on another (Airflow skips inside the first try): that is not
+// a disagreement; a second attempt is.
+func TestCompareAttemptsZeroOrOne(t *testing.T) {
+	p := pipelineAB()
+	ref := Run{"local", []trace.Record{
+		{Task: "a", Attempt: 1, State: "success", Start: at(0), End: at(1)},
+		{Task: "b", Attempt: 0, State: "skipped"},
+	}, "success"}
+	got := Run{"airflow", []trace.Record{ref.Records[0], {Task: "b", Attempt: 1, State: "skipped", Start: at(2), End: at(3)}}, "success"}
+	if d := Compare(p, ref, got); len(d) != 0 {
+		t.Fatalf("want agreement, got %v", d)
 	}
 }

@@ -252,7 +252,7 @@ func Decide(tr Trigger, upstream []State, when func() (bool, error)) (Decision, 
 type Ended struct {
 	State State
 	// FailureTolerated is set for a task whose failure does not fail the
-	// run (`allow_failure`, DESIGN 2.4); no task sets it yet.
+	// run (`allow_failure`, DESIGN 2.4): Task.AllowFailure.
 	FailureTolerated bool
 }
 

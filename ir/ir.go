@@ -10,6 +10,7 @@ package ir
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -120,6 +121,9 @@ type Task struct {
 	// When is the run-time condition; nil means always.
 	When    *Cond
 	Trigger Trigger
+	// AllowFailure: the task may end failed without failing the run; its
+	// dependents still see it failed (DESIGN 2.4, ir.RunState).
+	AllowFailure bool
 
 	// Settings are the task's own per-backend blocks; a backend merges them
 	// over the pipeline's (backends/settings).
@@ -240,6 +244,22 @@ type Retry struct {
 	Backoff float64
 	// MaxDelay caps the delay; 0 = no cap.
 	MaxDelay time.Duration
+	// OnExitCodes, when set, are the only exit codes a failed attempt is
+	// retried for (sorted, 1–255); any other failure (another code, a
+	// signal, a timeout, a missing output) is final.
+	OnExitCodes []int `json:",omitempty"`
+}
+
+// MaxExitCode is the largest exit status a process can report.
+const MaxExitCode = 255
+
+// Retries reports whether an attempt that failed with this exit code (-1:
+// none, the attempt failed otherwise) may be retried, attempts left aside.
+func (r Retry) Retries(exitCode int) bool {
+	if len(r.OnExitCodes) == 0 {
+		return true
+	}
+	return slices.Contains(r.OnExitCodes, exitCode)
 }
 
 // MaxRetryDelay is where a growing retry delay saturates when the task

@@ -85,6 +85,10 @@ const (
 	RefOutput  RefKind = "output"   // task.TASK.outputs.NAME
 	RefRunID   RefKind = "run.id"   // run.id
 	RefRunDate RefKind = "run.date" // run.date, the logical date as YYYY-MM-DD
+	// RefRunAttempt is run.attempt: this attempt of this task instance,
+	// from 1 (also $DAGC_ATTEMPT). It is known only once the attempt
+	// starts, so it cannot appear in when.
+	RefRunAttempt RefKind = "run.attempt"
 
 	// References to the current item of a for_each task, resolved per
 	// instance (Task.Instances, or the engine's own fan-out construct).

@@ -273,6 +273,14 @@ func (v *validator) taskSettings(t *Task) {
 	if r.MaxDelay > 0 && r.MaxDelay < r.Delay {
 		v.errorf(t.Range, "Invalid retry", "Task %q has max_delay %s below its delay %s.", t.Name, r.MaxDelay, r.Delay)
 	}
+	for k, c := range r.OnExitCodes {
+		switch {
+		case c < 1 || c > MaxExitCode:
+			v.errorf(t.Range, "Invalid retry on_exit_codes", "Task %q retries on exit code %d; an exit code that fails a task is 1 to %d.", t.Name, c, MaxExitCode)
+		case k > 0 && c <= r.OnExitCodes[k-1]:
+			v.errorf(t.Range, "Invalid retry on_exit_codes", "Task %q: on_exit_codes must be sorted and hold each code once (%d after %d).", t.Name, c, r.OnExitCodes[k-1])
+		}
+	}
 	if t.Timeout < 0 {
 		v.errorf(t.Range, "Invalid timeout", "Task %q has timeout %s; it must not be negative.", t.Name, t.Timeout)
 	}
@@ -406,7 +414,7 @@ func (v *validator) eachRef(t *Task, r *Ref, at Range) {
 func (v *validator) ref(i int, t *Task, r *Ref) {
 	at := narrow(r.Range, t.Range)
 	switch r.Kind {
-	case RefRunID, RefRunDate:
+	case RefRunID, RefRunDate, RefRunAttempt:
 	case RefEachKey, RefEachValue, RefEachField, RefEachExpr:
 		v.eachRef(t, r, at)
 	case RefParam:
@@ -501,6 +509,10 @@ func (v *validator) cond(i int, t *Task, c *Cond) {
 }
 
 func (v *validator) operand(i int, t *Task, c *Cond, o Operand) {
+	if o.Ref != nil && o.Ref.Kind == RefRunAttempt {
+		v.errorf(narrow(o.Ref.Range, t.Range), "run.attempt in when", "Task %q: when is decided once, before the first attempt starts, so run.attempt has no value there. Use it in the command, script or env.", t.Name)
+		return
+	}
 	if o.Ref != nil {
 		v.ref(i, t, o.Ref)
 		return

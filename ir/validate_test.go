@@ -478,3 +478,35 @@ func TestValidateChangesNothing(t *testing.T) {
 		t.Fatal("a second Normalize changed the pipeline")
 	}
 }
+
+// run.attempt is known only once an attempt starts: fine in the command,
+// an error in when, at the reference.
+func TestRunAttemptOnlyOutsideWhen(t *testing.T) {
+	a := task("a", 2)
+	a.Run.Command = append(a.Run.Command, Str{Parts: []Part{{Ref: &Ref{Kind: RefRunAttempt, Range: at(3)}}}})
+	if ds := check(pipe(a)); ds.HasErrors() {
+		t.Fatalf("run.attempt in a command: %v", ds)
+	}
+	b := task("b", 5)
+	b.When = &Cond{Op: CondCompare, Cmp: Gt, Range: at(6), Left: Operand{Ref: &Ref{Kind: RefRunAttempt, Range: at(7)}}, Right: Operand{Lit: "1", LitKind: LitNumber}}
+	wantDiag(t, check(pipe(b)), "run.attempt in when", at(7), "before the first attempt")
+}
+
+// on_exit_codes holds sorted exit codes 1–255, each once.
+func TestRetryOnExitCodesChecked(t *testing.T) {
+	for _, c := range []struct {
+		codes []int
+		bad   bool
+	}{{[]int{1, 75}, false}, {[]int{255}, false}, {[]int{0}, true}, {[]int{256}, true}, {[]int{3, 3}, true}, {[]int{75, 1}, true}} {
+		a := task("a", 2)
+		a.Retry = Retry{Attempts: 2, Delay: time.Second, Backoff: 1, OnExitCodes: c.codes}
+		ds := check(pipe(a))
+		if ds.HasErrors() != c.bad {
+			t.Errorf("on_exit_codes %v: errors %v, want bad = %v", c.codes, ds, c.bad)
+		}
+	}
+	r := Retry{OnExitCodes: []int{75}}
+	if !r.Retries(75) || r.Retries(2) || r.Retries(-1) || !(Retry{}).Retries(-1) {
+		t.Error("Retries: only a listed code is retried, and anything without on_exit_codes")
+	}
+}

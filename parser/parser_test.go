@@ -328,10 +328,10 @@ task "short" {
 	if plain.Timeout != time.Hour || custom.Timeout != 5*time.Minute || plain.Trigger != ir.AllDone || custom.Trigger != ir.AllSuccess {
 		t.Errorf("timeout/trigger merge")
 	}
-	if want := (ir.Retry{Attempts: 5, Delay: 30 * time.Second, Backoff: 2}); custom.Retry != want {
+	if want := (ir.Retry{Attempts: 5, Delay: 30 * time.Second, Backoff: 2}); !reflect.DeepEqual(custom.Retry, want) {
 		t.Errorf("retry merge = %+v, want %+v", custom.Retry, want)
 	}
-	if want := (ir.Retry{Attempts: 1, Delay: 30 * time.Second, Backoff: 2}); short.Retry != want {
+	if want := (ir.Retry{Attempts: 1, Delay: 30 * time.Second, Backoff: 2}); !reflect.DeepEqual(short.Retry, want) {
 		t.Errorf("retries over defaults = %+v, want %+v", short.Retry, want)
 	}
 	if custom.Resources != (ir.Resources{CPU: "1", Memory: "2Gi"}) {
@@ -371,10 +371,10 @@ task "a" {
 task "b" {
   command = ["true"]
 }`, Options{})
-	if want := (ir.Retry{Attempts: 3, Delay: time.Second, Backoff: 1}); pipe.Task("a").Retry != want {
+	if want := (ir.Retry{Attempts: 3, Delay: time.Second, Backoff: 1}); !reflect.DeepEqual(pipe.Task("a").Retry, want) {
 		t.Errorf("retries = %+v", pipe.Task("a").Retry)
 	}
-	if want := (ir.Retry{Backoff: 1}); pipe.Task("b").Retry != want {
+	if want := (ir.Retry{Backoff: 1}); !reflect.DeepEqual(pipe.Task("b").Retry, want) {
 		t.Errorf("no retry = %+v", pipe.Task("b").Retry)
 	}
 }

@@ -63,11 +63,14 @@ func (c *compiler) runtimeRef(t hcl.Traversal, sink *refSink) (*ir.Ref, bool) {
 		if len(names) == 1 && names[0] == "date" {
 			return &ir.Ref{Kind: ir.RefRunDate, Range: toRange(rng)}, true
 		}
+		if len(names) == 1 && names[0] == "attempt" {
+			return &ir.Ref{Kind: ir.RefRunAttempt, Range: toRange(rng)}, true
+		}
 		got := ""
 		if len(names) > 0 {
 			got = names[0]
 		}
-		c.errorf(rng, "Invalid reference", "run has two attributes: run.id and run.date.%s", didYouMean(got, []string{"id", "date"}))
+		c.errorf(rng, "Invalid reference", "run has three attributes: run.id, run.date and run.attempt.%s", didYouMean(got, []string{"id", "date", "attempt"}))
 		return nil, false
 	}
 	// task.X.outputs.Y
@@ -625,6 +628,10 @@ func (c *compiler) operand(expr hcl.Expression, ctx *hcl.EvalContext, sc scope, 
 		}
 		ref, ok := c.runtimeRef(x.Traversal, sink)
 		if !ok {
+			return ir.Operand{}, false
+		}
+		if ref.Kind == ir.RefRunAttempt {
+			c.errorf(expr.Range(), "run.attempt in when", "when is decided once, before the first attempt starts, so run.attempt has no value there. Use it in the command, script or env.")
 			return ir.Operand{}, false
 		}
 		return ir.Operand{Ref: ref}, true

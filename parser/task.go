@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"math/big"
 	"regexp"
 	"slices"
 	"sort"
@@ -22,6 +23,7 @@ var taskSchema = &hcl.BodySchema{
 		{Name: "workdir"}, {Name: "depends_on"}, {Name: "for_each"}, {Name: "retries"},
 		{Name: "timeout"}, {Name: "outputs"}, {Name: "when"}, {Name: "trigger"},
 		{Name: "max_parallel"},
+		{Name: "allow_failure"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "retry"}, {Type: "resources"},
@@ -36,10 +38,13 @@ var notInDefaults = map[string]string{
 	"for_each":   "fan-out is decided per task",
 	"outputs":    "outputs are published by one task",
 	"when":       "conditions are decided per task",
+	// A default would make every failure tolerated, and the run could
+	// never fail.
+	"allow_failure": "whether a failure fails the run is decided per task",
 }
 
 var retrySchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "attempts"}, {Name: "delay"}, {Name: "backoff"}, {Name: "max_delay"}},
+	Attributes: []hcl.AttributeSchema{{Name: "attempts"}, {Name: "delay"}, {Name: "backoff"}, {Name: "max_delay"}, {Name: "on_exit_codes"}},
 }
 
 var resourcesSchema = &hcl.BodySchema{
@@ -55,6 +60,9 @@ type retrySpec struct {
 	delay    *time.Duration
 	backoff  *float64
 	maxDelay *time.Duration
+	// onExitCodes is nil when not given; codesAt is where it was written.
+	onExitCodes []int
+	codesAt     *hcl.Range
 }
 
 func (r retrySpec) over(base retrySpec) retrySpec {
@@ -69,6 +77,9 @@ func (r retrySpec) over(base retrySpec) retrySpec {
 	}
 	if r.maxDelay == nil {
 		r.maxDelay = base.maxDelay
+	}
+	if r.onExitCodes == nil {
+		r.onExitCodes, r.codesAt = base.onExitCodes, base.codesAt
 	}
 	return r
 }
@@ -88,6 +99,9 @@ func (r retrySpec) final() ir.Retry {
 	}
 	if r.maxDelay != nil {
 		out.MaxDelay = *r.maxDelay
+	}
+	if len(r.onExitCodes) > 0 {
+		out.OnExitCodes = r.onExitCodes
 	}
 	return out
 }
@@ -262,11 +276,81 @@ func (c *compiler) decodeRetry(content *hcl.BodyContent, sc scope) (retrySpec, b
 	if d, dok := c.attrDuration(bc, "max_delay", c.ctx, sc); dok {
 		r.maxDelay = &d
 	}
+	if a := bc.Attributes["on_exit_codes"]; a != nil {
+		if codes, cok := c.exitCodes(a, sc); cok {
+			rng := a.Expr.Range()
+			r.onExitCodes, r.codesAt = codes, &rng
+		} else {
+			ok = false
+		}
+	}
 	if r.delay != nil && r.maxDelay != nil && *r.maxDelay > 0 && *r.maxDelay < *r.delay {
 		c.errorf(bc.Attributes["max_delay"].Expr.Range(), "Invalid retry max_delay", "max_delay (%s) is shorter than delay (%s).", *r.maxDelay, *r.delay)
 		ok = false
 	}
 	return r, ok
+}
+
+// exitCodes reads on_exit_codes: a non-empty list of whole numbers 1–255,
+// each once, returned sorted. A bad element is reported at the element
+// when the list is written out.
+func (c *compiler) exitCodes(a *hcl.Attribute, sc scope) ([]int, bool) {
+	v, ok := c.evalCompileTime(a.Expr, c.ctx, sc)
+	if !ok {
+		return nil, false
+	}
+	ty := v.Type()
+	if v.IsNull() || !(ty.IsListType() || ty.IsTupleType() || ty.IsSetType()) {
+		c.errorf(a.Expr.Range(), "Invalid retry on_exit_codes", "on_exit_codes is a list of exit codes, such as [1, 75]; not %s.", typeName(v))
+		return nil, false
+	}
+	if v.LengthInt() == 0 {
+		c.errorf(a.Expr.Range(), "Invalid retry on_exit_codes", "on_exit_codes is empty, so no failure would be retried; list the exit codes to retry, or set attempts = 0.")
+		return nil, false
+	}
+	var elems []hclsyntax.Expression
+	if tuple, isTuple := a.Expr.(*hclsyntax.TupleConsExpr); isTuple && !ty.IsSetType() {
+		elems = tuple.Exprs
+	}
+	at := func(i int) hcl.Range {
+		if i < len(elems) {
+			return elems[i].Range()
+		}
+		return a.Expr.Range()
+	}
+	seen := map[int]hcl.Range{}
+	var codes []int
+	ok = true
+	i := 0
+	for it := v.ElementIterator(); it.Next(); i++ {
+		_, ev := it.Element()
+		n, err := toNumber(ev)
+		code, exact := 0, false
+		if err == nil {
+			i64, acc := n.Int64()
+			code, exact = int(i64), acc == big.Exact && i64 >= 1 && i64 <= ir.MaxExitCode
+		}
+		if !exact {
+			what := typeName(ev)
+			if err == nil {
+				what = canonicalNumber(n)
+			} else if ev.Type() == cty.String && !ev.IsNull() {
+				what = strconv.Quote(ev.AsString())
+			}
+			c.errorf(at(i), "Invalid retry on_exit_codes", "An exit code that fails a task is a whole number from 1 to %d; %s is not.", ir.MaxExitCode, what)
+			ok = false
+			continue
+		}
+		if prev, dup := seen[code]; dup {
+			c.errorf(at(i), "Invalid retry on_exit_codes", "Exit code %d is listed twice; the first is at %s.", code, rangeString(prev))
+			ok = false
+			continue
+		}
+		seen[code] = at(i)
+		codes = append(codes, code)
+	}
+	sort.Ints(codes)
+	return codes, ok
 }
 
 func (c *compiler) decodeResources(b *hcl.Block, base ir.Resources, sc scope) ir.Resources {
@@ -481,6 +565,9 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	if tr, ok := c.decodeTrigger(content, once("trigger")); ok {
 		t.Trigger = tr
 	}
+	if b, ok := c.attrBool(content, "allow_failure", c.ctx, once("allow_failure")); ok {
+		t.AllowFailure = b
+	}
 	if defs.timeout != nil {
 		t.Timeout = *defs.timeout
 	}
@@ -488,7 +575,11 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 		t.Timeout = to
 	}
 	r, _ := c.decodeRetry(content, once("retry"))
-	t.Retry = r.over(defs.retry).final()
+	merged := r.over(defs.retry)
+	t.Retry = merged.final()
+	if merged.codesAt != nil && t.Retry.Attempts == 0 {
+		c.warnf(*merged.codesAt, "on_exit_codes has no effect", "Task %q makes no retry attempts, so on_exit_codes retries nothing. Set attempts (or retries), or remove on_exit_codes.", d.name)
+	}
 
 	var blocks map[string]*hcl.Block
 	if len(content.Blocks) > 0 {

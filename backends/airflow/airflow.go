@@ -89,21 +89,28 @@ type dagView struct {
 	Edges       []edgeView
 	WatchedVars []string
 	Watcher     string
-	UsesK8s     bool
-	UsesBash    bool
-	UsesCron    bool
-	Timezone    string
-	Description string
+	// AllowedFailure are the task ids (Python string literals) of the
+	// tasks with allow_failure, which the watcher does not judge.
+	AllowedFailure []string
+	UsesK8s        bool
+	UsesBash       bool
+	UsesCron       bool
+	Timezone       string
+	Description    string
 
 	SkipExitCode int
 	SkipTrigger  string
 	FailedStates string // a Python tuple
 	// WaitsForUpstream: some gate uses dagc_wait_upstream.
 	WaitsForUpstream bool
-	MaxOutputBytes   int
-	NumberSyntax     string
-	NumberBlanks     string
-	WrapperLines     []string
+	// RetryExitCodes are the entries of DAGC_RETRY_EXIT_CODES, task id →
+	// Python tuple, for tasks with retry { on_exit_codes } (run by
+	// DagcBashOperator).
+	RetryExitCodes []kwarg
+	MaxOutputBytes int
+	NumberSyntax   string
+	NumberBlanks   string
+	WrapperLines   []string
 }
 
 // wrapperLines is the bash script every BashOperator task runs (see the
@@ -244,6 +251,9 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 			v.Edges = append(v.Edges, e)
 		}
 		v.WatchedVars = append(v.WatchedVars, b.vars[t.Name])
+		if t.AllowFailure {
+			v.AllowedFailure = append(v.AllowedFailure, pyStr(b.ids[t.Name]))
+		}
 	}
 	if len(ignored) > 0 {
 		b.diags = append(b.diags, ir.Diagnostic{
@@ -265,6 +275,19 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 				"Create them before the first run: airflow pools import %s (%d slots each; edit the file to change that).", quoteList(names), poolsFileName(p), poolSlots),
 			Subject: p.Range,
 		})
+	}
+	for _, t := range p.Tasks {
+		if len(t.Retry.OnExitCodes) > 0 && t.Retry.Attempts > 0 {
+			codes := make([]string, len(t.Retry.OnExitCodes))
+			for i, c := range t.Retry.OnExitCodes {
+				codes[i] = strconv.Itoa(c)
+			}
+			tuple := "(" + strings.Join(codes, ", ") + ")"
+			if len(codes) == 1 {
+				tuple = "(" + codes[0] + ",)"
+			}
+			v.RetryExitCodes = append(v.RetryExitCodes, kwarg{pyStr(b.ids[t.Name]), tuple})
+		}
 	}
 	return v, b.diags
 }
@@ -476,7 +499,7 @@ func (b *builder) unsupported(feature string, t *ir.Task, detail string) {
 
 // reservedEnv are the variables the wrapper uses to receive its input.
 func isReservedEnv(name string) bool {
-	return name == "DAGC_ARGC" || name == "DAGC_WHEN" || name == "DAGC_OUTPUTS" || name == "DAGC_EACH_KEY" || strings.HasPrefix(name, "DAGC_ARG_")
+	return name == "DAGC_ARGC" || name == "DAGC_WHEN" || name == "DAGC_ATTEMPT" || name == "DAGC_OUTPUTS" || name == "DAGC_EACH_KEY" || strings.HasPrefix(name, "DAGC_ARG_")
 }
 
 func (b *builder) task(t *ir.Task) *taskView {
@@ -503,7 +526,7 @@ func (b *builder) task(t *ir.Task) *taskView {
 		}
 		for _, e := range in.Env {
 			if isReservedEnv(e.Name) {
-				b.unsupported(fmt.Sprintf("environment variable %s", e.Name), t, "dagc uses DAGC_ARGC, DAGC_ARG_<n>, DAGC_WHEN, DAGC_EACH_KEY and DAGC_OUTPUTS itself.")
+				b.unsupported(fmt.Sprintf("environment variable %s", e.Name), t, "dagc uses DAGC_ARGC, DAGC_ARG_<n>, DAGC_WHEN, DAGC_EACH_KEY, DAGC_ATTEMPT and DAGC_OUTPUTS itself.")
 			}
 		}
 	}
@@ -745,6 +768,9 @@ func (b *builder) refText(r *ir.Ref) string {
 		}
 		b.diags.Errorf(r.Range, "unknown reference", "reference %s has no item here.", r.String())
 		return "''"
+	case ir.RefRunAttempt:
+		// try_number counts this task instance's attempts from 1.
+		return "ti.try_number"
 	case ir.RefOutput:
 		up := b.tasks[r.Task]
 		if up == nil {
@@ -821,6 +847,7 @@ func (b *builder) argvEnv(t *ir.Task, in *ir.Instance, ext []string) []envEntry 
 	for _, e := range in.Env {
 		env = append(env, envEntry{e.Name, b.strTemplate(e.Value, ext)})
 	}
+	env = append(env, envEntry{"DAGC_ATTEMPT", attemptTemplate(ext)})
 	env = append(env, envEntry{"DAGC_ARGC", strconv.Itoa(len(argv))})
 	for i, a := range argv {
 		env = append(env, envEntry{"DAGC_ARG_" + strconv.Itoa(i), b.strTemplate(a, ext)})
@@ -844,6 +871,12 @@ func (b *builder) argvEnv(t *ir.Task, in *ir.Instance, ext []string) []envEntry 
 }
 
 type envEntry struct{ name, value string }
+
+// attemptTemplate is the value of DAGC_ATTEMPT (run.attempt), this
+// attempt's number from 1.
+func attemptTemplate(ext []string) string {
+	return jinjaTemplate([]templatePart{{expr: "ti.try_number", isEx: true}}, ext)
+}
 
 func pyDict(entries []envEntry, indent int) string {
 	if len(entries) == 0 {
@@ -869,6 +902,9 @@ func (b *builder) workdir(in *ir.Instance, ext []string) string {
 
 func (b *builder) bashTask(t *ir.Task) *taskView {
 	tv := &taskView{Name: t.Name, Var: b.vars[t.Name], Operator: "BashOperator", Mapped: t.ForEach != nil}
+	if len(t.Retry.OnExitCodes) > 0 && t.Retry.Attempts > 0 {
+		tv.Operator = "DagcBashOperator"
+	}
 	args := b.common(t)
 	args = append(args, kwarg{"bash_command", "DAGC_RUN"})
 	inst := t.Instances()
@@ -916,6 +952,9 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 	if len(t.Outputs) > 0 {
 		b.unsupported("outputs with operator \"kubernetes\"", t, "Outputs are carried by XCom only for BashOperator tasks; use the default operator.")
 	}
+	if len(t.Retry.OnExitCodes) > 0 && t.Retry.Attempts > 0 {
+		b.unsupported("retry on_exit_codes with operator \"kubernetes\"", t, "KubernetesPodOperator does not tell the exit code of a failed pod to the retry decision; use the default operator.")
+	}
 	args := b.common(t)
 	if gate := b.gateTemplate(t); gate != "" {
 		// No wrapper runs in the pod, so trigger and condition are checked
@@ -948,6 +987,7 @@ func (b *builder) k8sTask(t *ir.Task) *taskView {
 		for _, e := range in.Env {
 			env = append(env, pyStr(e.Name)+": "+pyStr(b.strTemplate(e.Value, nil)))
 		}
+		env = append(env, pyStr("DAGC_ATTEMPT")+": "+pyStr(attemptTemplate(nil)))
 		fields := []kwarg{
 			{"image", pyStr(jinjaLit(in.Image))},
 			{"cmds", "[" + strings.Join(argv, ", ") + "]"},

@@ -8,13 +8,13 @@ func (r *Renderer) Features() []backends.Feature {
 		{Name: "task", Support: "BashOperator (default) or KubernetesPodOperator (airflow { operator = \"kubernetes\" })"},
 		{Name: "edges", Support: ">>"},
 		{Name: "for_each", Support: ".partial().expand_kwargs() mapped tasks"},
-		{Name: "retry", Support: "retries, retry_delay, retry_exponential_backoff, max_retry_delay"},
+		{Name: "retry", Support: "retries, retry_delay, retry_exponential_backoff, max_retry_delay; on_exit_codes: DagcBashOperator raises AirflowFailException for another exit code"},
 		{Name: "timeout", Support: "execution_timeout, dagrun_timeout"},
 		{Name: "schedule, timezone", Support: "schedule, start_date in the timezone (CronTriggerTimetable without start_date)"},
 		{Name: "params", Support: "params with Param and types"},
 		{Name: "outputs", Support: "XCom (BashOperator); no: KubernetesPodOperator"},
 		{Name: "when / trigger", Support: "skip_on_exit_code (BashOperator) or a pre_execute skip (KubernetesPodOperator) + trigger_rule, all eight triggers; one_failed as all_done + a failed-upstream check, one_success rescheduled until every upstream ended"},
-		{Name: "run state", Support: "watcher task dagc.run_state (all_done) fails the run when any task failed"},
+		{Name: "run state", Support: "watcher task dagc.run_state (all_done) fails the run when any task failed; allow_failure: the watcher leaves the task out and counts only failed (DAGC_ALLOWED_FAILURE)"},
 		{Name: "concurrency", Support: "max_active_tasks"},
 	}
 }

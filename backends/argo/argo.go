@@ -207,6 +207,8 @@ type wrapperView struct {
 type retryView struct {
 	Limit                 int
 	Duration, Factor, Cap string
+	// Expression is retryStrategy.expression, "" for none.
+	Expression string
 }
 
 // renderer holds the state of one build.
@@ -392,15 +394,71 @@ func (r *renderer) spec(v *view) {
 		s.Params = append(s.Params, pv)
 	}
 	var target []string
+	tolerated := false
 	for _, t := range p.Tasks {
 		target = append(target, r.taskName[t.Name])
 		r.task(s, t)
+		tolerated = tolerated || t.AllowFailure
 	}
 	// Argo judges a dag by its target tasks (by default its leaves). With
 	// every task a target and failFast off, the run fails exactly when some
 	// task ended Failed or Errored, even when a one_failed or all_done
 	// handler ran after it (DESIGN 2.4), and independent branches still run.
 	s.Target = strings.Join(target, " ")
+	if tolerated {
+		r.runStateTask(s)
+	}
+}
+
+// Names of the run-state task the argo backend adds when a task has
+// allow_failure, and the image it runs (a shell and nothing else).
+const (
+	runStateName  = "dagc-run-state"
+	runStateImage = "busybox:1.36"
+)
+
+// runStateScript fails when any "task=phase" argument names a phase in
+// which dagc counts the task failed.
+const runStateScript = `f=0; for a in "$@"; do case "${a#*=}" in Failed|Error) echo "dagc: task ${a%%=*} ended ${a#*=}" >&2; f=1;; esac; done; exit $f`
+
+// runStateTask judges the run when some task has allow_failure (DESIGN
+// 2.4). Argo's continueOn cannot be used: validation rejects it on a dag
+// task that uses depends. Nor would it be enough: an Omitted or Skipped
+// target inherits the phase of its nearest completed ancestor, preferring
+// Failed (assessDAGPhase in workflow/controller/dag.go), so an all_success
+// task after a tolerated failure would still fail the dag. Instead the
+// only target is this task: it runs once every task has ended (its depends
+// names every leaf), reads the phase of every task without allow_failure
+// through {{tasks.NAME.status}} and fails when one is Failed or Error, so
+// the dag's phase is its own. Dependents of a tolerated task read it as
+// Failed through their depends, as always.
+func (r *renderer) runStateTask(s *specView) {
+	for _, t := range r.p.Tasks {
+		if r.taskName[t.Name] == runStateName {
+			r.errorf(t.Range, "Task name reserved in Argo", "task %q becomes %q, the name of the task that judges the run when a task has allow_failure; rename the task.", t.Name, runStateName)
+			return
+		}
+	}
+	down := r.p.Downstream()
+	var ends []string
+	dt := dagTaskView{Name: runStateName, Template: runStateName}
+	leaf := leafView{Name: runStateName, Image: runStateImage, Command: []string{"sh", "-c", runStateScript, runStateName}}
+	for _, t := range r.p.Tasks {
+		name := r.taskName[t.Name]
+		if len(down[t.Name]) == 0 {
+			ends = append(ends, "("+name+".Succeeded || "+name+".Failed || "+name+".Errored || "+name+".Skipped || "+name+".Omitted)")
+		}
+		if t.AllowFailure {
+			continue
+		}
+		leaf.Inputs = append(leaf.Inputs, name)
+		dt.Args = append(dt.Args, kv{name, "{{tasks." + name + ".status}}"})
+		leaf.Command = append(leaf.Command, t.Name+"={{inputs.parameters."+name+"}}")
+	}
+	dt.Depends = strings.Join(ends, " && ")
+	s.Tasks = append(s.Tasks, dt)
+	s.Templates = append(s.Templates, leaf)
+	s.Target = runStateName
 }
 
 // safeText makes free text (descriptions) safe for Argo's templater by

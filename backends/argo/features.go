@@ -8,13 +8,13 @@ func (r *Renderer) Features() []backends.Feature {
 		{Name: "task", Support: "container / script templates in one dag template (image required)"},
 		{Name: "edges", Support: "depends"},
 		{Name: "for_each", Support: "withItems"},
-		{Name: "retry", Support: "retryStrategy with backoff (duration, factor, cap)"},
+		{Name: "retry", Support: "retryStrategy with backoff (duration, factor, cap); on_exit_codes: retryStrategy.expression over lastRetry.exitCode"},
 		{Name: "timeout", Support: "activeDeadlineSeconds per template and per workflow"},
 		{Name: "schedule, timezone", Support: "CronWorkflow schedules + timezone"},
 		{Name: "params", Support: "spec.arguments.parameters"},
 		{Name: "outputs", Support: "output parameters (valueFrom.path), aggregated for withItems"},
 		{Name: "when / trigger", Support: "when + depends expressions, all eight triggers"},
-		{Name: "run state", Support: "failFast: false and every task a target: the workflow fails when any task failed"},
+		{Name: "run state", Support: "failFast: false and every task a target: the workflow fails when any task failed; allow_failure: a run-state task (dagc-run-state) as the only target, failing on a Failed/Error task without allow_failure (continueOn is refused with depends)"},
 		{Name: "concurrency", Support: "spec.parallelism"},
 	}
 }

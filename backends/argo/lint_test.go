@@ -38,9 +38,9 @@ func argolint(t *testing.T, bin string, files ...string) (string, error) {
 // fixtures are the hand-built pipelines linted besides the examples.
 func fixtures() map[string]*ir.Pipeline {
 	m := map[string]*ir.Pipeline{"ml": mlPipeline(), "hostile": hostilePipeline()}
-	rng := rand.New(rand.NewSource(7))
+	rng, tolerate := rand.New(rand.NewSource(7)), rand.New(rand.NewSource(8))
 	for i := 0; i < 5; i++ {
-		p, _ := randomPipeline(rng, 6)
+		p, _ := randomPipelineMP(rng, nil, tolerate, 6)
 		p.Name = "random" + string(rune('a'+i))
 		m[p.Name] = p
 	}

@@ -7,6 +7,7 @@ import (
 	"go/parser"
 	"go/token"
 	"math/rand"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,7 +54,7 @@ func designRun(p *ir.Pipeline, out map[string]outcome) (map[string][]ir.State, b
 				}
 			}
 			st[t.Name] = append(st[t.Name], s)
-			ended = append(ended, ir.Ended{State: s})
+			ended = append(ended, ir.Ended{State: s, FailureTolerated: t.AllowFailure})
 		}
 	}
 	return st, ir.RunState(ended) == ir.Failed
@@ -72,18 +73,26 @@ type dagTemplate struct {
 	Tasks    []struct {
 		Name, Template, Depends, When string
 		WithItems                     []any `yaml:"withItems"`
+		Arguments                     struct {
+			Parameters []manifestParam
+		}
 	}
 }
 
 type dagManifest struct {
 	Spec struct {
-		Templates []struct {
-			Name        string
-			Parallelism *int
-			DAG         *dagTemplate
-		}
+		Templates []specTemplate
 	}
 }
+
+type specTemplate struct {
+	Name        string
+	Parallelism *int
+	DAG         *dagTemplate
+	Container   *struct{ Command []string }
+}
+
+type manifestParam struct{ Name, Value string }
 
 // argoRun models Argo's controller on the rendered dag. out is keyed by
 // Argo task name.
@@ -115,6 +124,9 @@ func argoRun(t *testing.T, data []byte, out map[string]outcome) (map[string]argo
 	for _, task := range dag.Tasks { // rendered in topological order
 		o := out[task.Name]
 		n := argoNode{}
+		if task.Name == runStateName {
+			o = outcome{when: true, succeed: []bool{runStateContainer(t, m.Spec.Templates, task.Arguments.Parameters, nodes)}}
+		}
 		if wrappers[task.Template] {
 			if task.WithItems != nil {
 				t.Fatalf("%s: withItems on a task calling a wrapper", task.Name)
@@ -207,10 +219,42 @@ func argoRun(t *testing.T, data []byte, out map[string]outcome) (map[string]argo
 			failed = true
 		}
 	}
-	if len(strings.Fields(dag.Target)) != len(dag.Tasks) {
+	if dag.Target != runStateName && len(strings.Fields(dag.Target)) != len(dag.Tasks) {
 		t.Fatalf("target %q does not list every task", dag.Target)
 	}
 	return nodes, failed
+}
+
+// runStateContainer runs the run-state task's container command with sh,
+// its {{tasks.NAME.status}} arguments replaced by the phases the model
+// gave those tasks, and reports whether it succeeded.
+func runStateContainer(t *testing.T, templates []specTemplate, params []manifestParam, nodes map[string]argoNode) bool {
+	t.Helper()
+	inputs := map[string]string{}
+	for _, pa := range params {
+		name, ok := strings.CutPrefix(pa.Value, "{{tasks.")
+		name, ok2 := strings.CutSuffix(name, ".status}}")
+		n, seen := nodes[name]
+		if !ok || !ok2 || !seen {
+			t.Fatalf("run-state argument %s = %q does not read an earlier task's status", pa.Name, pa.Value)
+		}
+		inputs["{{inputs.parameters."+pa.Name+"}}"] = n.phase
+	}
+	for _, tp := range templates {
+		if tp.Name != runStateName || tp.Container == nil {
+			continue
+		}
+		argv := make([]string, len(tp.Container.Command))
+		for i, a := range tp.Container.Command {
+			for k, v := range inputs {
+				a = strings.ReplaceAll(a, k, v)
+			}
+			argv[i] = a
+		}
+		return exec.Command(argv[0], argv[1:]...).Run() == nil
+	}
+	t.Fatal("no run-state template")
+	return false
 }
 
 func evalWhen(t *testing.T, when string) bool {
@@ -330,13 +374,14 @@ func succeedAll(n int) []bool {
 }
 
 func randomPipeline(rng *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
-	return randomPipelineMP(rng, nil, n)
+	return randomPipelineMP(rng, nil, nil, n)
 }
 
 // randomPipelineMP draws a pipeline from rng, and from mp (if not nil)
-// which for_each tasks get max_parallel: a source of its own, so the
-// graphs and outcomes are those randomPipeline draws.
-func randomPipelineMP(rng, mp *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
+// which for_each tasks get max_parallel and from tolerate (if not nil)
+// which tasks get allow_failure: sources of their own, so the graphs and
+// outcomes are those randomPipeline draws.
+func randomPipelineMP(rng, mp, tolerate *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
 	p := &ir.Pipeline{Name: "random", Timezone: "UTC"}
 	out := map[string]outcome{}
 	triggers := append([]ir.Trigger{ir.AllSuccess}, ir.AcceptedTriggers...)
@@ -348,6 +393,9 @@ func randomPipelineMP(rng, mp *rand.Rand, n int) (*ir.Pipeline, map[string]outco
 				t.Edges = append(t.Edges, ir.Edge{From: fmt.Sprintf("t_%d", j)})
 			}
 		}
+		// A random source of its own keeps the graphs, triggers and
+		// outcomes what they were before allow_failure was drawn.
+		t.AllowFailure = tolerate != nil && tolerate.Intn(4) == 0
 		o := outcome{when: rng.Intn(4) != 0}
 		if rng.Intn(3) == 0 {
 			t.When = ir.ConstCond(o.when)
@@ -435,9 +483,9 @@ func renderCell(t *testing.T, p *ir.Pipeline, out map[string]outcome) ([]byte, m
 // On random graphs, both must run the same tasks and agree on whether the
 // run failed.
 func TestDependsMatchDesignSemantics(t *testing.T) {
-	rng, mp := rand.New(rand.NewSource(1)), rand.New(rand.NewSource(2))
+	rng, mp, tolerate := rand.New(rand.NewSource(1)), rand.New(rand.NewSource(2)), rand.New(rand.NewSource(3))
 	for i := 0; i < 3000; i++ {
-		p, out := randomPipelineMP(rng, mp, 2+rng.Intn(6))
+		p, out := randomPipelineMP(rng, mp, tolerate, 2+rng.Intn(6))
 		data, byArgo, names := renderCell(t, p, out)
 		if data == nil {
 			continue

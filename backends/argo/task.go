@@ -55,6 +55,8 @@ func (c *taskCtx) segs(s ir.Str) []segment {
 			out = append(out, segment{tag: "{{workflow.parameters." + p.Ref.Name + "}}"})
 		case ir.RefRunID:
 			out = append(out, segment{tag: "{{workflow.name}}"})
+		case ir.RefRunAttempt:
+			out = append(out, c.attempt())
 		case ir.RefRunDate:
 			if c.r.p.Timezone != "UTC" {
 				out = append(out, segment{tag: "{{=" + c.r.runDateExpr() + "}}"})
@@ -77,6 +79,19 @@ func (c *taskCtx) segs(s ir.Str) []segment {
 	}
 	return out
 }
+
+// attempt is run.attempt: Argo's {{retries}} counts retries from 0 and is
+// defined only in a template with a retryStrategy; without one every run
+// is the first attempt.
+func (c *taskCtx) attempt() segment {
+	if c.t.Retry.Attempts > 0 {
+		return segment{tag: attemptExpr}
+	}
+	return segment{lit: "1"}
+}
+
+// attemptExpr is an expression tag: retries is a string, hence asInt.
+const attemptExpr = "{{=asInt(retries) + 1}}"
 
 // eachField is one withItems field: the pieces of one each reference's
 // item text.
@@ -282,6 +297,7 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 	for _, e := range env {
 		leaf.Env = append(leaf.Env, kv{e.name, e.w[0].text})
 	}
+	leaf.Env = append(leaf.Env, kv{"DAGC_ATTEMPT", c.word(ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefRunAttempt}}}})[0].text})
 
 	for _, o := range t.Outputs {
 		if !isParamName(o) {
@@ -376,6 +392,16 @@ func (r *renderer) retry(leaf *leafView, t *ir.Task) {
 		return
 	}
 	rv := &retryView{Limit: rt.Attempts}
+	if len(rt.OnExitCodes) > 0 {
+		// retry { on_exit_codes }: Argo retries when both retryPolicy and
+		// the expression hold. lastRetry.exitCode is a string ("-1" when the
+		// container reported none), hence asInt.
+		codes := make([]string, len(rt.OnExitCodes))
+		for i, c := range rt.OnExitCodes {
+			codes[i] = strconv.Itoa(c)
+		}
+		rv.Expression = "asInt(lastRetry.exitCode) in [" + strings.Join(codes, ", ") + "]"
+	}
 	if rt.Delay > 0 {
 		rv.Duration = rt.Delay.String()
 	}

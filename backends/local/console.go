@@ -141,13 +141,17 @@ func (c *console) failed(i *instNode, attempt int, why, next string) {
 }
 
 func (c *console) finished(i *instNode, st ir.State, msg string, attempts int, d time.Duration) {
+	tolerated := ""
+	if st == ir.Failed && i.task.t.AllowFailure {
+		tolerated = " (allow_failure: the run does not fail for it)"
+	}
 	switch {
 	case st == ir.Success:
 		c.printf("%s : success (%s)", c.pad(i.name), fmtDuration(d))
 	case msg != "":
-		c.printf("%s : %s: %s", c.pad(i.name), st, msg)
+		c.printf("%s : %s: %s%s", c.pad(i.name), st, msg, tolerated)
 	case st == ir.Failed && i.err != "":
-		c.printf("%s : failed after %d attempt(s): %s", c.pad(i.name), attempts, i.err)
+		c.printf("%s : failed after %d attempt(s): %s%s", c.pad(i.name), attempts, i.err, tolerated)
 	default:
 		c.printf("%s : %s", c.pad(i.name), st)
 	}

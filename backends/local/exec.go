@@ -44,12 +44,17 @@ type attemptResult struct {
 	// stopped is true when the attempt was terminated because the run was
 	// stopping (interrupt or run timeout), not for its own sake.
 	stopped bool
+	// exitCode is the process's exit status when it exited by itself
+	// (0 for a failure after a clean exit, such as a missing output), -1
+	// when it was killed, timed out or never started.
+	exitCode int
 }
 
 // runAttempt runs one attempt to its end and never leaves a process of its
 // group behind.
 func (r *runner) runAttempt(a *attempt) (res attemptResult) {
 	res.a = a
+	res.exitCode = -1
 	res.start = r.clock.Now()
 	defer func() { res.end = r.clock.Now() }()
 
@@ -145,8 +150,13 @@ func (r *runner) runAttempt(a *attempt) (res attemptResult) {
 		return res
 	case werr != nil:
 		res.err = exitMessage(werr)
+		var ee *exec.ExitError
+		if errors.As(werr, &ee) && ee.ExitCode() >= 0 {
+			res.exitCode = ee.ExitCode()
+		}
 		return res
 	}
+	res.exitCode = 0
 	// A log that could not be written in full (a full disk) fails the
 	// attempt: the task's output would otherwise be lost without a word.
 	if err := log.flush(); err != nil {

@@ -14,13 +14,13 @@ func (Engine) Features() []backends.Feature {
 		{Name: "task", Support: "a process group per attempt (image and resources do not apply)"},
 		{Name: "edges", Support: "scheduler ready queue"},
 		{Name: "for_each", Support: "one scheduled instance per element"},
-		{Name: "retry", Support: "scheduler, exponential backoff with cap"},
+		{Name: "retry", Support: "scheduler, exponential backoff with cap; on_exit_codes: only those exit codes"},
 		{Name: "timeout", Support: "kill the process group (SIGTERM, grace, SIGKILL)"},
 		{Name: "schedule, timezone", Support: "n/a: runs now (run.date in the pipeline's timezone)"},
 		{Name: "params", Support: "--param k=v"},
 		{Name: "outputs", Support: "files under $DAGC_OUTPUTS"},
 		{Name: "when / trigger", Support: "scheduler running ir.Decide, all eight triggers (DESIGN 2.4)"},
-		{Name: "run state", Support: "failed when any task failed (exit 1)"},
+		{Name: "run state", Support: "failed when any task failed (exit 1); allow_failure: ir.RunState with FailureTolerated"},
 		{Name: "concurrency", Support: "-j, capped by concurrency"},
 	}
 }

@@ -123,3 +123,37 @@ func TestWhenNumeric(t *testing.T) {
 		t.Errorf("bad: error %q", e)
 	}
 }
+
+func allowFailure(t *ir.Task) *ir.Task {
+	t.AllowFailure = true
+	return t
+}
+
+// allow_failure: the task ends failed, its dependents see failed (an
+// all_success one is upstream_failed, a none_failed join too, a one_failed
+// handler runs), and the run succeeds; a failure that is not tolerated
+// still fails it.
+func TestRunStateAllowFailure(t *testing.T) {
+	p := pipeline(
+		allowFailure(cmdTask("flaky", "false")),
+		cmdTask("ok", "true"),
+		after(cmdTask("after", "true"), "flaky"),
+		after(withTrigger(cmdTask("join", "true"), ir.NoneFailed), "flaky", "ok"),
+		after(withTrigger(cmdTask("handler", "true"), ir.OneFailed), "flaky"),
+	)
+	oc := runIt(t, context.Background(), p, t.TempDir(), Options{})
+	wantStates(t, oc, map[string]ir.State{"flaky": F, "ok": S, "after": UF, "join": UF, "handler": S})
+	if oc.res.State != ir.Success || oc.run != "success" {
+		t.Errorf("run %s / trace %s, want success", oc.res.State, oc.run)
+	}
+
+	p = pipeline(
+		allowFailure(cmdTask("flaky", "false")),
+		after(withTrigger(cmdTask("cleanup", "false"), ir.AllDone), "flaky"),
+	)
+	oc = runIt(t, context.Background(), p, t.TempDir(), Options{})
+	wantStates(t, oc, map[string]ir.State{"flaky": F, "cleanup": F})
+	if oc.res.State != ir.Failed || oc.run != "failed" {
+		t.Errorf("run %s / trace %s, want failed: cleanup has no allow_failure", oc.res.State, oc.run)
+	}
+}

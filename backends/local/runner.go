@@ -148,11 +148,15 @@ type instNode struct {
 	spec        *spec
 }
 
-// spec is what every attempt of an instance runs, references resolved.
+// spec is what every attempt of an instance runs, references resolved
+// (run.attempt as 1: see attemptSpec).
 type spec struct {
 	argv []string
 	env  []string
 	dir  string
+	// attempt is set when the command or env uses run.attempt, so later
+	// attempts resolve it again.
+	attempt bool
 }
 
 type runner struct {
@@ -497,7 +501,7 @@ func (r *runner) finish() (*Result, error) {
 		if st == "" {
 			st = ir.Failed // the run stopped before deciding it
 		}
-		ended = append(ended, ir.Ended{State: st})
+		ended = append(ended, ir.Ended{State: st, FailureTolerated: i.task.t.AllowFailure})
 		key := i.in.Key
 		if i.task.t.ForEach == nil {
 			key = ""
@@ -557,7 +561,7 @@ func (r *runner) ready(tn *taskNode) {
 			r.complete(i, d.State(), "", true)
 			continue
 		}
-		sp, err := r.resolve(i)
+		sp, err := r.resolve(i, 1)
 		if err != nil {
 			r.complete(i, ir.Failed, err.Error(), true)
 			continue
@@ -568,8 +572,8 @@ func (r *runner) ready(tn *taskNode) {
 }
 
 // resolve substitutes the run-time references of an instance's command,
-// script and environment.
-func (r *runner) resolve(i *instNode) (*spec, error) {
+// script and environment, run.attempt as attempt.
+func (r *runner) resolve(i *instNode, attempt int) (*spec, error) {
 	argvS := i.in.Argv()
 	var refs []*ir.Ref
 	for _, s := range argvS {
@@ -585,10 +589,22 @@ func (r *runner) resolve(i *instNode) (*spec, error) {
 		return nil, fmt.Errorf("nothing to run: the command is empty")
 	}
 	sp := &spec{argv: make([]string, len(argvS))}
+	for _, ref := range refs {
+		sp.attempt = sp.attempt || ref.Kind == ir.RefRunAttempt
+	}
+	lookup := r.lookup
+	if sp.attempt {
+		lookup = func(ref *ir.Ref) string {
+			if ref.Kind == ir.RefRunAttempt {
+				return strconv.Itoa(attempt)
+			}
+			return r.lookup(ref)
+		}
+	}
 	for k, s := range argvS {
-		sp.argv[k] = s.Resolve(r.lookup)
+		sp.argv[k] = s.Resolve(lookup)
 		if strings.IndexByte(sp.argv[k], 0) >= 0 {
-			return nil, nulError(s, r.lookup, fmt.Sprintf("argument %d of the command", k))
+			return nil, nulError(s, lookup, fmt.Sprintf("argument %d of the command", k))
 		}
 	}
 	if sp.argv[0] == "" {
@@ -596,9 +612,9 @@ func (r *runner) resolve(i *instNode) (*spec, error) {
 	}
 	sp.env = make([]string, 0, len(i.in.Env)+3)
 	for _, e := range i.in.Env {
-		v := e.Value.Resolve(r.lookup)
+		v := e.Value.Resolve(lookup)
 		if strings.IndexByte(v, 0) >= 0 {
-			return nil, nulError(e.Value, r.lookup, "env "+e.Name)
+			return nil, nulError(e.Value, lookup, "env "+e.Name)
 		}
 		sp.env = append(sp.env, e.Name+"="+v)
 	}
@@ -673,6 +689,8 @@ func (r *runner) lookup(ref *ir.Ref) string {
 		return r.o.RunID
 	case ir.RefRunDate:
 		return r.o.Date
+	case ir.RefRunAttempt:
+		return "1" // resolve substitutes each attempt's number
 	case ir.RefOutput:
 		tn := r.byName[ref.Task]
 		if tn.t.ForEach == nil {
@@ -705,18 +723,27 @@ func jsonArray(vals []string) string {
 func (r *runner) launch(i *instNode) {
 	i.attempts++
 	n := i.attemptBase + i.attempts
+	sp := i.spec
+	if sp.attempt && n != 1 {
+		// The references were available for the first attempt and are
+		// the same now; only run.attempt differs.
+		if again, err := r.resolve(i, n); err == nil {
+			sp = again
+		}
+	}
 	a := &attempt{
 		inst:    i,
 		number:  n,
-		argv:    i.spec.argv,
-		dir:     i.spec.dir,
+		argv:    sp.argv,
+		dir:     sp.dir,
 		timeout: i.task.t.Timeout,
 		outputs: i.task.t.Outputs,
 		logPath: filepath.Join(r.dir, "logs", i.file+"."+strconv.Itoa(n)+".log"), // AttemptLog
 	}
-	env := make([]string, 0, len(r.baseEnv)+len(i.spec.env)+1)
+	env := make([]string, 0, len(r.baseEnv)+len(sp.env)+2)
 	env = append(env, r.baseEnv...)
-	env = append(env, i.spec.env...)
+	env = append(env, sp.env...)
+	env = append(env, "DAGC_ATTEMPT="+strconv.Itoa(n))
 	if len(a.outputs) > 0 {
 		a.outDir = filepath.Join(r.dir, "outputs", i.file, strconv.Itoa(n))
 		abs, err := filepath.Abs(a.outDir)
@@ -759,6 +786,16 @@ func (r *runner) collect(res attemptResult) {
 		r.con.failed(i, res.a.number, "interrupted: "+res.err, "")
 	case res.stopped:
 		r.complete(i, ir.Failed, "run timeout reached: "+res.err, false)
+	case !r.stopping && i.attempts <= retry.Attempts && !retry.Retries(res.exitCode):
+		// retry { on_exit_codes }: any other failure is final.
+		why := "it did not exit by itself"
+		if res.exitCode >= 0 {
+			why = fmt.Sprintf("exit code %d is not", res.exitCode)
+		}
+		r.complete(i, ir.Failed, fmt.Sprintf("%s (not retried: %s in on_exit_codes %v)", res.err, why, retry.OnExitCodes), false)
+		if r.o.FailFast {
+			r.stop(stopFailFast)
+		}
 	case !r.stopping && i.attempts <= retry.Attempts:
 		d := retry.DelayBefore(i.attempts)
 		r.con.failed(i, res.a.number, res.err, fmt.Sprintf("retry %d of %d in %s", i.attempts, retry.Attempts, d))

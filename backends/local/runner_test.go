@@ -560,3 +560,57 @@ func TestInterruptAfterFailFast(t *testing.T) {
 	wantStates(t, oc, map[string]ir.State{"bad": F, "long": ""})
 	waitGone(t, readPid(t, filepath.Join(dir, "gc.pid")))
 }
+
+// run.attempt and $DAGC_ATTEMPT are this attempt's number, from 1, in the
+// command and the environment of every attempt; a task fails until its
+// third attempt without any state shared through the file system.
+func TestRunAttempt(t *testing.T) {
+	attempt := &ir.Ref{Kind: ir.RefRunAttempt}
+	flaky := &ir.Task{Name: "flaky", Trigger: ir.AllSuccess, Outputs: []string{"seen"}, Run: ir.Template{
+		Command: []ir.Str{ir.Lit("sh"), ir.Lit("-c"),
+			ir.Lit(`[ "$1" = "$DAGC_ATTEMPT" ] || exit 9; printf '%s/%s' "$1" "$WHICH" > "$DAGC_OUTPUTS/seen"; [ "$DAGC_ATTEMPT" -ge 3 ]`),
+			ir.Lit("flaky"), refStr(attempt)},
+		Env: []ir.EnvVar{{Name: "WHICH", Value: refStr("attempt ", attempt)}},
+	}}
+	flaky.Retry = ir.Retry{Attempts: 4, Delay: time.Second, Backoff: 1}
+	plain := cmdTask("plain", "sh", "-c", `[ "$DAGC_ATTEMPT" = 1 ]`)
+	oc := runIt(t, context.Background(), pipeline(flaky, plain), t.TempDir(), Options{Clock: &fakeClock{}})
+	wantStates(t, oc, map[string]ir.State{"flaky": ir.Success, "plain": ir.Success})
+	for _, r := range oc.res.Instances {
+		if r.Task == "flaky" && (r.Attempts != 3 || r.Outputs["seen"] != "3/attempt 3") {
+			t.Errorf("flaky: %d attempts, outputs %v; want 3 and seen = 3/attempt 3", r.Attempts, r.Outputs)
+		}
+	}
+}
+
+// retry { on_exit_codes }: only the listed exit codes are retried; another
+// code, a timeout or a missing output is final at once.
+func TestRetryOnExitCodes(t *testing.T) {
+	codes := ir.Retry{Attempts: 3, Delay: time.Second, Backoff: 1, OnExitCodes: []int{75}}
+	// 75 (retried), then 2: final after two attempts.
+	mixed := cmdTask("mixed", "sh", "-c", `[ "$DAGC_ATTEMPT" = 1 ] && exit 75; exit 2`)
+	mixed.Retry = codes
+	// 75 until the third attempt, which succeeds.
+	recovers := cmdTask("recovers", "sh", "-c", `[ "$DAGC_ATTEMPT" -ge 3 ] || exit 75`)
+	recovers.Retry = codes
+	final := cmdTask("final", "sh", "-c", "exit 3")
+	final.Retry = codes
+	slow := cmdTask("slow", "sleep", "5")
+	slow.Retry, slow.Timeout = codes, 50*time.Millisecond
+	missing := cmdTask("missing", "true")
+	missing.Retry, missing.Outputs = codes, []string{"x"}
+	any := cmdTask("any", "sh", "-c", "exit 3")
+	any.Retry = ir.Retry{Attempts: 2, Delay: time.Second, Backoff: 1}
+	oc := runIt(t, context.Background(), pipeline(mixed, recovers, final, slow, missing, any), t.TempDir(), Options{Clock: &fakeClock{}})
+	wantStates(t, oc, map[string]ir.State{"mixed": ir.Failed, "recovers": ir.Success, "final": ir.Failed,
+		"slow": ir.Failed, "missing": ir.Failed, "any": ir.Failed})
+	want := map[string]int{"mixed": 2, "recovers": 3, "final": 1, "slow": 1, "missing": 1, "any": 3}
+	for _, r := range oc.res.Instances {
+		if r.Attempts != want[r.Task] {
+			t.Errorf("%s: %d attempts, want %d (%s)", r.Task, r.Attempts, want[r.Task], r.Error)
+		}
+		if r.Task == "final" && !strings.Contains(r.Error, "not retried: exit code 3 is not in on_exit_codes [75]") {
+			t.Errorf("final: error %q does not say why it was not retried", r.Error)
+		}
+	}
+}

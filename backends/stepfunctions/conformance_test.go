@@ -323,7 +323,7 @@ func TestChildMachines(t *testing.T) {
 
 // Expected results written down from DESIGN 2.4 and the examples' own
 // comments, independent of any engine.
-var expectedRunState = map[string]string{"triggers": "failed", "more_triggers": "failed", "conditions": "success", "retries": "success", "hostile": "success", "fanout": "success"}
+var expectedRunState = map[string]string{"triggers": "failed", "more_triggers": "failed", "conditions": "success", "retries": "success", "hostile": "success", "fanout": "success", "allow_failure": "success", "exit_codes": "failed"}
 
 var expectedStates = map[string]map[string]ir.State{
 	"triggers": {
@@ -337,6 +337,11 @@ var expectedStates = map[string]map[string]ir.State{
 		"output_number_yes": ir.Success, "output_count_yes": ir.Success, "output_string_no": ir.Skipped, "mixed_yes": ir.Success,
 	},
 	"retries": {"flaky": ir.Success, "steady": ir.Success, "after": ir.Success},
+	"allow_failure": {
+		"lint": ir.Failed, "build": ir.Success, "join": ir.UpstreamFailed, "publish": ir.UpstreamFailed,
+		"report": ir.Success, "cleanup": ir.Success,
+	},
+	"exit_codes": {"fetch": ir.Success, "validate": ir.Failed, "flip": ir.Failed, "report": ir.Success},
 	"more_triggers": {
 		"ok": ir.Success, "boom": ir.Failed, "gated": ir.Skipped, "fan[0]": ir.Success, "fan[1]": ir.Failed,
 		"one_success_mixed": ir.Success, "one_success_none": ir.UpstreamFailed, "one_success_skipped": ir.Skipped, "one_success_fan": ir.Success,

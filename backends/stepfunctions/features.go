@@ -8,13 +8,13 @@ func (r *Renderer) Features() []backends.Feature {
 		{Name: "task", Support: "Task state: Batch submitJob, ECS runTask or Lambda invoke"},
 		{Name: "edges", Support: "nested Parallel branches (series-parallel layout)"},
 		{Name: "for_each", Support: "Map"},
-		{Name: "retry", Support: "Retry (IntervalSeconds, BackoffRate, MaxDelaySeconds)"},
+		{Name: "retry", Support: "Retry (IntervalSeconds, BackoffRate, MaxDelaySeconds); on_exit_codes: ErrorEquals dagc.exit.<code>, the container names its error"},
 		{Name: "timeout", Support: "TimeoutSeconds per task and per state machine"},
 		{Name: "schedule, timezone", Support: "CloudFormation AWS::Scheduler::Schedule beside the state machine"},
 		{Name: "params", Support: "execution input merged with defaults"},
 		{Name: "outputs", Support: "task token (SendTaskSuccess) or Lambda result"},
 		{Name: "when / trigger", Support: "Choice + Catch with per-task state flags, all eight triggers"},
-		{Name: "run state", Support: "final Choice → Fail when any task failed"},
+		{Name: "run state", Support: "final Choice → Fail when any task failed; allow_failure: left out of the final run-state Choice"},
 		{Name: "concurrency", Support: "Map MaxConcurrency"},
 	}
 }

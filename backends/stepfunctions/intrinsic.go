@@ -121,8 +121,24 @@ func refPath(r *ir.Ref) string {
 		return "$.run.id"
 	case ir.RefRunDate:
 		return "$.run.date"
+	case ir.RefRunAttempt:
+		return attemptIntrinsic
 	}
 	return "$.unknown"
+}
+
+// attemptIntrinsic is run.attempt as a number: the context object's
+// State.RetryCount counts the retries of the state being run from 0.
+const attemptIntrinsic = "States.MathAdd($$.State.RetryCount, 1)"
+
+// setAttempt sets DAGC_ATTEMPT (docs/stepfunctions.md): without a
+// retrier every run of the state is the first attempt.
+func setAttempt(t *ir.Task, e *obj) {
+	if t.Retry.Attempts > 0 {
+		e.set("Value.$", "States.Format('{}', "+attemptIntrinsic+")")
+		return
+	}
+	e.set("Value", "1")
 }
 
 // strIntrinsic renders a Str as an intrinsic whose value is the string:

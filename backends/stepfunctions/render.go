@@ -470,9 +470,18 @@ func (b *builder) definition() obj {
 	}
 	var failed []obj
 	for _, t := range p.Tasks {
-		failed = append(failed, endedFailed(stateKey(t.Name), t.ForEach != nil))
+		// A task with allow_failure may end failed without failing the
+		// run (ir.RunState); its record still says failed to its
+		// dependents.
+		if !t.AllowFailure {
+			failed = append(failed, endedFailed(stateKey(t.Name), t.ForEach != nil))
+		}
 	}
-	runState := obj{{"Type", "Choice"}, {"Comment", "DESIGN 2.4: the run fails when any task ended failed."}}
+	ruleComment := "DESIGN 2.4: the run fails when any task ended failed."
+	if len(failed) < len(p.Tasks) {
+		ruleComment = "DESIGN 2.4: the run fails when any task without allow_failure ended failed."
+	}
+	runState := obj{{"Type", "Choice"}, {"Comment", ruleComment}}
 	switch len(failed) {
 	case 0:
 		runState.set("Choices", []obj{{{"Variable", "$.tasks"}, {"IsPresent", false}, {"Next", stateRunFailed}}})

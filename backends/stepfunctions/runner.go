@@ -32,8 +32,19 @@ func runnerOf(o Options) string {
 }
 
 // callback reports whether the task reports its outputs through a task
-// token (.waitForTaskToken) rather than finishing a .sync job.
-func callback(t *ir.Task, o Options) bool { return len(t.Outputs) > 0 && runnerOf(o) != "lambda" }
+// token (.waitForTaskToken) rather than finishing a .sync job. A task with
+// retry { on_exit_codes } uses it too: a failed .sync job is only
+// States.TaskFailed, while the container names its error with the exit
+// code (exitError).
+func callback(t *ir.Task, o Options) bool {
+	return (len(t.Outputs) > 0 || retriesOnCodes(t)) && runnerOf(o) != "lambda"
+}
+
+func retriesOnCodes(t *ir.Task) bool { return t.Retry.Attempts > 0 && len(t.Retry.OnExitCodes) > 0 }
+
+// exitError is the error name the container (or the Lambda function)
+// reports when the command exited with this code (docs/stepfunctions.md).
+func exitError(code int) string { return "dagc.exit." + strconv.Itoa(code) }
 
 // resource is the Task state's Resource ARN.
 func resource(t *ir.Task, o Options) string {
@@ -69,6 +80,9 @@ func environment(t *ir.Task, o Options, tp *ir.Template, lt *litTable) []obj {
 	add("DAGC_TASK", ir.Lit(t.Name))
 	add("DAGC_INSTANCE", instanceKey(t))
 	env = append(env, obj{{"Name", "DAGC_RUN_ID"}, {"Value.$", "$.run.id"}})
+	attempt := obj{{"Name", "DAGC_ATTEMPT"}}
+	setAttempt(t, &attempt)
+	env = append(env, attempt)
 	if len(tp.Workdir.Parts) > 0 {
 		add("DAGC_WORKDIR", tp.Workdir)
 	}

@@ -405,8 +405,18 @@ func retry(t *ir.Task) []obj {
 	if r.Attempts <= 0 {
 		return nil
 	}
+	errors := []string{"States.ALL"}
+	if retriesOnCodes(t) {
+		// retry { on_exit_codes }: only these errors are retried; any
+		// other (another code, States.Timeout, dagc.TaskFailed) goes to
+		// the Catch.
+		errors = make([]string, len(r.OnExitCodes))
+		for i, c := range r.OnExitCodes {
+			errors[i] = exitError(c)
+		}
+	}
 	rule := obj{
-		{"ErrorEquals", []string{"States.ALL"}},
+		{"ErrorEquals", errors},
 		{"IntervalSeconds", seconds(r.Delay)},
 		{"MaxAttempts", r.Attempts},
 		{"BackoffRate", max(r.Backoff, 1)},

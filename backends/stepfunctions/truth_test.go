@@ -263,3 +263,73 @@ func compareHolds(op, kind string, c int) bool {
 	}
 	panic(op)
 }
+
+// TestRunStateTruth runs the rendered run-state Choice over every
+// combination of final records of up to two tasks, plain or for_each,
+// with and without allow_failure, and compares where it leads with
+// ir.RunState.
+func TestRunStateTruth(t *testing.T) {
+	shapes := truthtable.Shapes()
+	checked := 0
+	var rec func(ups []truthtable.Upstream, tolerated []bool)
+	rec = func(ups []truthtable.Upstream, tolerated []bool) {
+		if len(ups) > 0 {
+			checked++
+			p := &ir.Pipeline{Name: "runstate", Timezone: "UTC"}
+			tasks := map[string]any{}
+			var ended []ir.Ended
+			for i, u := range ups {
+				tk := task(fmt.Sprintf("t%d", i))
+				tk.AllowFailure = tolerated[i]
+				r := map[string]any{"state": string(u.States[0])}
+				if u.ForEach {
+					keys := make([]string, len(u.States))
+					for j := range keys {
+						keys[j] = fmt.Sprint(j)
+					}
+					tk.ForEach = ir.StringItems(keys...)
+					for _, s := range ir.FinalStates {
+						r[string(s)] = ir.SetOf(u.States...).Has(s)
+					}
+				}
+				for _, s := range u.States {
+					ended = append(ended, ir.Ended{State: s, FailureTolerated: tolerated[i]})
+				}
+				p.Tasks = append(p.Tasks, tk)
+				tasks[stateKey(tk.Name)] = r
+			}
+			files, diags := render(p)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			var def any
+			if err := json.Unmarshal(files[0].Data, &def); err != nil {
+				t.Fatal(err)
+			}
+			states := map[string]map[string]any{}
+			collectStates(def, states)
+			choice := states[stateRunState]
+			next := choice["Default"].(string)
+			for _, ch := range choice["Choices"].([]any) {
+				if rule := ch.(map[string]any); choiceHolds(t, rule, map[string]any{"tasks": tasks}) {
+					next = rule["Next"].(string)
+					break
+				}
+			}
+			got := map[string]ir.State{stateRunFailed: ir.Failed, stateRunSucceed: ir.Success}[next]
+			if want := ir.RunState(ended); got != want {
+				t.Errorf("tasks %v, allow_failure %v: the run-state Choice leads to %s, ir.RunState says %s", ups, tolerated, got, want)
+			}
+		}
+		if len(ups) == 2 {
+			return
+		}
+		for _, s := range shapes {
+			for _, tol := range []bool{false, true} {
+				rec(append(ups, s), append(tolerated, tol))
+			}
+		}
+	}
+	rec(nil, nil)
+	t.Logf("%d combinations", checked)
+}

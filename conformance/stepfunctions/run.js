@@ -39,25 +39,37 @@ const { spawn } = require('child_process');
 const cache = process.env.DAGC_CACHE || path.join(os.homedir(), '.cache', 'dagc');
 const { StateMachine } = loadEngine(path.join(cache, 'node', 'node_modules', 'aws-local-stepfunctions'));
 
-// loadEngine loads aws-local-stepfunctions with one known bug fixed in
-// memory (the installed package is left as it is): version 3.0.0 deletes
-// every backslash from the string result of any intrinsic function
-// (BaseIntrinsicFunction.call), so States.Format('{}', $.x) loses the
-// backslashes of $.x; Step Functions keeps them. dagc never writes an
-// escape inside an intrinsic string literal (user text is read by path),
-// so nothing else depends on that deletion.
+// loadEngine loads aws-local-stepfunctions with two gaps fixed in memory
+// (the installed package is left as it is):
+//  - version 3.0.0 deletes every backslash from the string result of any
+//    intrinsic function (BaseIntrinsicFunction.call), so
+//    States.Format('{}', $.x) loses the backslashes of $.x; Step Functions
+//    keeps them. dagc never writes an escape inside an intrinsic string
+//    literal (user text is read by path), so nothing else depends on that
+//    deletion.
+//  - it gives states no $$.State context: Step Functions sets
+//    $$.State.Name and $$.State.RetryCount (the retries of the state so
+//    far, from 0) every time a state is entered or retried, which is how
+//    DAGC_ATTEMPT and run.attempt are rendered. StateExecutor.execute runs
+//    again for each retry with retrierAttempts counting the retries per
+//    retrier, so their sum is RetryCount.
 function loadEngine(dir) {
   const Module = require('module');
   const file = require.resolve(dir);
   const bug = 'result = result.replaceAll("\\\\", "");';
+  const entered = '  async execute(input, context, options) {\n    const rawInput = cloneJSON(input);';
   const src = fs.readFileSync(file, 'utf8');
   if (!src.includes(bug)) {
     throw new Error(`${file}: the intrinsic backslash bug this runner fixes was not found; check the pinned version`);
   }
+  if (src.split(entered).length !== 2) {
+    throw new Error(`${file}: StateExecutor.execute, where this runner sets $$.State, was not found once; check the pinned version`);
+  }
+  const state = entered + '\n    context = { ...context, State: { ...(context.State || {}), Name: this.stateName, RetryCount: this.retrierAttempts.reduce((a, b) => a + b, 0) } };';
   const m = new Module(file, module);
   m.filename = file;
   m.paths = Module._nodeModulePaths(path.dirname(file));
-  m._compile(src.replace(bug, ''), file);
+  m._compile(src.replace(bug, '').replace(entered, state), file);
   return m.exports;
 }
 
@@ -116,9 +128,12 @@ function commandOf(resource, input) {
   return { argv: input.ContainerOverrides.Command, env: input.ContainerOverrides.Environment };
 }
 
-function taskError(message) {
+// taskError is the failure the container reports: dagc.exit.<code> when
+// the command exited with a non-zero code by itself (what Retry.ErrorEquals
+// of retry { on_exit_codes } matches), dagc.TaskFailed otherwise.
+function taskError(message, name) {
   const e = new Error(message);
-  e.name = 'dagc.TaskFailed';
+  e.name = name || 'dagc.TaskFailed';
   return e;
 }
 
@@ -204,9 +219,11 @@ async function runFunction(argv, env, timeoutMs, label) {
   const cwd = env.DAGC_WORKDIR ? path.resolve(env.DAGC_WORKDIR) : process.cwd();
   const res = await runProcess(argv, env, cwd, timeoutMs, label);
   let problem = '';
+  let errorName = '';
   const outputs = {};
   if (res.code !== 0) {
     problem = `exit status ${res.code}${res.error ? ' (' + res.error + ')' : ''}`;
+    if (res.code > 0 && !res.error) errorName = `dagc.exit.${res.code}`;
   } else {
     for (const o of outputNames) {
       const file = path.join(outDir, o);
@@ -224,7 +241,7 @@ async function runFunction(argv, env, timeoutMs, label) {
     }
   }
   if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
-  return { problem, outputs, outputNames };
+  return { problem, outputs, outputNames, errorName };
 }
 
 async function main() {
@@ -280,14 +297,14 @@ async function main() {
       attempts.set(id, attempt);
       const label = instance === '' ? meta.task : `${meta.task}[${instance}]`;
       const start = new Date();
-      const { problem, outputs, outputNames } = s.Resource.includes(':lambda:')
+      const { problem, outputs, outputNames, errorName } = s.Resource.includes(':lambda:')
         ? await runFunction(argv, env, timeoutMs, `${label}#${attempt}`)
         : await runContainer(argv, env, timeoutMs, `${label}#${attempt}`);
       const end = new Date();
       const rec = { task: meta.task, instance, attempt, state: problem ? 'failed' : 'success', start: start.toISOString(), end: end.toISOString() };
       if (!problem && outputNames.length > 0) rec.outputs = outputs;
       records.push(rec);
-      if (problem) throw taskError(`${label}: ${problem}`);
+      if (problem) throw taskError(`${label}: ${problem}`, errorName);
       if (s.Resource.includes(':lambda:')) return { StatusCode: 200, Payload: outputs };
       if (s.Resource.endsWith('.waitForTaskToken')) return outputs; // what SendTaskSuccess carries
       return { Status: 'SUCCEEDED' }; // a .sync job's description
@@ -313,7 +330,9 @@ async function main() {
     }
     const got = api.take(token);
     if (!got) return { problem: `the container exited (status ${res.code}) without reporting to its task token`, outputs: {}, outputNames };
-    if (got.error !== undefined) return { problem: `${got.error}: ${got.cause}`, outputs: {}, outputNames };
+    // The error name is dagc exec's: dagc.exit.<code> when the command
+    // exited non-zero by itself (what retry { on_exit_codes } matches).
+    if (got.error !== undefined) return { problem: `${got.error}: ${got.cause}`, outputs: {}, outputNames, errorName: got.error };
     return { problem: '', outputs: JSON.parse(got.success), outputNames };
   }
 

@@ -119,3 +119,73 @@ func TestEveryRegisteredBackendHasARunner(t *testing.T) {
 		t.Errorf("an unknown engine gave %+v", c)
 	}
 }
+
+// suiteMutation runs one example on local and one engine with a mutation
+// and checks that the table shows the expected disagreement.
+func suiteMutation(t *testing.T, example, engine, mutation, want string) {
+	t.Helper()
+	cache := cacheDir(t)
+	switch engine {
+	case "airflow":
+		if testing.Short() {
+			t.Skip("runs Airflow")
+		}
+		if _, err := os.Stat(filepath.Join(cache, "airflow-venv", "bin", "python")); err != nil {
+			t.Skip("Airflow venv not installed (scripts/setup-tools.sh installs it)")
+		}
+	case "stepfunctions":
+		if _, err := os.Stat(filepath.Join(cache, "node", "node_modules")); err != nil {
+			t.Skip("npm tools not installed (scripts/setup-tools.sh installs them)")
+		}
+	}
+	var out, errOut bytes.Buffer
+	code := realMain([]string{
+		"-root", "../..", "-cache", cache, "-dagc", buildDagc(t),
+		"-only", example, "-engines", "local," + engine, "-mutate", engine + ":" + mutation,
+	}, &out, &errOut)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), want) {
+		t.Fatalf("table lacks %q:\n%s", want, out.String())
+	}
+}
+
+// allow_failure: a watcher that judges the tolerated task too fails the
+// run, and the suite says so.
+func TestSuiteCatchesAWatcherJudgingAllowFailure(t *testing.T) {
+	suiteMutation(t, "allow_failure", "airflow",
+		`DAGC_ALLOWED_FAILURE = frozenset(["lint"])=>DAGC_ALLOWED_FAILURE = frozenset([])`,
+		"allow_failure / airflow: run ended failed, local says success")
+}
+
+// allow_failure: a run-state Choice that tests the tolerated task fails
+// the execution.
+func TestSuiteCatchesARunStateJudgingAllowFailure(t *testing.T) {
+	suiteMutation(t, "allow_failure", "stepfunctions",
+		`{"Variable":"$.tasks.build.state","StringEquals":"failed"}=>{"Variable":"$.tasks.lint.state","StringEquals":"failed"}`,
+		"allow_failure / stepfunctions: run ended failed, local says success")
+}
+
+// run.attempt: a DAGC_ATTEMPT that counts from 0 makes the flaky task
+// succeed only on its third attempt (and publish "recovered on attempt 3").
+func TestSuiteCatchesAnAttemptCountedFromZero(t *testing.T) {
+	suiteMutation(t, "retries", "stepfunctions",
+		`{"Name":"DAGC_ATTEMPT","Value.$":"States.Format('{}', States.MathAdd($$.State.RetryCount, 1))"}=>{"Name":"DAGC_ATTEMPT","Value.$":"States.Format('{}', States.MathAdd($$.State.RetryCount, 0))"}`,
+		"retries / stepfunctions: flaky ended success after 3 attempt(s), local says 2")
+}
+
+// on_exit_codes: a retrier that matches every error retries flip's final
+// exit code 3; the state is the same, the attempts are not.
+func TestSuiteCatchesARetrierIgnoringExitCodes(t *testing.T) {
+	suiteMutation(t, "exit_codes", "stepfunctions",
+		`"ErrorEquals":["dagc.exit.75","dagc.exit.76"]=>"ErrorEquals":["States.ALL"]`,
+		"exit_codes / stepfunctions: flip ended failed after 6 attempt(s), local says 2")
+}
+
+// on_exit_codes: listing validate's final code 2 on Airflow retries it.
+func TestSuiteCatchesAnAirflowRetryOnAFinalCode(t *testing.T) {
+	suiteMutation(t, "exit_codes", "airflow",
+		`"validate": (75,),=>"validate": (75, 2),`,
+		"exit_codes / airflow: validate ended failed after 4 attempt(s), local says 1")
+}

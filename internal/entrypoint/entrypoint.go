@@ -41,8 +41,13 @@ const (
 )
 
 // ErrorTaskFailed is the error name of SendTaskFailure for a task that
-// failed (its command, or its outputs).
+// failed otherwise than by its command's own exit code (its outputs, a
+// signal, a command that could not start).
 const ErrorTaskFailed = "dagc.TaskFailed"
+
+// ErrorExit is the error name for a command that exited with code N by
+// itself: what a Retry's ErrorEquals lists for retry { on_exit_codes }.
+func ErrorExit(code int) string { return fmt.Sprintf("dagc.exit.%d", code) }
 
 // Step Functions' limits on SendTaskFailure (API reference): error at
 // most 256 characters, cause at most 32,768.
@@ -74,12 +79,13 @@ type Config struct {
 func Run(ctx context.Context, argv []string, c Config) int {
 	env := environ(c.Env)
 	token := env[EnvTaskToken]
+	errorName := ErrorTaskFailed
 	fail := func(code int, format string, args ...any) int {
 		cause := fmt.Sprintf(format, args...)
 		fmt.Fprintf(c.Stderr, "dagc exec: %s\n", cause)
 		if token != "" {
 			if err := report(ctx, c.Reporter, func(r Reporter) error {
-				return r.Failure(ctx, token, ErrorTaskFailed, truncate(cause, maxCause))
+				return r.Failure(ctx, token, errorName, truncate(cause, maxCause))
 			}); err != nil {
 				fmt.Fprintf(c.Stderr, "dagc exec: could not report the failure: %v\n", err)
 			}
@@ -161,6 +167,8 @@ wait:
 		code, why := exitStatus(err)
 		if got != nil {
 			why += fmt.Sprintf(" after dagc exec passed on %v", got)
+		} else if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Exited() {
+			errorName = ErrorExit(code)
 		}
 		return fail(code, "%s: %s", argv[0], why)
 	}

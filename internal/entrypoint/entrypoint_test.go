@@ -59,18 +59,20 @@ func TestFailuresAreReported(t *testing.T) {
 		argv      []string
 		code      int
 		wantCause string
+		wantError string
 	}{
-		{"exit status", nil, []string{"sh", "-c", "exit 3"}, 3, "exit status 3"},
-		{"missing output", []string{"DAGC_OUTPUT_NAMES=rows"}, []string{"true"}, 1, `declared output "rows" was not written`},
-		{"not UTF-8", []string{"DAGC_OUTPUT_NAMES=rows"}, []string{"sh", "-c", `printf 'a\377b' > "$DAGC_OUTPUTS/rows"`}, 1, `output "rows" is not UTF-8 text`},
-		{"too large", []string{"DAGC_OUTPUT_NAMES=rows"}, []string{"sh", "-c", `head -c 40000 /dev/zero | tr '\0' x > "$DAGC_OUTPUTS/rows"`}, 1, "larger than the 32 KiB limit"},
-		{"fifo", []string{"DAGC_OUTPUT_NAMES=rows"}, []string{"sh", "-c", `mkfifo "$DAGC_OUTPUTS/rows"`}, 1, "named pipe"},
-		{"not found", nil, []string{"no-such-program-dagc"}, 127, "cannot start"},
-		{"workdir", []string{"DAGC_WORKDIR=/no/such/dir"}, []string{"true"}, 126, `working directory "/no/such/dir" does not exist`},
+		{"exit status", nil, []string{"sh", "-c", "exit 3"}, 3, "exit status 3", "dagc.exit.3"},
+		{"killed", nil, []string{"sh", "-c", "kill -9 $$"}, 137, "killed by signal", ErrorTaskFailed},
+		{"missing output", []string{"DAGC_OUTPUT_NAMES=rows"}, []string{"true"}, 1, `declared output "rows" was not written`, ErrorTaskFailed},
+		{"not UTF-8", []string{"DAGC_OUTPUT_NAMES=rows"}, []string{"sh", "-c", `printf 'a\377b' > "$DAGC_OUTPUTS/rows"`}, 1, `output "rows" is not UTF-8 text`, ErrorTaskFailed},
+		{"too large", []string{"DAGC_OUTPUT_NAMES=rows"}, []string{"sh", "-c", `head -c 40000 /dev/zero | tr '\0' x > "$DAGC_OUTPUTS/rows"`}, 1, "larger than the 32 KiB limit", ErrorTaskFailed},
+		{"fifo", []string{"DAGC_OUTPUT_NAMES=rows"}, []string{"sh", "-c", `mkfifo "$DAGC_OUTPUTS/rows"`}, 1, "named pipe", ErrorTaskFailed},
+		{"not found", nil, []string{"no-such-program-dagc"}, 127, "cannot start", ErrorTaskFailed},
+		{"workdir", []string{"DAGC_WORKDIR=/no/such/dir"}, []string{"true"}, 126, `working directory "/no/such/dir" does not exist`, ErrorTaskFailed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, rep, log := run(t, append(tc.env, "DAGC_TASK_TOKEN=tok"), tc.argv...)
-			if code != tc.code || len(rep.calls) != 1 || rep.calls[0].kind != "failure" || rep.calls[0].errName != ErrorTaskFailed || !strings.Contains(rep.calls[0].body, tc.wantCause) {
+			if code != tc.code || len(rep.calls) != 1 || rep.calls[0].kind != "failure" || rep.calls[0].errName != tc.wantError || !strings.Contains(rep.calls[0].body, tc.wantCause) {
 				t.Fatalf("code %d (want %d) calls %+v log %s", code, tc.code, rep.calls, log)
 			}
 		})

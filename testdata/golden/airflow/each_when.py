@@ -245,6 +245,7 @@ with DAG(
     ).expand_kwargs([
         {
             "env": {
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "6",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -260,6 +261,7 @@ with DAG(
         },
         {
             "env": {
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "6",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -275,6 +277,7 @@ with DAG(
         },
         {
             "env": {
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "6",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -290,6 +293,7 @@ with DAG(
         },
         {
             "env": {
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "6",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -305,6 +309,7 @@ with DAG(
         },
         {
             "env": {
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "6",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -320,6 +325,7 @@ with DAG(
         },
         {
             "env": {
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "6",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -339,6 +345,7 @@ with DAG(
         execution_timeout=timedelta(minutes=10),
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -355,6 +362,7 @@ with DAG(
         trigger_rule="none_failed",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "5",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",

@@ -235,6 +235,7 @@ with DAG(
         execution_timeout=timedelta(minutes=10),
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -263,6 +264,7 @@ with DAG(
         {
             "env": {
                 "MODEL": "boost",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "9",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -281,6 +283,7 @@ with DAG(
         {
             "env": {
                 "MODEL": "forest",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "9",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -299,6 +302,7 @@ with DAG(
         {
             "env": {
                 "MODEL": "linear",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "9",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -320,6 +324,7 @@ with DAG(
         execution_timeout=timedelta(minutes=10),
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "5",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -340,6 +345,7 @@ with DAG(
         execution_timeout=timedelta(minutes=10),
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "5",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",

@@ -238,6 +238,7 @@ with DAG(
         bash_command=DAGC_RUN,
         env={
             "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "5",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -258,6 +259,7 @@ with DAG(
         bash_command=DAGC_RUN,
         env={
             "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "5",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -286,6 +288,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -300,6 +303,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -314,6 +318,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -328,6 +333,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -342,6 +348,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -356,6 +363,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -370,6 +378,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -384,6 +393,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -398,6 +408,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -412,6 +423,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -426,6 +438,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -440,6 +453,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -454,6 +468,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -468,6 +483,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -482,6 +498,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -496,6 +513,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -510,6 +528,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -524,6 +543,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -538,6 +558,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -552,6 +573,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -566,6 +588,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -580,6 +603,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -594,6 +618,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -608,6 +633,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -622,6 +648,7 @@ with DAG(
         {
             "env": {
                 "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "5",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -640,6 +667,7 @@ with DAG(
         env={
             "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
             "HOSTILE": "{{ 'single \\x27 double \" triple \\x27\\x27\\x27 \"\"\" mixed \\x27\"\\x27|\\x7b\\x7b params.x \\x7d\\x7d \\x7b\\x25 if true \\x25\\x7dx\\x7b\\x25 endif \\x25\\x7d \\x7b\\x23 comment \\x23\\x7d \\x7b\\x7b \\x27\\x7b\\x7b\\x27 \\x7d\\x7d|$(id) `uname` $HOME $\\x7bHOME\\x7d ; rm -rf /nonexistent && echo pwned | cat > /dev/null|' }}{{ params.text }}",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -658,6 +686,7 @@ with DAG(
         bash_command=DAGC_RUN,
         env={
             "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-euc",
@@ -676,6 +705,7 @@ with DAG(
         bash_command=DAGC_RUN,
         env={
             "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "5",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",

@@ -247,6 +247,7 @@ with DAG(
         bash_command=DAGC_RUN,
         env={
             "LOG_LEVEL": "info",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "6",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -281,6 +282,7 @@ with DAG(
         {
             "env": {
                 "LOG_LEVEL": "info",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "7",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -297,6 +299,7 @@ with DAG(
         {
             "env": {
                 "LOG_LEVEL": "info",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "7",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -313,6 +316,7 @@ with DAG(
         {
             "env": {
                 "LOG_LEVEL": "info",
+                "DAGC_ATTEMPT": "{{ ti.try_number }}",
                 "DAGC_ARGC": "7",
                 "DAGC_ARG_0": "sh",
                 "DAGC_ARG_1": "-c",
@@ -338,6 +342,7 @@ with DAG(
         env={
             "ACCURACIES": "{{ dagc_output_list(ti, 'train', ti.xcom_pull(task_ids='train', key='accuracy', map_indexes=[0, 1, 2]), 'task.train.outputs.accuracy') }}",
             "LOG_LEVEL": "info",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-euc",
@@ -361,6 +366,7 @@ with DAG(
         bash_command=DAGC_RUN,
         env={
             "LOG_LEVEL": "info",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "5",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -385,6 +391,7 @@ with DAG(
         bash_command=DAGC_RUN,
         env={
             "LOG_LEVEL": "info",
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",

@@ -239,10 +239,11 @@ with DAG(
         execution_timeout=timedelta(minutes=1),
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-euc",
-            "DAGC_ARG_2": "marker=\"/tmp/dagc-retry-{{ run_id }}{{ '-flaky\"\\x0aif [ -e \"$marker\" ]; then\\x0a  echo \"second attempt: succeeding\"\\x0a  rm -f \"$marker\"\\x0a  printf \\x25s recovered > \"$DAGC_OUTPUTS/status\"\\x0aelse\\x0a  echo \"first attempt: failing on purpose\" >&2\\x0a  : > \"$marker\"\\x0a  exit 1\\x0afi\\x0a' }}",
+            "DAGC_ARG_2": "{{ 'if [ \"$DAGC_ATTEMPT\" -ge 2 ]; then\\x0a  echo \"attempt $DAGC_ATTEMPT: succeeding\"\\x0a  printf \\x25s \"recovered on attempt ' }}{{ ti.try_number }}{{ '\" > \"$DAGC_OUTPUTS/status\"\\x0aelse\\x0a  echo \"attempt ' }}{{ ti.try_number }}{{ ': failing on purpose\" >&2\\x0a  exit 1\\x0afi\\x0a' }}",
             "DAGC_OUTPUTS": "",
             "SHLVL": "1",
         },
@@ -259,6 +260,7 @@ with DAG(
         execution_timeout=timedelta(seconds=30),
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -273,6 +275,7 @@ with DAG(
         task_id="after",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "5",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",

@@ -249,6 +249,7 @@ with DAG(
         owner="data-team",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "8",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -274,6 +275,7 @@ with DAG(
         owner="data-team",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-c",
@@ -295,6 +297,7 @@ with DAG(
         owner="data-team",
         bash_command=DAGC_RUN,
         env={
+            "DAGC_ATTEMPT": "{{ ti.try_number }}",
             "DAGC_ARGC": "3",
             "DAGC_ARG_0": "sh",
             "DAGC_ARG_1": "-euc",
