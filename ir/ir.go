@@ -116,6 +116,11 @@ type Task struct {
 	// When is the run-time condition; nil means always.
 	When    *Cond
 	Trigger Trigger
+	// Final marks an exit handler (DESIGN 2.1): it waits for every task that
+	// is not final, whatever their states (its Trigger is all_done), and may
+	// read run.status and run.failed_tasks. It has no Edges, no ForEach,
+	// and no task waits for it. Validate orders final tasks last.
+	Final bool `json:",omitempty"`
 
 	// Settings are the task's own per-backend blocks; a backend merges them
 	// over the pipeline's (backends/settings).

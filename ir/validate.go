@@ -190,6 +190,28 @@ func (v *validator) tasks() {
 		v.up[i] = flat[start:len(flat):len(flat)]
 		v.taskRefs(i, t)
 	}
+	v.finalTasks()
+}
+
+// finalTasks checks exit handlers (DESIGN 2.1): a final task waits for
+// every other task implicitly, so it has no edges of its own and no
+// for_each, and no task may wait for it.
+func (v *validator) finalTasks() {
+	for i, t := range v.p.Tasks {
+		if t.Final {
+			if len(t.Edges) > 0 {
+				v.errorf(narrow(t.Edges[0].Range, t.Range), "Dependency of a final task", "Task %q is final: it already waits for every task that is not final, so it cannot depend on task %q.", t.Name, t.Edges[0].From)
+			}
+			if t.ForEach != nil {
+				v.errorf(narrow(t.ForEach.Range, t.Range), "for_each on a final task", "Task %q is final; an exit handler runs once per run, so it cannot have for_each.", t.Name)
+			}
+		}
+		for k, e := range t.Edges {
+			if j := v.up[i][k]; j >= 0 && v.p.Tasks[j].Final {
+				v.errorf(narrow(e.Range, t.Range), "Dependency on a final task", "Task %q depends on task %q, which is final: a final task runs after every other task, so nothing can wait for it.", t.Name, e.From)
+			}
+		}
+	}
 }
 
 type outputKey struct {
@@ -228,8 +250,12 @@ func (v *validator) declares(i int, output string) bool {
 }
 
 func (v *validator) taskSettings(t *Task) {
-	switch t.Trigger {
-	case "":
+	switch {
+	case t.Final && (t.Trigger == "" || t.Trigger == AllDone):
+		t.Trigger = AllDone
+	case t.Final:
+		v.errorf(t.Range, "Trigger on a final task", "Task %q is final: it runs once every other task has ended, whatever their states (all_done), so trigger %q cannot apply.", t.Name, t.Trigger)
+	case t.Trigger == "":
 		t.Trigger = AllSuccess
 	default:
 		if _, ok := RuleOf(t.Trigger); !ok {
@@ -441,6 +467,10 @@ func (v *validator) ref(i int, t *Task, r *Ref) {
 	at := narrow(r.Range, t.Range)
 	switch r.Kind {
 	case RefRunID, RefRunDate:
+	case RefRunStatus, RefRunFailedTasks:
+		if !t.Final {
+			v.errorf(at, string(r.Kind)+" outside a final task", "Task %q is not final; %s is known only once every other task has ended, so only a task with final = true may read it.", t.Name, r.Kind)
+		}
 	case RefEachKey, RefEachValue, RefEachField, RefEachExpr:
 		v.eachRef(t, r, at)
 	case RefParam:
@@ -653,6 +683,20 @@ func (v *validator) order() {
 			}
 		}
 		v.cycles(byName, down, left)
+	}
+	// Final tasks run after every other task: they come last, in the
+	// order above (they have no edges, so by name).
+	if v.p.HasFinal() {
+		rest := make([]*Task, 0, len(order))
+		var final []*Task
+		for _, t := range order {
+			if t.Final {
+				final = append(final, t)
+			} else {
+				rest = append(rest, t)
+			}
+		}
+		order = append(rest, final...)
 	}
 	copy(v.p.Tasks, order)
 }
