@@ -95,6 +95,17 @@ type dagView struct {
 	NumberSyntax     string
 	NumberBlanks     string
 	WrapperLines     []string
+	// RunTasks are what final tasks judge the run by (DESIGN 2.4): every
+	// task that is not final, in pipeline order; nil without final tasks.
+	RunTasks []runTaskView
+}
+
+// runTaskView is one task a final task sees: its task id and its
+// instances' names as run.failed_tasks lists them (Python literals).
+type runTaskView struct {
+	ID     string
+	Names  string // a Python list of strings
+	Mapped bool
 }
 
 // wrapperLines is the bash script every BashOperator task runs (see the
@@ -208,8 +219,15 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		v.Source = p.Name
 	}
 	v.DagArgs = b.dagArgs(v)
-	var ignored []string
+	var ignored, nonFinal []string
 	for _, t := range p.Tasks {
+		if p.HasFinal() && !t.Final {
+			var names []string
+			for _, e := range ir.FailedTaskOrder(&ir.Pipeline{Tasks: []*ir.Task{t}}) {
+				names = append(names, pyStr(e.Name))
+			}
+			v.RunTasks = append(v.RunTasks, runTaskView{ID: b.ids[t.Name], Names: "[" + strings.Join(names, ", ") + "]", Mapped: t.ForEach != nil})
+		}
 		tv := b.task(t)
 		if tv == nil {
 			continue
@@ -229,6 +247,14 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 				e.Up = append(e.Up, b.vars[u])
 			}
 			v.Edges = append(v.Edges, e)
+		}
+		if t.Final && len(nonFinal) > 0 {
+			// An exit handler waits for every other task (they come first in
+			// the pipeline's order) under all_done.
+			v.Edges = append(v.Edges, edgeView{Down: b.vars[t.Name], Up: nonFinal})
+		}
+		if !t.Final {
+			nonFinal = append(nonFinal, b.vars[t.Name])
 		}
 		v.WatchedVars = append(v.WatchedVars, b.vars[t.Name])
 	}
@@ -638,6 +664,10 @@ func (b *builder) refText(r *ir.Ref) string {
 		return "run_id"
 	case ir.RefRunDate:
 		return "dagc_date(dag_run)"
+	case ir.RefRunStatus:
+		return "dagc_run_status(ti)"
+	case ir.RefRunFailedTasks:
+		return "dagc_failed_tasks(ti)"
 	case ir.RefOutput:
 		up := b.tasks[r.Task]
 		if up == nil {
