@@ -121,6 +121,10 @@ func refPath(r *ir.Ref) string {
 		return "$.run.id"
 	case ir.RefRunDate:
 		return "$.run.date"
+	case ir.RefRunStatus:
+		return "$.run.status"
+	case ir.RefRunFailedTasks:
+		return "$.run.failed_tasks"
 	}
 	return "$.unknown"
 }
