@@ -152,6 +152,9 @@ type specView struct {
 	OutputsVolume    bool
 	Target           string
 	Tasks            []dagTaskView
+	// ExitTasks are the final tasks: the dag template "dagc-exit", the
+	// Workflow's onExit handler.
+	ExitTasks []dagTaskView
 	Templates        []leafView
 }
 
@@ -205,6 +208,7 @@ type renderer struct {
 	byName map[string]*ir.Task
 	order  map[string]int
 	ufMemo map[string]bx // upstreamFailedTest per task (expr.go)
+	failed string        // failedTasksExpr, built once
 }
 
 // taskByName returns the task called name.
@@ -257,6 +261,9 @@ func (r *renderer) mapNames() {
 		if n == "main" {
 			// "main" is the entrypoint dag template.
 			r.errorf(t.Range, "Task name reserved in Argo", "task %q becomes %q, the name of the entrypoint dag template of the argo backend; rename the task.", t.Name, n)
+		}
+		if n == exitTemplate && r.p.HasFinal() {
+			r.errorf(t.Range, "Task name reserved in Argo", "task %q becomes %q, the name of the exit handler dag template that holds the final tasks in the argo backend; rename the task.", t.Name, n)
 		}
 		owner[n] = t.Name
 		r.taskName[t.Name] = n
@@ -370,7 +377,9 @@ func (r *renderer) spec(v *view) {
 	}
 	var target []string
 	for _, t := range p.Tasks {
-		target = append(target, r.taskName[t.Name])
+		if !t.Final {
+			target = append(target, r.taskName[t.Name])
+		}
 		r.task(s, t)
 	}
 	// Argo judges a dag by its target tasks (by default its leaves). With

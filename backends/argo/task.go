@@ -51,6 +51,10 @@ func (c *taskCtx) segs(s ir.Str) []segment {
 			out = append(out, segment{tag: "{{workflow.parameters." + p.Ref.Name + "}}"})
 		case ir.RefRunID:
 			out = append(out, segment{tag: "{{workflow.name}}"})
+		case ir.RefRunStatus:
+			out = append(out, segment{tag: "{{=" + runStatusExpr + "}}"})
+		case ir.RefRunFailedTasks:
+			out = append(out, segment{tag: "{{=" + c.r.failedTasksExpr() + "}}"})
 		case ir.RefRunDate:
 			out = append(out,
 				segment{tag: "{{workflow.creationTimestamp.Y}}"}, segment{lit: "-"},
@@ -262,7 +266,11 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 		leaf.Inputs = append(leaf.Inputs, in.Key)
 		dt.Args = append(dt.Args, in)
 	}
-	s.Tasks = append(s.Tasks, dt)
+	if t.Final {
+		s.ExitTasks = append(s.ExitTasks, dt)
+	} else {
+		s.Tasks = append(s.Tasks, dt)
+	}
 	s.Templates = append(s.Templates, leaf)
 }
 
