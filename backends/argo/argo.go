@@ -155,7 +155,7 @@ type specView struct {
 	// ExitTasks are the final tasks: the dag template "dagc-exit", the
 	// Workflow's onExit handler.
 	ExitTasks []dagTaskView
-	Templates        []leafView
+	Templates []leafView
 }
 
 type paramView struct {
