@@ -55,6 +55,26 @@ func readsFailedTasks(final []*ir.Task) bool {
 	return false
 }
 
+// finalBytes estimates the states emitFinal adds to the root machine: the
+// final tasks' own states and, when one reads run.failed_tasks, about
+// two states per instance of the other tasks (measured: about 330 bytes
+// plus the name's JSON text three times).
+func (b *builder) finalBytes(final []*ir.Task, sizes map[*layout.Tree]int) int {
+	if len(final) == 0 {
+		return 0
+	}
+	n := 2000
+	for _, t := range final {
+		n += b.estimate(&layout.Tree{Kind: layout.Leaf, Task: t.Name}, sizes)
+	}
+	if readsFailedTasks(final) {
+		for _, e := range ir.FailedTaskOrder(b.p) {
+			n += 350 + 3*len(jsonText(e.Name))
+		}
+	}
+	return n
+}
+
 // emitFinal adds what follows "dagc run state" when the pipeline has final
 // tasks; the run state Choice goes to stateStatusFailed or
 // stateStatusSuccess.
@@ -103,46 +123,37 @@ func (b *builder) emitFinal(m *machine, final []*ir.Task) {
 // (ir.FailedTaskOrder), then continues with after. JSONPath filters
 // cannot be used: an engine that unwraps a single match (as
 // aws-local-stepfunctions does) would not give a list. So each instance
-// is one Choice that appends its name's JSON text to $.acc when it ended
-// failed: the texts are plain data in $.lit.f (first and following forms,
-// the latter with a leading comma), read by index, never evaluated.
+// is a Choice that, when it ended failed, goes to a Pass appending the
+// separator and its name's JSON text to $.fl.acc; the separator becomes
+// "," after the first. The texts are plain data in $.lit.f, read by
+// index, never evaluated.
 func (b *builder) emitFailedTasks(m *machine, after string) {
 	var frags []string
-	fragPair := func(text string) (int, int) {
-		frags = append(frags, text, ","+text)
-		return len(frags) - 2, len(frags) - 1
-	}
-	appendState := func(name string, frag int, next string) {
-		b.add(m, name, obj{
+	// appendIf adds a Choice that appends text when rule holds (nil: it
+	// holds whenever the Choice is reached) and its Pass state.
+	appendIf := func(name string, rule obj, text, next string) {
+		frags = append(frags, text)
+		add := name + " add"
+		if rule == nil {
+			add = name
+		} else {
+			b.add(m, name, obj{{"Type", "Choice"}, {"Choices", []obj{withNext(rule, add)}}, {"Default", next}})
+		}
+		b.add(m, add, obj{
 			{"Type", "Pass"},
 			{"Parameters", obj{
-				{"params.$", "$.params"}, {"run.$", "$.run"}, {"tasks.$", "$.tasks"}, {"lit.$", "$.lit"},
-				{"acc.$", fmt.Sprintf("States.Format('{}{}', $.acc, $.lit.f[%d])", frag)},
+				{"acc.$", fmt.Sprintf("States.Format('{}{}{}', $.fl.acc, $.fl.sep, $.lit.f[%d])", len(frags)-1)},
+				{"sep", ","},
 			}},
+			{"ResultPath", "$.fl"},
 			{"Next", next},
 		})
 	}
-	// appendIf adds a Choice that appends text when rule holds (nil: it
-	// holds whenever the Choice is reached), and its two Pass states.
-	appendIf := func(name string, rule obj, text, next string) {
-		first, following := fragPair(text)
-		isFirst := obj{{"Variable", "$.acc"}, {"StringEquals", ""}}
-		choice := obj{{"Type", "Choice"}}
-		if rule == nil {
-			choice.set("Choices", []obj{withNext(isFirst, name+" first")})
-			choice.set("Default", name+" next")
-		} else {
-			choice.set("Choices", []obj{{{"And", []obj{rule, isFirst}}, {"Next", name + " first"}}, withNext(rule, name+" next")})
-			choice.set("Default", next)
-		}
-		b.add(m, name, choice)
-		appendState(name+" first", first, next)
-		appendState(name+" next", following, next)
-	}
-	// One step per task that is not final, each a chain of states that
-	// ends at the next step; n numbers the states.
+	// One step per task that is not final; n numbers the states (a
+	// for_each task takes one number per instance after its own).
 	type step struct {
 		t     *ir.Task
+		n     int
 		entry string
 	}
 	var steps []step
@@ -150,7 +161,7 @@ func (b *builder) emitFailedTasks(m *machine, after string) {
 	for _, t := range b.p.Tasks {
 		if !t.Final {
 			n++
-			steps = append(steps, step{t, "dagc failed " + strconv.Itoa(n)})
+			steps = append(steps, step{t, n, "dagc failed " + strconv.Itoa(n)})
 			if t.ForEach != nil {
 				n += len(t.ForEach.Items)
 			}
@@ -169,7 +180,7 @@ func (b *builder) emitFailedTasks(m *machine, after string) {
 		{"Parameters", obj{
 			{"params.$", "$.params"}, {"run.$", "$.run"}, {"tasks.$", "$.tasks"},
 			{"lit", lit},
-			{"acc", ""},
+			{"fl", obj{{"acc", ""}, {"sep", ""}}},
 		}},
 		{"Next", first},
 	})
@@ -187,8 +198,7 @@ func (b *builder) emitFailedTasks(m *machine, after string) {
 		// A for_each task that ran has a record per instance; one that
 		// ended without running (trigger, when, a failed input) has only
 		// the task's state, which every instance shares.
-		base, _ := strconv.Atoi(st.entry[len("dagc failed "):])
-		inst := func(i int) string { return "dagc failed " + strconv.Itoa(base+1+i) }
+		inst := func(i int) string { return "dagc failed " + strconv.Itoa(st.n+1+i) }
 		all := ""
 		for i, e := range names {
 			if i > 0 {
@@ -221,7 +231,7 @@ func (b *builder) emitFailedTasks(m *machine, after string) {
 			{"params.$", "$.params"}, {"tasks.$", "$.tasks"},
 			{"run", obj{
 				{"id.$", "$.run.id"}, {"date.$", "$.run.date"}, {"status.$", "$.run.status"},
-				{"failed_tasks.$", "States.Format('[{}]', $.acc)"},
+				{"failed_tasks.$", "States.Format('[{}]', $.fl.acc)"},
 			}},
 		}},
 		{"Next", after},

@@ -370,8 +370,10 @@ func (b *builder) definition() obj {
 			return nil
 		}
 		// The run-state rule tests every task, in the root machine.
-		if total+80*len(p.Tasks) > partBudget {
-			b.cut(tree, partBudget-80*len(p.Tasks), sizes)
+		// So do the final tasks and what they read (final.go).
+		reserve := 80*len(p.Tasks) + b.finalBytes(final, sizes)
+		if total+reserve > partBudget {
+			b.cut(tree, partBudget-reserve, sizes)
 		}
 	}
 
