@@ -60,6 +60,17 @@ func TestValidateFinalDiagnostics(t *testing.T) {
 			wantDiag(t, Validate(tc.p), tc.summary, tc.subject, tc.detail)
 		})
 	}
+	dyn := task("d", 2)
+	dyn.ForEach = &ForEach{Source: &Ref{Kind: RefParam, Name: "items"}}
+	dp := pipe(dyn, withRef(finalTask("f", 3), &Ref{Kind: RefRunFailedTasks, Range: at(30)}))
+	dp.Params = []*Param{{Name: "items", Type: ParamString}}
+	var found bool
+	for _, d := range Validate(dp) {
+		found = found || d.Summary == "run.failed_tasks with a run-time fan-out" && d.Subject == at(30)
+	}
+	if !found {
+		t.Errorf("run.failed_tasks over a run-time fan-out was not refused at the reference")
+	}
 	if ds := Validate(pipe(task("a", 2), withRef(finalTask("f", 3), &Ref{Kind: RefRunStatus, Range: at(30)}))); ds.HasErrors() {
 		t.Fatalf("a final task may read run.status:\n%s", dump(ds))
 	}

@@ -197,7 +197,29 @@ func (v *validator) tasks() {
 // every other task implicitly, so it has no edges of its own and no
 // for_each, and no task may wait for it.
 func (v *validator) finalTasks() {
+	// run.failed_tasks names instances from the items known at compile
+	// time (FailedTaskOrder); a run-time fan-out's are not, so rather than
+	// leave them out the pipeline is refused.
+	var dynamic *Task
+	for _, t := range v.p.Tasks {
+		if t.ForEach != nil && t.ForEach.Source != nil && !t.Final {
+			dynamic = t
+			break
+		}
+	}
 	for i, t := range v.p.Tasks {
+		if t.Final && dynamic != nil {
+			var refs []*Ref
+			t.Run.Strs(func(s Str) { refs = append(refs, s.Refs()...) })
+			if t.When != nil {
+				refs = append(refs, t.When.Refs()...)
+			}
+			for _, r := range refs {
+				if r.Kind == RefRunFailedTasks {
+					v.errorf(narrow(r.Range, t.Range), "run.failed_tasks with a run-time fan-out", "Task %q reads run.failed_tasks, but the instances of task %q are only known at run time, and run.failed_tasks lists instances known when the pipeline is compiled.", t.Name, dynamic.Name)
+				}
+			}
+		}
 		if t.Final {
 			if len(t.Edges) > 0 {
 				v.errorf(narrow(t.Edges[0].Range, t.Range), "Dependency of a final task", "Task %q is final: it already waits for every task that is not final, so it cannot depend on task %q.", t.Name, t.Edges[0].From)
