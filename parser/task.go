@@ -535,7 +535,7 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	// the task's own attribute is reported (one from defaults is meant for
 	// the tasks that have upstream), and not when depends_on is written but
 	// gave no edge: that has its own error.
-	if a := content.Attributes["trigger"]; a != nil && len(t.Edges) == 0 && t.Trigger != ir.AllSuccess && content.Attributes["depends_on"] == nil {
+	if a := content.Attributes["trigger"]; a != nil && !d.final && len(t.Edges) == 0 && t.Trigger != ir.AllSuccess && content.Attributes["depends_on"] == nil {
 		c.warnf(a.Range, "Trigger has no effect", "Task %q has no upstream task, so it runs whatever its trigger; trigger = %q has no effect. Add depends_on, or remove the trigger.", d.name, t.Trigger)
 	}
 	return t

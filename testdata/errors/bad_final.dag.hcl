@@ -42,3 +42,10 @@ task "not_bool" {
   final   = "yes please" # ERROR: Incorrect attribute value type
   command = ["true"]
 }
+
+# A trigger alone is the error, not also the "no effect" warning.
+task "with_trigger" {
+  final   = true
+  trigger = "one_failed" # ERROR: trigger in a final task
+  command = ["true"]
+}
