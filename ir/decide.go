@@ -336,7 +336,7 @@ func FailedTaskOrder(p *Pipeline) []Ended {
 // HasFinal reports whether the pipeline has a final task.
 func (p *Pipeline) HasFinal() bool {
 	for _, t := range p.Tasks {
-		if t.Final {
+		if t != nil && t.Final {
 			return true
 		}
 	}

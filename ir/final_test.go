@@ -15,7 +15,7 @@ func finalTask(name string, line int) *Task {
 // all_done trigger.
 func TestValidateOrdersFinalTasksLast(t *testing.T) {
 	p := pipe(finalTask("a_notify", 2), task("z", 3, "b"), task("b", 4), finalTask("aa", 5))
-	if ds := Validate(p); ds.HasErrors() {
+	if ds := check(p); ds.HasErrors() {
 		t.Fatal(dump(ds))
 	}
 	// "a_notify" < "aa" byte-wise: final tasks keep the order by name.
@@ -57,7 +57,7 @@ func TestValidateFinalDiagnostics(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			wantDiag(t, Validate(tc.p), tc.summary, tc.subject, tc.detail)
+			wantDiag(t, check(tc.p), tc.summary, tc.subject, tc.detail)
 		})
 	}
 	dyn := task("d", 2)
@@ -65,13 +65,13 @@ func TestValidateFinalDiagnostics(t *testing.T) {
 	dp := pipe(dyn, withRef(finalTask("f", 3), &Ref{Kind: RefRunFailedTasks, Range: at(30)}))
 	dp.Params = []*Param{{Name: "items", Type: ParamString}}
 	var found bool
-	for _, d := range Validate(dp) {
+	for _, d := range check(dp) {
 		found = found || d.Summary == "run.failed_tasks with a run-time fan-out" && d.Subject == at(30)
 	}
 	if !found {
 		t.Errorf("run.failed_tasks over a run-time fan-out was not refused at the reference")
 	}
-	if ds := Validate(pipe(task("a", 2), withRef(finalTask("f", 3), &Ref{Kind: RefRunStatus, Range: at(30)}))); ds.HasErrors() {
+	if ds := check(pipe(task("a", 2), withRef(finalTask("f", 3), &Ref{Kind: RefRunStatus, Range: at(30)}))); ds.HasErrors() {
 		t.Fatalf("a final task may read run.status:\n%s", dump(ds))
 	}
 }
@@ -114,7 +114,7 @@ func TestFailedTaskOrder(t *testing.T) {
 	fe := task("m", 3)
 	fe.ForEach = &ForEach{Items: []Item{{Key: "0"}, {Key: "1"}}}
 	p := pipe(finalTask("f", 2), fe, task("a", 4, "m"))
-	if ds := Validate(p); ds.HasErrors() {
+	if ds := check(p); ds.HasErrors() {
 		t.Fatal(dump(ds))
 	}
 	var got []string

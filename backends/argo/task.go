@@ -56,6 +56,10 @@ func (c *taskCtx) segs(s ir.Str) []segment {
 		case ir.RefRunFailedTasks:
 			out = append(out, segment{tag: "{{=" + c.r.failedTasksExpr() + "}}"})
 		case ir.RefRunDate:
+			if c.r.p.Timezone != "UTC" {
+				out = append(out, segment{tag: "{{=" + c.r.runDateExpr() + "}}"})
+				break
+			}
 			out = append(out,
 				segment{tag: "{{workflow.creationTimestamp.Y}}"}, segment{lit: "-"},
 				segment{tag: "{{workflow.creationTimestamp.m}}"}, segment{lit: "-"},

@@ -29,7 +29,8 @@ func TestFinalTasks(t *testing.T) {
 	onSuccess := finalTask(cmdTask("on_success", "true"))
 	onSuccess.When = &ir.Cond{Op: ir.CondCompare, Cmp: ir.Eq, Left: ir.Operand{Ref: &ir.Ref{Kind: ir.RefRunStatus}}, Right: ir.Operand{Lit: "success", LitKind: ir.LitString}}
 	p := pipeline(report, onSuccess, slow, boom, after)
-	if ds := ir.Validate(p); ds.HasErrors() {
+	if ir.Normalize(p); ir.Validate(p).HasErrors() {
+		ds := ir.Validate(p)
 		t.Fatal(ds)
 	}
 	oc := runIt(t, context.Background(), p, dir, Options{Jobs: 4})
@@ -51,7 +52,8 @@ func TestFinalTasks(t *testing.T) {
 	report2.Outputs, report2.Run.Env = report.Outputs, report.Run.Env
 	broken := finalTask(shTask("broken", "exit 2"))
 	p = pipeline(ok, report2, broken)
-	if ds := ir.Validate(p); ds.HasErrors() {
+	if ir.Normalize(p); ir.Validate(p).HasErrors() {
+		ds := ir.Validate(p)
 		t.Fatal(ds)
 	}
 	oc = runIt(t, context.Background(), p, t.TempDir(), Options{})

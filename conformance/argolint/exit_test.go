@@ -66,7 +66,8 @@ func TestExitHandlerReadsRunState(t *testing.T) {
 			Left: ir.Operand{Ref: status}, Right: ir.Operand{Lit: "failed", LitKind: ir.LitString}},
 			Run: ir.Template{Image: img, Command: []ir.Str{lit("true")}}},
 	}}
-	if ds := ir.Validate(p); ds.HasErrors() {
+	if ir.Normalize(p); ir.Validate(p).HasErrors() {
+		ds := ir.Validate(p)
 		t.Fatal(ds)
 	}
 	wf := render(t, p)
