@@ -40,7 +40,7 @@ type Describer interface {
 // FeatureNames are the rows of the support matrix, in DESIGN section 3 order.
 var FeatureNames = []string{
 	"task", "edges", "for_each", "retry", "timeout", "schedule, timezone",
-	"params", "outputs", "when / trigger", "run state", "concurrency",
+	"params", "outputs", "when / trigger", "run state", "final", "concurrency",
 }
 
 // SettingsChecker is implemented by every backend that has a settings

@@ -78,12 +78,23 @@ func checkEdges(p *ir.Pipeline, r Run) []Disagreement {
 	for _, rec := range r.Records {
 		byTask[rec.Task] = append(byTask[rec.Task], rec)
 	}
+	// A final task waits for every task that is not final.
+	var nonFinal []string
 	for _, t := range p.Tasks {
+		if !t.Final {
+			nonFinal = append(nonFinal, t.Name)
+		}
+	}
+	for _, t := range p.Tasks {
+		ups := t.Upstream()
+		if t.Final {
+			ups = nonFinal
+		}
 		for _, rec := range byTask[t.Name] {
 			if rec.Start.IsZero() {
 				continue
 			}
-			for _, up := range t.Upstream() {
+			for _, up := range ups {
 				for _, u := range byTask[up] {
 					if u.End.IsZero() {
 						continue

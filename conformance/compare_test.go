@@ -77,3 +77,24 @@ func TestCompareAttemptsZeroOrOne(t *testing.T) {
 		t.Fatalf("want agreement, got %v", d)
 	}
 }
+
+// A final task must start after every task that is not final has ended,
+// though it has no edges of its own.
+func TestCompareFinalTaskWaitsForEveryTask(t *testing.T) {
+	p := &ir.Pipeline{Name: "p", Tasks: []*ir.Task{
+		{Name: "a"}, {Name: "b"}, {Name: "f", Final: true},
+	}}
+	early := Run{"e", []trace.Record{
+		{Task: "a", Attempt: 1, State: "success", Start: at(0), End: at(1)},
+		{Task: "b", Attempt: 1, State: "failed", Start: at(0), End: at(5)},
+		{Task: "f", Attempt: 1, State: "success", Start: at(2), End: at(3)},
+	}, "failed"}
+	ds := Compare(p, early)
+	if len(ds) != 1 || !strings.Contains(ds[0].What, "edge b → f broken") {
+		t.Fatalf("want the broken wait b → f, got %v", ds)
+	}
+	early.Records[2].Start, early.Records[2].End = at(6), at(7)
+	if ds := Compare(p, early); len(ds) != 0 {
+		t.Fatalf("want agreement, got %v", ds)
+	}
+}

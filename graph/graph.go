@@ -9,7 +9,8 @@
 //     and, when it differs from the key, the instance's value; edges to and
 //     from the task attach to the whole cluster;
 //   - a task's `when` as a "when: …" line and a trigger other than
-//     all_success as a "trigger: …" line under the name, and every edge
+//     all_success as a "trigger: …" line (a final task: "final: …") under
+//     the name, and every edge
 //     into such a task dashed, since the task may run even though that
 //     upstream did not succeed.
 //
@@ -62,7 +63,11 @@ func taskLines(t *ir.Task) []string {
 		title += " (for_each)"
 	}
 	lines := []string{title}
-	if t.Trigger != "" && t.Trigger != ir.AllSuccess {
+	switch {
+	case t.Final:
+		// An exit handler has no edges: it waits for every other task.
+		lines = append(lines, "final: after every other task")
+	case t.Trigger != "" && t.Trigger != ir.AllSuccess:
 		lines = append(lines, "trigger: "+string(t.Trigger))
 	}
 	if t.When != nil {

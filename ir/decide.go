@@ -254,6 +254,20 @@ type Ended struct {
 	// FailureTolerated is set for a task whose failure does not fail the
 	// run (`allow_failure`, DESIGN 2.4): Task.AllowFailure.
 	FailureTolerated bool
+	// Name is the instance as run.failed_tasks lists it: "task", or
+	// "task[key]" for an instance of a for_each task (InstanceName).
+	Name string
+	// Final is set for an instance of a final task: RunStatus leaves it out.
+	Final bool
+}
+
+// InstanceName is how run.failed_tasks, logs and traces name an instance:
+// the task, with [key] for a for_each task.
+func InstanceName(task, key string, forEach bool) string {
+	if !forEach {
+		return task
+	}
+	return task + "[" + key + "]"
 }
 
 // RunState is the final state of a run (DESIGN 2.4): failed if any instance
@@ -266,4 +280,65 @@ func RunState(instances []Ended) State {
 		}
 	}
 	return Success
+}
+
+// RunStatus is run.status, what a final task sees (DESIGN 2.4): RunState
+// over every instance that is not of a final task. The run's own final
+// state is RunState over all of them, so a final task that fails fails the
+// run.
+func RunStatus(instances []Ended) State {
+	for _, e := range instances {
+		if !e.Final && e.State == Failed && !e.FailureTolerated {
+			return Failed
+		}
+	}
+	return Success
+}
+
+// FailedTasks is run.failed_tasks (DESIGN 2.2): the names of the instances
+// that are not of a final task and ended failed, in the order given. The
+// order every engine uses is the pipeline's task order (Pipeline.Tasks:
+// upstream first, ties by name), a for_each task's instances in instance
+// order (FailedTaskOrder). A failure that allow_failure tolerates is
+// listed too: the task did end failed, though it does not fail the run.
+// upstream_failed instances are not listed: they never ran.
+func FailedTasks(instances []Ended) []string {
+	out := []string{}
+	for _, e := range instances {
+		if !e.Final && e.State == Failed {
+			out = append(out, e.Name)
+		}
+	}
+	return out
+}
+
+// FailedTaskOrder lists, in the order run.failed_tasks uses, every
+// instance a final task can see: each task that is not final, in pipeline
+// order, and each of its instances in instance order. Backends that build
+// the list on the engine walk it.
+func FailedTaskOrder(p *Pipeline) []Ended {
+	var out []Ended
+	for _, t := range p.Tasks {
+		if t.Final {
+			continue
+		}
+		if t.ForEach == nil {
+			out = append(out, Ended{Name: t.Name})
+			continue
+		}
+		for _, it := range t.ForEach.Items {
+			out = append(out, Ended{Name: InstanceName(t.Name, it.Key, true)})
+		}
+	}
+	return out
+}
+
+// HasFinal reports whether the pipeline has a final task.
+func (p *Pipeline) HasFinal() bool {
+	for _, t := range p.Tasks {
+		if t != nil && t.Final {
+			return true
+		}
+	}
+	return false
 }

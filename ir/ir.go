@@ -124,6 +124,11 @@ type Task struct {
 	// AllowFailure: the task may end failed without failing the run; its
 	// dependents still see it failed (DESIGN 2.4, ir.RunState).
 	AllowFailure bool
+	// Final marks an exit handler (DESIGN 2.1): it waits for every task that
+	// is not final, whatever their states (its Trigger is all_done), and may
+	// read run.status and run.failed_tasks. It has no Edges, no ForEach,
+	// and no task waits for it. Validate orders final tasks last.
+	Final bool `json:",omitempty"`
 
 	// Settings are the task's own per-backend blocks; a backend merges them
 	// over the pipeline's (backends/settings).

@@ -21,7 +21,9 @@ var DefaultShell = []string{"sh", "-euc"}
 //   - Edges sorted by upstream name, one per upstream, each with a range;
 //   - each comparison's Numeric flag from its operands (DESIGN 2.4);
 //   - Tasks in stable topological order: upstream first, ties by name,
-//     tasks caught in or behind a cycle last, by name.
+//     tasks caught in or behind a cycle last, by name; final tasks after
+//     every other task (they have no edges), by name;
+//   - a final task's Trigger "" → all_done.
 //
 // The language's own `defaults {}` block is the parser's to apply; what is
 // here is what the IR means by a zero value. Normalize never fails: it
@@ -61,7 +63,31 @@ func Normalize(p *Pipeline) {
 			normalizeTask(t, paramType)
 		}
 	}
-	p.Tasks = topoOrder(p.Tasks)
+	p.Tasks = finalLast(topoOrder(p.Tasks))
+}
+
+// finalLast moves final tasks after every other task, keeping both
+// groups' order: an exit handler runs after every other task.
+func finalLast(tasks []*Task) []*Task {
+	var final []*Task
+	rest := tasks[:0:0]
+	for _, t := range tasks {
+		if t != nil && t.Final {
+			final = append(final, t)
+		} else {
+			rest = append(rest, t)
+		}
+	}
+	if len(final) == 0 {
+		return tasks
+	}
+	// nil members stay last (topoOrder put them there).
+	n := len(rest)
+	for n > 0 && rest[n-1] == nil {
+		n--
+	}
+	out := append(append(append(make([]*Task, 0, len(tasks)), rest[:n]...), final...), rest[n:]...)
+	return out
 }
 
 // boolCmp orders false before true: nil members sort last.
@@ -76,7 +102,10 @@ func boolCmp(a, b bool) int {
 }
 
 func normalizeTask(t *Task, paramType map[string]ParamType) {
-	if t.Trigger == "" {
+	switch {
+	case t.Trigger == "" && t.Final:
+		t.Trigger = AllDone // every other task, whatever its state
+	case t.Trigger == "":
 		t.Trigger = AllSuccess
 	}
 	if t.Retry.Backoff == 0 {

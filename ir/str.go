@@ -89,6 +89,11 @@ const (
 	// from 1 (also $DAGC_ATTEMPT). It is known only once the attempt
 	// starts, so it cannot appear in when.
 	RefRunAttempt RefKind = "run.attempt"
+	// Only in a final task (DESIGN 2.2): the run's state judged over every
+	// other task (RunState), and the JSON array of the failed instances'
+	// names (FailedTasks).
+	RefRunStatus      RefKind = "run.status"       // run.status: success or failed
+	RefRunFailedTasks RefKind = "run.failed_tasks" // run.failed_tasks: ["a","b[k]"]
 
 	// References to the current item of a for_each task, resolved per
 	// instance (Task.Instances, or the engine's own fan-out construct).

@@ -219,6 +219,53 @@ func (v *validator) tasks() {
 		v.up[i] = flat[start:len(flat):len(flat)]
 		v.taskRefs(i, t)
 	}
+	v.finalTasks()
+}
+
+// finalTasks checks exit handlers (DESIGN 2.1): a final task waits for
+// every other task implicitly, so it has no edges of its own and no
+// for_each, and no task may wait for it.
+func (v *validator) finalTasks() {
+	// run.failed_tasks names instances from the items known at compile
+	// time (FailedTaskOrder); a run-time fan-out's are not, so rather than
+	// leave them out the pipeline is refused.
+	var dynamic *Task
+	for _, t := range v.p.Tasks {
+		if t != nil && t.ForEach != nil && t.ForEach.Source != nil && !t.Final {
+			dynamic = t
+			break
+		}
+	}
+	for i, t := range v.p.Tasks {
+		if t == nil {
+			continue // reported by tasks
+		}
+		if t.Final && dynamic != nil {
+			var refs []*Ref
+			t.Run.Strs(func(s Str) { refs = append(refs, s.Refs()...) })
+			if t.When != nil {
+				refs = append(refs, t.When.Refs()...)
+			}
+			for _, r := range refs {
+				if r.Kind == RefRunFailedTasks {
+					v.errorf(narrow(r.Range, t.Range), "run.failed_tasks with a run-time fan-out", "Task %q reads run.failed_tasks, but the instances of task %q are only known at run time, and run.failed_tasks lists instances known when the pipeline is compiled.", t.Name, dynamic.Name)
+				}
+			}
+		}
+		if t.Final {
+			if len(t.Edges) > 0 {
+				v.errorf(narrow(t.Edges[0].Range, t.Range), "Dependency of a final task", "Task %q is final: it already waits for every task that is not final, so it cannot depend on task %q.", t.Name, t.Edges[0].From)
+			}
+			if t.ForEach != nil {
+				v.errorf(narrow(t.ForEach.Range, t.Range), "for_each on a final task", "Task %q is final; an exit handler runs once per run, so it cannot have for_each.", t.Name)
+			}
+		}
+		for k, e := range t.Edges {
+			if j := v.up[i][k]; j >= 0 && v.p.Tasks[j].Final {
+				v.errorf(narrow(e.Range, t.Range), "Dependency on a final task", "Task %q depends on task %q, which is final: a final task runs after every other task, so nothing can wait for it.", t.Name, e.From)
+			}
+		}
+	}
 }
 
 type outputKey struct {
@@ -257,7 +304,9 @@ func (v *validator) declares(i int, output string) bool {
 }
 
 func (v *validator) taskSettings(t *Task) {
-	if _, ok := RuleOf(t.Trigger); !ok {
+	if t.Final && t.Trigger != AllDone {
+		v.errorf(t.Range, "Trigger on a final task", "Task %q is final: it runs once every other task has ended, whatever their states (all_done), so trigger %q cannot apply.", t.Name, t.Trigger)
+	} else if _, ok := RuleOf(t.Trigger); !ok {
 		v.errorf(t.Range, "Invalid trigger", "Task %q has trigger %q; use one of %s.%s", t.Name, t.Trigger, TriggerNames(), SuggestTrigger(string(t.Trigger)))
 	}
 	r := &t.Retry
@@ -415,6 +464,10 @@ func (v *validator) ref(i int, t *Task, r *Ref) {
 	at := narrow(r.Range, t.Range)
 	switch r.Kind {
 	case RefRunID, RefRunDate, RefRunAttempt:
+	case RefRunStatus, RefRunFailedTasks:
+		if !t.Final {
+			v.errorf(at, string(r.Kind)+" outside a final task", "Task %q is not final; %s is known only once every other task has ended, so only a task with final = true may read it.", t.Name, r.Kind)
+		}
 	case RefEachKey, RefEachValue, RefEachField, RefEachExpr:
 		v.eachRef(t, r, at)
 	case RefParam:
@@ -567,7 +620,9 @@ func (v *validator) numeric(o Operand) bool {
 func (v *validator) order() {
 	for i, up := range v.up {
 		for _, j := range up {
-			if j < i {
+			// Normalize puts final tasks last, after a task that wrongly
+			// depends on one: that edge is reported by finalTasks.
+			if j < i || v.p.Tasks[j] != nil && v.p.Tasks[j].Final {
 				continue
 			}
 			g := newTaskGraph(v.p.Tasks)

@@ -184,6 +184,7 @@ func (c *compiler) compile() *ir.Pipeline {
 			pipe.Tasks = append(pipe.Tasks, t)
 		}
 	}
+	c.checkFinalDeps(pipe)
 	if len(taskBlocks) == 0 {
 		c.errorf(c.pipeSubject(), "Pipeline has no tasks", "A pipeline needs at least one task block.")
 	}

@@ -22,6 +22,16 @@ func toRange(r hcl.Range) ir.Range {
 	}
 }
 
+// fromRange converts an IR range back to HCL's, for diagnostics found
+// after a task compiled.
+func fromRange(r ir.Range) *hcl.Range {
+	return &hcl.Range{
+		Filename: r.Filename,
+		Start:    hcl.Pos{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
+		End:      hcl.Pos{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte},
+	}
+}
+
 // toDiagnostics converts HCL diagnostics, keeping the narrowest range.
 func toDiagnostics(hd hcl.Diagnostics) ir.Diagnostics {
 	out := make(ir.Diagnostics, 0, len(hd))

@@ -19,6 +19,8 @@ type refSink struct {
 	// noOutputs forbids task output references (in defaults, which apply to
 	// every task).
 	noOutputs bool
+	// final allows run.status and run.failed_tasks (a final task).
+	final bool
 }
 
 func (s *refSink) add(task string, r hcl.Range) {
@@ -66,11 +68,26 @@ func (c *compiler) runtimeRef(t hcl.Traversal, sink *refSink) (*ir.Ref, bool) {
 		if len(names) == 1 && names[0] == "attempt" {
 			return &ir.Ref{Kind: ir.RefRunAttempt, Range: toRange(rng)}, true
 		}
+		if len(names) == 1 && (names[0] == "status" || names[0] == "failed_tasks") {
+			kind := ir.RefRunStatus
+			if names[0] == "failed_tasks" {
+				kind = ir.RefRunFailedTasks
+			}
+			if !sink.final {
+				where := fmt.Sprintf("task %q is not final", sink.self)
+				if sink.self == "" {
+					where = "defaults apply to every task, and not every task is final"
+				}
+				c.errorf(rng, "run."+names[0]+" outside a final task", "run.%s is known only once every other task has ended, so only a task with final = true may read it; %s.", names[0], where)
+				return nil, false
+			}
+			return &ir.Ref{Kind: kind, Range: toRange(rng)}, true
+		}
 		got := ""
 		if len(names) > 0 {
 			got = names[0]
 		}
-		c.errorf(rng, "Invalid reference", "run has three attributes: run.id, run.date and run.attempt.%s", didYouMean(got, []string{"id", "date", "attempt"}))
+		c.errorf(rng, "Invalid reference", "run has the attributes run.id, run.date and run.attempt, and in a final task run.status and run.failed_tasks.%s", didYouMean(got, []string{"id", "date", "attempt", "status", "failed_tasks"}))
 		return nil, false
 	}
 	// task.X.outputs.Y

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"fmt"
 	"math/big"
 	"regexp"
 	"slices"
@@ -24,6 +25,7 @@ var taskSchema = &hcl.BodySchema{
 		{Name: "timeout"}, {Name: "outputs"}, {Name: "when"}, {Name: "trigger"},
 		{Name: "max_parallel"},
 		{Name: "allow_failure"},
+		{Name: "final"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "retry"}, {Type: "resources"},
@@ -41,6 +43,7 @@ var notInDefaults = map[string]string{
 	// A default would make every failure tolerated, and the run could
 	// never fail.
 	"allow_failure": "whether a failure fails the run is decided per task",
+	"final":         "an exit handler is chosen per task",
 }
 
 var retrySchema = &hcl.BodySchema{
@@ -403,6 +406,9 @@ type taskDecl struct {
 	outputRanges []ir.Range
 	outputsOK    bool
 	forEach      bool
+	// final is `final = true`: known before any task compiles, so that
+	// references to run.status and dependencies on the task can be judged.
+	final bool
 }
 
 // decodeTaskBody decodes a task block's body and its outputs: the part of
@@ -415,6 +421,9 @@ func (c *compiler) decodeTaskBody(b *hclsyntax.Block) *taskDecl {
 	content, ds := bodyContent(b.Body, c.schemaFor(taskSchema, c.taskSchemaB, b.Body))
 	c.addDiags(ds)
 	d := &taskDecl{name: b.Labels[0], block: b, content: content, outputsOK: true, forEach: content.Attributes["for_each"] != nil}
+	if f, ok := c.attrBool(content, "final", c.ctx, onceScope("final", d.forEach)); ok {
+		d.final = f
+	}
 	if a := content.Attributes["outputs"]; a != nil {
 		d.outputsOK = false
 		if l, ok := c.attrStringList(content, "outputs", c.ctx, onceScope("outputs", d.forEach)); ok {
@@ -539,12 +548,16 @@ func instanceValueText(v cty.Value) string {
 func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	content := d.content
 	t := &ir.Task{Name: d.name, Outputs: d.outputs, OutputRanges: d.outputRanges, Range: toRange(d.block.DefRange())}
-	sink := &refSink{self: d.name, edges: map[string]hcl.Range{}}
+	sink := &refSink{self: d.name, edges: map[string]hcl.Range{}, final: d.final}
 	once := func(attr string) scope { return onceScope(attr, d.forEach) }
 	defs := c.defaults
+	t.Final = d.final
+	if d.final {
+		c.checkFinal(d)
+	}
 
 	// depends_on
-	if a := content.Attributes["depends_on"]; a != nil {
+	if a := content.Attributes["depends_on"]; a != nil && !d.final {
 		c.dependsOn(a, sink)
 	}
 
@@ -567,6 +580,9 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	}
 	if b, ok := c.attrBool(content, "allow_failure", c.ctx, once("allow_failure")); ok {
 		t.AllowFailure = b
+	}
+	if d.final {
+		t.Trigger = ir.AllDone // every other task, whatever its state
 	}
 	if defs.timeout != nil {
 		t.Timeout = *defs.timeout
@@ -638,7 +654,14 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 		}
 	}
 
-	// Upstream tasks, sorted, with the range that caused each edge.
+	// Upstream tasks, sorted, with the range that caused each edge. A
+	// final task has none of its own (checkFinal).
+	if d.final {
+		for _, from := range sortedKeys(sink.edges) {
+			c.errorf(sink.edges[from], "Output reference in a final task", "Task %q is final: it runs once every other task has ended, whatever their states, so it cannot read an output of task %q, which may not exist. A final task may read run.status and run.failed_tasks.", d.name, from)
+		}
+		sink.edges = nil
+	}
 	if n := len(sink.edges); n > 0 {
 		t.Edges = make([]ir.Edge, 0, n)
 	}
@@ -649,10 +672,40 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	// the task's own attribute is reported (one from defaults is meant for
 	// the tasks that have upstream), and not when depends_on is written but
 	// gave no edge: that has its own error.
-	if a := content.Attributes["trigger"]; a != nil && len(t.Edges) == 0 && t.Trigger != ir.AllSuccess && content.Attributes["depends_on"] == nil {
+	if a := content.Attributes["trigger"]; a != nil && !d.final && len(t.Edges) == 0 && t.Trigger != ir.AllSuccess && content.Attributes["depends_on"] == nil {
 		c.warnf(a.Range, "Trigger has no effect", "Task %q has no upstream task, so it runs whatever its trigger; trigger = %q has no effect. Add depends_on, or remove the trigger.", d.name, t.Trigger)
 	}
 	return t
+}
+
+// checkFinal reports what a final task cannot have (DESIGN 2.1): it
+// waits for every task that is not final, whatever their states, so it has
+// no depends_on and no trigger of its own, and it runs once per run, so it
+// has no for_each.
+func (c *compiler) checkFinal(d *taskDecl) {
+	if a := d.content.Attributes["depends_on"]; a != nil {
+		c.errorf(a.Expr.Range(), "depends_on in a final task", "Task %q is final: it already waits for every task that is not final, whatever their states. Remove depends_on.", d.name)
+	}
+	if a := d.content.Attributes["trigger"]; a != nil {
+		c.errorf(a.Expr.Range(), "trigger in a final task", "Task %q is final: it runs once every other task has ended, whatever their states (as all_done). Remove the trigger, or use when = run.status == \"failed\" to run it only after a failure.", d.name)
+	}
+	if a := d.content.Attributes["for_each"]; a != nil {
+		c.errorf(a.Expr.Range(), "for_each in a final task", "Task %q is final: an exit handler runs once per run, so it cannot have for_each.", d.name)
+	}
+}
+
+// checkFinalDeps reports every edge to a final task: a final task runs
+// after every other task, so nothing can wait for it.
+func (c *compiler) checkFinalDeps(pipe *ir.Pipeline) {
+	for _, t := range pipe.Tasks {
+		for _, e := range t.Edges {
+			if d := c.tasks[e.From]; d != nil && d.final {
+				c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Dependency on a final task",
+					Detail:  fmt.Sprintf("Task %q depends on task %q, which is final: a final task runs after every other task has ended, so no task can wait for it or read its outputs.", t.Name, e.From),
+					Subject: fromRange(e.Range)})
+			}
+		}
+	}
 }
 
 func (c *compiler) dependsOn(a *hcl.Attribute, sink *refSink) {

@@ -111,6 +111,20 @@ type dagView struct {
 	NumberSyntax   string
 	NumberBlanks   string
 	WrapperLines   []string
+	// RunTasks are what final tasks judge the run by (DESIGN 2.4): every
+	// task that is not final, in pipeline order; nil without final tasks.
+	RunTasks []runTaskView
+	// ToleratedNames are the instance names (Python literals) of the
+	// tasks with allow_failure among RunTasks: run.status leaves them out.
+	ToleratedNames []string
+}
+
+// runTaskView is one task a final task sees: its task id and its
+// instances' names as run.failed_tasks lists them (Python literals).
+type runTaskView struct {
+	ID     string
+	Names  string // a Python list of strings
+	Mapped bool
 }
 
 // wrapperLines is the bash script every BashOperator task runs (see the
@@ -228,8 +242,18 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		v.Source = p.Name
 	}
 	v.DagArgs = b.dagArgs(v)
-	var ignored []string
+	var ignored, nonFinal []string
 	for _, t := range p.Tasks {
+		if p.HasFinal() && !t.Final {
+			var names []string
+			for _, e := range ir.FailedTaskOrder(&ir.Pipeline{Tasks: []*ir.Task{t}}) {
+				names = append(names, pyStr(e.Name))
+			}
+			v.RunTasks = append(v.RunTasks, runTaskView{ID: b.ids[t.Name], Names: "[" + strings.Join(names, ", ") + "]", Mapped: t.ForEach != nil})
+			if t.AllowFailure {
+				v.ToleratedNames = append(v.ToleratedNames, names...)
+			}
+		}
 		tv := b.task(t)
 		if tv == nil {
 			continue
@@ -249,6 +273,14 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 				e.Up = append(e.Up, b.vars[u])
 			}
 			v.Edges = append(v.Edges, e)
+		}
+		if t.Final && len(nonFinal) > 0 {
+			// An exit handler waits for every other task (they come first in
+			// the pipeline's order) under all_done.
+			v.Edges = append(v.Edges, edgeView{Down: b.vars[t.Name], Up: nonFinal})
+		}
+		if !t.Final {
+			nonFinal = append(nonFinal, b.vars[t.Name])
 		}
 		v.WatchedVars = append(v.WatchedVars, b.vars[t.Name])
 		if t.AllowFailure {
@@ -771,6 +803,10 @@ func (b *builder) refText(r *ir.Ref) string {
 	case ir.RefRunAttempt:
 		// try_number counts this task instance's attempts from 1.
 		return "ti.try_number"
+	case ir.RefRunStatus:
+		return "dagc_run_status(ti)"
+	case ir.RefRunFailedTasks:
+		return "dagc_failed_tasks(ti)"
 	case ir.RefOutput:
 		up := b.tasks[r.Task]
 		if up == nil {

@@ -152,7 +152,10 @@ type specView struct {
 	OutputsVolume    bool
 	Target           string
 	Tasks            []dagTaskView
-	Templates        []leafView
+	// ExitTasks are the final tasks: the dag template "dagc-exit", the
+	// Workflow's onExit handler.
+	ExitTasks []dagTaskView
+	Templates []leafView
 }
 
 type paramView struct {
@@ -230,6 +233,7 @@ type renderer struct {
 	// text (whenItem).
 	whenItems *taskCtx
 	whenItem  *ir.Item
+	failed    string // failedTasksExpr, built once
 }
 
 // taskByName returns the task called name.
@@ -282,6 +286,9 @@ func (r *renderer) mapNames() {
 		if n == "main" {
 			// "main" is the entrypoint dag template.
 			r.errorf(t.Range, "Task name reserved in Argo", "task %q becomes %q, the name of the entrypoint dag template of the argo backend; rename the task.", t.Name, n)
+		}
+		if n == exitTemplate && r.p.HasFinal() {
+			r.errorf(t.Range, "Task name reserved in Argo", "task %q becomes %q, the name of the exit handler dag template that holds the final tasks in the argo backend; rename the task.", t.Name, n)
 		}
 		owner[n] = t.Name
 		r.taskName[t.Name] = n
@@ -396,7 +403,9 @@ func (r *renderer) spec(v *view) {
 	var target []string
 	tolerated := false
 	for _, t := range p.Tasks {
-		target = append(target, r.taskName[t.Name])
+		if !t.Final {
+			target = append(target, r.taskName[t.Name])
+		}
 		r.task(s, t)
 		tolerated = tolerated || t.AllowFailure
 	}

@@ -1,7 +1,10 @@
 package argo
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -112,6 +115,10 @@ func (r *renderer) refExpr(ref *ir.Ref) string {
 			// item's text byte for byte.
 			return "fromBase64(item[" + exprStr(r.whenItems.whenField(ref)) + "])"
 		}
+	case ir.RefRunStatus:
+		return runStatusExpr
+	case ir.RefRunFailedTasks:
+		return "(" + r.failedTasksExpr() + ")"
 	}
 	return `""`
 }
@@ -579,4 +586,63 @@ func (r *renderer) depends(t *ir.Task) string {
 		}
 	}
 	return strings.Join(tests, " && ")
+}
+
+// Exit handlers (DESIGN 2.4). The final tasks are the tasks of the dag
+// template exitTemplate, the Workflow's onExit. Argo runs it once the
+// entrypoint has ended, with workflow.status its phase and
+// workflow.failures every node that ended Failed or Errored; with failFast
+// off and every task a target, the entrypoint fails exactly when some task
+// that is not final failed, which is run.status.
+const exitTemplate = "dagc-exit"
+
+// runStatusExpr is run.status from Argo's workflow.status: Succeeded, or
+// Failed / Error.
+const runStatusExpr = `(workflow.status == "Succeeded" ? "success" : "failed")`
+
+// failedTasksExpr is run.failed_tasks from workflow.failures: a JSON array
+// of {displayName, phase, …} of the failed nodes, in no fixed order, which
+// the controller writes strconv-quoted (a JSON string holding the JSON),
+// "null" when none failed. dagc's list is static: one entry per instance
+// of a task that is not final, in pipeline order (ir.FailedTaskOrder),
+// kept when a failure has its node's display name. A task's node is named
+// as its dag task (for a retried task that is the retry node; its
+// attempts are "NAME(0)", …); an instance of a for_each task is
+// "NAME(INDEX:ITEM)" with parentheses removed from ITEM, matched by its
+// index. The names are dagc's JSON texts, as literals.
+func (r *renderer) failedTasksExpr() string {
+	if r.failed != "" {
+		return r.failed
+	}
+	var elems []string
+	for _, t := range r.p.Tasks {
+		if t.Final {
+			continue
+		}
+		name := r.taskName[t.Name]
+		for i, e := range ir.FailedTaskOrder(&ir.Pipeline{Tasks: []*ir.Task{t}}) {
+			test := ".displayName == " + exprStr(name)
+			if t.ForEach != nil {
+				test = ".displayName matches " + exprStr("^"+regexp.QuoteMeta(name)+`\(`+strconv.Itoa(i)+`:[^()]*\)$`)
+			}
+			elems = append(elems, "(any(f, {"+test+"}) ? "+exprStr(jsonText(e.Name))+` : "")`)
+		}
+	}
+	if len(elems) == 0 {
+		r.failed = exprStr("[]")
+		return r.failed
+	}
+	r.failed = `let f = workflow.failures == ` + exprStr(`"null"`) + ` ? [] : jsonpath(jsonpath(workflow.failures, "$"), "$"); ` +
+		`"[" + join(filter([` + strings.Join(elems, ", ") + `], {# != ""}), ",") + "]"`
+	return r.failed
+}
+
+// jsonText is s as a JSON string without HTML escaping, as the local
+// runner encodes run.failed_tasks.
+func jsonText(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
 }

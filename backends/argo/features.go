@@ -15,6 +15,7 @@ func (r *Renderer) Features() []backends.Feature {
 		{Name: "outputs", Support: "output parameters (valueFrom.path), aggregated for withItems"},
 		{Name: "when / trigger", Support: "when + depends expressions, all eight triggers"},
 		{Name: "run state", Support: "failFast: false and every task a target: the workflow fails when any task failed; allow_failure: a run-state task (dagc-run-state) as the only target, failing on a Failed/Error task without allow_failure (continueOn is refused with depends)"},
+		{Name: "final", Support: "onExit dag template dagc-exit; run.status from {{workflow.status}}, run.failed_tasks from {{workflow.failures}}"},
 		{Name: "concurrency", Support: "spec.parallelism"},
 	}
 }

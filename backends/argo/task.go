@@ -57,6 +57,10 @@ func (c *taskCtx) segs(s ir.Str) []segment {
 			out = append(out, segment{tag: "{{workflow.name}}"})
 		case ir.RefRunAttempt:
 			out = append(out, c.attempt())
+		case ir.RefRunStatus:
+			out = append(out, segment{tag: "{{=" + runStatusExpr + "}}"})
+		case ir.RefRunFailedTasks:
+			out = append(out, segment{tag: "{{=" + c.r.failedTasksExpr() + "}}"})
 		case ir.RefRunDate:
 			if c.r.p.Timezone != "UTC" {
 				out = append(out, segment{tag: "{{=" + c.r.runDateExpr() + "}}"})
@@ -328,7 +332,11 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 		}
 		dt = wrap(t, &leaf, dt)
 	}
-	s.Tasks = append(s.Tasks, dt)
+	if t.Final {
+		s.ExitTasks = append(s.ExitTasks, dt)
+	} else {
+		s.Tasks = append(s.Tasks, dt)
+	}
 	s.Templates = append(s.Templates, leaf)
 }
 

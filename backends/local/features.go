@@ -21,6 +21,7 @@ func (Engine) Features() []backends.Feature {
 		{Name: "outputs", Support: "files under $DAGC_OUTPUTS"},
 		{Name: "when / trigger", Support: "scheduler running ir.Decide, all eight triggers (DESIGN 2.4)"},
 		{Name: "run state", Support: "failed when any task failed (exit 1); allow_failure: ir.RunState with FailureTolerated"},
+		{Name: "final", Support: "scheduled once every other task has ended"},
 		{Name: "concurrency", Support: "-j, capped by concurrency"},
 	}
 }

@@ -35,7 +35,10 @@ func Plan(w io.Writer, p *ir.Pipeline, jobs int) error {
 		if len(t.Edges) > 0 {
 			fmt.Fprintf(&b, "   after:   %s\n", strings.Join(t.Upstream(), ", "))
 		}
-		if t.Trigger != "" && t.Trigger != ir.AllSuccess {
+		switch {
+		case t.Final:
+			fmt.Fprintf(&b, "   final:   after every other task, whatever their states\n")
+		case t.Trigger != "" && t.Trigger != ir.AllSuccess:
 			fmt.Fprintf(&b, "   trigger: %s\n", t.Trigger)
 		}
 		if t.When != nil {

@@ -355,8 +355,33 @@ func (r *runner) build() {
 				un.down = append(un.down, tn)
 			}
 		}
+		if tn.t.Final {
+			// An exit handler waits for every task that is not final; its
+			// all_done trigger runs it whatever their states.
+			for _, un := range r.tasks {
+				if !un.t.Final {
+					tn.up = append(tn.up, un)
+					un.down = append(un.down, tn)
+				}
+			}
+		}
 		tn.waiting = len(tn.up)
 	}
+}
+
+// ended lists every instance as ir.RunState, RunStatus and FailedTasks
+// take them, in pipeline order; an instance not decided yet counts as
+// failed (the run stopped before deciding it).
+func (r *runner) ended() []ir.Ended {
+	out := make([]ir.Ended, 0, len(r.insts))
+	for _, i := range r.insts {
+		st := i.state
+		if st == "" {
+			st = ir.Failed
+		}
+		out = append(out, ir.Ended{State: st, Name: ir.InstanceName(i.task.t.Name, i.in.Key, i.task.t.ForEach != nil), Final: i.task.t.Final, FailureTolerated: i.task.t.AllowFailure})
+	}
+	return out
 }
 
 // fileStem names an instance's logs and outputs: the task name, and the
@@ -495,13 +520,7 @@ func (r *runner) finish() (*Result, error) {
 	}
 	res := &Result{RunID: r.o.RunID, Dir: r.dir, Elapsed: r.clock.Now().Sub(r.started),
 		Interrupted: r.reason == stopInterrupt, TimedOut: r.reason == stopTimeout}
-	ended := make([]ir.Ended, 0, len(r.insts))
 	for _, i := range r.insts {
-		st := i.state
-		if st == "" {
-			st = ir.Failed // the run stopped before deciding it
-		}
-		ended = append(ended, ir.Ended{State: st, FailureTolerated: i.task.t.AllowFailure})
 		key := i.in.Key
 		if i.task.t.ForEach == nil {
 			key = ""
@@ -511,7 +530,7 @@ func (r *runner) finish() (*Result, error) {
 			Start: i.start, End: i.end, Outputs: i.outputs, Error: i.err, Kept: i.kept,
 		})
 	}
-	res.State = ir.RunState(ended)
+	res.State = ir.RunState(r.ended())
 	var err error
 	if r.tr != nil {
 		trace.WriteRunState(r.tr, string(res.State))
@@ -691,6 +710,11 @@ func (r *runner) lookup(ref *ir.Ref) string {
 		return r.o.Date
 	case ir.RefRunAttempt:
 		return "1" // resolve substitutes each attempt's number
+	case ir.RefRunStatus:
+		// Only final tasks read it, once every other instance has ended.
+		return string(ir.RunStatus(r.ended()))
+	case ir.RefRunFailedTasks:
+		return jsonArray(ir.FailedTasks(r.ended()))
 	case ir.RefOutput:
 		tn := r.byName[ref.Task]
 		if tn.t.ForEach == nil {

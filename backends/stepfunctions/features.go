@@ -15,6 +15,7 @@ func (r *Renderer) Features() []backends.Feature {
 		{Name: "outputs", Support: "task token (SendTaskSuccess) or Lambda result"},
 		{Name: "when / trigger", Support: "Choice + Catch with per-task state flags, all eight triggers"},
 		{Name: "run state", Support: "final Choice → Fail when any task failed; allow_failure: left out of the final run-state Choice"},
+		{Name: "final", Support: "the last states, after the run-state Choice sets $.run.status; then a final Choice judges the run"},
 		{Name: "concurrency", Support: "Map MaxConcurrency"},
 	}
 }

@@ -196,7 +196,7 @@ var placeholder = regexp.MustCompile(`\$\{((?:Part\d+)Arn|JobDefinition\d+|TaskD
 // run state, the context object, intrinsic names and dagc's own quoted
 // constants. Anything else would mean user text reached an expression.
 var (
-	exprToken = regexp.MustCompile(`^(States\.[A-Za-z]+\(|\$\$?(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9*]+\])*|'(\{\})*'|'success'|'failed'|'skipped'|'T'|[0-9]+|false|, ?|\))`)
+	exprToken = regexp.MustCompile(`^(States\.[A-Za-z]+\(|\$\$?(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9*]+\])*|'(\{\})*'|'\[\{\}\]'|'success'|'failed'|'skipped'|'T'|[0-9]+|false|, ?|\))`)
 )
 
 func checkExpressions(t *testing.T, where string, v any) {

@@ -123,6 +123,10 @@ func refPath(r *ir.Ref) string {
 		return "$.run.date"
 	case ir.RefRunAttempt:
 		return attemptIntrinsic
+	case ir.RefRunStatus:
+		return "$.run.status"
+	case ir.RefRunFailedTasks:
+		return "$.run.failed_tasks"
 	}
 	return "$.unknown"
 }

@@ -371,7 +371,11 @@ func (b *builder) definition() obj {
 		return nil
 	}
 	g := layout.Graph{Upstream: map[string][]string{}, Weight: map[string]float64{}}
+	final := b.finalTasks()
 	for _, t := range p.Tasks {
+		if t.Final {
+			continue // laid out after the run state (final.go)
+		}
 		g.Nodes = append(g.Nodes, t.Name)
 		g.Upstream[t.Name] = t.Upstream()
 		w := 1.0
@@ -382,7 +386,7 @@ func (b *builder) definition() obj {
 		g.Weight[t.Name] = w
 	}
 	var tree *layout.Tree
-	if len(p.Tasks) > 0 {
+	if len(g.Nodes) > 0 {
 		tree = layout.Layout(g)
 		sizes := map[*layout.Tree]int{}
 		total := b.estimate(tree, sizes)
@@ -397,8 +401,10 @@ func (b *builder) definition() obj {
 			return nil
 		}
 		// The run-state rule tests every task, in the root machine.
-		if total+80*len(p.Tasks) > partBudget {
-			b.cut(tree, partBudget-80*len(p.Tasks), sizes)
+		// So do the final tasks and what they read (final.go).
+		reserve := 80*len(p.Tasks) + b.finalBytes(final, sizes)
+		if total+reserve > partBudget {
+			b.cut(tree, partBudget-reserve, sizes)
 		}
 	}
 
@@ -472,27 +478,35 @@ func (b *builder) definition() obj {
 	for _, t := range p.Tasks {
 		// A task with allow_failure may end failed without failing the
 		// run (ir.RunState); its record still says failed to its
-		// dependents.
-		if !t.AllowFailure {
+		// dependents. Final tasks are judged after run.status.
+		if !t.AllowFailure && !t.Final {
 			failed = append(failed, endedFailed(stateKey(t.Name), t.ForEach != nil))
 		}
 	}
 	ruleComment := "DESIGN 2.4: the run fails when any task ended failed."
-	if len(failed) < len(p.Tasks) {
+	if tolerated := len(failed) < len(p.Tasks)-len(final); tolerated {
 		ruleComment = "DESIGN 2.4: the run fails when any task without allow_failure ended failed."
 	}
 	runState := obj{{"Type", "Choice"}, {"Comment", ruleComment}}
+	onFailed, onSuccess := stateRunFailed, stateRunSucceed
+	if len(final) > 0 {
+		runState = obj{{"Type", "Choice"}, {"Comment", "DESIGN 2.4: run.status is failed when any task that is not final (nor allowed to fail) ended failed."}}
+		onFailed, onSuccess = stateStatusFailed, stateStatusSuccess
+	}
 	switch len(failed) {
 	case 0:
-		runState.set("Choices", []obj{{{"Variable", "$.tasks"}, {"IsPresent", false}, {"Next", stateRunFailed}}})
+		runState.set("Choices", []obj{{{"Variable", "$.tasks"}, {"IsPresent", false}, {"Next", onFailed}}})
 	case 1:
-		failed[0].set("Next", stateRunFailed)
+		failed[0].set("Next", onFailed)
 		runState.set("Choices", []obj{failed[0]})
 	default:
-		runState.set("Choices", []obj{{{"Or", failed}, {"Next", stateRunFailed}}})
+		runState.set("Choices", []obj{{{"Or", failed}, {"Next", onFailed}}})
 	}
-	runState.set("Default", stateRunSucceed)
+	runState.set("Default", onSuccess)
 	b.add(m, stateRunState, runState)
+	if len(final) > 0 {
+		b.emitFinal(m, final)
+	}
 	b.add(m, stateRunFailed, obj{{"Type", "Fail"}, {"Error", "dagc.TaskFailed"}, {"Cause", "At least one task ended failed."}})
 	b.add(m, stateRunSucceed, obj{{"Type", "Succeed"}})
 

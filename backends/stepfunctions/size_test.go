@@ -12,7 +12,7 @@ import (
 )
 
 // TestScaleWithinLimits: a 1,000-task layered pipeline and a 1,000-item
-// for_each render within Step Functions' limits (1 MiB per definition)
+// for_each, each also with a final task reading run.failed_tasks, render within Step Functions' limits (1 MiB per definition)
 // and CloudFormation's (1 MB template body), and their sizes are logged
 // (go test -run ScaleWithinLimits -v).
 func TestScaleWithinLimits(t *testing.T) {
@@ -22,6 +22,22 @@ func TestScaleWithinLimits(t *testing.T) {
 	}{
 		{"layered_1000", func(b *bytes.Buffer) error { return benchgen.WriteLayered(b, 1000, 10) }},
 		{"for_each_1000", func(b *bytes.Buffer) error { return benchgen.WriteForEach(b, 1000) }},
+		// An exit handler reading run.failed_tasks adds states per
+		// instance to the root machine, which the cut must leave room for.
+		{"layered_1000_final", func(b *bytes.Buffer) error {
+			if err := benchgen.WriteLayered(b, 1000, 10); err != nil {
+				return err
+			}
+			_, err := b.WriteString("\ntask \"notify\" {\n  final   = true\n  command = [\"notify\", run.status, run.failed_tasks]\n}\n")
+			return err
+		}},
+		{"for_each_1000_final", func(b *bytes.Buffer) error {
+			if err := benchgen.WriteForEach(b, 1000); err != nil {
+				return err
+			}
+			_, err := b.WriteString("\ntask \"notify\" {\n  final   = true\n  command = [\"notify\", run.failed_tasks]\n}\n")
+			return err
+		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var src bytes.Buffer

@@ -115,6 +115,12 @@ var globals = common.Parameters{"workflow.parameters.p": values["p"], "workflow.
 // sh, returning the argv printed by printf '%s\0'.
 func runTemplate(t *testing.T, tmpl *wfv1.Template) []string {
 	t.Helper()
+	return runTemplateWith(t, tmpl, globals)
+}
+
+// runTemplateWith is runTemplate with these global parameters.
+func runTemplateWith(t *testing.T, tmpl *wfv1.Template, globals common.Parameters) []string {
+	t.Helper()
 	got, err := common.SubstituteParams(tmpl, globals, common.Parameters{})
 	if err != nil {
 		t.Fatalf("SubstituteParams: %v", err)

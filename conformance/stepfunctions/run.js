@@ -345,7 +345,9 @@ async function main() {
   let finalDoc = null;
   const collecting = (async () => {
     for await (const ev of execution.eventLogs) {
-      if (ev.type === 'StateEntered' && ev.state && ev.state.name === 'dagc run state') finalDoc = ev.state.input;
+      // The last judgement holds every record: "dagc run state", or with
+      // final tasks "dagc final state", which follows them.
+      if (ev.type === 'StateEntered' && ev.state && (ev.state.name === 'dagc run state' || ev.state.name === 'dagc final state')) finalDoc = ev.state.input;
     }
   })();
   let runState = 'success';
