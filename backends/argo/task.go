@@ -1,6 +1,7 @@
 package argo
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
@@ -108,10 +109,48 @@ func (c *taskCtx) eachPieces(r *ir.Ref) []string {
 			}
 			c.items[i] = append(c.items[i], kv{name, v})
 		}
-		c.addInput(name, "{{item."+name+"}}")
+		c.addInput(name, itemField(name))
 	}
 	c.fields[k] = f
 	return f.names
+}
+
+// itemField is the dag task argument that reads one field of the item.
+//
+// Each withItems item is a string holding a JSON object, not a YAML map:
+// for a map item Argo substitutes {{item.NAME}} with the field's JSON
+// encoding minus the quotes (wfv1.Item.String, via processItem), so a '"',
+// '\\', newline or tab would reach the container escaped once more. A string
+// item is bound as it is, and the expression's result is JSON-encoded into
+// the task as any value is, so the field arrives byte for byte.
+func itemField(name string) string {
+	return "{{=jsonpath(item, '$." + name + "')}}"
+}
+
+// itemText encodes one item's fields as a JSON object, in field order.
+func itemText(fields []kv) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(jsonString(f.Key))
+		b.WriteByte(':')
+		b.WriteString(jsonString(f.Value))
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// jsonString is a JSON string literal of s, without HTML escaping (jsonpath
+// decodes either; this keeps the manifest readable).
+func jsonString(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func eachKey(r *ir.Ref) string {
@@ -197,13 +236,15 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 		return
 	}
 	if t.ForEach != nil {
-		dt.Items = c.items
 		if c.nfield == 0 {
 			// Identical instances still run once per element: withItems
 			// needs a list, so each item carries its key.
 			for i, it := range t.ForEach.Items {
-				dt.Items[i] = []kv{{"key", it.Key}}
+				c.items[i] = []kv{{"key", it.Key}}
 			}
+		}
+		for _, it := range c.items {
+			dt.Items = append(dt.Items, itemText(it))
 		}
 	}
 
