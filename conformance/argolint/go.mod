@@ -132,15 +132,6 @@ require (
 	sigs.k8s.io/json v0.0.0-20250730193827-2d320260d730 // indirect
 	sigs.k8s.io/randfill v1.0.0 // indirect
 	sigs.k8s.io/structured-merge-diff/v4 v4.7.0 // indirect
+	sigs.k8s.io/yaml v1.4.0 // indirect
 	zombiezen.com/go/sqlite v1.4.2 // indirect
 )
-
-require (
-	github.com/Knetic/govaluate v3.0.1-0.20250325060307-7625b7f8c03d+incompatible
-	github.com/dagc-dev/dagc v0.0.0
-	sigs.k8s.io/yaml v1.4.0
-)
-
-// The tests render manifests with the dagc module of this repository; the
-// argolint binary itself does not import it.
-replace github.com/dagc-dev/dagc => ../..
