@@ -222,6 +222,9 @@ type kubelet struct {
 	errs    []error
 	// logs: node name → the file holding its main container's output.
 	logs map[string]string
+	// podMu orders every write of a pod and every copy into the
+	// informer's store, so the store never goes back to an older pod.
+	podMu sync.Mutex
 }
 
 func newKubelet(ctrl *controller.Offline, ns string, opts runOptions) *kubelet {
@@ -245,12 +248,23 @@ func (k *kubelet) sync(ctx context.Context) error {
 	if len(errs) > 0 {
 		return errs[0]
 	}
+	k.podMu.Lock()
+	defer k.podMu.Unlock()
 	pods, err := k.ctrl.Kube().CoreV1().Pods(k.ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return err
 	}
 	for i := range pods.Items {
-		if err := k.ctrl.SyncPod(&pods.Items[i]); err != nil {
+		p := &pods.Items[i]
+		if p.Status.Phase == "" {
+			// The API server creates a pod Pending; a pod without a phase
+			// would be an unexpected phase (NodeError) to the controller.
+			p.Status.Phase = apiv1.PodPending
+			if p, err = k.ctrl.Kube().CoreV1().Pods(k.ns).Update(ctx, p, metav1.UpdateOptions{}); err != nil {
+				return err
+			}
+		}
+		if err := k.ctrl.SyncPod(p); err != nil {
 			return err
 		}
 	}
@@ -616,6 +630,8 @@ func saveParameters(t *wfv1.Template, fs *podFS) (*wfv1.Outputs, error) {
 }
 
 func (k *kubelet) updatePod(name string, f func(*apiv1.Pod)) error {
+	k.podMu.Lock()
+	defer k.podMu.Unlock()
 	pods := k.ctrl.Kube().CoreV1().Pods(k.ns)
 	p, err := pods.Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil {

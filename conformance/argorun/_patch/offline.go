@@ -16,10 +16,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
 	metadatafake "k8s.io/client-go/metadata/fake"
+	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
@@ -66,6 +68,13 @@ func NewOffline(coreObjects ...metav1.Object) (*Offline, error) {
 	informerFactory := wfextv.NewSharedInformerFactory(wfclientset, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	kube := fake.NewSimpleClientset()
+	// Pods and task results reach the informers' stores only through
+	// SyncPod and SyncTaskResult, in the order the caller writes them: a
+	// watch event delivered late would take a store back to an older
+	// object between two reconciliations.
+	never := func(k8stesting.Action) (bool, watch.Interface, error) { return true, watch.NewFake(), nil }
+	kube.PrependWatchReactor("pods", never)
+	wfclientset.PrependWatchReactor("workflowtaskresults", never)
 	for _, o := range coreObjects {
 		if sa, ok := o.(*apiv1.ServiceAccount); ok {
 			if _, err := kube.CoreV1().ServiceAccounts(sa.Namespace).Create(ctx, sa, metav1.CreateOptions{}); err != nil {
@@ -176,14 +185,14 @@ func (o *Offline) Operate(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflo
 	return o.wfc.wfclientset.ArgoprojV1alpha1().Workflows(wf.Namespace).Get(ctx, wf.Name, metav1.GetOptions{})
 }
 
-// SyncPod puts the current state of a pod into the pod informer's store, as
-// the informer's watch would (synchronously, so the next Operate sees it).
+// SyncPod puts the current state of a pod into the pod informer's store,
+// which is what the informer's watch does on a cluster.
 func (o *Offline) SyncPod(p *apiv1.Pod) error {
 	return o.wfc.PodController.TestingPodInformer().GetIndexer().Update(p)
 }
 
 // SyncTaskResult puts a WorkflowTaskResult into the task-result informer's
-// store, as its watch would.
+// store, which is what the informer's watch does on a cluster.
 func (o *Offline) SyncTaskResult(r *wfv1.WorkflowTaskResult) error {
 	return o.wfc.taskResultInformer.GetIndexer().Update(r)
 }
