@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -66,11 +68,16 @@ func testIsolation(t *testing.T) isolation {
 
 func runPipeline(t *testing.T, p *ir.Pipeline, params ...string) *result {
 	t.Helper()
+	return runPipelineIn(t, testIsolation(t), p, params...)
+}
+
+func runPipelineIn(t *testing.T, mode isolation, p *ir.Pipeline, params ...string) *result {
+	t.Helper()
 	manifest := render(t, p)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var log strings.Builder
-	res, err := run(ctx, manifest, params, runOptions{isolation: testIsolation(t), dir: t.TempDir(), log: &log})
+	res, err := run(ctx, manifest, params, runOptions{isolation: mode, dir: t.TempDir(), log: &log})
 	if err != nil {
 		t.Fatalf("run: %v\n%s\n%s", err, log.String(), manifest)
 	}
@@ -265,11 +272,10 @@ func TestWhenDecidesLikeDagc(t *testing.T) {
 }
 
 // TestPodsHaveTheirOwnTmp: a file one pod writes in /tmp is not in
-// another's, and each pod's emptyDir output directory is its own.
+// another's, and each pod's emptyDir output directory is its own; in a
+// mount namespace, and with path rewriting where namespaces are not allowed
+// (the paths here are written literally, which rewriting reaches).
 func TestPodsHaveTheirOwnTmp(t *testing.T) {
-	if testIsolation(t) != isolateMount {
-		t.Skip("no mount namespaces here: path rewriting cannot hide a hard-coded /tmp path")
-	}
 	sh := func(script string) ir.Template {
 		return ir.Template{Image: ir.Lit(image), Command: []ir.Str{lit("sh"), lit("-euc"), lit(script)}}
 	}
@@ -281,19 +287,26 @@ func TestPodsHaveTheirOwnTmp(t *testing.T) {
 	if _, err := os.Stat("/tmp/argorun-marker"); err == nil {
 		t.Skip("/tmp/argorun-marker exists on the host")
 	}
-	res := runPipeline(t, p)
-	if !res.succeeded() {
-		t.Fatalf("workflow %s: %v", res.wf.Status.Phase, nodeNames(res.wf))
-	}
-	if _, err := os.Stat("/tmp/argorun-marker"); err == nil {
-		os.Remove("/tmp/argorun-marker")
-		t.Fatal("a pod's /tmp write reached the host's /tmp")
-	}
-	for task, want := range map[string]string{"writer": "mine", "reader": "theirs\n"} {
-		n := res.wf.Status.Nodes.FindByName(res.wf.Name + "." + task)
-		if got := outputs(n)["out"]; got != want {
-			t.Errorf("%s: out = %q, want %q (one trailing newline trimmed)", task, got, want)
-		}
+	for name, mode := range map[string]isolation{"mount": isolateMount, "rewrite": isolateRewrite} {
+		t.Run(name, func(t *testing.T) {
+			if mode == isolateMount && testIsolation(t) != isolateMount {
+				t.Skip("no mount namespaces here")
+			}
+			res := runPipelineIn(t, mode, p)
+			if !res.succeeded() {
+				t.Fatalf("workflow %s: %v", res.wf.Status.Phase, nodeNames(res.wf))
+			}
+			if _, err := os.Stat("/tmp/argorun-marker"); err == nil {
+				os.Remove("/tmp/argorun-marker")
+				t.Fatal("a pod's /tmp write reached the host's /tmp")
+			}
+			for task, want := range map[string]string{"writer": "mine", "reader": "theirs\n"} {
+				n := res.wf.Status.Nodes.FindByName(res.wf.Name + "." + task)
+				if got := outputs(n)["out"]; got != want {
+					t.Errorf("%s: out = %q, want %q (one trailing newline trimmed)", task, got, want)
+				}
+			}
+		})
 	}
 }
 
@@ -345,4 +358,61 @@ func testIndex(t *testing.T, p *ir.Pipeline) *index {
 		t.Fatal(err)
 	}
 	return idx
+}
+
+// TestRetriesBecomeAttempts: the children of a Retry node are the
+// instance's attempts in the trace, the last with the instance's state;
+// a retried for_each instance keeps its key.
+func TestRetriesBecomeAttempts(t *testing.T) {
+	retry := ir.Retry{Attempts: 2, Delay: time.Second, Backoff: 1}
+	p := &ir.Pipeline{Name: "retry", Timezone: "UTC", Tasks: []*ir.Task{
+		{Name: "never", Trigger: ir.AllSuccess, Retry: retry, Run: ir.Template{Image: ir.Lit(image), Command: []ir.Str{lit("false")}}},
+		{Name: "fan", Trigger: ir.AllSuccess, Retry: retry, ForEach: ir.StringItems("a", "b"),
+			Run: ir.Template{Image: ir.Lit(image), Command: []ir.Str{lit("test"), {Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefEachValue}}}}, lit("="), lit("a")}}},
+	}}
+	res := runPipeline(t, p)
+	var b strings.Builder
+	if err := writeTrace(&b, res.wf, testIndex(t, p)); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		var r record
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Task != "" {
+			got = append(got, fmt.Sprintf("%s[%s]#%d=%s", r.Task, r.Instance, r.Attempt, r.State))
+		} else {
+			got = append(got, line)
+		}
+	}
+	want := []string{"never[]#1=failed", "never[]#2=failed", "never[]#3=failed",
+		"fan[a]#1=success", "fan[b]#1=failed", "fan[b]#2=failed", "fan[b]#3=failed", `{"run":"failed"}`}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("trace\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestCronWorkflowRunsTheWorkflowItSubmits: a CronWorkflow manifest runs
+// as the Workflow its schedule would create.
+func TestCronWorkflowRunsTheWorkflowItSubmits(t *testing.T) {
+	p := &ir.Pipeline{Name: "nightly", Timezone: "UTC", Schedule: "0 3 * * *", Tasks: []*ir.Task{
+		{Name: "a", Trigger: ir.AllSuccess, Run: ir.Template{Image: ir.Lit(image), Command: []ir.Str{lit("true")}}},
+	}}
+	r := argo.New(argo.KindAuto)
+	files, d := r.Render(p)
+	if d.HasErrors() {
+		t.Fatal(d)
+	}
+	if !strings.Contains(string(files[0].Data), "kind: CronWorkflow") {
+		t.Fatalf("not a CronWorkflow:\n%s", files[0].Data)
+	}
+	res, err := run(context.Background(), files[0].Data, nil, runOptions{isolation: testIsolation(t), dir: t.TempDir(), log: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.succeeded() || !strings.HasPrefix(res.wf.Name, "nightly-") || res.wf.Annotations["workflows.argoproj.io/scheduled-time"] == "" {
+		t.Fatalf("workflow %s %s, annotations %v", res.wf.Name, res.wf.Status.Phase, res.wf.Annotations)
+	}
 }
