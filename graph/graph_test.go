@@ -97,6 +97,7 @@ func cases() map[string]*ir.Pipeline {
 func TestGolden(t *testing.T) {
 	want := map[string]bool{}
 	for name, p := range cases() {
+		ir.Normalize(p)
 		ds := ir.Validate(p)
 		if name != "hostile" && ds.HasErrors() {
 			t.Fatalf("%s: %v", name, ds)
@@ -139,6 +140,7 @@ var dotQuoted = regexp.MustCompile(`"(?:\\.|[^"\\])*"`)
 // DOT syntax; every label stays on one line.
 func TestDOTEscaping(t *testing.T) {
 	p := hostile()
+	ir.Normalize(p)
 	ir.Validate(p)
 	out := string(RenderDOT(p))
 	for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
@@ -166,6 +168,7 @@ var mermaidLabelRE = regexp.MustCompile(`"[^"]*"`)
 
 func TestMermaidEscaping(t *testing.T) {
 	p := hostile()
+	ir.Normalize(p)
 	ir.Validate(p)
 	out := string(RenderMermaid(p))
 	for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
@@ -192,6 +195,7 @@ func TestDOTWithGraphviz(t *testing.T) {
 		t.Skip("Graphviz `dot` not installed; skipping the parse check (apt-get install graphviz)")
 	}
 	for name, p := range cases() {
+		ir.Normalize(p)
 		ir.Validate(p)
 		c := exec.Command(dot, "-Tsvg")
 		c.Stdin = bytes.NewReader(RenderDOT(p))

@@ -37,7 +37,7 @@ func benchmarkValidate(b *testing.B, n int) {
 	b.ReportAllocs()
 	for b.Loop() {
 		copy(p.Tasks, shuffled)
-		if ds := Validate(p); len(ds) > 0 {
+		if ds := check(p); len(ds) > 0 {
 			b.Fatal(ds[0].Error())
 		}
 	}

@@ -196,7 +196,7 @@ func FuzzValidate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := fuzzPipeline(data)
 		before := len(p.Tasks)
-		ds := Validate(p)
+		ds := check(p)
 		if len(p.Tasks) != before {
 			t.Fatalf("Validate changed the number of tasks from %d to %d", before, len(p.Tasks))
 		}
@@ -227,7 +227,7 @@ func FuzzValidate(f *testing.F) {
 		// The order does not depend on declaration order.
 		q := fuzzPipeline(data)
 		slices.Reverse(q.Tasks)
-		if qs := Validate(q); qs.HasErrors() {
+		if qs := check(q); qs.HasErrors() {
 			t.Fatalf("reversed pipeline has errors: %v", qs)
 		}
 		for i := range p.Tasks {

@@ -113,6 +113,10 @@ type Task struct {
 	// Outputs are the names of the small string values this task publishes
 	// (DESIGN 2.3), in declaration order.
 	Outputs []string
+	// OutputRanges, when the parser knows them, is the source range of
+	// each name in Outputs, so a diagnostic about one output points at it.
+	// Not part of the IR's meaning: left out of goldens.
+	OutputRanges []Range `json:"-"`
 	// When is the run-time condition; nil means always.
 	When    *Cond
 	Trigger Trigger
@@ -352,4 +356,12 @@ func (p *Pipeline) Downstream() map[string][]string {
 		}
 	}
 	return down
+}
+
+// OutputRange is where output k was written, else the task's range.
+func (t *Task) OutputRange(k int) Range {
+	if k < len(t.OutputRanges) && t.OutputRanges[k] != (Range{}) {
+		return t.OutputRanges[k]
+	}
+	return t.Range
 }

@@ -2,39 +2,80 @@ package ir
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 )
 
-// DefaultShell runs a script when a task gives no shell.
-var DefaultShell = []string{"sh", "-euc"}
-
-// Validate checks a pipeline built by the parser or by hand and puts its
-// Tasks in stable topological order (upstream first, ties by name). It
-// reports every problem it finds; the pipeline is usable by backends only
-// when no error is returned. Even with errors the tasks are left in a
-// deterministic order (tasks caught in cycles last, by name), so tools such
-// as `dagc graph` can still show a broken pipeline.
+// Validate checks a pipeline that Normalize has put in normal form, and
+// changes nothing. It reports every problem it finds; the pipeline is
+// usable by backends only when no error is returned, and backends trust
+// what it guarantees (the defaults and order of Normalize, names, limits,
+// references) without checking again. A pipeline that was not normalized
+// gets one error saying so.
 //
-// Validate also fills in what a hand-built pipeline may leave zero, so
-// backends never meet these zero values: Timezone "" → "UTC", Trigger "" →
-// all_success, Param.Type "" → string, Retry.Backoff 0 → 1, a script's
-// Shell nil → DefaultShell, Cond.Numeric recomputed from its operands. It
-// sorts Params and Env by name and Edges by upstream name (deduplicated).
-//
-// Every step is linear in the size of the pipeline (plus a sort), and
-// nothing recurses along dependency chains, so pipelines of 100,000 tasks
-// in one chain validate without deep stacks.
+// Every step is linear in the size of the pipeline, and nothing recurses
+// along dependency chains, so pipelines of 100,000 tasks in one chain
+// validate without deep stacks.
 func Validate(p *Pipeline) Diagnostics {
 	v := &validator{p: p, suggest: NewSuggester()}
+	if !v.normalized() {
+		return v.diags
+	}
 	v.pipeline()
 	v.params()
 	v.tasks()
 	v.order()
 	return dedupeDiagnostics(v.diags)
+}
+
+// normalized reports, as one error, what Normalize would have filled.
+func (v *validator) normalized() bool {
+	p := v.p
+	var missing []string
+	if p.Timezone == "" {
+		missing = append(missing, "timezone")
+	}
+	if !slices.IsSortedFunc(p.Params, func(a, b *Param) int {
+		if a == nil || b == nil {
+			return boolCmp(a == nil, b == nil)
+		}
+		return strings.Compare(a.Name, b.Name)
+	}) {
+		missing = append(missing, "param order")
+	}
+	for _, pa := range p.Params {
+		if pa != nil && pa.Type == "" {
+			missing = append(missing, "param type of "+pa.Name)
+			break
+		}
+	}
+	for _, t := range p.Tasks {
+		if t == nil {
+			continue
+		}
+		switch {
+		case t.Trigger == "":
+			missing = append(missing, "trigger of "+t.Name)
+		case t.Retry.Backoff == 0:
+			missing = append(missing, "retry backoff of "+t.Name)
+		case t.Run.Script != nil && len(t.Run.Shell) == 0:
+			missing = append(missing, "shell of "+t.Name)
+		case !slices.IsSortedFunc(t.Run.Env, cmpEnv):
+			missing = append(missing, "env order of "+t.Name)
+		case len(t.Edges) > 0 && !edgesNormal(t):
+			missing = append(missing, "edges of "+t.Name)
+		default:
+			continue
+		}
+		break
+	}
+	if len(missing) == 0 {
+		return true
+	}
+	v.errorf(p.Range, "Pipeline not normalized", "ir.Validate needs a pipeline that ir.Normalize has filled in; missing: %s.", strings.Join(missing, ", "))
+	return false
 }
 
 type validator struct {
@@ -72,14 +113,10 @@ func (v *validator) pipeline() {
 	if !ValidName(p.Name) {
 		v.errorf(p.Range, "Invalid pipeline name", "The pipeline name must match %s: %s. Name the pipeline with a `pipeline \"name\"` block or rename the file.", nameRule, nameProblem(p.Name, nameRule))
 	}
-	if s, err := NormalSchedule(p.Schedule); err != nil {
+	if _, err := ParseSchedule(p.Schedule); err != nil {
 		v.errorf(p.Range, "Invalid schedule", "%s", err)
-	} else {
-		p.Schedule = s // backends render the canonical form only
 	}
-	if p.Timezone == "" {
-		p.Timezone = "UTC"
-	} else if err := CheckTimezone(p.Timezone); err != nil {
+	if err := CheckTimezone(p.Timezone); err != nil {
 		v.errorf(p.Range, "Invalid timezone", "%s", err)
 	}
 	if p.StartDate != "" {
@@ -98,13 +135,11 @@ func (v *validator) pipeline() {
 func (v *validator) params() {
 	p := v.p
 	v.paramByName = make(map[string]*Param, len(p.Params))
-	kept := p.Params[:0]
 	for _, pa := range p.Params {
 		if pa == nil {
 			v.errorf(p.Range, "Invalid param", "The pipeline holds a nil param.")
 			continue
 		}
-		kept = append(kept, pa)
 		if !ValidName(pa.Name) {
 			v.errorf(pa.Range, "Invalid param name", "Param names must match %s: %s.", nameRule, nameProblem(pa.Name, nameRule))
 		}
@@ -115,8 +150,6 @@ func (v *validator) params() {
 		v.paramByName[pa.Name] = pa
 		v.paramNames = append(v.paramNames, pa.Name)
 		switch pa.Type {
-		case "":
-			pa.Type = ParamString
 		case ParamString, ParamNumber, ParamBool:
 		default:
 			v.errorf(pa.Range, "Invalid param type", "The param %q has type %q; use string, number or bool.", pa.Name, pa.Type)
@@ -128,8 +161,6 @@ func (v *validator) params() {
 			}
 		}
 	}
-	p.Params = kept
-	slices.SortStableFunc(p.Params, func(a, b *Param) int { return strings.Compare(a.Name, b.Name) })
 }
 
 // checkParamValue reports whether s is a value of type t in canonical text.
@@ -149,19 +180,13 @@ func checkParamValue(t ParamType, s string) error {
 
 func (v *validator) tasks() {
 	p := v.p
-	kept := p.Tasks[:0]
-	for _, t := range p.Tasks {
+	v.taskIdx = make(map[string]int, len(p.Tasks))
+	v.outputs = make(map[outputKey]bool)
+	for i, t := range p.Tasks {
 		if t == nil {
 			v.errorf(p.Range, "Invalid task", "The pipeline holds a nil task.")
 			continue
 		}
-		kept = append(kept, t)
-	}
-	p.Tasks = kept
-
-	v.taskIdx = make(map[string]int, len(p.Tasks))
-	v.outputs = make(map[outputKey]bool)
-	for i, t := range p.Tasks {
 		if !ValidName(t.Name) {
 			v.errorf(t.Range, "Invalid task name", "Task names must match %s: %s.", nameRule, nameProblem(t.Name, nameRule))
 		}
@@ -174,17 +199,21 @@ func (v *validator) tasks() {
 		v.taskOutputs(i, t)
 		v.taskSettings(t)
 		v.instances(t)
-		normalizeEdges(t)
 	}
 
 	// References need every task's outputs and upstream list.
 	edges := 0
 	for _, t := range p.Tasks {
-		edges += len(t.Edges)
+		if t != nil {
+			edges += len(t.Edges)
+		}
 	}
 	flat := make([]int, 0, edges)
 	v.up = make([][]int, len(p.Tasks))
 	for i, t := range p.Tasks {
+		if t == nil {
+			continue
+		}
 		start := len(flat)
 		flat = v.upstream(t, flat)
 		v.up[i] = flat[start:len(flat):len(flat)]
@@ -204,7 +233,7 @@ const smallOutputs = 8
 func (v *validator) taskOutputs(i int, t *Task) {
 	for k, o := range t.Outputs {
 		if !ValidOutputName(o) {
-			v.errorf(t.Range, "Invalid output name", "Task %q declares output %q; output names must match %s: %s.", t.Name, o, outputRule, nameProblem(o, outputRule))
+			v.errorf(t.OutputRange(k), "Invalid output name", "Task %q declares output %q; output names must match %s: %s.", t.Name, o, outputRule, nameProblem(o, outputRule))
 		}
 		dup := false
 		if len(t.Outputs) <= smallOutputs {
@@ -215,7 +244,7 @@ func (v *validator) taskOutputs(i int, t *Task) {
 			v.outputs[key] = true
 		}
 		if dup {
-			v.errorf(t.Range, "Duplicate output name", "Task %q declares output %q twice.", t.Name, o)
+			v.errorf(t.OutputRange(k), "Duplicate output name", "Task %q declares output %q twice.", t.Name, o)
 		}
 	}
 }
@@ -228,13 +257,8 @@ func (v *validator) declares(i int, output string) bool {
 }
 
 func (v *validator) taskSettings(t *Task) {
-	switch t.Trigger {
-	case "":
-		t.Trigger = AllSuccess
-	default:
-		if _, ok := RuleOf(t.Trigger); !ok {
-			v.errorf(t.Range, "Invalid trigger", "Task %q has trigger %q; use one of %s.%s", t.Name, t.Trigger, TriggerNames(), SuggestTrigger(string(t.Trigger)))
-		}
+	if _, ok := RuleOf(t.Trigger); !ok {
+		v.errorf(t.Range, "Invalid trigger", "Task %q has trigger %q; use one of %s.%s", t.Name, t.Trigger, TriggerNames(), SuggestTrigger(string(t.Trigger)))
 	}
 	r := &t.Retry
 	if r.Attempts < 0 {
@@ -243,10 +267,7 @@ func (v *validator) taskSettings(t *Task) {
 	if r.Delay < 0 || r.MaxDelay < 0 {
 		v.errorf(t.Range, "Invalid retry", "Task %q has a negative retry delay.", t.Name)
 	}
-	switch {
-	case r.Backoff == 0:
-		r.Backoff = 1
-	case math.IsNaN(r.Backoff) || math.IsInf(r.Backoff, 0) || r.Backoff < 1:
+	if !validBackoff(r.Backoff) {
 		v.errorf(t.Range, "Invalid retry", "Task %q has retry backoff %g; it must be 1 (constant delay) or more.", t.Name, r.Backoff)
 	}
 	if r.MaxDelay > 0 && r.MaxDelay < r.Delay {
@@ -300,21 +321,12 @@ func (v *validator) instances(t *Task) {
 			v.errorf(t.Range, "Missing command or script", "Task %q sets neither command nor script; set exactly one.", t.Name)
 		}
 	}
-	if tp.Script != nil && len(tp.Shell) == 0 {
-		tp.Shell = make([]Str, len(DefaultShell))
-		for i, s := range DefaultShell {
-			tp.Shell[i] = Lit(s)
-		}
-	}
 	for _, e := range tp.Env {
 		if !validEnvName(e.Name) {
 			v.errorf(t.Range, "Invalid environment variable name", "Task %q sets %q; environment variable names must match %s.", t.Name, e.Name, outputRule)
 		} else if strings.HasPrefix(e.Name, "DAGC_") {
 			v.errorf(t.Range, "Reserved environment variable name", "Task %q sets %q; names starting with DAGC_ are set by dagc itself.", t.Name, e.Name)
 		}
-	}
-	if !slices.IsSortedFunc(tp.Env, cmpEnv) {
-		slices.SortStableFunc(tp.Env, cmpEnv)
 	}
 	for k := 1; k < len(tp.Env); k++ {
 		if tp.Env[k].Name == tp.Env[k-1].Name {
@@ -330,55 +342,6 @@ func (v *validator) instances(t *Task) {
 			}
 		}
 	}
-}
-
-// normalizeEdges sorts Edges by upstream name and keeps the first edge
-// seen for each upstream, giving an edge without a source range the task's
-// own range.
-func normalizeEdges(t *Task) {
-	if len(t.Edges) == 0 {
-		t.Edges = nil
-		return
-	}
-	// The parser's output is already normal: leave it as is.
-	if slices.IsSortedFunc(t.Edges, cmpEdge) && !hasAdjacentDup(t.Edges) && !missingRange(t.Edges) {
-		return
-	}
-	edges := slices.Clone(t.Edges)
-	slices.SortStableFunc(edges, cmpEdge)
-	out := edges[:0]
-	for _, e := range edges {
-		if len(out) > 0 && out[len(out)-1].From == e.From {
-			continue
-		}
-		if e.Range == (Range{}) {
-			e.Range = t.Range
-		}
-		out = append(out, e)
-	}
-	t.Edges = out
-}
-
-func missingRange(edges []Edge) bool {
-	for _, e := range edges {
-		if e.Range == (Range{}) {
-			return true
-		}
-	}
-	return false
-}
-
-func cmpEnv(a, b EnvVar) int { return strings.Compare(a.Name, b.Name) }
-
-func cmpEdge(a, b Edge) int { return strings.Compare(a.From, b.From) }
-
-func hasAdjacentDup(s []Edge) bool {
-	for k := 1; k < len(s); k++ {
-		if s[k].From == s[k-1].From {
-			return true
-		}
-	}
-	return false
 }
 
 // upstream checks t's dependencies and appends the index of each (-1 when
@@ -489,7 +452,7 @@ func quoteList(names []string) string {
 	return strings.Join(q, ", ")
 }
 
-// cond checks a `when` tree and recomputes each comparison's Numeric flag.
+// cond checks a `when` tree.
 func (v *validator) cond(i int, t *Task, c *Cond) {
 	// An explicit stack: a parser may build left-deep trees for long &&
 	// chains.
@@ -521,7 +484,9 @@ func (v *validator) cond(i int, t *Task, c *Cond) {
 			}
 			v.operand(i, t, c, c.Left)
 			v.operand(i, t, c, c.Right)
-			c.Numeric = v.numeric(c.Left) || v.numeric(c.Right)
+			if c.Numeric != (v.numeric(c.Left) || v.numeric(c.Right)) {
+				v.errorf(at, "Pipeline not normalized", "Task %q: a comparison's Numeric flag disagrees with its operands; call ir.Normalize before ir.Validate.", t.Name)
+			}
 		default:
 			v.errorf(at, "Invalid condition", "Task %q: unknown condition operator %q.", t.Name, c.Op)
 		}
@@ -558,132 +523,20 @@ func (v *validator) numeric(o Operand) bool {
 	return false
 }
 
-// order sorts p.Tasks topologically with Kahn's algorithm, taking the
-// smallest name among ready tasks each time, and reports every cycle.
-// Unknown upstreams and self edges were reported already and are ignored
-// here; a dependency on a duplicated name points at its first declaration.
+// order checks that every task comes after its upstreams, as Normalize
+// leaves them, and when not reports every cycle.
 func (v *validator) order() {
-	tasks := v.p.Tasks
-	n := len(tasks)
-	// byName ranks tasks by (name, index) so adjacency lists come out sorted.
-	type named struct {
-		name string
-		i    int
-	}
-	pairs := make([]named, n)
-	for i, t := range tasks {
-		pairs[i] = named{t.Name, i}
-	}
-	slices.SortFunc(pairs, func(a, b named) int {
-		if c := strings.Compare(a.name, b.name); c != 0 {
-			return c
-		}
-		return a.i - b.i
-	})
-	byName := make([]int, n)
-	for r, pr := range pairs {
-		byName[r] = pr.i
-	}
-	rank := make([]int, n)
-	for r, i := range byName {
-		rank[i] = r
-	}
-
-	// down[u] lists the tasks that wait for u, sorted by rank; all lists
-	// share one backing array.
-	indeg := make([]int, n)
-	outdeg := make([]int, n)
-	total := 0
 	for i, up := range v.up {
 		for _, j := range up {
-			if j >= 0 {
-				indeg[i]++
-				outdeg[j]++
-				total++
+			if j < i {
+				continue
 			}
-		}
-	}
-	flat := make([]int, total)
-	down := make([][]int, n)
-	at := 0
-	for j := range n {
-		down[j] = flat[at : at : at+outdeg[j]]
-		at += outdeg[j]
-	}
-	for _, i := range byName {
-		for _, j := range v.up[i] {
-			if j >= 0 {
-				down[j] = append(down[j], i)
+			g := newTaskGraph(v.p.Tasks)
+			if !v.cycles(g) {
+				v.errorf(v.p.Range, "Pipeline not normalized", "Task %q comes before its upstream %q; call ir.Normalize before ir.Validate.", v.p.Tasks[i].Name, v.p.Tasks[j].Name)
 			}
-		}
-	}
-
-	// ready is a min-heap of task indices by rank.
-	ready := make([]int, 0, n)
-	for i := range n {
-		if indeg[i] == 0 {
-			ready = append(ready, i)
-		}
-	}
-	for k := len(ready)/2 - 1; k >= 0; k-- {
-		siftDown(ready, k, rank)
-	}
-	order := make([]*Task, 0, n)
-	for len(ready) > 0 {
-		i := ready[0]
-		last := len(ready) - 1
-		ready[0] = ready[last]
-		ready = ready[:last]
-		siftDown(ready, 0, rank)
-		order = append(order, tasks[i])
-		for _, j := range down[i] {
-			if indeg[j]--; indeg[j] == 0 {
-				ready = append(ready, j)
-				siftUp(ready, len(ready)-1, rank)
-			}
-		}
-	}
-	if len(order) < n {
-		// What is left is every cycle plus whatever waits on one.
-		left := make([]bool, n)
-		for _, i := range byName {
-			if indeg[i] > 0 {
-				left[i] = true
-				order = append(order, tasks[i])
-			}
-		}
-		v.cycles(byName, down, left)
-	}
-	copy(v.p.Tasks, order)
-}
-
-// siftDown and siftUp keep h, a slice of task indices, a binary min-heap by
-// rank; written out rather than container/heap to avoid boxing each index.
-func siftDown(h []int, k int, rank []int) {
-	for {
-		c := 2*k + 1
-		if c >= len(h) {
 			return
 		}
-		if c+1 < len(h) && rank[h[c+1]] < rank[h[c]] {
-			c++
-		}
-		if rank[h[c]] >= rank[h[k]] {
-			return
-		}
-		h[k], h[c] = h[c], h[k]
-		k = c
-	}
-}
-
-func siftUp(h []int, k int, rank []int) {
-	for k > 0 {
-		parent := (k - 1) / 2
-		if rank[h[k]] >= rank[h[parent]] {
-			return
-		}
-		h[k], h[parent] = h[parent], h[k]
-		k = parent
 	}
 }
 
@@ -691,8 +544,9 @@ func siftUp(h []int, k int, rank []int) {
 // Kahn's algorithm (iterative Tarjan) and reports one cycle per component:
 // the shortest one through the component's first task by name, found by a
 // breadth-first search, so the report is deterministic.
-func (v *validator) cycles(byName []int, down [][]int, left []bool) {
+func (v *validator) cycles(g *taskGraph) (found bool) {
 	tasks := v.p.Tasks
+	byName, down := g.byName, g.down
 	n := len(tasks)
 	const unvisited = -1
 	index := make([]int, n)
@@ -710,7 +564,7 @@ func (v *validator) cycles(byName []int, down [][]int, left []bool) {
 		comps  [][]int // members of each non-trivial component
 	)
 	for _, root := range byName {
-		if !left[root] || index[root] != unvisited {
+		if tasks[root] == nil || index[root] != unvisited {
 			continue
 		}
 		index[root], low[root] = next, next
@@ -724,9 +578,6 @@ func (v *validator) cycles(byName []int, down [][]int, left []bool) {
 			if f.next < len(down[u]) {
 				w := down[u][f.next]
 				f.next++
-				if !left[w] {
-					continue
-				}
 				if index[w] == unvisited {
 					index[w], low[w] = next, next
 					next++
@@ -772,7 +623,9 @@ func (v *validator) cycles(byName []int, down [][]int, left []bool) {
 		}
 		reported[c] = true
 		v.reportCycle(s, c, comp, down, parent)
+		found = true
 	}
+	return found
 }
 
 // reportCycle finds the shortest cycle through s inside component c and

@@ -2,6 +2,7 @@ package ir
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +61,7 @@ func TestValidateOrdersTopologicallyTiesByName(t *testing.T) {
 	// d and b are both ready first; b comes first by name. c waits for b
 	// and a; a waits for d.
 	p := pipe(task("d", 2), task("c", 3, "b", "a"), task("b", 4), task("a", 5, "d"), task("e", 6))
-	if ds := Validate(p); len(ds) > 0 {
+	if ds := check(p); len(ds) > 0 {
 		t.Fatalf("unexpected diagnostics:\n%s", dump(ds))
 	}
 	if got, want := names(p), "b d a c e"; got != want {
@@ -85,7 +86,7 @@ func TestValidateOrderIsDeterministic(t *testing.T) {
 	want := ""
 	for _, perm := range [][]int{{0, 1, 2, 3, 4}, {4, 3, 2, 1, 0}, {2, 0, 4, 1, 3}} {
 		p := build(perm)
-		if ds := Validate(p); len(ds) > 0 {
+		if ds := check(p); len(ds) > 0 {
 			t.Fatal(dump(ds))
 		}
 		if want == "" {
@@ -100,12 +101,12 @@ func TestValidateOrderIsDeterministic(t *testing.T) {
 	}
 }
 
-func TestValidateFillsDefaults(t *testing.T) {
+func TestNormalizeFillsDefaults(t *testing.T) {
 	script := Lit("echo hi")
 	tk := &Task{Name: "s", Range: at(2), Run: Template{Script: &script, Env: []EnvVar{{Name: "B"}, {Name: "A"}}}}
 	p := pipe(tk)
 	p.Params = []*Param{{Name: "z"}, {Name: "a", Type: ParamNumber}}
-	if ds := Validate(p); len(ds) > 0 {
+	if ds := check(p); len(ds) > 0 {
 		t.Fatal(dump(ds))
 	}
 	in := tk.Instances()[0]
@@ -148,7 +149,7 @@ func TestValidateGraphDiagnostics(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			wantDiag(t, Validate(tc.p), tc.summary, tc.subject, tc.detail)
+			wantDiag(t, check(tc.p), tc.summary, tc.subject, tc.detail)
 		})
 	}
 }
@@ -162,7 +163,7 @@ func TestValidateReportsEachCycleOnceInOrder(t *testing.T) {
 		task("m", 6, "n"), task("n", 7, "m"),
 		task("after", 8, "c"), task("free", 9),
 	)
-	ds := Validate(p)
+	ds := check(p)
 	if len(ds) != 2 {
 		t.Fatalf("want 2 cycles, got:\n%s", dump(ds))
 	}
@@ -192,7 +193,7 @@ func TestValidateDeepChainAndLongCycle(t *testing.T) {
 		tasks[i], tasks[j] = tasks[j], tasks[i]
 	}
 	p := pipe(tasks...)
-	if ds := Validate(p); len(ds) > 0 {
+	if ds := check(p); len(ds) > 0 {
 		t.Fatal(dump(ds[:1]))
 	}
 	if p.Tasks[0].Name != "t000000" || p.Tasks[n-1].Name != fmt.Sprintf("t%06d", n-1) {
@@ -200,7 +201,7 @@ func TestValidateDeepChainAndLongCycle(t *testing.T) {
 	}
 	// Close the chain into one cycle of n tasks.
 	p.Tasks[0].Edges = EdgesFrom(p.Tasks[n-1].Name)
-	ds := Validate(p)
+	ds := check(p)
 	if len(ds) != 1 || ds[0].Summary != "Dependency cycle" {
 		t.Fatalf("want one cycle, got %d diagnostics", len(ds))
 	}
@@ -255,7 +256,7 @@ func TestValidateReferenceDiagnostics(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			wantDiag(t, Validate(tc.p), tc.summary, tc.subject, tc.detail)
+			wantDiag(t, check(tc.p), tc.summary, tc.subject, tc.detail)
 		})
 	}
 }
@@ -271,7 +272,7 @@ func TestValidateRefsInScriptEnvAndWhen(t *testing.T) {
 		{Op: CondConst, Const: true, Range: at(41)},
 		{Op: CondNot, Range: at(42), Args: []*Cond{{Op: CondCompare, Cmp: Eq, Left: Operand{Ref: ref(43)}, Right: Operand{Lit: "1", LitKind: LitNumber}, Range: at(44)}}},
 	}}
-	ds := Validate(pipe(s, e, w))
+	ds := check(pipe(s, e, w))
 	var lines []int
 	for _, d := range ds {
 		if d.Summary != "Reference to undeclared param" {
@@ -279,6 +280,7 @@ func TestValidateRefsInScriptEnvAndWhen(t *testing.T) {
 		}
 		lines = append(lines, d.Subject.Start.Line)
 	}
+	slices.Sort(lines) // Validate reports in task order, the parser sorts by position
 	if fmt.Sprint(lines) != "[20 30 43]" {
 		t.Fatalf("reference diagnostics at lines %v, want [20 30 43]:\n%s", lines, dump(ds))
 	}
@@ -287,17 +289,17 @@ func TestValidateRefsInScriptEnvAndWhen(t *testing.T) {
 func TestValidateForEachRefsReportedOnce(t *testing.T) {
 	r := &Ref{Kind: RefParam, Name: "nope", Range: at(20)}
 	tk := &Task{Name: "f", ForEach: StringItems("a", "b", "c"), Range: at(2), Run: Template{Command: []Str{{Parts: []Part{{Ref: r}}}}}}
-	wantDiag(t, Validate(pipe(tk)), "Reference to undeclared param", at(20), "param.nope")
+	wantDiag(t, check(pipe(tk)), "Reference to undeclared param", at(20), "param.nope")
 }
 
-func TestValidateNumericRecomputed(t *testing.T) {
+func TestNormalizeMarksNumeric(t *testing.T) {
 	p := pipe(task("w", 2))
 	p.Params = []*Param{{Name: "n", Type: ParamNumber, Range: at(9)}, {Name: "s", Type: ParamString, Range: at(8)}}
 	num := &Cond{Op: CondCompare, Cmp: Gt, Left: Operand{Ref: &Ref{Kind: RefParam, Name: "n"}}, Right: Operand{Lit: "x", LitKind: LitString}}
 	str := &Cond{Op: CondCompare, Cmp: Eq, Numeric: true, Left: Operand{Ref: &Ref{Kind: RefParam, Name: "s"}}, Right: Operand{Lit: "1", LitKind: LitString}}
 	lit := &Cond{Op: CondCompare, Cmp: Eq, Left: Operand{Ref: &Ref{Kind: RefParam, Name: "s"}}, Right: Operand{Lit: "0.5", LitKind: LitNumber}}
 	p.Tasks[0].When = &Cond{Op: CondOr, Args: []*Cond{num, str, lit}}
-	if ds := Validate(p); len(ds) > 0 {
+	if ds := check(p); len(ds) > 0 {
 		t.Fatal(dump(ds))
 	}
 	if !num.Numeric || str.Numeric || !lit.Numeric {
@@ -357,7 +359,7 @@ func TestValidateTaskDiagnostics(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			wantDiag(t, Validate(tc.p), tc.summary, at(2), tc.detail)
+			wantDiag(t, check(tc.p), tc.summary, at(2), tc.detail)
 		})
 	}
 }
@@ -394,7 +396,7 @@ func TestValidatePipelineDiagnostics(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			wantDiag(t, Validate(tc.p), tc.summary, tc.subject, tc.detail)
+			wantDiag(t, check(tc.p), tc.summary, tc.subject, tc.detail)
 		})
 	}
 }
@@ -402,7 +404,7 @@ func TestValidatePipelineDiagnostics(t *testing.T) {
 func TestValidateHandBuiltEdgesWithoutRanges(t *testing.T) {
 	// Edges given without source ranges fall back to the task's range.
 	b := &Task{Name: "b", Range: at(3), Edges: EdgesFrom("zz", "a", "a"), Run: Template{Command: []Str{Lit("x")}}}
-	ds := Validate(pipe(task("a", 2), b))
+	ds := check(pipe(task("a", 2), b))
 	wantDiag(t, ds, "Reference to undeclared task", at(3), `"zz"`)
 	if strings.Join(b.Upstream(), ",") != "a,zz" || len(b.Edges) != 2 || b.Edges[1].From != "zz" {
 		t.Fatalf("upstream/edges = %v %v", b.Upstream(), b.Edges)
@@ -414,7 +416,64 @@ func TestValidateNilsDoNotPanic(t *testing.T) {
 	p.Params = []*Param{nil}
 	p.Tasks[1].ForEach = &ForEach{Items: []Item{{Key: "a", Exprs: []string{"x"}}}}
 	p.Tasks[1].When = &Cond{Op: CondAnd, Args: []*Cond{nil, nil}}
-	if ds := Validate(p); !ds.HasErrors() {
+	if ds := check(p); !ds.HasErrors() {
 		t.Fatal("nil members must be errors")
+	}
+}
+
+// check is what the parser does: Normalize, then Validate.
+func check(p *Pipeline) Diagnostics {
+	Normalize(p)
+	return Validate(p)
+}
+
+func TestValidateRefusesAPipelineNotNormalized(t *testing.T) {
+	p := pipe(task("b", 2, "a"), task("a", 3))
+	ds := Validate(p)
+	if len(ds) != 1 || ds[0].Summary != "Pipeline not normalized" || !strings.Contains(ds[0].Detail, "timezone") {
+		t.Fatalf("got %s", dump(ds))
+	}
+	Normalize(p)
+	if ds := Validate(p); len(ds) > 0 {
+		t.Fatal(dump(ds))
+	}
+	// Out of order after Normalize: named as such, not as a cycle.
+	p.Tasks[0], p.Tasks[1] = p.Tasks[1], p.Tasks[0]
+	wantDiag(t, Validate(p), "Pipeline not normalized", at(1), `"b" comes before its upstream "a"`)
+}
+
+func TestValidateChangesNothing(t *testing.T) {
+	script := Lit("echo hi")
+	build := func() *Pipeline {
+		s := &Task{Name: "s", Range: at(2), Run: Template{Script: &script, Env: []EnvVar{{Name: "B"}, {Name: "A"}}}, Edges: EdgesFrom("c", "a")}
+		p := pipe(s, task("c", 3), task("a", 4, "c"))
+		p.Params = []*Param{{Name: "z"}, {Name: "a", Type: ParamNumber}}
+		p.Schedule = "0 0 * * 7"
+		return p
+	}
+	p := build()
+	Normalize(p)
+	before := fmt.Sprintf("%#v", *p)
+	for _, tk := range p.Tasks {
+		before += fmt.Sprintf("%#v", *tk)
+	}
+	if ds := Validate(p); len(ds) > 0 {
+		t.Fatal(dump(ds))
+	}
+	after := fmt.Sprintf("%#v", *p)
+	for _, tk := range p.Tasks {
+		after += fmt.Sprintf("%#v", *tk)
+	}
+	if before != after {
+		t.Fatalf("Validate changed the pipeline:\n%s\n%s", before, after)
+	}
+	// Normalize is idempotent.
+	Normalize(p)
+	again := fmt.Sprintf("%#v", *p)
+	for _, tk := range p.Tasks {
+		again += fmt.Sprintf("%#v", *tk)
+	}
+	if again != before {
+		t.Fatal("a second Normalize changed the pipeline")
 	}
 }

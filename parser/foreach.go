@@ -350,16 +350,7 @@ func (c *compiler) tmplMap(expr hcl.Expression, ec *eachCtx, sc scope, sink *ref
 	ranges := map[string]hcl.Range{}
 	key := func(kexpr hcl.Expression) (string, bool) {
 		if !usesEach(kexpr) {
-			kv, ok := c.evalCompileTime(kexpr, c.ctx, sc)
-			if !ok {
-				return "", false
-			}
-			k, err := toString(kv)
-			if err != nil {
-				c.errorf(kexpr.Range(), "Invalid key", "%s.", upperFirst(err.Error()))
-				return "", false
-			}
-			return k, true
+			return c.compileTimeKey(kexpr, c.ctx, sc)
 		}
 		vals, ok := c.eachValues(ec, kexpr, sc)
 		if !ok {
@@ -382,26 +373,7 @@ func (c *compiler) tmplMap(expr hcl.Expression, ec *eachCtx, sc scope, sink *ref
 		return first, true
 	}
 	if obj, isObj := expr.(*hclsyntax.ObjectConsExpr); isObj {
-		ok := true
-		for _, item := range obj.Items {
-			k, kok := key(item.KeyExpr)
-			if !kok {
-				ok = false
-				continue
-			}
-			if prev, dup := ranges[k]; dup {
-				c.errorf(item.KeyExpr.Range(), "Duplicate key", "The key %q was already given at %s.", k, rangeString(prev))
-				ok = false
-				continue
-			}
-			s, vok := c.tmplStr(item.ValueExpr, ec, sc, sink)
-			if !vok {
-				ok = false
-				continue
-			}
-			out[k], ranges[k] = s, item.KeyExpr.Range()
-		}
-		return out, ranges, ok
+		return c.objectStrs(obj, out, ranges, key, func(e hcl.Expression) (ir.Str, bool) { return c.tmplStr(e, ec, sc, sink) })
 	}
 	if !c.checkRefs(expr, sc) {
 		return nil, nil, false

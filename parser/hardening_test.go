@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -34,6 +35,31 @@ func TestHardening07UnusableLiteralsAreDiagnostics(t *testing.T) {
 			}
 			if n != 1 {
 				t.Errorf("%d %q diagnostics, want 1; got %v", n, tc.summary, diags)
+			}
+		})
+	}
+}
+
+// Item 20 of the hardening issue: an indexed task reference is told what
+// it can write instead, and the hint is itself valid.
+func TestHardening20IndexedOutputHintIsValid(t *testing.T) {
+	for _, tc := range []struct{ name, expr string }{
+		{"by-each-key", "task.a[each.key].outputs.o"},
+		{"output-indexed", "task.a.outputs.o[0]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "task \"a\" {\n  for_each = [\"x\", \"y\"]\n  command  = [\"echo\", each.value]\n  outputs  = [\"o\"]\n}\n" +
+				"task \"c\" {\n  for_each = [\"x\", \"y\"]\n  command  = [\"echo\", " + tc.expr + "]\n}\n"
+			_, diags := New().ParseFile("p.dag.hcl", []byte(src), Options{})
+			if len(diags) != 1 {
+				t.Fatalf("want one diagnostic, got %v", diags)
+			}
+			d := diags[0]
+			if d.Summary != "Invalid reference" || d.Subject.Start.Line != 8 || d.Subject.Start.Column != 23 {
+				t.Fatalf("got %s at %d:%d", d.Error(), d.Subject.Start.Line, d.Subject.Start.Column)
+			}
+			if strings.Contains(d.Detail, "${task.a}") || !strings.Contains(d.Detail, "task.a.outputs.NAME") {
+				t.Fatalf("hint is not valid dagc: %s", d.Detail)
 			}
 		})
 	}

@@ -131,6 +131,7 @@ func (p *Parser) ParseFile(filename string, src []byte, opts Options) (*ir.Pipel
 	c := newCompiler(p, filename, body, opts)
 	c.diags = append(c.diags, hd...)
 	pipe := c.compile()
+	ir.Normalize(pipe)
 	diags := toDiagnostics(c.diags)
 	if !diags.HasErrors() {
 		diags = append(diags, ir.Validate(pipe)...)

@@ -36,7 +36,11 @@ func (c *compiler) runtimeRef(t hcl.Traversal, sink *refSink) (*ir.Ref, bool) {
 	for _, step := range t[1:] {
 		a, ok := step.(hcl.TraverseAttr)
 		if !ok {
-			c.errorf(rng, "Invalid reference", "A run-time reference is a plain name such as param.NAME or task.NAME.outputs.OUTPUT; %s cannot be indexed at compile time.", traversalString(t))
+			if t.RootName() == "task" && len(names) > 0 {
+				c.indexedOutput(rng, names[0])
+				return nil, false
+			}
+			c.errorf(rng, "Invalid reference", "A run-time reference is a plain name such as param.NAME or task.NAME.outputs.OUTPUT; %s cannot be indexed.", t.RootName()+"."+strings.Join(names, "."))
 			return nil, false
 		}
 		names = append(names, a.Name)
@@ -282,10 +286,44 @@ func (c *compiler) strParts(expr hcl.Expression, ctx *hcl.EvalContext, sink *ref
 		}
 		return b.str(), ok
 	}
+	if c.indexedTaskRef(expr) {
+		return ir.Str{}, false
+	}
 	c.errorf(expr.Range(), "Run-time reference inside an expression",
 		"%s is only known when the pipeline runs, so it may appear as a whole value or interpolated in a string (\"--x=${%s}\"), not as an argument of a function or operator. Comparisons belong in when.",
 		firstRuntimeRef(expr), firstRuntimeRef(expr))
 	return ir.Str{}, false
+}
+
+// indexedTaskRef reports a task reference indexed by a value, such as
+// task.X[each.key].outputs.Y or task.X.outputs.Y[0], which the generic
+// "inside an expression" message would answer with an invalid hint.
+func (c *compiler) indexedTaskRef(expr hcl.Expression) bool {
+	var coll hcl.Expression
+	switch e := expr.(type) {
+	case *hclsyntax.RelativeTraversalExpr:
+		if ix, ok := e.Source.(*hclsyntax.IndexExpr); ok {
+			coll = ix.Collection
+		}
+	case *hclsyntax.IndexExpr:
+		coll = e.Collection
+	}
+	st, ok := coll.(*hclsyntax.ScopeTraversalExpr)
+	if !ok || st.Traversal.RootName() != "task" || len(st.Traversal) < 2 {
+		return false
+	}
+	name := ""
+	if a, ok := st.Traversal[1].(hcl.TraverseAttr); ok {
+		name = a.Name
+	}
+	c.indexedOutput(expr.Range(), name)
+	return true
+}
+
+func (c *compiler) indexedOutput(rng hcl.Range, task string) {
+	c.errorf(rng, "Invalid reference",
+		"An output of task %q cannot be picked by index or key: it is one string, and for a for_each task task.%s.outputs.NAME is the JSON array of every instance's value in each.key order. Use task.%s.outputs.NAME whole, as a value or in a string.",
+		task, task, task)
 }
 
 func firstRuntimeRef(expr hcl.Expression) string {
@@ -340,38 +378,56 @@ func (c *compiler) strList(expr hcl.Expression, ctx *hcl.EvalContext, sc scope, 
 	return out, true
 }
 
+// compileTimeKey evaluates an object key, which is always known at
+// compile time, as a string.
+func (c *compiler) compileTimeKey(e hcl.Expression, ctx *hcl.EvalContext, sc scope) (string, bool) {
+	kv, ok := c.evalCompileTime(e, ctx, sc)
+	if !ok {
+		return "", false
+	}
+	k, err := toString(kv)
+	if err != nil {
+		c.errorf(e.Range(), "Invalid key", "%s.", upperFirst(err.Error()))
+		return "", false
+	}
+	return k, true
+}
+
+// objectStrs compiles an object constructor item by item into out: a
+// compile-time key, a string value, each key once; ranges records where
+// each key was written.
+func (c *compiler) objectStrs(obj *hclsyntax.ObjectConsExpr, out map[string]ir.Str, ranges map[string]hcl.Range,
+	key func(hcl.Expression) (string, bool), value func(hcl.Expression) (ir.Str, bool)) (map[string]ir.Str, map[string]hcl.Range, bool) {
+	ok := true
+	for _, item := range obj.Items {
+		k, kok := key(item.KeyExpr)
+		if !kok {
+			ok = false
+			continue
+		}
+		if prev, dup := ranges[k]; dup {
+			c.errorf(item.KeyExpr.Range(), "Duplicate key", "The key %q was already given at %s.", k, rangeString(prev))
+			ok = false
+			continue
+		}
+		s, vok := value(item.ValueExpr)
+		if !vok {
+			ok = false
+			continue
+		}
+		out[k], ranges[k] = s, item.KeyExpr.Range()
+	}
+	return out, ranges, ok
+}
+
 // strMap compiles a map of strings that may hold run-time references in its
 // values (env). Keys are always compile-time.
 func (c *compiler) strMap(expr hcl.Expression, ctx *hcl.EvalContext, sc scope, sink *refSink) (map[string]ir.Str, map[string]hcl.Range, bool) {
 	out := map[string]ir.Str{}
 	ranges := map[string]hcl.Range{}
 	if obj, isObj := expr.(*hclsyntax.ObjectConsExpr); isObj {
-		ok := true
-		for _, item := range obj.Items {
-			kv, kok := c.evalCompileTime(item.KeyExpr, ctx, sc)
-			if !kok {
-				ok = false
-				continue
-			}
-			k, err := toString(kv)
-			if err != nil {
-				c.errorf(item.KeyExpr.Range(), "Invalid key", "%s.", upperFirst(err.Error()))
-				ok = false
-				continue
-			}
-			if prev, dup := ranges[k]; dup {
-				c.errorf(item.KeyExpr.Range(), "Duplicate key", "The key %q was already given at %s.", k, rangeString(prev))
-				ok = false
-				continue
-			}
-			s, vok := c.strValue(item.ValueExpr, ctx, sc, sink)
-			if !vok {
-				ok = false
-				continue
-			}
-			out[k], ranges[k] = s, item.KeyExpr.Range()
-		}
-		return out, ranges, ok
+		key := func(e hcl.Expression) (string, bool) { return c.compileTimeKey(e, ctx, sc) }
+		return c.objectStrs(obj, out, ranges, key, func(e hcl.Expression) (ir.Str, bool) { return c.strValue(e, ctx, sc, sink) })
 	}
 	if hasRuntime(expr) {
 		sc.runtime = true

@@ -293,12 +293,13 @@ func (c *compiler) decodeResources(b *hcl.Block, base ir.Resources, sc scope) ir
 // ---- tasks ----
 
 type taskDecl struct {
-	name      string
-	block     *hclsyntax.Block
-	content   *hcl.BodyContent
-	outputs   []string
-	outputsOK bool
-	forEach   bool
+	name         string
+	block        *hclsyntax.Block
+	content      *hcl.BodyContent
+	outputs      []string
+	outputRanges []ir.Range
+	outputsOK    bool
+	forEach      bool
 }
 
 // decodeTaskBody decodes a task block's body and its outputs: the part of
@@ -316,15 +317,25 @@ func (c *compiler) decodeTaskBody(b *hclsyntax.Block) *taskDecl {
 		if l, ok := c.attrStringList(content, "outputs", c.ctx, onceScope("outputs", d.forEach)); ok {
 			d.outputsOK = true
 			seen := map[string]bool{}
-			for _, o := range l {
+			// The element ranges of a literal list, else the attribute's.
+			elems := []hclsyntax.Expression(nil)
+			if tup, ok := a.Expr.(*hclsyntax.TupleConsExpr); ok && len(tup.Exprs) == len(l) {
+				elems = tup.Exprs
+			}
+			for i, o := range l {
+				at := a.Expr.Range()
+				if elems != nil {
+					at = elems[i].Range()
+				}
 				switch {
 				case !ir.ValidOutputName(o):
-					c.errorf(a.Expr.Range(), "Invalid output name", "An output name must start with a letter or underscore and hold only letters, digits and underscores (it becomes a file name, an XCom key and an Argo parameter), at most %d characters; %q does not.", ir.MaxNameLen, o)
+					c.errorf(at, "Invalid output name", "An output name must start with a letter or underscore and hold only letters, digits and underscores (it becomes a file name, an XCom key and an Argo parameter), at most %d characters; %q does not.", ir.MaxNameLen, o)
 				case seen[o]:
-					c.errorf(a.Expr.Range(), "Duplicate output", "The output %q is listed twice.", o)
+					c.errorf(at, "Duplicate output", "The output %q is listed twice.", o)
 				default:
 					seen[o] = true
 					d.outputs = append(d.outputs, o)
+					d.outputRanges = append(d.outputRanges, toRange(at))
 				}
 			}
 		}
@@ -424,7 +435,7 @@ func instanceValueText(v cty.Value) string {
 
 func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	content := d.content
-	t := &ir.Task{Name: d.name, Outputs: d.outputs, Trigger: ir.AllSuccess, Range: toRange(d.block.DefRange())}
+	t := &ir.Task{Name: d.name, Outputs: d.outputs, OutputRanges: d.outputRanges, Range: toRange(d.block.DefRange())}
 	sink := &refSink{self: d.name, edges: map[string]hcl.Range{}}
 	once := func(attr string) scope { return onceScope(attr, d.forEach) }
 	defs := c.defaults
@@ -445,7 +456,6 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 		}
 	}
 
-	t.Trigger = ir.AllSuccess
 	if defs.trigger != "" {
 		t.Trigger = defs.trigger
 	}

@@ -75,7 +75,7 @@ param "dry_run" {
 }
 
 task "extract" {
-  command = ["sh", "-c", "echo \"extracting $1 (limit $2, dry run $3, run $4 on $5)\"", "extract", param.day, param.limit, param.dry_run, run.id, run.date]
+  command = ["sh", "-c", "echo \"extracting $1 (limit $2, dry run $3, run $4)\"", "extract", param.day, param.limit, param.dry_run, run.id]
   airflow {
     pool            = "extract_pool"
     priority_weight = 10

@@ -10,9 +10,12 @@ package airflow
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -63,7 +66,11 @@ func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
 	if err := fileTemplate.ExecuteTemplate(&buf, "airflow.py.tmpl", v); err != nil {
 		return nil, ir.Diagnostics{{Severity: ir.Error, Summary: "internal error rendering the Airflow DAG", Detail: err.Error()}}
 	}
-	return []backends.File{{Path: p.Name + ".py", Data: buf.Bytes()}}, nil
+	files := []backends.File{{Path: p.Name + ".py", Data: buf.Bytes()}}
+	if v.Pools != nil {
+		files = append(files, backends.File{Path: poolsFileName(p), Data: v.Pools})
+	}
+	return files, nil // Check reported the warnings
 }
 
 var fileTemplate = template.Must(template.New("airflow").Option("missingkey=error").Funcs(template.FuncMap{
@@ -73,8 +80,10 @@ var fileTemplate = template.Must(template.New("airflow").Option("missingkey=erro
 
 // dagView is what the template renders.
 type dagView struct {
-	Source      string
-	Pipeline    string
+	Source   string
+	Pipeline string
+	// Pools is the pools file, when tasks need pools of their own.
+	Pools       []byte
 	DagArgs     []kwarg
 	Tasks       []*taskView
 	Edges       []edgeView
@@ -172,6 +181,9 @@ type builder struct {
 	failedUpstreamCheck bool
 	// waitsForUpstream is set once a task's gate uses waitUpstreamExpr.
 	waitsForUpstream bool
+	// pools maps each pool the tasks name, other than default_pool, to
+	// those tasks, in pipeline order.
+	pools map[string][]string
 }
 
 // failedUpstreamExpr is the Jinja expression of the failed-upstream check:
@@ -200,9 +212,6 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		NumberSyntax:   ir.NumberSyntax,
 		NumberBlanks:   ir.NumberBlanks,
 		WrapperLines:   wrapperLines,
-	}
-	if v.Timezone == "" {
-		v.Timezone = "UTC"
 	}
 	if p.File == "" {
 		v.Source = p.Name
@@ -242,15 +251,60 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		})
 	}
 	v.WaitsForUpstream = b.waitsForUpstream
+	if len(b.pools) > 0 {
+		v.Pools = poolsFile(p, b.pools)
+		names := slices.Sorted(maps.Keys(b.pools))
+		b.diags = append(b.diags, ir.Diagnostic{
+			Severity: ir.Warning,
+			Summary:  "Airflow pools needed",
+			Detail: fmt.Sprintf("The DAG's tasks use the pools %s. A pool that does not exist leaves its tasks in state scheduled until the run times out. "+
+				"Create them before the first run: airflow pools import %s (%d slots each; edit the file to change that).", quoteList(names), poolsFileName(p), poolSlots),
+			Subject: p.Range,
+		})
+	}
 	return v, b.diags
 }
 
+// defaultPool is the pool every Airflow deployment has.
+const defaultPool = "default_pool"
+
+// poolSlots is the size given to each pool in the pools file: Airflow's
+// own default_pool size.
+const poolSlots = 128
+
+func poolsFileName(p *ir.Pipeline) string { return p.Name + ".pools.json" }
+
+// poolsFile is the JSON `airflow pools import` reads: pool name →
+// slots, description, include_deferred.
+func poolsFile(p *ir.Pipeline, pools map[string][]string) []byte {
+	type pool struct {
+		Slots           int    `json:"slots"`
+		Description     string `json:"description"`
+		IncludeDeferred bool   `json:"include_deferred"`
+	}
+	out := make(map[string]pool, len(pools))
+	for name, tasks := range pools {
+		out[name] = pool{Slots: poolSlots, Description: fmt.Sprintf("Needed by the dagc pipeline %s (tasks %s).", p.Name, quoteList(tasks))}
+	}
+	data, _ := json.MarshalIndent(out, "", "  ") // map keys come out sorted
+	return append(data, '\n')
+}
+
+// listedNames is how many task names a diagnostic spells out before it
+// counts the rest: a warning about 100,000 tasks must stay readable.
+const listedNames = 5
+
 func quoteList(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
+	shown := names[:min(len(names), listedNames)]
+	q := make([]string, len(shown))
+	for i, n := range shown {
 		q[i] = strconv.Quote(n)
 	}
-	return strings.Join(q, ", ")
+	s := strings.Join(q, ", ")
+	if more := len(names) - len(shown); more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s
 }
 
 // names maps task names to Airflow task ids and Python variables and
@@ -431,9 +485,11 @@ func (b *builder) task(t *ir.Task) *taskView {
 		b.diags.Errorf(t.Range, "task has no instance", "task %q has no instance to run.", t.Name)
 		return nil
 	}
-	for _, o := range t.Outputs {
+	for k, o := range t.Outputs {
 		if o == "return_value" {
-			b.unsupported(`an output named "return_value"`, t, "Airflow reserves that XCom key; rename the output.")
+			d := ir.Unsupported(backendName, `an output named "return_value"`, t, "Airflow reserves that XCom key; rename the output.")
+			d.Subject = t.OutputRange(k)
+			b.diags = append(b.diags, d)
 		}
 	}
 	for _, in := range t.Instances() {
@@ -490,6 +546,12 @@ func (b *builder) common(t *ir.Task) []kwarg {
 	a := b.opts.Task(t)
 	if a.Pool != "" {
 		args = append(args, kwarg{"pool", pyStr(a.Pool)})
+		if a.Pool != defaultPool {
+			if b.pools == nil {
+				b.pools = map[string][]string{}
+			}
+			b.pools[a.Pool] = append(b.pools[a.Pool], t.Name)
+		}
 	}
 	if a.Queue != "" {
 		args = append(args, kwarg{"queue", pyStr(a.Queue)})
@@ -571,7 +633,7 @@ func (b *builder) triggerRule(t *ir.Task) string {
 		return ""
 	}
 	switch {
-	case t.Trigger == "" || t.Trigger == ir.AllSuccess:
+	case t.Trigger == ir.AllSuccess:
 		return ""
 	case checksFailedUpstream(t):
 		_, native, ok := triggerGate(t.Trigger)
@@ -726,6 +788,12 @@ func (b *builder) argvEnv(t *ir.Task, in *ir.Instance, ext []string) []envEntry 
 	}
 	if t.ForEach != nil {
 		env = append(env, envEntry{"DAGC_EACH_KEY", jinjaTemplate([]templatePart{{lit: in.Key}}, ext)})
+	}
+	// An Airflow 3 worker gives the task a socket as stdin, and bash run
+	// with SHLVL unset treats that as a remote shell and reads ~/.bashrc.
+	// SHLVL=1 keeps the environment the one dagc promises.
+	if !slices.ContainsFunc(in.Env, func(e ir.EnvVar) bool { return e.Name == "SHLVL" }) {
+		env = append(env, envEntry{"SHLVL", "1"})
 	}
 	return env
 }

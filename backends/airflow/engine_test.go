@@ -37,10 +37,12 @@ func TestEngine(t *testing.T) {
 	// Failure modes no example exercises, and every case of the one_failed
 	// check, checked the same way.
 	edge := edgePipeline()
+	ir.Normalize(edge)
 	if diags := ir.Validate(edge); diags.HasErrors() {
 		t.Fatal(diags)
 	}
 	gate := gatePipeline()
+	ir.Normalize(gate)
 	if diags := ir.Validate(gate); diags.HasErrors() {
 		t.Fatal(diags)
 	}

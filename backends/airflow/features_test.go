@@ -2,6 +2,7 @@ package airflow
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,10 +165,12 @@ func TestKubernetesQuantities(t *testing.T) {
 	p := featurePipeline()
 	// The quantity grammar is ir's; the backend trusts a validated pipeline.
 	p.Task("pod").Resources.Memory = "{{ 4Gi }}"
+	ir.Normalize(p)
 	if diags := ir.Validate(p); !diags.HasErrors() {
 		t.Fatal("a memory that is not a quantity must be rejected by validation")
 	}
 	p.Task("pod").Resources.Memory = "512Mi"
+	ir.Normalize(p)
 	if diags := ir.Validate(p); diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -185,5 +188,29 @@ func TestKubernetesQuantities(t *testing.T) {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("rendered file lacks %s", want)
 		}
+	}
+}
+
+// Item 20 of the hardening issue: the BashOperator image warning names a
+// few tasks and counts the rest, whatever the pipeline's size.
+func TestHardening20ImageWarningStaysShort(t *testing.T) {
+	p := &ir.Pipeline{Name: "many", Timezone: "UTC"}
+	for i := range 1000 {
+		tk := plainTask(fmt.Sprintf("t%04d", i), "true")
+		tk.Run.Image = ir.Lit("alpine:3.20")
+		p.Tasks = append(p.Tasks, tk)
+	}
+	_, diags := render(p)
+	var warning *ir.Diagnostic
+	for i := range diags {
+		if diags[i].Summary == "image and resources are not used by BashOperator" {
+			warning = &diags[i]
+		}
+	}
+	if warning == nil {
+		t.Fatalf("no image warning in %v", diags)
+	}
+	if !strings.Contains(warning.Detail, `"t0000", "t0001", "t0002", "t0003", "t0004" and 995 more`) || len(warning.Detail) > 400 {
+		t.Fatalf("warning detail (%d bytes): %s", len(warning.Detail), warning.Detail)
 	}
 }

@@ -31,6 +31,10 @@ func TestGolden(t *testing.T) {
 		want[name+".py"] = true
 		path := filepath.Join(goldenDir, name+".py")
 		checkGolden(t, path, data)
+		if pools := renderPools(pipes[name]); pools != nil {
+			want[name+".pools.json"] = true
+			checkGolden(t, filepath.Join(goldenDir, name+".pools.json"), pools)
+		}
 		rendered = append(rendered, path)
 	}
 	golden.CheckOrphans(t, goldenDir, want, "go test ./backends/airflow -update")

@@ -52,10 +52,19 @@ func render(p *ir.Pipeline) ([]byte, ir.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	if len(files) != 1 || files[0].Path != p.Name+".py" {
-		panic("airflow renders exactly one <pipeline>.py")
+	if files[0].Path != p.Name+".py" || len(files) > 2 || len(files) == 2 && files[1].Path != p.Name+".pools.json" {
+		panic("airflow renders <pipeline>.py and, when tasks need pools, <pipeline>.pools.json")
 	}
 	return files[0].Data, diags
+}
+
+// renderPools returns the pools file Render writes beside the DAG, or nil.
+func renderPools(p *ir.Pipeline) []byte {
+	files, _ := New().Render(p)
+	if len(files) == 2 {
+		return files[1].Data
+	}
+	return nil
 }
 
 // python3 returns a Python 3 interpreter or skips the test.

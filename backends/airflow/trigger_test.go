@@ -179,6 +179,7 @@ func TestTriggerWaitsForEveryUpstream(t *testing.T) {
 		t.Skip("-short: skipping the real-Airflow check")
 	}
 	p := orderPipeline()
+	ir.Normalize(p)
 	if diags := ir.Validate(p); diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -286,6 +287,7 @@ func TestEarlyDecisionTwoEdgesDown(t *testing.T) {
 	cleanup := plainTask("cleanup", "true")
 	cleanup.Edges, cleanup.Trigger = ir.EdgesFrom("x"), ir.AllDone
 	p := &ir.Pipeline{Name: "two_edges", Timezone: "UTC", Tasks: []*ir.Task{boom, slow, x, cleanup}}
+	ir.Normalize(p)
 	if diags := ir.Validate(p); diags.HasErrors() {
 		t.Fatal(diags)
 	}

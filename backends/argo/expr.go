@@ -99,9 +99,20 @@ func (r *renderer) refExpr(ref *ir.Ref) string {
 	case ir.RefRunID:
 		return "workflow.name"
 	case ir.RefRunDate:
-		return `(workflow.creationTimestamp.Y + "-" + workflow.creationTimestamp.m + "-" + workflow.creationTimestamp.d)`
+		return r.runDateExpr()
 	}
 	return `""`
+}
+
+// runDateExpr is run.date: the date the Workflow was created, in the
+// pipeline's timezone (DESIGN 2.2). Argo's creationTimestamp variables
+// are UTC, so another timezone converts the creation time (seconds) with
+// sprig's dateInZone; the controller embeds the time zone database.
+func (r *renderer) runDateExpr() string {
+	if r.p.Timezone == "UTC" {
+		return `(workflow.creationTimestamp.Y + "-" + workflow.creationTimestamp.m + "-" + workflow.creationTimestamp.d)`
+	}
+	return "sprig.dateInZone(" + exprStr("2006-01-02") + ", asInt(workflow.creationTimestamp.s), " + exprStr(r.p.Timezone) + ")"
 }
 
 // Depends expressions (DESIGN 2.4). Argo evaluates a task's "depends" once

@@ -42,9 +42,9 @@ const wholeWorkflow = "to the whole Workflow"
 // TTL belong to the Workflow object, so they are set for the whole run;
 // the rest may differ per task (the task's template).
 var Schema = &settings.Schema[Options]{Backend: backendName, Fields: []settings.Field[Options]{
-	settings.String("namespace", func(o *Options) *string { return &o.Namespace }).WholeRun("(metadata.namespace) " + wholeWorkflow + ": all its pods run in one namespace"),
-	settings.String("service_account", func(o *Options) *string { return &o.ServiceAccount }),
-	settings.StringMap("node_selector", func(o *Options) *map[string]string { return &o.NodeSelector }),
+	checkedString("namespace", dns1123Label, func(o *Options) *string { return &o.Namespace }).WholeRun("(metadata.namespace) " + wholeWorkflow + ": all its pods run in one namespace"),
+	checkedString("service_account", dns1123Subdomain, func(o *Options) *string { return &o.ServiceAccount }),
+	checkedMap("node_selector", qualifiedName, labelValue, func(o *Options) *map[string]string { return &o.NodeSelector }),
 	settings.Custom("tolerations", func(o *Options, v ir.Value) error {
 		ts, err := decodeTolerations(v)
 		if err == nil {
@@ -52,13 +52,13 @@ var Schema = &settings.Schema[Options]{Backend: backendName, Fields: []settings.
 		}
 		return err
 	}),
-	settings.StringList("image_pull_secrets", func(o *Options) *[]string { return &o.ImagePullSecrets }).WholeRun("(imagePullSecrets) " + wholeWorkflow),
+	checkedList("image_pull_secrets", dns1123Subdomain, func(o *Options) *[]string { return &o.ImagePullSecrets }).WholeRun("(imagePullSecrets) " + wholeWorkflow),
 	settings.Enum("pod_gc", []string{"OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess"}, func(o *Options) *string { return &o.PodGC }).WholeRun("(podGC) " + wholeWorkflow),
 	settings.Duration("ttl_after_completion", func(o *Options) *time.Duration { return &o.TTLAfterCompletion }).WholeRun("(ttlStrategy) " + wholeWorkflow),
 	settings.Duration("ttl_after_success", func(o *Options) *time.Duration { return &o.TTLAfterSuccess }).WholeRun("(ttlStrategy) " + wholeWorkflow),
 	settings.Duration("ttl_after_failure", func(o *Options) *time.Duration { return &o.TTLAfterFailure }).WholeRun("(ttlStrategy) " + wholeWorkflow),
-	settings.StringMap("labels", func(o *Options) *map[string]string { return &o.Labels }),
-	settings.StringMap("annotations", func(o *Options) *map[string]string { return &o.Annotations }),
+	checkedMap("labels", qualifiedName, labelValue, func(o *Options) *map[string]string { return &o.Labels }),
+	checkedMap("annotations", qualifiedName, nil, func(o *Options) *map[string]string { return &o.Annotations }),
 }}
 
 // CheckSettings implements backends.SettingsChecker.

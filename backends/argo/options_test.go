@@ -70,3 +70,39 @@ task "custom" {
 		t.Errorf("pipeline labels were copied into a template:\n%s", out)
 	}
 }
+
+// Item 20 of the hardening issue: Kubernetes names are checked at the
+// attribute, so the API server never sees one it would reject.
+func TestHardening20KubernetesNamesChecked(t *testing.T) {
+	for _, tc := range []struct{ name, attr, want string }{
+		{"namespace-upper", `namespace = "ML"`, "not a Kubernetes DNS label"},
+		{"namespace-long", `namespace = "` + strings.Repeat("a", 64) + `"`, "at most 63"},
+		{"service-account", `service_account = "my_sa"`, "not a Kubernetes DNS subdomain"},
+		{"pull-secret", `image_pull_secrets = ["Reg"]`, "not a Kubernetes DNS subdomain"},
+		{"label-key", `labels = { "team name" = "x" }`, "not a Kubernetes qualified name"},
+		{"label-key-prefix", `labels = { "Example.com/team" = "x" }`, "prefix"},
+		{"label-value", `labels = { team = "a b" }`, "not a Kubernetes label value"},
+		{"annotation-key", `annotations = { "-x" = "any value at all" }`, "not a Kubernetes qualified name"},
+		{"node-selector-value", `node_selector = { disk = "` + strings.Repeat("s", 64) + `" }`, "at most 63"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "pipeline \"k\" {\n  argo {\n    " + tc.attr + "\n  }\n}\ntask \"a\" {\n  command = [\"true\"]\n}\n"
+			p, diags := parser.New().ParseFile("k.dag.hcl", []byte(src), parser.Options{Backends: []string{"argo"}})
+			if !diags.HasErrors() {
+				diags = New(KindWorkflow).CheckSettings(p)
+			}
+			if len(diags) != 1 || !strings.Contains(diags[0].Detail, tc.want) || diags[0].Subject.Start.Line != 3 {
+				t.Fatalf("want one error at line 3 containing %q, got %v", tc.want, diags)
+			}
+		})
+	}
+	// What Kubernetes accepts passes.
+	src := "pipeline \"k\" {\n  argo {\n    namespace = \"ml-prod\"\n    service_account = \"runner.sa\"\n    labels = { \"example.com/team\" = \"ml_1\", empty = \"\" }\n    annotations = { \"note\" = \"any text: {{ }} 'ok'\" }\n  }\n}\ntask \"a\" {\n  command = [\"true\"]\n}\n"
+	p, diags := parser.New().ParseFile("k.dag.hcl", []byte(src), parser.Options{Backends: []string{"argo"}})
+	if !diags.HasErrors() {
+		diags = New(KindWorkflow).CheckSettings(p)
+	}
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+}

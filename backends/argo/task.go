@@ -53,6 +53,10 @@ func (c *taskCtx) segs(s ir.Str) []segment {
 		case ir.RefRunID:
 			out = append(out, segment{tag: "{{workflow.name}}"})
 		case ir.RefRunDate:
+			if c.r.p.Timezone != "UTC" {
+				out = append(out, segment{tag: "{{=" + c.r.runDateExpr() + "}}"})
+				break
+			}
 			out = append(out,
 				segment{tag: "{{workflow.creationTimestamp.Y}}"}, segment{lit: "-"},
 				segment{tag: "{{workflow.creationTimestamp.m}}"}, segment{lit: "-"},

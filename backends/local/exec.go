@@ -7,14 +7,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
-	"github.com/dagc-dev/dagc/ir"
+	"github.com/dagc-dev/dagc/internal/outputs"
 )
 
 // drainTimeout bounds how long output is still read once a task's process
@@ -156,7 +154,7 @@ func (r *runner) runAttempt(a *attempt) (res attemptResult) {
 		return res
 	}
 	if len(a.outputs) > 0 {
-		outs, err := readOutputs(a.outDir, a.outputs)
+		outs, err := outputs.Read(a.outDir, a.outputs)
 		if err != nil {
 			res.err = err.Error()
 			return res
@@ -217,82 +215,6 @@ func exitMessage(err error) string {
 		return fmt.Sprintf("exit status %d", ee.ExitCode())
 	}
 	return err.Error()
-}
-
-// readOutputs reads each declared output from dir. A single trailing
-// newline is dropped, so `echo 42 > $DAGC_OUTPUTS/n` publishes "42".
-func readOutputs(dir string, names []string) (map[string]string, error) {
-	outs := make(map[string]string, len(names))
-	for _, name := range names {
-		v, err := readOutput(dir, name)
-		if err != nil {
-			return nil, err
-		}
-		outs[name] = v
-	}
-	return outs, nil
-}
-
-// readOutput reads one output file. Only a regular file is read: a FIFO
-// would block open(2) (and with it the run) forever, a device may never end,
-// and a symbolic link could publish any file of this machine. The file is
-// opened with O_NONBLOCK and O_NOFOLLOW and checked again after opening, so
-// swapping it between the checks gains nothing.
-func readOutput(dir, name string) (string, error) {
-	path := filepath.Join(dir, name)
-	fi, err := os.Lstat(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return "", fmt.Errorf("declared output %q was not written (expected the file $DAGC_OUTPUTS/%s)", name, name)
-		}
-		return "", fmt.Errorf("output %q: %v", name, err)
-	}
-	if err := regularOutput(name, fi); err != nil {
-		return "", err
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
-	if err != nil {
-		return "", fmt.Errorf("output %q: %v", name, err)
-	}
-	defer f.Close()
-	if fi, err = f.Stat(); err != nil {
-		return "", fmt.Errorf("output %q: %v", name, err)
-	}
-	if err := regularOutput(name, fi); err != nil {
-		return "", err
-	}
-	// Read one byte more than allowed (plus the newline that is dropped) to
-	// detect an oversized value without reading it all.
-	b, err := io.ReadAll(io.LimitReader(f, ir.MaxOutputBytes+2))
-	if err != nil {
-		return "", fmt.Errorf("output %q: %v", name, err)
-	}
-	v := strings.TrimSuffix(string(b), "\n")
-	if len(v) > ir.MaxOutputBytes {
-		return "", fmt.Errorf("output %q is larger than the 32 KiB limit", name)
-	}
-	// Values are text on every engine (Airflow's XCom, Step Functions' JSON
-	// state, the journal): bytes that are not UTF-8 would reach a consumer
-	// changed, so they fail the producer instead.
-	if !utf8.ValidString(v) {
-		return "", fmt.Errorf("output %q is not UTF-8 text", name)
-	}
-	return v, nil
-}
-
-func regularOutput(name string, fi os.FileInfo) error {
-	m := fi.Mode()
-	switch {
-	case m.IsRegular():
-		return nil
-	case m&os.ModeSymlink != 0:
-		return fmt.Errorf("output %q is a symbolic link; write the value into $DAGC_OUTPUTS/%s itself", name, name)
-	case m&os.ModeNamedPipe != 0:
-		return fmt.Errorf("output %q is a named pipe (FIFO), not a regular file", name)
-	case m.IsDir():
-		return fmt.Errorf("output %q is a directory, not a regular file", name)
-	}
-	return fmt.Errorf("output %q is not a regular file (mode %s)", name, m.Type())
 }
 
 // startError explains why a process could not start. A missing working

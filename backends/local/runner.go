@@ -169,6 +169,9 @@ type runner struct {
 	finished int
 	con      *console
 	tr       *bufio.Writer
+	// attempts is the run directory's own trace (AttemptsFile): every
+	// attempt, appended across resumes, for `dagc report`.
+	attempts *os.File
 	jr       *journal
 	baseEnv  []string
 	devNull  *os.File // every task's stdin
@@ -200,8 +203,20 @@ func Run(ctx context.Context, p *ir.Pipeline, o Options) (*Result, error) {
 	defer r.lock.Close()
 	defer r.procs.close()
 	defer r.jr.close()
+	defer r.attempts.Close()
 	defer r.devNull.Close()
 	return r.run(ctx)
+}
+
+// AttemptsFile is the trace a run keeps in its directory: one
+// trace.Record per attempt and per instance that never started, in the
+// order they ended, appended to by --resume.
+const AttemptsFile = "attempts.jsonl"
+
+// AttemptLog is the log file of one attempt of instance key (the idx-th
+// item of its task; "" without for_each) in run directory dir.
+func AttemptLog(dir, task, key string, idx, attempt int) string {
+	return filepath.Join(dir, "logs", fileStem(task, key, idx)+"."+strconv.Itoa(attempt)+".log")
 }
 
 func newRunner(p *ir.Pipeline, o Options) (_ *runner, err error) {
@@ -283,8 +298,13 @@ func newRunner(p *ir.Pipeline, o Options) (_ *runner, err error) {
 		return nil, err
 	}
 	r.jr = jr
+	if r.attempts, err = os.OpenFile(filepath.Join(r.dir, AttemptsFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644); err != nil {
+		jr.close()
+		return nil, err
+	}
 	if r.devNull, err = os.Open(os.DevNull); err != nil {
 		jr.close()
+		r.attempts.Close()
 		return nil, err
 	}
 	r.results = make(chan attemptResult, len(r.insts))
@@ -664,7 +684,7 @@ func (r *runner) launch(i *instNode) {
 		dir:     i.spec.dir,
 		timeout: i.task.t.Timeout,
 		outputs: i.task.t.Outputs,
-		logPath: filepath.Join(r.dir, "logs", i.file+"."+strconv.Itoa(n)+".log"),
+		logPath: filepath.Join(r.dir, "logs", i.file+"."+strconv.Itoa(n)+".log"), // AttemptLog
 	}
 	env := make([]string, 0, len(r.baseEnv)+len(i.spec.env)+1)
 	env = append(env, r.baseEnv...)
@@ -733,6 +753,8 @@ func (r *runner) writeTrace(rec trace.Record) {
 	if r.tr != nil {
 		trace.Write(r.tr, rec)
 	}
+	// Unbuffered: one write(2) per record, so a crash loses none.
+	trace.Write(r.attempts, rec)
 }
 
 // complete records an instance's final state (journal, trace for those

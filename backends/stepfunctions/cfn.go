@@ -38,12 +38,18 @@ type cfnData struct {
 	// Images are the distinct task images, in pipeline order: Batch job
 	// definitions and ECS task definitions fix the image, so they must
 	// match (the definition itself does not name images).
-	Images                                             []string
+	Images []string
+	// JobDefinitions and TaskDefinitions are the Batch and ECS
+	// definitions created for the tasks' images (images.go).
+	JobDefinitions, TaskDefinitions []imageDef
+	// Substitutions are the definition placeholders every machine may
+	// use, besides its parts.
+	Substitutions                                      []string
 	Schedule, ScheduleDescription, Timezone, StartDate string
 }
 
 // cloudFormation renders <name>.cfn.yaml around the definitions.
-func cloudFormation(p *ir.Pipeline, run Options, machines []cfnMachine, packaged bool) ([]byte, ir.Diagnostics) {
+func cloudFormation(p *ir.Pipeline, run Options, images *imageDefs, machines []cfnMachine, packaged bool) ([]byte, ir.Diagnostics) {
 	var diags ir.Diagnostics
 	d := cfnData{
 		Packaged:    packaged,
@@ -52,6 +58,10 @@ func cloudFormation(p *ir.Pipeline, run Options, machines []cfnMachine, packaged
 		Description: p.Description,
 		RoleArn:     run.RoleArn,
 		Tags:        p.Tags,
+	}
+	d.JobDefinitions, d.TaskDefinitions = images.Batch, images.ECS
+	for _, def := range images.all() {
+		d.Substitutions = append(d.Substitutions, def.Resource)
 	}
 	seen := map[string]bool{}
 	for _, t := range p.Tasks {
@@ -80,9 +90,6 @@ func cloudFormation(p *ir.Pipeline, run Options, machines []cfnMachine, packaged
 		d.Schedule = cron
 		d.ScheduleDescription = fmt.Sprintf("Runs pipeline %s on %s.", p.Name, p.Schedule)
 		d.Timezone = p.Timezone
-		if d.Timezone == "" {
-			d.Timezone = "UTC"
-		}
 		if p.StartDate != "" {
 			d.StartDate = p.StartDate + "T00:00:00Z"
 		}

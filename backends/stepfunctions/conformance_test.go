@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -116,7 +117,7 @@ func TestValidators(t *testing.T) {
 			machines[c.parent].Parts = append(machines[c.parent].Parts, c.n)
 		}
 		for _, packaged := range []bool{false, true} {
-			cfn, _ := cloudFormation(p, b.opts.Run, machines, packaged)
+			cfn, _ := cloudFormation(p, b.opts.Run, b.images, machines, packaged)
 			path := filepath.Join(dir, fmt.Sprintf("triggers_split_%v.cfn.yaml", packaged))
 			os.WriteFile(path, cfn, 0o644)
 			if packaged {
@@ -186,6 +187,34 @@ func TestLocalEngine(t *testing.T) {
 	}
 }
 
+var dagcBin struct {
+	once sync.Once
+	path string
+	err  error
+	out  []byte
+}
+
+// dagcBinary builds the dagc binary once per test process: run.js starts
+// its `dagc exec` as each task's container entrypoint.
+func dagcBinary(t *testing.T) string {
+	t.Helper()
+	dagcBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "dagc-bin-")
+		if err != nil {
+			dagcBin.err = err
+			return
+		}
+		dagcBin.path = filepath.Join(dir, "dagc")
+		cmd := exec.Command("go", "build", "-o", dagcBin.path, "./cmd/dagc")
+		cmd.Dir = "../.."
+		dagcBin.out, dagcBin.err = cmd.CombinedOutput()
+	})
+	if dagcBin.err != nil {
+		t.Fatalf("building dagc: %v\n%s", dagcBin.err, dagcBin.out)
+	}
+	return dagcBin.path
+}
+
 // runBoth runs p with the local runner and, rendered, in
 // aws-local-stepfunctions (run.js with the test index), checks that the two
 // agree (conformance.Compare) and returns the Step Functions run.
@@ -221,7 +250,7 @@ func runBoth(t *testing.T, p *ir.Pipeline, given map[string]string) conformance.
 	os.WriteFile(index, idx, 0o644)
 	input, _ := json.Marshal(given)
 	tracePath := filepath.Join(dir, "sfn.jsonl")
-	out, code := runTool(t, "node", filepath.Join(conformanceDir, "run.js"), def, "--index", index, "--trace", tracePath, "--input", string(input))
+	out, code := runTool(t, "node", filepath.Join(conformanceDir, "run.js"), def, "--index", index, "--exec", dagcBinary(t), "--trace", tracePath, "--input", string(input))
 	if code > 1 {
 		t.Fatalf("run.js failed (exit %d):\n%s", code, out)
 	}

@@ -176,11 +176,21 @@ func TestParsedBack(t *testing.T) {
 		if !bytes.Equal(a, b) {
 			t.Errorf("%s: the CloudFormation definition differs from %s", files[1].Path, files[0].Path)
 		}
-		if bytes.Contains(files[1].Data, []byte("${")) {
-			t.Errorf("%s: contains ${, which CloudFormation tooling reads as a substitution", files[1].Path)
+		// The only "${" are dagc's own placeholders, each substituted.
+		for _, ph := range placeholder.FindAllSubmatch(files[1].Data, -1) {
+			if !bytes.Contains(files[1].Data, []byte("        "+string(ph[1])+": !Ref ")) {
+				t.Errorf("%s: placeholder %s is not in DefinitionSubstitutions", files[1].Path, ph[0])
+			}
+		}
+		if bytes.Contains(placeholder.ReplaceAll(files[1].Data, nil), []byte("${")) {
+			t.Errorf("%s: contains ${ other than dagc's placeholders, which CloudFormation tooling reads as a substitution", files[1].Path)
 		}
 	}
 }
+
+// placeholder is a substitution dagc writes itself: a child machine's ARN
+// or a definition the template creates for an image.
+var placeholder = regexp.MustCompile(`\$\{((?:Part\d+)Arn|JobDefinition\d+|TaskDefinition\d+)\}`)
 
 // The only text allowed in a value whose key ends in ".$": paths into the
 // run state, the context object, intrinsic names and dagc's own quoted

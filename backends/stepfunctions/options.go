@@ -23,6 +23,10 @@ type Options struct {
 	FunctionName string
 	// RoleArn is the execution role for the state machine (CloudFormation).
 	RoleArn string
+
+	// definition is the job or task definition the template creates for
+	// the task's image, set by the builder (images.go); "" = the named one.
+	definition subst
 }
 
 // Schema is the `stepfunctions {}` block. The runner and its parameters

@@ -68,7 +68,7 @@ func (b *builder) estimate(t *layout.Tree, sizes map[*layout.Tree]int) int {
 		// A scratch builder: its names, index and warnings are thrown
 		// away (newBuilder would index every task again, per leaf).
 		if b.scratch == nil {
-			b.scratch = &builder{p: b.p, opts: b.opts, tasks: b.tasks, parts: map[*layout.Tree]bool{}}
+			b.scratch = &builder{p: b.p, opts: b.opts, images: b.images, tasks: b.tasks, parts: map[*layout.Tree]bool{}}
 		}
 		sb := b.scratch
 		sb.names, sb.warned, sb.index, sb.diags = map[string]bool{}, map[string]bool{}, nil, nil

@@ -83,8 +83,31 @@ func (*Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 			checkCond(&diags, t, t.When)
 		}
 		checkRetry(&diags, t)
+		if p.Timezone != "UTC" && usesRunDate(t) {
+			diags = append(diags, ir.Unsupported(backendName, "run.date in timezone "+p.Timezone, t,
+				"Step Functions gives an execution's start time in UTC only, and its intrinsics have no date arithmetic, so the date in "+p.Timezone+" cannot be computed; use timezone = \"UTC\", or pass the date as a param."))
+		}
+	}
+	_, idiags := planImages(p, opts)
+	for _, d := range idiags {
+		if d.Severity == ir.Error { // warnings are Render's, with the rest
+			diags = append(diags, d)
+		}
 	}
 	return diags
+}
+
+// usesRunDate reports whether t reads run.date.
+func usesRunDate(t *ir.Task) bool {
+	found := false
+	check := func(refs []*ir.Ref) {
+		for _, r := range refs {
+			found = found || r.Kind == ir.RefRunDate
+		}
+	}
+	t.Run.Strs(func(s ir.Str) { check(s.Refs()) })
+	check(t.When.Refs())
+	return found
 }
 
 // Bounds of a Step Functions retrier (Amazon States Language, "Retrying
@@ -192,11 +215,11 @@ func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
 	// definitions in it references their files instead, for
 	// `aws cloudformation package` to upload.
 	packaged := inline > maxTemplateBytes*9/10
-	cfn, cdiags := cloudFormation(p, b.opts.Run, machines, packaged)
+	cfn, cdiags := cloudFormation(p, b.opts.Run, b.images, machines, packaged)
 	b.diags = append(b.diags, cdiags...)
 	if !packaged && len(cfn) > maxTemplateBytes {
 		packaged = true
-		cfn, _ = cloudFormation(p, b.opts.Run, machines, packaged)
+		cfn, _ = cloudFormation(p, b.opts.Run, b.images, machines, packaged)
 	}
 	if len(cfn) > maxTemplateBytes {
 		b.diags.Errorf(p.Range, "CloudFormation template too large", "the template of pipeline %q is %d bytes; CloudFormation accepts a template body of at most %d bytes.", p.Name, len(cfn), maxTemplateBytes)
@@ -259,6 +282,7 @@ func (b *builder) checkPayload() {
 type builder struct {
 	p      *ir.Pipeline
 	opts   *settings.Decoded[Options]
+	images *imageDefs
 	diags  ir.Diagnostics
 	names  map[string]bool
 	parSeq int
@@ -281,6 +305,13 @@ func newBuilder(p *ir.Pipeline) *builder {
 	b := &builder{p: p, opts: opts, diags: diags, names: map[string]bool{}, tasks: make(map[string]*ir.Task, len(p.Tasks)), warned: map[string]bool{}, parts: map[*layout.Tree]bool{}, leafBytes: map[string]int{}}
 	for _, t := range p.Tasks {
 		b.tasks[t.Name] = t
+	}
+	var idiags ir.Diagnostics
+	b.images, idiags = planImages(p, opts)
+	for _, d := range idiags {
+		if d.Severity != ir.Error { // errors are Check's
+			b.diags = append(b.diags, d)
+		}
 	}
 	return b
 }

@@ -116,7 +116,7 @@ func parameters(t *ir.Task, o Options, tp *ir.Template, jobName string, lt *litT
 		if t.Resources.GPU > 0 {
 			co.set("ResourceRequirements", []obj{{{"Type", "GPU"}, {"Value", strconv.Itoa(t.Resources.GPU)}}})
 		}
-		p := obj{{"Cluster", or(o.Cluster, defaultCluster)}, {"TaskDefinition", or(o.TaskDefinition, defaultTaskDefinition)}}
+		p := obj{{"Cluster", or(o.Cluster, defaultCluster)}, {"TaskDefinition", definition(o, o.TaskDefinition, defaultTaskDefinition)}}
 		if o.LaunchType != "" {
 			p.set("LaunchType", o.LaunchType)
 		}
@@ -156,9 +156,19 @@ func parameters(t *ir.Task, o Options, tp *ir.Template, jobName string, lt *litT
 	return obj{
 		{"JobName", jobName},
 		{"JobQueue", or(o.JobQueue, defaultJobQueue)},
-		{"JobDefinition", or(o.JobDefinition, defaultJobDefinition)},
+		{"JobDefinition", definition(o, o.JobDefinition, defaultJobDefinition)},
 		{"ContainerOverrides", co},
 	}
+}
+
+// definition is the job or task definition a Task state names: the one
+// the template creates for the task's image, else the one the settings
+// name, else the default.
+func definition(o Options, named, def string) any {
+	if o.definition != "" {
+		return o.definition
+	}
+	return or(named, def)
 }
 
 func or(s, def string) string {

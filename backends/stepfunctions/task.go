@@ -39,7 +39,7 @@ type taskStates struct {
 }
 
 func (b *builder) states(t *ir.Task) *taskStates {
-	ts := &taskStates{t: t, o: b.opts.Task(t), base: stateBase(t.Name), key: stateKey(t.Name)}
+	ts := &taskStates{t: t, o: b.taskOptions(t), base: stateBase(t.Name), key: stateKey(t.Name)}
 	if t.When != nil {
 		ts.when = t.When.Fold()
 		if ts.when.Op == ir.CondConst && ts.when.Const {
@@ -420,6 +420,16 @@ func (b *builder) taskState(ts *taskStates, lt *litTable, stateName string) obj 
 		s.set("Retry", r)
 	}
 	return s
+}
+
+// taskOptions are t's settings, with the definition the template creates
+// for its image.
+func (b *builder) taskOptions(t *ir.Task) Options {
+	o := b.opts.Task(t)
+	if b.images != nil {
+		o.definition = b.images.byTask[t.Name]
+	}
+	return o
 }
 
 func (b *builder) warnOnce(t *ir.Task, summary, detail string) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/dagc-dev/dagc/backends/local"
 	"github.com/dagc-dev/dagc/ir"
+	"github.com/dagc-dev/dagc/trace"
 )
 
 func init() { register(newRunCmd) }
@@ -27,6 +29,8 @@ func newRunCmd(s *streams) *cobra.Command {
 		dryRun    bool
 		resume    string
 		traceFile string
+		traceFmt  string
+		report    string
 		stateDir  string
 		date      string
 		grace     time.Duration
@@ -51,6 +55,8 @@ func newRunCmd(s *streams) *cobra.Command {
 	f.BoolVar(&dryRun, "dry-run", false, "print the plan and run nothing")
 	f.StringVar(&resume, "resume", "", "continue the run `RUN_ID`: keep what succeeded, re-run the rest")
 	f.StringVar(&traceFile, "trace", "", "write one JSON line per attempt to `file`")
+	f.StringVar(&traceFmt, "trace-format", "jsonl", "format of --trace: jsonl (dagc's trace) or chrome (the Chrome trace event format, for Perfetto)")
+	f.StringVar(&report, "report", "", "write the run as one self-contained HTML page to `file` (graph, attempts, outputs, logs)")
 	f.StringVar(&stateDir, "state-dir", ".dagc", "`dir`ectory for run journals, logs and outputs")
 	f.StringVar(&date, "date", "", "logical date run.date as `YYYY-MM-DD` (default: today in the pipeline's timezone)")
 	f.DurationVar(&grace, "kill-grace", 5*time.Second, "time between SIGTERM and SIGKILL when stopping a task")
@@ -66,6 +72,9 @@ func newRunCmd(s *streams) *cobra.Command {
 		}
 		if jobs < 0 {
 			return usageErrorf("-j must be at least 1")
+		}
+		if traceFmt != "jsonl" && traceFmt != "chrome" {
+			return usageErrorf("unknown --trace-format %q: use jsonl or chrome", traceFmt)
 		}
 		var given map[string]string
 		if cmd.Flags().Changed("resume") && (resume == "" || resume == "." || resume == ".." || strings.ContainsAny(resume, `/\`)) {
@@ -116,6 +125,7 @@ func newRunCmd(s *streams) *cobra.Command {
 		if dryRun {
 			return local.Plan(s.out, p, jobs)
 		}
+		var chrome bytes.Buffer
 		if traceFile != "" {
 			tf, err := os.Create(traceFile)
 			if err != nil {
@@ -123,6 +133,14 @@ func newRunCmd(s *streams) *cobra.Command {
 			}
 			defer tf.Close()
 			opts.Trace = tf
+			if traceFmt == "chrome" {
+				// Complete events need the whole run: written at its end.
+				opts.Trace = &chrome
+				defer func() {
+					recs, state, _ := trace.Read(&chrome)
+					trace.WriteChrome(tf, recs, state)
+				}()
+			}
 		}
 		if f, ok := s.out.(*os.File); ok && local.IsTerminal(f) && os.Getenv("TERM") != "dumb" {
 			opts.Progress = true
@@ -134,6 +152,12 @@ func newRunCmd(s *streams) *cobra.Command {
 		res, err := local.Run(ctx, p, opts)
 		if err != nil {
 			return runError(err)
+		}
+		if report != "" {
+			if err := writeReport(report, p, res.RunID, res.Dir); err != nil {
+				return &exitError{code: exitFail, msg: err.Error()}
+			}
+			fmt.Fprintf(s.err, "report: %s\n", report)
 		}
 		if res.State != ir.Success {
 			return failed()

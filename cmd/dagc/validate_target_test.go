@@ -25,6 +25,10 @@ func TestHardening19ValidateTarget(t *testing.T) {
 	if code != exitFail || !strings.Contains(errOut, `an output named "return_value" is not supported by the airflow backend`) {
 		t.Errorf("validate --target airflow: exit %d, want 1 naming the output and the backend\n%s", code, errOut)
 	}
+	// It points at the output name, not the task header.
+	if !strings.Contains(errOut, "rv.dag.hcl:4:14:") || !strings.Contains(errOut, "              ^^^^^^^^^^^^^^\n") {
+		t.Errorf("the diagnostic must underline \"return_value\" at 4:14:\n%s", errOut)
+	}
 	if code, _, errOut := dagcInProcess("generate", "airflow", f, "-o", "-"); code != exitFail {
 		t.Errorf("generate airflow must refuse what validate --target refused: exit %d\n%s", code, errOut)
 	}

@@ -126,6 +126,19 @@ def iso(dt) -> str:
     return dt.isoformat() if dt is not None else "0001-01-01T00:00:00Z"
 
 
+def import_pools(path: str) -> None:
+    """Create the pools a DAG needs from the file dagc writes beside it,
+    with the code path of `airflow pools import` itself."""
+    if not os.path.isfile(path):
+        return
+    from airflow.cli.commands.pool_command import pool_import_helper
+
+    created, failed = pool_import_helper(path)
+    if failed:
+        raise RuntimeError(f"airflow pools import refused {failed} in {path}")
+    print(f"run_dag: imported pools {[p[0] if isinstance(p, tuple) else p.pool for p in created]} from {os.path.basename(path)}", file=sys.stderr)
+
+
 def run_one(dag_file: str, trace_path: str, params: list[str], dags_dir: str) -> str:
     """Import and run one DAG file; return the run's state."""
     from airflow.dag_processing.dagbag import DagBag
@@ -135,6 +148,7 @@ def run_one(dag_file: str, trace_path: str, params: list[str], dags_dir: str) ->
 
     target = os.path.join(dags_dir, os.path.basename(dag_file))
     shutil.copyfile(dag_file, target)
+    import_pools(dag_file[: -len(".py")] + ".pools.json")
     bag = DagBag(dag_folder=target)
     if bag.import_errors:
         for path, err in bag.import_errors.items():

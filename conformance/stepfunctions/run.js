@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 // Runs a dagc-generated state machine in aws-local-stepfunctions, with every
-// Task state overridden by a shim that does what the dagc container
-// contract asks of an image (docs/stepfunctions.md): it runs the command
-// from the Task's parameters as an argv (no shell unless the command is
-// one), with the given environment and a fresh DAGC_OUTPUTS directory, and
-// returns what the container would send with SendTaskSuccess (or what the
-// Lambda function would return). A non-zero exit, or a declared output
-// that was not written, fails the attempt, so Retry and Catch act in the
+// Task state overridden by a shim that plays the container runtime and the
+// Step Functions callback API around the real container entrypoint: it
+// starts `dagc exec -- ARGV` (the binary given with --exec) with the Task's
+// environment, as Batch or ECS would start the image, and serves
+// SendTaskSuccess / SendTaskFailure on loopback, where dagc exec reports
+// through the AWS SDK (AWS_ENDPOINT_URL_SFN). A .sync task's result is the
+// container's exit status; a .waitForTaskToken task's is what dagc exec
+// sent with its token. The contract itself (DAGC_OUTPUTS, no shell, the
+// output rules) is dagc exec's alone. A Lambda Task has no container: the
+// shim plays the function, running the payload's command and returning its
+// outputs. A failed attempt fails the state, so Retry and Catch act in the
 // engine itself.
 //
-// Usage: node run.js ASL.json --index INDEX.json --trace OUT.jsonl [--input JSON]
+// Usage: node run.js ASL.json --index INDEX.json --exec DAGC --trace OUT.jsonl [--input JSON]
 // INDEX.json is what stepfunctions.TestIndex returns for the pipeline (the
 // suite writes it; dagc generate does not): the task instance each Task
 // state runs, the param types and the files of the child machines. The
@@ -67,10 +71,11 @@ function parseArgs(argv) {
     if (argv[i] === '--trace') args.trace = argv[++i];
     else if (argv[i] === '--input') args.input = argv[++i];
     else if (argv[i] === '--index') args.index = argv[++i];
+    else if (argv[i] === '--exec') args.exec = argv[++i];
     else rest.push(argv[i]);
   }
-  if (rest.length !== 1 || !args.trace || !args.index) {
-    throw new Error('usage: node run.js ASL.json --index INDEX.json --trace OUT.jsonl [--input JSON]');
+  if (rest.length !== 1 || !args.trace || !args.index || !args.exec) {
+    throw new Error('usage: node run.js ASL.json --index INDEX.json --exec DAGC --trace OUT.jsonl [--input JSON]');
   }
   args.definition = rest[0];
   return args;
@@ -117,6 +122,41 @@ function taskError(message) {
   return e;
 }
 
+// callbackAPI serves the two Step Functions actions dagc exec calls, on
+// loopback, and keeps what each task token received.
+function callbackAPI() {
+  const http = require('http');
+  const received = new Map(); // token → {success: output} | {error, cause}
+  const expected = new Set();
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      const reply = (code, doc) => {
+        res.writeHead(code, { 'Content-Type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify(doc));
+      };
+      let doc;
+      try { doc = JSON.parse(body); } catch (e) { return reply(400, { __type: 'SerializationException', message: e.message }); }
+      const target = req.headers['x-amz-target'] || '';
+      if (!expected.has(doc.taskToken)) return reply(400, { __type: 'TaskDoesNotExist', message: 'unknown task token' });
+      if (received.has(doc.taskToken)) return reply(400, { __type: 'TaskTimedOut', message: 'the task already reported' });
+      if (target === 'AWSStepFunctions.SendTaskSuccess') received.set(doc.taskToken, { success: doc.output });
+      else if (target === 'AWSStepFunctions.SendTaskFailure') received.set(doc.taskToken, { error: doc.error || '', cause: doc.cause || '' });
+      else return reply(400, { __type: 'UnknownOperationException', message: target });
+      return reply(200, {});
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve({
+      url: `http://127.0.0.1:${server.address().port}`,
+      expect: (token) => expected.add(token),
+      take: (token) => { const r = received.get(token); expected.delete(token); received.delete(token); return r; },
+      close: () => server.close(),
+    }));
+  });
+}
+
 function runProcess(argv, env, cwd, timeoutMs, label) {
   return new Promise((resolve) => {
     let child;
@@ -133,17 +173,58 @@ function runProcess(argv, env, cwd, timeoutMs, label) {
     };
     child.stdout.on('data', prefix(process.stderr));
     child.stderr.on('data', prefix(process.stderr));
-    // The engine stops waiting at TimeoutSeconds; kill the process group
-    // too, as a container would be stopped.
+    // The engine stops waiting at TimeoutSeconds, and the container is
+    // stopped as a runtime stops one: SIGTERM to its entrypoint, which
+    // passes it on to the command, then SIGKILL after a grace period.
+    let killer = null;
     const timer = timeoutMs > 0 ? setTimeout(() => {
-      try { process.kill(-child.pid, 'SIGKILL'); } catch (_) { /* gone */ }
+      try { process.kill(child.pid, 'SIGTERM'); } catch (_) { /* gone */ }
+      killer = setTimeout(() => {
+        try { process.kill(-child.pid, 'SIGKILL'); } catch (_) { /* gone */ }
+      }, 2000);
     }, timeoutMs) : null;
     child.on('error', (e) => { if (timer) clearTimeout(timer); resolve({ code: -1, error: e.message }); });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
+      if (killer) clearTimeout(killer);
       resolve({ code: code === null ? -1 : code, error: signal ? `killed by ${signal}` : '' });
     });
   });
+}
+
+// runFunction plays a Lambda function of the dagc contract: it runs the
+// payload's command with a fresh DAGC_OUTPUTS and returns the outputs.
+async function runFunction(argv, env, timeoutMs, label) {
+  const outputNames = env.DAGC_OUTPUT_NAMES ? env.DAGC_OUTPUT_NAMES.split(',') : [];
+  let outDir = '';
+  if (outputNames.length > 0) {
+    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dagc-sfn-outputs-'));
+    env.DAGC_OUTPUTS = outDir;
+  }
+  const cwd = env.DAGC_WORKDIR ? path.resolve(env.DAGC_WORKDIR) : process.cwd();
+  const res = await runProcess(argv, env, cwd, timeoutMs, label);
+  let problem = '';
+  const outputs = {};
+  if (res.code !== 0) {
+    problem = `exit status ${res.code}${res.error ? ' (' + res.error + ')' : ''}`;
+  } else {
+    for (const o of outputNames) {
+      const file = path.join(outDir, o);
+      if (!fs.existsSync(file)) {
+        problem = `declared output ${o} was not written`;
+        break;
+      }
+      let value = fs.readFileSync(file);
+      if (value.length > 0 && value[value.length - 1] === 0x0a) value = value.subarray(0, value.length - 1);
+      if (value.length > MAX_OUTPUT_BYTES) {
+        problem = `output ${o} is ${value.length} bytes, more than 32 KiB`;
+        break;
+      }
+      outputs[o] = value.toString('utf8');
+    }
+  }
+  if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
+  return { problem, outputs, outputNames };
 }
 
 async function main() {
@@ -153,6 +234,8 @@ async function main() {
   const input = typedInput(index.params, JSON.parse(args.input) ?? {});
   const runId = new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15) + 'Z-' + crypto.randomBytes(3).toString('hex');
 
+  const api = await callbackAPI();
+  let tokens = 0;
   const records = [];
   const attempts = new Map(); // "task\0instance" → count
   const instances = []; // every task instance the definition runs
@@ -195,39 +278,12 @@ async function main() {
       const id = meta.task + '\0' + instance;
       const attempt = (attempts.get(id) || 0) + 1;
       attempts.set(id, attempt);
-      const outputNames = env.DAGC_OUTPUT_NAMES ? env.DAGC_OUTPUT_NAMES.split(',') : [];
-      let outDir = '';
-      if (outputNames.length > 0) {
-        outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dagc-sfn-outputs-'));
-        env.DAGC_OUTPUTS = outDir;
-      }
-      const cwd = env.DAGC_WORKDIR ? path.resolve(env.DAGC_WORKDIR) : process.cwd();
       const label = instance === '' ? meta.task : `${meta.task}[${instance}]`;
       const start = new Date();
-      const res = await runProcess(argv, env, cwd, timeoutMs, `${label}#${attempt}`);
+      const { problem, outputs, outputNames } = s.Resource.includes(':lambda:')
+        ? await runFunction(argv, env, timeoutMs, `${label}#${attempt}`)
+        : await runContainer(argv, env, timeoutMs, `${label}#${attempt}`);
       const end = new Date();
-      let problem = '';
-      const outputs = {};
-      if (res.code !== 0) {
-        problem = `exit status ${res.code}${res.error ? ' (' + res.error + ')' : ''}`;
-      } else {
-        for (const o of outputNames) {
-          const file = path.join(outDir, o);
-          if (!fs.existsSync(file)) {
-            problem = `declared output ${o} was not written`;
-            break;
-          }
-          // One trailing newline is dropped, as every dagc engine does.
-          let value = fs.readFileSync(file);
-          if (value.length > 0 && value[value.length - 1] === 0x0a) value = value.subarray(0, value.length - 1);
-          if (value.length > MAX_OUTPUT_BYTES) {
-            problem = `output ${o} is ${value.length} bytes, more than 32 KiB`;
-            break;
-          }
-          outputs[o] = value.toString('utf8');
-        }
-      }
-      if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
       const rec = { task: meta.task, instance, attempt, state: problem ? 'failed' : 'success', start: start.toISOString(), end: end.toISOString() };
       if (!problem && outputNames.length > 0) rec.outputs = outputs;
       records.push(rec);
@@ -237,6 +293,30 @@ async function main() {
       return { Status: 'SUCCEEDED' }; // a .sync job's description
     };
   };
+  // runContainer starts the image's entrypoint, dagc exec, the way Batch
+  // or ECS would, with a token of its own when the Task waits for one.
+  async function runContainer(argv, env, timeoutMs, label) {
+    const outputNames = env.DAGC_OUTPUT_NAMES ? env.DAGC_OUTPUT_NAMES.split(',') : [];
+    let token = '';
+    if ('DAGC_TASK_TOKEN' in env) {
+      token = `dagc-shim-${runId}-${++tokens}`;
+      env.DAGC_TASK_TOKEN = token;
+      api.expect(token);
+    }
+    Object.assign(env, {
+      AWS_ENDPOINT_URL_SFN: api.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'dagc-shim', AWS_SECRET_ACCESS_KEY: 'dagc-shim',
+      AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    });
+    const res = await runProcess([args.exec, 'exec', '--', ...argv], env, process.cwd(), timeoutMs, label);
+    if (!token) {
+      return { problem: res.code === 0 ? '' : `exit status ${res.code}${res.error ? ' (' + res.error + ')' : ''}`, outputs: {}, outputNames };
+    }
+    const got = api.take(token);
+    if (!got) return { problem: `the container exited (status ${res.code}) without reporting to its task token`, outputs: {}, outputNames };
+    if (got.error !== undefined) return { problem: `${got.error}: ${got.cause}`, outputs: {}, outputNames };
+    return { problem: '', outputs: JSON.parse(got.success), outputNames };
+  }
+
   for (const meta of index.never || []) instances.push(meta); // no Task state: when is always false
   walk(definition.States, register);
   for (const child of Object.values(children)) walk(child.States, register);

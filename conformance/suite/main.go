@@ -354,7 +354,7 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, params []s
 		if err := os.WriteFile(index, idx, 0o644); err != nil {
 			return nil, cell{detail: err.Error()}
 		}
-		args := []string{filepath.Join(cfg.root, "conformance", "stepfunctions", "run.js"), filepath.Join(out, p.Name+".asl.json"), "--index", index, "--trace", tracePath, "--input", string(inJSON)}
+		args := []string{filepath.Join(cfg.root, "conformance", "stepfunctions", "run.js"), filepath.Join(out, p.Name+".asl.json"), "--index", index, "--exec", cfg.dagc, "--trace", tracePath, "--input", string(inJSON)}
 		if o, err := command(ctx, dir, "node", args...); err != nil && exitCode(err) != 1 {
 			return nil, cell{detail: "local-sfn: " + lastLine(o, err)}
 		}

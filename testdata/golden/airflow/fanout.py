@@ -227,6 +227,7 @@ with DAG(
             "DAGC_ARG_1": "-c",
             "DAGC_ARG_2": "echo preparing; printf %s 500 > \"$DAGC_OUTPUTS/rows\"",
             "DAGC_OUTPUTS": "",
+            "SHLVL": "1",
         },
         append_env=True,
         skip_on_exit_code=None,
@@ -260,6 +261,7 @@ with DAG(
                 "DAGC_ARG_8": "0.84",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "boost",
+                "SHLVL": "1",
             },
         },
         {
@@ -277,6 +279,7 @@ with DAG(
                 "DAGC_ARG_8": "0.88",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "forest",
+                "SHLVL": "1",
             },
         },
         {
@@ -294,6 +297,7 @@ with DAG(
                 "DAGC_ARG_8": "0.81",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "linear",
+                "SHLVL": "1",
             },
         },
     ])
@@ -309,6 +313,7 @@ with DAG(
             "DAGC_ARG_3": "evaluate",
             "DAGC_ARG_4": "{{ dagc_output_list(ti.xcom_pull(task_ids='train', key='accuracy', map_indexes=[0, 1, 2]), 'task.train.outputs.accuracy') }}",
             "DAGC_OUTPUTS": "",
+            "SHLVL": "1",
         },
         append_env=True,
         skip_on_exit_code=None,
@@ -327,6 +332,7 @@ with DAG(
             "DAGC_ARG_2": "echo \"serving $1\"",
             "DAGC_ARG_3": "serve",
             "DAGC_ARG_4": "{{ dagc_output(ti.xcom_pull(task_ids='evaluate', key='best'), 'task.evaluate.outputs.best') }}",
+            "SHLVL": "1",
         },
         append_env=True,
         skip_on_exit_code=None,

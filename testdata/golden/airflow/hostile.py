@@ -232,6 +232,7 @@ with DAG(
             "DAGC_ARG_3": "class",
             "DAGC_ARG_4": "{{ params.text }}",
             "DAGC_OUTPUTS": "",
+            "SHLVL": "1",
         },
         append_env=True,
         skip_on_exit_code=None,
@@ -251,6 +252,7 @@ with DAG(
             "DAGC_ARG_3": "None",
             "DAGC_ARG_4": "{{ dagc_output(ti.xcom_pull(task_ids='class', key='value'), 'task.class.outputs.value') }}",
             "DAGC_OUTPUTS": "",
+            "SHLVL": "1",
         },
         append_env=True,
         skip_on_exit_code=None,
@@ -279,6 +281,7 @@ with DAG(
                 "DAGC_ARG_4": "{{ '\\x7b\\x7bworkflow.parameters.x\\x7d\\x7d \\x7b\\x7binputs.parameters.y\\x7d\\x7d \\x7b\\x7b=sprig.env(\\x27HOME\\x27)\\x7d\\x7d' }}",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "argo",
+                "SHLVL": "1",
             },
         },
         {
@@ -292,6 +295,7 @@ with DAG(
                 "DAGC_ARG_4": "back\\slash \\n not-a-newline \\\\ double \\\" escaped-quote \\",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "backslashes",
+                "SHLVL": "1",
             },
         },
         {
@@ -305,6 +309,7 @@ with DAG(
                 "DAGC_ARG_4": "{{ 'deploy.sh' }}",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "dot_sh",
+                "SHLVL": "1",
             },
         },
         {
@@ -318,6 +323,7 @@ with DAG(
                 "DAGC_ARG_4": "",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "empty",
+                "SHLVL": "1",
             },
         },
         {
@@ -331,6 +337,7 @@ with DAG(
                 "DAGC_ARG_4": "{{ '\\x7b\\x7b params.x \\x7d\\x7d \\x7b\\x25 if true \\x25\\x7dx\\x7b\\x25 endif \\x25\\x7d \\x7b\\x23 comment \\x23\\x7d \\x7b\\x7b \\x27\\x7b\\x7b\\x27 \\x7d\\x7d' }}",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "jinja",
+                "SHLVL": "1",
             },
         },
         {
@@ -344,6 +351,7 @@ with DAG(
                 "DAGC_ARG_4": "{{ 'line1\\x0aline2\\x0a\\x09tabbed\\x0a  indented' }}",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "newlines",
+                "SHLVL": "1",
             },
         },
         {
@@ -357,6 +365,7 @@ with DAG(
                 "DAGC_ARG_4": "{{ '\\x25d \\x25s \\x25\\x25 \\x25\\x7b 100\\x25' }}",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "percent",
+                "SHLVL": "1",
             },
         },
         {
@@ -370,6 +379,7 @@ with DAG(
                 "DAGC_ARG_4": "\"\"\"; import os; os.system('id') # ''' \\x00",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "python",
+                "SHLVL": "1",
             },
         },
         {
@@ -383,6 +393,7 @@ with DAG(
                 "DAGC_ARG_4": "single ' double \" triple ''' \"\"\" mixed '\"'",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "quotes",
+                "SHLVL": "1",
             },
         },
         {
@@ -396,6 +407,7 @@ with DAG(
                 "DAGC_ARG_4": "{{ '$(id) `uname` $HOME $\\x7bHOME\\x7d ; rm -rf /nonexistent && echo pwned | cat > /dev/null' }}",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "shell",
+                "SHLVL": "1",
             },
         },
         {
@@ -409,6 +421,7 @@ with DAG(
                 "DAGC_ARG_4": "  leading and trailing  ",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "spaces",
+                "SHLVL": "1",
             },
         },
         {
@@ -422,6 +435,7 @@ with DAG(
                 "DAGC_ARG_4": "{{ 'States.Format(\\x27\\x7b\\x7d\\x27, $.x) $.x $$.Execution.Id States.StringToJson(\\x27\\x7b\\x7d\\x27)' }}",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "states",
+                "SHLVL": "1",
             },
         },
         {
@@ -435,6 +449,7 @@ with DAG(
                 "DAGC_ARG_4": "héllo wörld ☃ 日本語 🎉 ñ ü",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "unicode",
+                "SHLVL": "1",
             },
         },
         {
@@ -448,6 +463,7 @@ with DAG(
                 "DAGC_ARG_4": "*a",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "yaml_alias",
+                "SHLVL": "1",
             },
         },
         {
@@ -461,6 +477,7 @@ with DAG(
                 "DAGC_ARG_4": "&a",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "yaml_anchor",
+                "SHLVL": "1",
             },
         },
         {
@@ -474,6 +491,7 @@ with DAG(
                 "DAGC_ARG_4": "!tag value",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "yaml_bang",
+                "SHLVL": "1",
             },
         },
         {
@@ -487,6 +505,7 @@ with DAG(
                 "DAGC_ARG_4": "key: value",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "yaml_colon",
+                "SHLVL": "1",
             },
         },
         {
@@ -500,6 +519,7 @@ with DAG(
                 "DAGC_ARG_4": "-",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "yaml_dash",
+                "SHLVL": "1",
             },
         },
         {
@@ -513,6 +533,7 @@ with DAG(
                 "DAGC_ARG_4": "{{ '[a, \\x7bb: c\\x7d]' }}",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "yaml_flow",
+                "SHLVL": "1",
             },
         },
         {
@@ -526,6 +547,7 @@ with DAG(
                 "DAGC_ARG_4": "#",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "yaml_hash",
+                "SHLVL": "1",
             },
         },
         {
@@ -539,6 +561,7 @@ with DAG(
                 "DAGC_ARG_4": "null",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "yaml_null",
+                "SHLVL": "1",
             },
         },
         {
@@ -552,6 +575,7 @@ with DAG(
                 "DAGC_ARG_4": "1e3",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "yaml_number",
+                "SHLVL": "1",
             },
         },
         {
@@ -565,6 +589,7 @@ with DAG(
                 "DAGC_ARG_4": "on",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "yaml_on",
+                "SHLVL": "1",
             },
         },
         {
@@ -578,6 +603,7 @@ with DAG(
                 "DAGC_ARG_4": "~",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "yaml_tilde",
+                "SHLVL": "1",
             },
         },
         {
@@ -591,6 +617,7 @@ with DAG(
                 "DAGC_ARG_4": "yes",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "yaml_yes",
+                "SHLVL": "1",
             },
         },
     ])
@@ -605,6 +632,7 @@ with DAG(
             "DAGC_ARG_1": "-c",
             "DAGC_ARG_2": "printf %s \"$HOSTILE|$DEFAULT_HOSTILE\" > \"$DAGC_OUTPUTS/value\"",
             "DAGC_OUTPUTS": "",
+            "SHLVL": "1",
         },
         append_env=True,
         skip_on_exit_code=None,
@@ -622,6 +650,7 @@ with DAG(
             "DAGC_ARG_1": "-euc",
             "DAGC_ARG_2": "{{ 'cat > \"$DAGC_OUTPUTS/value\" <<\\x27HOSTILE_END\\x27\\x0a\\x7b\\x7b x \\x7d\\x7d \\x7b\\x25 y \\x25\\x7d \\x7b\\x23 z \\x23\\x7d $HOME $\\x7bHOME\\x7d `id` $(id) \\x27single\\x27 \"double\" \\x5cback \\x25\\x7b States.Format(\\x27\\x7b\\x7d\\x27) $.x\\x0aHOSTILE_END\\x0a' }}",
             "DAGC_OUTPUTS": "",
+            "SHLVL": "1",
         },
         append_env=True,
         skip_on_exit_code=None,
@@ -641,6 +670,7 @@ with DAG(
             "DAGC_ARG_3": "with_dot_sh",
             "DAGC_ARG_4": "{{ 'script.sh' }}",
             "DAGC_OUTPUTS": "",
+            "SHLVL": "1",
         },
         append_env=True,
         skip_on_exit_code=None,

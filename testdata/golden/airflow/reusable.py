@@ -230,6 +230,7 @@ with DAG(
             "DAGC_ARG_2": "printf '%s\\n' \"$1\"",
             "DAGC_ARG_3": "setup",
             "DAGC_ARG_4": "{{ '\\x7b\"models\":[\"large\",\"medium\",\"small\"],\"prefix\":\"exp\"\\x7d' }}",
+            "SHLVL": "1",
         },
         append_env=True,
         skip_on_exit_code=None,
@@ -258,6 +259,7 @@ with DAG(
                 "DAGC_ARG_2": "{{ 'echo \"run EXP_LARGE: --epochs=3 --layers=64,32,16\"\\x0aecho \\x27config \\x7b\"epochs\":3,\"layers\":[64,32,16]\\x7d\\x27\\x0aprintf \\x25s \"30\" > \"$DAGC_OUTPUTS/score\"\\x0a' }}",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "large",
+                "SHLVL": "1",
             },
         },
         {
@@ -271,6 +273,7 @@ with DAG(
                 "DAGC_ARG_2": "{{ 'echo \"run EXP_MEDIUM: --epochs=2 --layers=32,16\"\\x0aecho \\x27config \\x7b\"epochs\":2,\"layers\":[32,16]\\x7d\\x27\\x0aprintf \\x25s \"20\" > \"$DAGC_OUTPUTS/score\"\\x0a' }}",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "medium",
+                "SHLVL": "1",
             },
         },
         {
@@ -284,6 +287,7 @@ with DAG(
                 "DAGC_ARG_2": "{{ 'echo \"run EXP_SMALL: --epochs=1 --layers=16\"\\x0aecho \\x27config \\x7b\"epochs\":1,\"layers\":[16]\\x7d\\x27\\x0aprintf \\x25s \"10\" > \"$DAGC_OUTPUTS/score\"\\x0a' }}",
                 "DAGC_OUTPUTS": "",
                 "DAGC_EACH_KEY": "small",
+                "SHLVL": "1",
             },
         },
     ])
@@ -300,6 +304,7 @@ with DAG(
             "DAGC_ARG_2": "echo \"scores: $1\"",
             "DAGC_ARG_3": "report",
             "DAGC_ARG_4": "{{ dagc_output_list(ti.xcom_pull(task_ids='train', key='score', map_indexes=[0, 1, 2]), 'task.train.outputs.score') }}",
+            "SHLVL": "1",
         },
         append_env=True,
         skip_on_exit_code=None,
