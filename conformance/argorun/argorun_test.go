@@ -416,3 +416,32 @@ func TestCronWorkflowRunsTheWorkflowItSubmits(t *testing.T) {
 		t.Fatalf("workflow %s %s, annotations %v", res.wf.Name, res.wf.Status.Phase, res.wf.Annotations)
 	}
 }
+
+// TestRunDateInThePipelineTimezone: run.date is the creation date in the
+// pipeline's timezone, as the controller computes it from the Workflow's
+// creation time: at 11:00 UTC it is already the next day in
+// Pacific/Kiritimati (UTC+14).
+func TestRunDateInThePipelineTimezone(t *testing.T) {
+	created := time.Date(2026, 1, 1, 11, 0, 0, 0, time.UTC)
+	for _, tc := range []struct{ tz, want string }{
+		{"UTC", "2026-01-01"},
+		{"Pacific/Kiritimati", "2026-01-02"},
+		{"America/Los_Angeles", "2026-01-01"},
+	} {
+		t.Run(tc.tz, func(t *testing.T) {
+			date := ir.Str{Parts: []ir.Part{{Lit: "d="}, {Ref: &ir.Ref{Kind: ir.RefRunDate}}}}
+			p := &ir.Pipeline{Name: "rundate", Timezone: tc.tz, Tasks: []*ir.Task{{Name: "a", Trigger: ir.AllSuccess, Retry: ir.Retry{Backoff: 1},
+				Run: ir.Template{Image: ir.Lit(image), Command: []ir.Str{lit("printf"), lit(`%s\0`), date}}}}}
+			ir.Normalize(p)
+			if ds := ir.Validate(p); ds.HasErrors() {
+				t.Fatal(ds)
+			}
+			var log strings.Builder
+			res, err := run(context.Background(), render(t, p), nil, runOptions{isolation: testIsolation(t), dir: t.TempDir(), log: &log, created: created})
+			if err != nil {
+				t.Fatalf("%v\n%s", err, log.String())
+			}
+			compareArgv(t, "a", argvOf(t, res, res.wf.Name+".a"), []string{"d=" + tc.want})
+		})
+	}
+}

@@ -23,6 +23,9 @@ type runOptions struct {
 	isolation isolation
 	dir       string // the pods' private directories go below it
 	log       io.Writer
+	// created is the Workflow's creation time (the API server's clock);
+	// zero means now.
+	created time.Time
 }
 
 type result struct {
@@ -66,7 +69,10 @@ func loadWorkflow(manifest []byte, now time.Time) (*wfv1.Workflow, error) {
 // run submits the manifest to an offline controller and operates it, with
 // the kubelet stand-in running its pods, until the Workflow completes.
 func run(ctx context.Context, manifest []byte, params []string, opts runOptions) (*result, error) {
-	now := time.Now()
+	now := opts.created
+	if now.IsZero() {
+		now = time.Now()
+	}
 	wf, err := loadWorkflow(manifest, now)
 	if err != nil {
 		return nil, err
