@@ -20,7 +20,11 @@ type ForEach struct {
 	// (upper(each.value), var.m[each.key]), evaluated at compile time once
 	// per item. A RefEachExpr with Index i reads Item.Exprs[i].
 	Exprs []string
-	Range Range
+	// MaxParallel caps how many instances run at once (max_parallel);
+	// 0 = no cap beyond the pipeline's concurrency. It is a property of
+	// the fan-out, so only a for_each task can carry it.
+	MaxParallel int
+	Range       Range
 }
 
 // Item is one element of a static for_each, as data.

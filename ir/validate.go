@@ -298,6 +298,9 @@ func (v *validator) instances(t *Task) {
 			v.errorf(t.Range, "for_each has no elements", "Task %q uses for_each over an empty collection, so it would never run; give it at least one element or remove the task.", t.Name)
 			return
 		}
+		if f.MaxParallel < 0 {
+			v.errorf(t.Range, "Invalid max_parallel", "Task %q has max_parallel %d; it must be 0 (no limit) or more.", t.Name, f.MaxParallel)
+		}
 		keys := make(map[string]bool, len(f.Items))
 		for i := range f.Items {
 			it := &f.Items[i]

@@ -343,6 +343,7 @@ func TestValidateTaskDiagnostics(t *testing.T) {
 		{"max delay", mod(func(t *Task) { t.Retry.Delay, t.Retry.MaxDelay = time.Minute, time.Second }), "Invalid retry", "max_delay 1s below its delay 1m0s"},
 		{"timeout", mod(func(t *Task) { t.Timeout = -1 }), "Invalid timeout", "must not be negative"},
 		{"gpu", mod(func(t *Task) { t.Resources.GPU = -1 }), "Invalid resources", "-1 GPUs"},
+		{"max_parallel", mod(func(t *Task) { t.ForEach = StringItems("a", "b"); t.ForEach.MaxParallel = -1 }), "Invalid max_parallel", "max_parallel -1"},
 		{"output name", mod(func(t *Task) { t.Outputs = []string{"my-out"} }), "Invalid output name", `"my-out" does not match`},
 		{"duplicate output", mod(func(t *Task) { t.Outputs = []string{"o", "o"} }), "Duplicate output name", `"o" twice`},
 		{"env name", mod(func(t *Task) { t.Run.Env = []EnvVar{{Name: "A=B"}} }), "Invalid environment variable name", `"A=B"`},

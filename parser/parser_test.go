@@ -379,6 +379,36 @@ task "b" {
 	}
 }
 
+// max_parallel in defaults caps every for_each task that does not set its
+// own, and is no error on a task without for_each.
+func TestMaxParallelDefaults(t *testing.T) {
+	pipe := parse(t, `
+pipeline "p" {
+  defaults { max_parallel = 3 }
+}
+task "plain" {
+  command = ["true"]
+}
+task "inherits" {
+  for_each = ["a", "b", "c", "d"]
+  command  = ["echo", each.value]
+}
+task "own" {
+  for_each     = ["a", "b"]
+  command      = ["echo", each.value]
+  max_parallel = 1
+}`, Options{})
+	if pipe.Task("plain").ForEach != nil {
+		t.Errorf("plain task got a fan-out")
+	}
+	if got := pipe.Task("inherits").ForEach.MaxParallel; got != 3 {
+		t.Errorf("inherits: max_parallel = %d, want 3 from defaults", got)
+	}
+	if got := pipe.Task("own").ForEach.MaxParallel; got != 1 {
+		t.Errorf("own: max_parallel = %d, want its own 1", got)
+	}
+}
+
 func TestParamDefaultsCanonical(t *testing.T) {
 	pipe := parse(t, `
 param "n" {

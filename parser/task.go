@@ -21,6 +21,7 @@ var taskSchema = &hcl.BodySchema{
 		{Name: "command"}, {Name: "script"}, {Name: "shell"}, {Name: "image"}, {Name: "env"},
 		{Name: "workdir"}, {Name: "depends_on"}, {Name: "for_each"}, {Name: "retries"},
 		{Name: "timeout"}, {Name: "outputs"}, {Name: "when"}, {Name: "trigger"},
+		{Name: "max_parallel"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "retry"}, {Type: "resources"},
@@ -101,6 +102,8 @@ type taskDefaults struct {
 	timeout        *time.Duration
 	resources      ir.Resources
 	trigger        ir.Trigger
+	// maxParallel applies to the for_each tasks only (0 = not set).
+	maxParallel int
 	// settings are the backend blocks of defaults, kept for the pipeline.
 	settings []*ir.Settings
 }
@@ -147,6 +150,9 @@ func (c *compiler) decodeDefaults(b *hcl.Block) {
 	if t, ok := c.decodeTrigger(content, sc); ok {
 		d.trigger = t
 	}
+	if _, n, ok := c.decodeMaxParallel(content, sc); ok {
+		d.maxParallel = n
+	}
 	blocks := c.singleBlocks(content, "defaults block")
 	if rb := blocks["resources"]; rb != nil {
 		d.resources = c.decodeResources(rb, ir.Resources{}, sc)
@@ -185,6 +191,19 @@ func (c *compiler) decodeTrigger(content *hcl.BodyContent, sc scope) (ir.Trigger
 		return "", false
 	}
 	return ir.Trigger(s), true
+}
+
+// decodeMaxParallel reads max_parallel: a whole number of at least 1.
+func (c *compiler) decodeMaxParallel(content *hcl.BodyContent, sc scope) (*hcl.Attribute, int, bool) {
+	a, n, ok := c.attrIntR(content, "max_parallel", c.ctx, sc)
+	if !ok {
+		return a, 0, false
+	}
+	if n < 1 {
+		c.errorf(a.Expr.Range(), "Invalid max_parallel", "max_parallel is how many instances of a for_each task may run at once: a whole number of at least 1, not %d. Remove it for no limit.", n)
+		return a, 0, false
+	}
+	return a, n, true
 }
 
 // decodeRetry reads `retry {}` or `retries = N` (not both).
@@ -509,6 +528,16 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 		}
 	} else {
 		t.ForEach = &ir.ForEach{Range: toRange(content.Attributes["for_each"].Expr.Range())}
+	}
+	// max_parallel caps a fan-out; a default one applies to the for_each
+	// tasks only.
+	if a, n, ok := c.decodeMaxParallel(content, once("max_parallel")); ok && t.ForEach == nil {
+		c.errorf(a.NameRange, "max_parallel applies to a for_each task", "Task %q has no for_each, so it runs one instance and max_parallel = %d has no meaning. Remove it, or add for_each.", d.name, n)
+	} else if t.ForEach != nil {
+		t.ForEach.MaxParallel = defs.maxParallel
+		if ok {
+			t.ForEach.MaxParallel = n
+		}
 	}
 
 	// Upstream tasks, sorted, with the range that caused each edge.

@@ -33,10 +33,10 @@ task "train" {
     "train", each.key, each.value.depth, each.value.rate, task.prepare.outputs.rows,
     format("0.%d", 80 + each.value.depth),
   ]
-  env = {
-    MODEL = each.key
-  }
+  env     = { MODEL = each.key }
   outputs = ["accuracy"]
+  # At most two models train at once, below the pipeline's concurrency.
+  max_parallel = 2
 }
 
 task "evaluate" {

@@ -543,6 +543,11 @@ func (b *builder) common(t *ir.Task) []kwarg {
 	if rule := b.triggerRule(t); rule != "" {
 		args = append(args, kwarg{"trigger_rule", pyStr(rule)})
 	}
+	if t.ForEach != nil && t.ForEach.MaxParallel > 0 {
+		// Per run, like max_parallel; max_active_tis_per_dag would count
+		// every run of the DAG together.
+		args = append(args, kwarg{"max_active_tis_per_dagrun", strconv.Itoa(t.ForEach.MaxParallel)})
+	}
 	a := b.opts.Task(t)
 	if a.Pool != "" {
 		args = append(args, kwarg{"pool", pyStr(a.Pool)})

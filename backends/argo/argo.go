@@ -170,6 +170,10 @@ type dagTaskView struct {
 }
 
 type leafView struct {
+	// Wrapper, when set, is the dag template that runs this leaf's
+	// withItems task under a parallelism of its own (max_parallel),
+	// rendered just before the leaf.
+	Wrapper        *wrapperView
 	Name           string
 	Inputs         []string
 	Labels         []kv
@@ -186,6 +190,18 @@ type leafView struct {
 	Outputs        []kv // name, path
 	Retry          *retryView
 	ActiveDeadline int64
+}
+
+// wrapperView is a dag template whose only task is a for_each task's
+// withItems loop: Argo's parallelism is a template field, so the cap of one
+// task needs a template around it. It passes its inputs through and
+// publishes the loop's aggregated outputs as its own.
+type wrapperView struct {
+	Name        string
+	Parallelism int
+	Inputs      []string
+	Task        dagTaskView
+	Outputs     []kv // name, the inner task's parameter
 }
 
 type retryView struct {
@@ -205,6 +221,8 @@ type renderer struct {
 	byName map[string]*ir.Task
 	order  map[string]int
 	ufMemo map[string]bx // upstreamFailedTest per task (expr.go)
+	// current is the task whose depends is being rendered.
+	current *ir.Task
 }
 
 // taskByName returns the task called name.

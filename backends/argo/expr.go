@@ -131,6 +131,14 @@ func (r *renderer) runDateExpr() string {
 //	skipped          Skipped, any other Omitted, or a for_each task with a
 //	                 when whose TaskGroup Succeeded with no instance
 //
+// A for_each task with max_parallel runs inside a dag template of its own
+// (see wrap): its node is a dag, Failed when an instance failed, and its
+// when is on that node, so a false when makes it Skipped. A dag node has no
+// AnySucceeded or AllFailed, so "some instance succeeded" is only known
+// where it means "the task ran" or where the rule also asks that none
+// failed (none_failed_min_one_success); one_success and all_failed right
+// after such a task are refused.
+//
 // Instances of one for_each task share their decision (when is per task),
 // so they are all skipped, all upstream_failed, or all ran.
 //
@@ -300,9 +308,16 @@ func (r *renderer) closureFailed(tasks []string) bx {
 	// Pipeline order keeps the expression stable and readable (sorting
 	// what was seen, not scanning every task for each upstream).
 	sort.Slice(names, func(i, j int) bool { return r.order[names[i]] < r.order[names[j]] })
-	parts := make([]bx, len(names))
-	for i, name := range names {
-		parts[i] = r.failedNode(r.taskByName(name))
+	parts := make([]bx, 0, len(names))
+	for _, name := range names {
+		x := r.taskByName(name)
+		parts = append(parts, r.failedNode(x))
+		// Where the walk stops, the task may itself have ended
+		// upstream_failed (one_success with no success and a failure): its
+		// node is then Omitted and its own upstream_failed test holds.
+		if rule, _ := ir.RuleOf(x.Trigger); !rule.FailsExactlyOnFailure() && rule.UpstreamFailed != nil && len(x.Upstream()) > 0 {
+			parts = append(parts, band(r.result(x, "Omitted"), r.upstreamFailedTest(x)))
+		}
 	}
 	return bor(parts...)
 }
@@ -332,7 +347,7 @@ func (r *renderer) skippedByWhen(t *ir.Task) bx {
 	switch {
 	case t.When == nil:
 		return bFalse
-	case t.ForEach != nil:
+	case t.ForEach != nil && !wrapped(t):
 		return band(r.result(t, "Succeeded"), bnot(r.result(t, "AnySucceeded")))
 	}
 	return r.result(t, "Skipped")
@@ -351,10 +366,21 @@ func (r *renderer) anyIn(t *ir.Task, q ir.StateSet) bx {
 	}
 	var parts []bx
 	if q.Has(ir.Success) {
-		if t.ForEach != nil {
-			parts = append(parts, r.result(t, "AnySucceeded"))
-		} else {
+		switch {
+		case t.ForEach == nil:
 			parts = append(parts, r.result(t, "Succeeded"))
+		case wrapped(t):
+			// With failed in q, "succeeded or failed" is "ran", which is
+			// the dag node's Succeeded or Failed; under
+			// none_failed_min_one_success the rule's other test holds
+			// only where the node did not fail, and then Succeeded is
+			// "some instance succeeded".
+			if !q.Has(ir.Failed) && r.current.Trigger != ir.NoneFailedMinOneSuccess {
+				r.lostGroupResult(t, "some of its instances succeeded")
+			}
+			parts = append(parts, r.result(t, "Succeeded"))
+		default:
+			parts = append(parts, r.result(t, "AnySucceeded"))
 		}
 	}
 	if q.Has(ir.Failed) {
@@ -376,12 +402,17 @@ func (r *renderer) allIn(t *ir.Task, q ir.StateSet) bx {
 	}
 	var ran bx
 	switch {
+	case q.Has(ir.Success) && q.Has(ir.Failed) && wrapped(t):
+		ran = bor(r.result(t, "Succeeded"), r.failedNode(t))
 	case q.Has(ir.Success) && q.Has(ir.Failed):
 		ran = bor(r.result(t, "AnySucceeded"), r.failedNode(t))
-	case q.Has(ir.Success) && t.When != nil:
+	case q.Has(ir.Success) && t.When != nil && !wrapped(t):
 		ran = band(r.result(t, "Succeeded"), r.result(t, "AnySucceeded"))
 	case q.Has(ir.Success):
 		ran = r.result(t, "Succeeded")
+	case q.Has(ir.Failed) && wrapped(t):
+		r.lostGroupResult(t, "all of its instances failed")
+		ran = r.failedNode(t)
 	case q.Has(ir.Failed):
 		ran = r.result(t, "AllFailed")
 	default:
@@ -392,6 +423,14 @@ func (r *renderer) allIn(t *ir.Task, q ir.StateSet) bx {
 		skipped = r.skippedByWhen(t)
 	}
 	return bor(ran, skipped, r.omitted(t, q))
+}
+
+// lostGroupResult refuses the task being rendered, whose rule asks what
+// a max_parallel task's dag node cannot tell.
+func (r *renderer) lostGroupResult(up *ir.Task, what string) {
+	r.unsupported(fmt.Sprintf("trigger %s right after a max_parallel task", r.current.Trigger), r.current,
+		fmt.Sprintf("Argo runs task %q inside a dag template that carries its max_parallel, and a dag node does not tell whether %s, which this trigger needs. Use another trigger, or raise max_parallel of %q to its number of instances (%d) or remove it.",
+			up.Name, what, up.Name, len(up.ForEach.Items)))
 }
 
 // test renders an ir.Test over the upstream tasks. Every upstream task is
@@ -444,6 +483,7 @@ func (r *renderer) depends(t *ir.Task) string {
 	if len(t.Edges) == 0 {
 		return ""
 	}
+	r.current = t
 	rule, _ := ir.RuleOf(t.Trigger)
 	if len(rule.Run) == 0 {
 		// all_done: wait for every upstream task, whatever it ended as.

@@ -64,18 +64,21 @@ type argoNode struct {
 	parents      []string
 }
 
+type dagTemplate struct {
+	FailFast *bool `yaml:"failFast"`
+	Target   string
+	Tasks    []struct {
+		Name, Template, Depends, When string
+		WithItems                     []any `yaml:"withItems"`
+	}
+}
+
 type dagManifest struct {
 	Spec struct {
 		Templates []struct {
-			Name string
-			DAG  *struct {
-				FailFast *bool `yaml:"failFast"`
-				Target   string
-				Tasks    []struct {
-					Name, Depends, When string
-					WithItems           []any `yaml:"withItems"`
-				}
-			}
+			Name        string
+			Parallelism *int
+			DAG         *dagTemplate
 		}
 	}
 }
@@ -92,10 +95,30 @@ func argoRun(t *testing.T, data []byte, out map[string]outcome) (map[string]argo
 	if dag == nil || dag.FailFast == nil || *dag.FailFast {
 		t.Fatal("entrypoint dag must set failFast: false")
 	}
+	// A max_parallel task calls a dag template holding only its withItems
+	// loop: its node is a dag, which runs every instance (failFast: false)
+	// and fails when one failed, and has no AnySucceeded or AllFailed.
+	wrappers := map[string]bool{}
+	for _, tp := range m.Spec.Templates[1:] {
+		if tp.DAG == nil {
+			continue
+		}
+		if tp.Parallelism == nil || tp.DAG.FailFast == nil || *tp.DAG.FailFast || len(tp.DAG.Tasks) != 1 ||
+			tp.DAG.Tasks[0].WithItems == nil || tp.DAG.Tasks[0].Depends != "" || tp.DAG.Tasks[0].When != "" {
+			t.Fatalf("dag template %s is not a max_parallel wrapper (parallelism, failFast: false, one withItems task)", tp.Name)
+		}
+		wrappers[tp.Name] = true
+	}
 	nodes := map[string]argoNode{}
 	for _, task := range dag.Tasks { // rendered in topological order
 		o := out[task.Name]
 		n := argoNode{}
+		if wrappers[task.Template] {
+			if task.WithItems != nil {
+				t.Fatalf("%s: withItems on a task calling a wrapper", task.Name)
+			}
+			task.WithItems = make([]any, len(o.succeed)) // run by the wrapper
+		}
 		execute := true
 		if task.Depends != "" {
 			expr, err := parser.ParseExpr(strings.ReplaceAll(task.Depends, "-", "_"))
@@ -115,9 +138,9 @@ func argoRun(t *testing.T, data []byte, out map[string]outcome) (map[string]argo
 			n.phase = "Omitted"
 		case task.When != "" && !evalWhen(t, task.When):
 			// withItems: every item is Skipped and the TaskGroup reports
-			// Succeeded with no child Succeeded.
+			// Succeeded with no child Succeeded; a dag node is Skipped.
 			n.phase = "Skipped"
-			if task.WithItems != nil {
+			if task.WithItems != nil && !wrappers[task.Template] {
 				n.phase = "Succeeded"
 			}
 		case task.WithItems != nil:
@@ -131,6 +154,9 @@ func argoRun(t *testing.T, data []byte, out map[string]outcome) (map[string]argo
 				if !ok {
 					n.phase = "Failed"
 				}
+			}
+			if wrappers[task.Template] {
+				n.anySucceeded, n.allFailed = false, false
 			}
 		case o.succeed[0]:
 			n.phase = "Succeeded"
@@ -227,6 +253,13 @@ func succeedAll(n int) []bool {
 }
 
 func randomPipeline(rng *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
+	return randomPipelineMP(rng, nil, n)
+}
+
+// randomPipelineMP draws a pipeline from rng, and from mp (if not nil)
+// which for_each tasks get max_parallel: a source of its own, so the
+// graphs and outcomes are those randomPipeline draws.
+func randomPipelineMP(rng, mp *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
 	p := &ir.Pipeline{Name: "random", Timezone: "UTC"}
 	out := map[string]outcome{}
 	triggers := append([]ir.Trigger{ir.AllSuccess}, ir.AcceptedTriggers...)
@@ -247,6 +280,9 @@ func randomPipeline(rng *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
 		t.Run = one(&ir.Instance{Image: "alpine", Command: cmd("true")})
 		if rng.Intn(4) == 0 {
 			t.ForEach = ir.StringItems("0", "1")
+			if mp != nil && mp.Intn(2) == 0 {
+				t.ForEach.MaxParallel = 1
+			}
 		}
 		for range t.Instances() {
 			o.succeed = append(o.succeed, rng.Intn(3) != 0)
@@ -257,10 +293,40 @@ func randomPipeline(rng *rand.Rand, n int) (*ir.Pipeline, map[string]outcome) {
 	return p, out
 }
 
-// renderCell renders p and keys out by Argo task name.
+// refusesAfterWrapped reports whether p has a one_success or all_failed
+// task right after a max_parallel task that runs in a wrapper: the rules
+// the argo backend refuses there (expr.go).
+func refusesAfterWrapped(p *ir.Pipeline) bool {
+	for _, t := range p.Tasks {
+		if t.Trigger != ir.OneSuccess && t.Trigger != ir.AllFailed {
+			continue
+		}
+		for _, u := range t.Upstream() {
+			if wrapped(p.Task(u)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// renderCell renders p and keys out by Argo task name; data is nil when
+// the backend refused p, which it must do exactly for refusesAfterWrapped.
 func renderCell(t *testing.T, p *ir.Pipeline, out map[string]outcome) ([]byte, map[string]outcome, map[string]string) {
 	t.Helper()
 	files, diags := New(KindWorkflow).Render(p)
+	refuse := refusesAfterWrapped(p)
+	if refuse {
+		if !diags.HasErrors() || !strings.Contains(fmt.Sprint(diags), "right after a max_parallel task") {
+			t.Fatalf("want a refusal of the trigger after a max_parallel task, got %v", diags)
+		}
+		for _, d := range diags {
+			if d.Severity == ir.Error && !strings.Contains(d.Summary+d.Detail, "right after a max_parallel task") {
+				t.Fatalf("unexpected diagnostic %v", d)
+			}
+		}
+		return nil, nil, nil
+	}
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -276,15 +342,18 @@ func renderCell(t *testing.T, p *ir.Pipeline, out map[string]outcome) ([]byte, m
 // On random graphs, both must run the same tasks and agree on whether the
 // run failed.
 func TestDependsMatchDesignSemantics(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
+	rng, mp := rand.New(rand.NewSource(1)), rand.New(rand.NewSource(2))
 	for i := 0; i < 3000; i++ {
-		p, out := randomPipeline(rng, 2+rng.Intn(6))
+		p, out := randomPipelineMP(rng, mp, 2+rng.Intn(6))
 		data, byArgo, names := renderCell(t, p, out)
+		if data == nil {
+			continue
+		}
 		want, wantFailed := designRun(p, out)
 		got, gotFailed := argoRun(t, data, byArgo)
 		for _, task := range p.Tasks {
 			n := got[names[task.Name]]
-			ran := n.phase == "Failed" || n.phase == "Succeeded" && (task.ForEach == nil || n.anySucceeded)
+			ran := n.phase == "Failed" || n.phase == "Succeeded" && (task.ForEach == nil || wrapped(task) || n.anySucceeded)
 			wantRan := want[task.Name][0] == ir.Success || want[task.Name][0] == ir.Failed
 			if ran != wantRan {
 				t.Fatalf("case %d: task %s: argo phase %s, design states %s (%+v)\n%s", i, task.Name, n.phase, want[task.Name], out, data)
@@ -301,7 +370,10 @@ func TestDependsMatchDesignSemantics(t *testing.T) {
 // p_fail (one_failed: d failed or upstream_failed) and p_ok (all_success).
 // An upstream_failed upstream ui is an all_success task after a failing fi;
 // a skipped one has when = false.
-func cellPipeline(c truthtable.Cell) (*ir.Pipeline, map[string]outcome) {
+//
+// With maxParallel, every for_each upstream gets max_parallel =
+// maxParallel.
+func cellPipeline(c truthtable.Cell, maxParallel int) (*ir.Pipeline, map[string]outcome) {
 	p := &ir.Pipeline{Name: "cell", Timezone: "UTC"}
 	out := map[string]outcome{}
 	add := func(t *ir.Task, o outcome) {
@@ -319,6 +391,7 @@ func cellPipeline(c truthtable.Cell) (*ir.Pipeline, map[string]outcome) {
 				keys[i] = fmt.Sprint(i)
 			}
 			t.ForEach = ir.StringItems(keys...)
+			t.ForEach.MaxParallel = maxParallel
 			t.Run.Command = append(t.Run.Command, ir.Str{Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefEachKey}}}})
 		}
 		return t
@@ -363,16 +436,36 @@ func cellPipeline(c truthtable.Cell) (*ir.Pipeline, map[string]outcome) {
 // rendered probes do: ran (Succeeded), skipped (Skipped, or Omitted with
 // p_fail Omitted) or upstream_failed (Omitted with p_fail run). It must be
 // ir.Decide's, and p_ok must run exactly when d did.
+//
+// Each cell is rendered twice: as is, and with max_parallel = 1 on every
+// for_each upstream (which then runs in a wrapper dag template); the
+// cells the backend refuses there are counted.
 func TestTruthTable(t *testing.T) {
 	cells := truthtable.Cells(ir.AcceptedTriggers, 3)
-	checked := 0
-	for _, c := range cells {
-		if !c.Uniform() {
-			continue
+	checked, refused := 0, 0
+	for _, variant := range []int{0, 1} {
+		for _, c := range cells {
+			if !c.Uniform() {
+				continue
+			}
+			checked++
+			if !truthCell(t, c, variant) {
+				refused++
+			}
 		}
-		checked++
-		p, out := cellPipeline(c)
+	}
+	t.Logf("%d of %d cells twice (the others need a per-instance when), %d refused after max_parallel", checked/2, len(cells), refused)
+}
+
+// truthCell checks one cell; false when the backend refused it.
+func truthCell(t *testing.T, c truthtable.Cell, maxParallel int) bool {
+	t.Helper()
+	{
+		p, out := cellPipeline(c, maxParallel)
 		data, byArgo, names := renderCell(t, p, out)
+		if data == nil {
+			return false
+		}
 		nodes, _ := argoRun(t, data, byArgo)
 		var got ir.Decision
 		switch dn, pf := nodes[names["d"]], nodes[names["p_fail"]]; {
@@ -394,7 +487,7 @@ func TestTruthTable(t *testing.T) {
 			t.Errorf("%s: p_ok ran = %v, d decided %s\n%s", c, ok, got, data)
 		}
 	}
-	t.Logf("%d of %d cells (the others need a per-instance when)", checked, len(cells))
+	return true
 }
 
 // A task without upstream runs whatever its trigger (DESIGN 2.4); Argo
@@ -432,5 +525,31 @@ func TestOneSuccessLayersBounded(t *testing.T) {
 	_, diags := New(KindWorkflow).Render(p)
 	if !diags.HasErrors() || !strings.Contains(fmt.Sprint(diags), "more than 20000 terms") {
 		t.Fatalf("want the depends bound, got %v", diags)
+	}
+}
+
+// An upstream failure that passes through a one_success task reaches an
+// all_failed task two steps on: one_success ends upstream_failed (no
+// success, a failure), none_failed propagates it, all_failed runs. Argo
+// once dropped it, testing only whether one_success's node Failed.
+func TestFailureThroughOneSuccess(t *testing.T) {
+	task := func(name string, trigger ir.Trigger, up ...string) *ir.Task {
+		return &ir.Task{Name: name, Trigger: trigger, Edges: ir.EdgesFrom(up...), Run: one(&ir.Instance{Image: "alpine", Command: cmd("true")})}
+	}
+	p := &ir.Pipeline{Name: "through", Timezone: "UTC", Tasks: []*ir.Task{
+		task("t1", ir.AllSuccess), task("t2", ir.OneSuccess, "t1"), task("t3", ir.NoneFailed, "t2"), task("t4", ir.AllFailed, "t3"),
+	}}
+	out := map[string]outcome{
+		"t1": {when: true, succeed: []bool{false}}, "t2": {when: true, succeed: []bool{true}},
+		"t3": {when: true, succeed: []bool{true}}, "t4": {when: true, succeed: []bool{true}},
+	}
+	data, byArgo, names := renderCell(t, p, out)
+	want, wantFailed := designRun(p, out)
+	got, gotFailed := argoRun(t, data, byArgo)
+	if want["t4"][0] != ir.Success {
+		t.Fatalf("design: t4 %v", want["t4"])
+	}
+	if n := got[names["t4"]]; n.phase != "Succeeded" || gotFailed != wantFailed {
+		t.Fatalf("argo: t4 %s, run failed %v (want %v)\n%s", n.phase, gotFailed, wantFailed, data)
 	}
 }

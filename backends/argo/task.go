@@ -307,8 +307,50 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 		leaf.Inputs = append(leaf.Inputs, in.Key)
 		dt.Args = append(dt.Args, in)
 	}
+	if wrapped(t) {
+		dt = wrap(t, &leaf, dt)
+	}
 	s.Tasks = append(s.Tasks, dt)
 	s.Templates = append(s.Templates, leaf)
+}
+
+// wrapped reports whether t runs inside a dag template of its own that
+// carries max_parallel as parallelism. A cap of at least the number of
+// items cannot bind, so such a task is rendered as any other.
+func wrapped(t *ir.Task) bool {
+	f := t.ForEach
+	return f != nil && f.MaxParallel > 0 && f.MaxParallel < len(f.Items)
+}
+
+// wrap moves the withItems loop of dag task dt into a dag template of its
+// own with parallelism (Argo's parallelism is a template field, so a task
+// of the entrypoint dag cannot carry it) and returns the task that calls
+// it. The calling task keeps the name, depends and when, so other tasks
+// read it as before; the wrapper's node is a dag, not a TaskGroup (see
+// skippedByWhen and anyIn in expr.go). The wrapper passes the leaf's
+// inputs through, except the each fields that withItems supplies, and
+// publishes the loop's aggregated outputs under the same names. Its name
+// has upper-case letters, which no task's DNS-1123 name has, so it never
+// collides with a task's template.
+func wrap(t *ir.Task, leaf *leafView, dt dagTaskView) dagTaskView {
+	w := &wrapperView{Name: leaf.Name + "-MaxParallel", Parallelism: t.ForEach.MaxParallel}
+	inner := dagTaskView{Name: dt.Name, Template: leaf.Name, Items: dt.Items}
+	outer := dagTaskView{Name: dt.Name, Template: w.Name, Depends: dt.Depends, When: dt.When}
+	for _, a := range dt.Args {
+		if a.Value == itemField(a.Key) {
+			inner.Args = append(inner.Args, a)
+			continue
+		}
+		w.Inputs = append(w.Inputs, a.Key)
+		inner.Args = append(inner.Args, kv{a.Key, "{{inputs.parameters." + a.Key + "}}"})
+		outer.Args = append(outer.Args, a)
+	}
+	for _, o := range leaf.Outputs {
+		w.Outputs = append(w.Outputs, kv{o.Key, "{{tasks." + dt.Name + ".outputs.parameters." + o.Key + "}}"})
+	}
+	w.Task = inner
+	leaf.Wrapper = w
+	return outer
 }
 
 func (r *renderer) resources(leaf *leafView, t *ir.Task) {

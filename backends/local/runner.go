@@ -123,6 +123,10 @@ type taskNode struct {
 	waiting    int // upstream tasks not finished yet
 	unfinished int // own instances not finished yet
 	readied    bool
+	// running counts attempts in flight; with max_parallel, instances
+	// dequeued while it is at the cap wait in held until one ends.
+	running int
+	held    []*instNode
 }
 
 type instNode struct {
@@ -401,6 +405,10 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		for !r.stopping && r.running < r.jobs && len(r.queue) > 0 {
 			i := r.queue[0]
 			r.queue = r.queue[1:]
+			if tn := i.task; tn.t.ForEach != nil && tn.t.ForEach.MaxParallel > 0 && tn.running >= tn.t.ForEach.MaxParallel {
+				tn.held = append(tn.held, i)
+				continue
+			}
 			r.launch(i)
 		}
 		r.con.status(r.finished, r.running, len(r.insts)-r.finished-r.running, r.clock.Now().Sub(r.started))
@@ -410,6 +418,12 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		select {
 		case res := <-r.results:
 			r.running--
+			tn := res.a.inst.task
+			tn.running--
+			if len(tn.held) > 0 {
+				r.queue = append(r.queue, tn.held[0])
+				tn.held = tn.held[1:]
+			}
 			r.collect(res)
 		case i := <-r.retryCh:
 			if _, ok := r.retrying[i]; ok {
@@ -700,6 +714,7 @@ func (r *runner) launch(i *instNode) {
 	a.env = env
 	a.marks = []string{"DAGC_RUN_ID=" + r.o.RunID, "DAGC_TASK=" + i.task.t.Name, "DAGC_INSTANCE=" + instanceKey(i)}
 	r.running++
+	i.task.running++
 	if i.attempts == 1 {
 		i.start = r.clock.Now()
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dagc-dev/dagc/ir"
+	"github.com/dagc-dev/dagc/trace"
 )
 
 func TestRetryBackoff(t *testing.T) {
@@ -169,6 +170,51 @@ func TestConcurrencyCap(t *testing.T) {
 	p.Concurrency = 1
 	oc := runIt(t, context.Background(), p, t.TempDir(), Options{Jobs: 4})
 	wantStates(t, oc, map[string]ir.State{"a": S, "b": S, "c": S, "d": S})
+}
+
+// max_parallel caps one for_each task below -j. Each instance waits (up
+// to 0.5s) until three instances have started, so without the cap three or
+// more overlap at once; the overlap is read from the trace's attempt times.
+// One instance fails its first attempt: a retry counts under the cap too.
+func TestMaxParallel(t *testing.T) {
+	dir := t.TempDir()
+	marks := filepath.Join(dir, "marks")
+	if err := os.Mkdir(marks, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := ir.Lit(`f="$MARKS/$DAGC_INSTANCE"; first=true
+if [ -e "$f" ]; then f="$f.again"; first=false; fi
+touch "$f"; n=0
+while [ "$(ls "$MARKS" | wc -l)" -lt 3 ] && [ $n -lt 10 ]; do sleep 0.05; n=$((n + 1)); done
+! { [ "$DAGC_INSTANCE" = c ] && $first; }`)
+	fan := &ir.Task{Name: "fan", ForEach: ir.StringItems("a", "b", "c", "d", "e", "f"), Trigger: ir.AllSuccess,
+		Retry: ir.Retry{Attempts: 1, Backoff: 1},
+		Run:   ir.Template{Script: &s, Shell: ir.Lits("sh", "-euc"), Env: []ir.EnvVar{{Name: "MARKS", Value: ir.Lit(marks)}}}}
+	fan.ForEach.MaxParallel = 2
+	oc := runIt(t, context.Background(), pipeline(fan), dir, Options{Jobs: 6})
+	wantStates(t, oc, map[string]ir.State{"fan[a]": S, "fan[b]": S, "fan[c]": S, "fan[d]": S, "fan[e]": S, "fan[f]": S})
+	var attempts []trace.Record
+	for _, r := range oc.recs {
+		if r.Task == "fan" && r.Attempt > 0 {
+			attempts = append(attempts, r)
+		}
+	}
+	if len(attempts) != 7 {
+		t.Fatalf("%d attempts in the trace, want 7 (six instances, one retry)", len(attempts))
+	}
+	most := 0
+	for _, a := range attempts {
+		n := 0 // attempts running at a's start, a included
+		for _, b := range attempts {
+			if !b.Start.After(a.Start) && b.End.After(a.Start) {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	if most != 2 {
+		t.Errorf("at most %d attempts of fan overlapped, want exactly max_parallel = 2", most)
+	}
 }
 
 func TestOutputs(t *testing.T) {

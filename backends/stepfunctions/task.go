@@ -567,8 +567,10 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 			{"each.$", "$$.Map.Item.Value"},
 		}},
 	}
-	if b.p.Concurrency > 0 {
-		s.set("MaxConcurrency", b.p.Concurrency)
+	// The Map runs at most the smaller of the pipeline's concurrency and
+	// the task's max_parallel (0 = no cap for either).
+	if c := capOf(b.p.Concurrency, t.ForEach.MaxParallel); c > 0 {
+		s.set("MaxConcurrency", c)
 	}
 	s.set("ItemProcessor", obj{
 		{"ProcessorConfig", obj{{"Mode", "INLINE"}}},
@@ -607,4 +609,12 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 	}
 	next(&c, after)
 	b.add(m, ts.name("collect"), c)
+}
+
+// capOf is the smaller of two caps where 0 means none.
+func capOf(a, b int) int {
+	if a == 0 || b > 0 && b < a {
+		return b
+	}
+	return a
 }

@@ -144,6 +144,13 @@ func writeTrace(w io.Writer, wf *wfv1.Workflow, idx *index) error {
 			recs = append(recs, attempts(wf, n, t.Task, "")...)
 			continue
 		}
+		if n.Type == wfv1.NodeTypeDAG {
+			// A max_parallel task is a dag of its own whose one task, of
+			// the same name, is the withItems loop.
+			if inner := wf.Status.Nodes.FindByName(n.Name + "." + t.Label); inner != nil {
+				n = inner
+			}
+		}
 		if n.Type != wfv1.NodeTypeTaskGroup {
 			// Omitted or skipped before expansion: every instance alike.
 			for _, key := range t.Instances {

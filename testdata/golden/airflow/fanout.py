@@ -238,6 +238,7 @@ with DAG(
     train = BashOperator.partial(
         task_id="train",
         execution_timeout=timedelta(minutes=10),
+        max_active_tis_per_dagrun=2,
         bash_command=DAGC_RUN,
         append_env=True,
         skip_on_exit_code=None,
