@@ -445,3 +445,43 @@ func TestRunDateInThePipelineTimezone(t *testing.T) {
 		})
 	}
 }
+
+// TestMaxParallelWrapperInstances: a for_each task under max_parallel is a
+// dag of its own around the withItems loop; its instances are still found,
+// and no two ran at once.
+func TestMaxParallelWrapperInstances(t *testing.T) {
+	fe := ir.StringItems("a", "b", "c")
+	fe.MaxParallel = 1
+	p := &ir.Pipeline{Name: "maxpar", Timezone: "UTC", Tasks: []*ir.Task{
+		{Name: "fan", Trigger: ir.AllSuccess, ForEach: fe, Outputs: []string{"v"},
+			Run: ir.Template{Image: ir.Lit(image), Command: []ir.Str{lit("sh"), lit("-c"), lit(`printf %s "$1" > "$DAGC_OUTPUTS/v"`), lit("sh"), {Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefEachValue}}}}}}},
+	}}
+	res := runPipeline(t, p)
+	var b strings.Builder
+	if err := writeTrace(&b, res.wf, testIndex(t, p)); err != nil {
+		t.Fatal(err)
+	}
+	var recs []record
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		var r record
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Task != "" {
+			recs = append(recs, r)
+		}
+	}
+	if len(recs) != 3 {
+		t.Fatalf("trace:\n%s", b.String())
+	}
+	for i, r := range recs {
+		if r.State != "success" || r.Outputs["v"] != r.Instance {
+			t.Errorf("record %d: %+v", i, r)
+		}
+		for _, o := range recs[:i] {
+			if r.Start.Before(o.End) && o.Start.Before(r.End) {
+				t.Errorf("%s and %s overlapped under max_parallel = 1", r.Instance, o.Instance)
+			}
+		}
+	}
+}
