@@ -169,7 +169,7 @@ type ttlView struct{ AfterCompletion, AfterSuccess, AfterFailure int64 }
 type dagTaskView struct {
 	Name, Template, Depends, When string
 	Args                          []kv
-	Items                         [][]kv
+	Items                         []string // withItems: JSON object texts (itemText)
 }
 
 type leafView struct {

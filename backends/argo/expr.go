@@ -109,11 +109,11 @@ func (r *renderer) refExpr(ref *ir.Ref) string {
 			text, _ := r.whenItem.Text(ref)
 			return exprStr(text)
 		case r.whenItems != nil:
-			// The controller gives a map item's fields to the expression
-			// as item.NAME, each JSON-escaped once more (issue 12); base64
-			// text is left alone by that, and fromBase64 gives back the
-			// item's text byte for byte.
-			return "fromBase64(item[" + exprStr(r.whenItems.whenField(ref)) + "])"
+			// The item is a string holding a JSON object (itemField);
+			// the field holds the item's text base64-encoded, which no
+			// templating pass changes, and fromBase64 gives it back byte
+			// for byte.
+			return "fromBase64(jsonpath(item, " + exprStr("$."+r.whenItems.whenField(ref)) + "))"
 		}
 	case ir.RefRunStatus:
 		return runStatusExpr

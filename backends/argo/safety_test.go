@@ -2,6 +2,7 @@ package argo
 
 import (
 	"bytes"
+	"encoding/json"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -123,8 +124,9 @@ type manifest struct {
 			Name string
 			DAG  struct {
 				Tasks []struct {
-					Name      string
-					WithItems []map[string]string `yaml:"withItems"`
+					Name string
+					// Each item is a JSON object in a string (itemText).
+					WithItems []string `yaml:"withItems"`
 				}
 			}
 			Container struct {
@@ -233,8 +235,15 @@ func TestHostileStringsReachTheContainer(t *testing.T) {
 		var items []map[string]string
 		for _, tmpl := range m.Spec.Templates {
 			for _, dt := range tmpl.DAG.Tasks {
-				if dt.Name == dag {
-					items = dt.WithItems
+				if dt.Name != dag {
+					continue
+				}
+				for _, text := range dt.WithItems {
+					var it map[string]string
+					if err := json.Unmarshal([]byte(text), &it); err != nil {
+						t.Fatalf("%s: item %q is not a JSON object of strings: %v", dag, text, err)
+					}
+					items = append(items, it)
 				}
 			}
 		}

@@ -2,6 +2,7 @@ package argo
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -147,7 +148,7 @@ func argoRun(t *testing.T, data []byte, out map[string]outcome) (map[string]argo
 			})
 			execute = evalDepends(t, expr, nodes)
 		}
-		perItem := task.WithItems != nil && strings.Contains(task.When, "item[")
+		perItem := task.WithItems != nil && strings.Contains(task.When, "jsonpath(item")
 		switch {
 		case !execute:
 			n.phase = "Omitted"
@@ -156,7 +157,11 @@ func argoRun(t *testing.T, data []byte, out map[string]outcome) (map[string]argo
 			// child counts neither as succeeded nor as failed.
 			n.phase, n.allFailed = "Succeeded", true
 			for i, it := range task.WithItems {
-				fields, _ := it.(map[string]any)
+				// Each item is a string holding a JSON object (itemField).
+				var fields map[string]any
+				if text, ok := it.(string); !ok || json.Unmarshal([]byte(text), &fields) != nil {
+					t.Fatalf("%s: withItems entry %v is not a JSON object text", task.Name, it)
+				}
 				if !evalWhenItem(t, task.When, fields) {
 					n.allFailed = false
 					continue
@@ -263,7 +268,7 @@ func evalWhen(t *testing.T, when string) bool {
 
 // evalWhenItem evaluates the "{{=...}}" conditions these tests render:
 // true, false, string comparisons of plain literals, && and parentheses,
-// and fromBase64(item["NAME"]) reading the withItems item.
+// and fromBase64(jsonpath(item, "$.NAME")) reading the withItems item.
 func evalWhenItem(t *testing.T, when string, item map[string]any) bool {
 	t.Helper()
 	src, ok := strings.CutPrefix(when, "{{=")
@@ -285,8 +290,9 @@ func evalWhenItem(t *testing.T, when string, item map[string]any) bool {
 			return v
 		case *ast.CallExpr:
 			if f, ok := x.Fun.(*ast.Ident); ok && f.Name == "fromBase64" && len(x.Args) == 1 {
-				if ix, ok := x.Args[0].(*ast.IndexExpr); ok && item != nil {
-					b, err := base64.StdEncoding.DecodeString(fmt.Sprint(item[str(ix.Index)]))
+				if jp, ok := x.Args[0].(*ast.CallExpr); ok && item != nil && len(jp.Args) == 2 {
+					path := strings.TrimPrefix(str(jp.Args[1]), "$.")
+					b, err := base64.StdEncoding.DecodeString(fmt.Sprint(item[path]))
 					if err != nil {
 						t.Fatalf("when %q: %v", when, err)
 					}

@@ -2,6 +2,7 @@ package argo
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
@@ -135,7 +136,7 @@ func (c *taskCtx) eachPieces(r *ir.Ref) []string {
 			}
 			c.items[i] = append(c.items[i], kv{name, v})
 		}
-		c.addInput(name, "{{item."+name+"}}")
+		c.addInput(name, itemField(name))
 	}
 	c.fields[k] = f
 	return f.names
@@ -158,6 +159,44 @@ func (c *taskCtx) whenField(r *ir.Ref) string {
 		c.items[i] = append(c.items[i], kv{n, base64.StdEncoding.EncodeToString([]byte(text))})
 	}
 	return n
+}
+
+// itemField is the dag task argument that reads one field of the item.
+//
+// Each withItems item is a string holding a JSON object, not a YAML map:
+// for a map item Argo substitutes {{item.NAME}} with the field's JSON
+// encoding minus the quotes (wfv1.Item.String, via processItem), so a '"',
+// '\\', newline or tab would reach the container escaped once more. A string
+// item is bound as it is, and the expression's result is JSON-encoded into
+// the task as any value is, so the field arrives byte for byte.
+func itemField(name string) string {
+	return "{{=jsonpath(item, '$." + name + "')}}"
+}
+
+// itemText encodes one item's fields as a JSON object, in field order.
+func itemText(fields []kv) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(jsonString(f.Key))
+		b.WriteByte(':')
+		b.WriteString(jsonString(f.Value))
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// jsonString is a JSON string literal of s, without HTML escaping (jsonpath
+// decodes either; this keeps the manifest readable).
+func jsonString(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func eachKey(r *ir.Ref) string {
@@ -257,13 +296,15 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 		dt.When = "{{=" + strings.Join(whens, " && ") + "}}"
 	}
 	if t.ForEach != nil {
-		dt.Items = c.items
 		if len(c.items) > 0 && len(c.items[0]) == 0 {
 			// Identical instances still run once per element: withItems
 			// needs a list, so each item carries its key.
 			for i, it := range t.ForEach.Items {
-				dt.Items[i] = []kv{{"key", it.Key}}
+				c.items[i] = []kv{{"key", it.Key}}
 			}
+		}
+		for _, it := range c.items {
+			dt.Items = append(dt.Items, itemText(it))
 		}
 	}
 
@@ -363,7 +404,7 @@ func wrap(t *ir.Task, leaf *leafView, dt dagTaskView) dagTaskView {
 	inner := dagTaskView{Name: dt.Name, Template: leaf.Name, Items: dt.Items}
 	outer := dagTaskView{Name: dt.Name, Template: w.Name, Depends: dt.Depends, When: dt.When}
 	for _, a := range dt.Args {
-		if strings.HasPrefix(a.Value, "{{item.") {
+		if a.Value == itemField(a.Key) {
 			inner.Args = append(inner.Args, a)
 			continue
 		}

@@ -87,20 +87,16 @@ func TestPerInstanceWhenDecidesLikeDagc(t *testing.T) {
 			t.Fatalf("cond %d %s: the first pass decided before the item was known: %s (%v)", ci, c, first, err)
 		}
 		for i, item := range task.WithItems {
-			// processItem, for a map item.
+			// processItem, for a string item: dagc renders each item as a
+			// string holding a JSON object (backends/argo itemField).
 			replace := map[string]any{}
 			for k, v := range scope {
 				replace[k] = v
 			}
-			if item.GetType() != wfv1.Map {
-				t.Fatalf("item %d is not a map", i)
+			if item.GetType() != wfv1.String {
+				t.Fatalf("item %d is not a string", i)
 			}
-			mapVal := item.GetMapVal()
-			for k, v := range mapVal {
-				replace["item."+k] = fmt.Sprintf("%v", v)
-			}
-			whole, _ := json.Marshal(mapVal)
-			replace["item"] = string(whole)
+			replace["item"] = item.GetStrVal()
 			s, err := template.Replace(first, replace, false)
 			if err != nil {
 				t.Fatalf("cond %d %s, item %d: %v (when %s)", ci, c, i, err, task.When)

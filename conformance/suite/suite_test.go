@@ -60,6 +60,34 @@ func TestSuiteCatchesAFlippedTriggerRule(t *testing.T) {
 	}
 }
 
+// The Argo column executes: flip one depends expression in the generated
+// manifest and Argo's own controller, run by argorun, must disagree with
+// the local runner in words.
+func TestSuiteCatchesAFlippedDependsOnArgo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Argo's controller")
+	}
+	cache := cacheDir(t)
+	for _, tool := range []string{"argolint", "argorun"} {
+		if _, err := os.Stat(filepath.Join(cache, "bin", tool)); err != nil {
+			t.Skipf("%s not built (scripts/setup-tools.sh builds it)", tool)
+		}
+	}
+	var out, errOut bytes.Buffer
+	code := realMain([]string{
+		"-root", "../..", "-cache", cache, "-dagc", buildDagc(t),
+		"-only", "triggers", "-engines", "local,argo",
+		"-mutate", `argo:depends: "(boom.Failed || boom.Errored)"=>depends: "boom.Succeeded"`,
+	}, &out, &errOut)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+	}
+	want := "triggers / argo: all_failed_handler ended skipped, local says success"
+	if !strings.Contains(out.String(), want) {
+		t.Fatalf("table lacks %q:\n%s", want, out.String())
+	}
+}
+
 // A mutation that matches nothing must fail the cell rather than let an
 // unbroken engine pass as "broken".
 func TestMutationMustMatch(t *testing.T) {
