@@ -243,8 +243,9 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 	}
 	v.DagArgs = b.dagArgs(v)
 	var ignored, nonFinal []string
+	hasFinal := p.HasFinal() // once: it scans every task
 	for _, t := range p.Tasks {
-		if p.HasFinal() && !t.Final {
+		if hasFinal && !t.Final {
 			var names []string
 			for _, e := range ir.FailedTaskOrder(&ir.Pipeline{Tasks: []*ir.Task{t}}) {
 				names = append(names, pyStr(e.Name))
