@@ -25,7 +25,7 @@ pipeline "exit_codes" {
 }
 
 task "fetch" {
-  script = <<-EOT
+  script  = <<-EOT
     if [ "$DAGC_ATTEMPT" -lt 2 ]; then
       echo "attempt $DAGC_ATTEMPT: temporary failure" >&2
       exit 75
