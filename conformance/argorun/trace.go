@@ -137,6 +137,11 @@ func writeTrace(w io.Writer, wf *wfv1.Workflow, idx *index) error {
 	for _, t := range idx.Tasks {
 		n := wf.Status.Nodes.FindByName(wf.Name + "." + t.Label)
 		if n == nil {
+			// A final task is a task of the onExit dag, whose node is
+			// named <workflow>.onExit (common.GenerateOnExitNodeName).
+			n = wf.Status.Nodes.FindByName(wf.Name + ".onExit." + t.Label)
+		}
+		if n == nil {
 			// Never reached (the run ended first): no record.
 			continue
 		}
