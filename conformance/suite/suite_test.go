@@ -222,46 +222,15 @@ func TestSuiteCatchesAnAirflowRetryOnAFinalCode(t *testing.T) {
 // wrong. On Step Functions run.status is forced to success after a failed
 // run: the handlers then see the wrong status and the run ends succeeded.
 func TestSuiteCatchesAWrongRunStatusOnStepFunctions(t *testing.T) {
-	cache := cacheDir(t)
-	if _, err := os.Stat(filepath.Join(cache, "node", "node_modules")); err != nil {
-		t.Skip("npm tools not installed (scripts/setup-tools.sh installs them)")
-	}
-	var out, errOut bytes.Buffer
-	code := realMain([]string{
-		"-root", "../..", "-cache", cache, "-dagc", buildDagc(t),
-		"-only", "final_failed", "-engines", "local,stepfunctions",
-		"-mutate", `stepfunctions:"Result":"failed","ResultPath":"$.run.status"=>"Result":"success","ResultPath":"$.run.status"`,
-	}, &out, &errOut)
-	if code != 1 {
-		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
-	}
-	want := "final_failed / stepfunctions: run ended success, local says failed"
-	if !strings.Contains(out.String(), want) {
-		t.Fatalf("table lacks %q:\n%s", want, out.String())
-	}
+	suiteMutation(t, "final_failed", "stepfunctions",
+		`"Result":"failed","ResultPath":"$.run.status"=>"Result":"success","ResultPath":"$.run.status"`,
+		"final_failed / stepfunctions: run ended success, local says failed")
 }
 
 // On Airflow the final tasks are given a wrong run.status: the run still
 // fails (the watcher judges it), but what the handlers read differs.
 func TestSuiteCatchesAWrongRunStatusOnAirflow(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs Airflow")
-	}
-	cache := cacheDir(t)
-	if _, err := os.Stat(filepath.Join(cache, "airflow-venv", "bin", "python")); err != nil {
-		t.Skip("Airflow venv not installed (scripts/setup-tools.sh installs it)")
-	}
-	var out, errOut bytes.Buffer
-	code := realMain([]string{
-		"-root", "../..", "-cache", cache, "-dagc", buildDagc(t),
-		"-only", "final_failed", "-engines", "local,airflow",
-		"-mutate", `airflow:return "failed" if any(name not in DAGC_RUN_TOLERATED for name in dagc_run_failed(ti)) else "success"=>return "success"`,
-	}, &out, &errOut)
-	if code != 1 {
-		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
-	}
-	want := `final_failed / airflow: notify outputs differ: status = "success", want "failed"`
-	if !strings.Contains(out.String(), want) {
-		t.Fatalf("table lacks %q:\n%s", want, out.String())
-	}
+	suiteMutation(t, "final_failed", "airflow",
+		`return "failed" if any(name not in DAGC_RUN_TOLERATED for name in dagc_run_failed(ti)) else "success"=>return "success"`,
+		`final_failed / airflow: notify outputs differ: status = "success", want "failed"`)
 }
