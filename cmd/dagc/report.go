@@ -102,23 +102,23 @@ func writeReport(path string, p *ir.Pipeline, runID, dir string) error {
 	return os.Rename(tmp, path)
 }
 
-// runState judges a finished run from its instances' last records
-// (DESIGN 2.4), for an attempts file without a run line.
+// runState judges a finished run from its instances' last records by
+// ir.RunState (allow_failure included), for an attempts file without a
+// run line; "" when some instance has no record (the run did not finish).
 func runState(p *ir.Pipeline, recs []trace.Record) string {
 	last := map[string]string{}
 	for _, r := range recs {
 		last[trace.Key(r.Task, r.Instance)] = r.State
 	}
+	var ended []ir.Ended
 	for _, t := range p.Tasks {
 		for _, inst := range t.Instances() {
 			st, ok := last[trace.Key(t.Name, inst.Key)]
 			if !ok {
-				return "" // did not finish
+				return ""
 			}
-			if st == string(ir.Failed) {
-				return string(ir.Failed)
-			}
+			ended = append(ended, ir.Ended{State: ir.State(st), FailureTolerated: t.AllowFailure, Final: t.Final})
 		}
 	}
-	return string(ir.Success)
+	return string(ir.RunState(ended))
 }
