@@ -319,44 +319,7 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 		mark(ir.Skipped) // `when` is always false
 	}
 	if ts.plan != nil {
-		w := ts.plan
-		if len(w.values) > 0 {
-			if w.parses {
-				// A Pass state cannot catch; a one-branch Parallel can, so
-				// text that is not a number fails the task, not the run.
-				parse := ts.name("when parse")
-				b.names[parse] = true
-				b.add(m, ts.name("when values"), obj{
-					{"Type", "Parallel"},
-					{"Branches", []obj{{
-						{"StartAt", parse},
-						{"States", obj{{parse, obj{{"Type", "Pass"}, {"Parameters", obj{{"v", w.values}}}, {"End", true}}}}},
-					}}},
-					{"ResultSelector", obj{{"v.$", "$[0].v"}}},
-					{"ResultPath", "$.when"},
-					{"Catch", []obj{{{"ErrorEquals", []string{"States.ALL"}}, {"ResultPath", nil}, {"Next", mark(ir.Failed)}}}},
-					{"Next", ts.name("when")},
-				})
-			} else {
-				b.add(m, ts.name("when values"), obj{
-					{"Type", "Pass"},
-					{"Parameters", obj{{"v", w.values}}},
-					{"ResultPath", "$.when"},
-					{"Next", ts.name("when")},
-				})
-			}
-		}
-		var choices []obj
-		for _, path := range w.numeric {
-			choices = append(choices, obj{{"Not", obj{{"Variable", path}, {"IsNumeric", true}}}, {"Next", mark(ir.Failed)}})
-		}
-		choices = append(choices, withNext(w.rule, ts.runEntry()))
-		b.add(m, ts.name("when"), obj{
-			{"Type", "Choice"},
-			{"Comment", "when: " + ts.t.When.String()},
-			{"Choices", choices},
-			{"Default", mark(ir.Skipped)},
-		})
+		b.whenStates(m, ts, ts.plan, ts.name("when"), "when: ", func() string { return mark(ir.Failed) }, ts.runEntry(), func() string { return mark(ir.Skipped) })
 	}
 
 	switch {
@@ -707,18 +670,18 @@ func capOf(a, b int) int {
 	return a
 }
 
-// itemWhen adds the states that start a Map iteration under a
-// per-instance when (DESIGN 2.5): the conversions its comparisons need,
-// then a Choice over the item's data and the run state that goes on to the
-// Task state, or ends the iteration with the skipped record. Text that is
-// not a number where one is needed fails the instance.
-func (b *builder) itemWhen(pm *machine, ts *taskStates, w *whenPlan, failed string) {
-	check := ts.name("instance when")
+// whenStates adds the states of a when: the conversions its comparisons
+// need (name+" values"; through a one-branch Parallel, name+" parse",
+// when text must parse as a number, because a Pass state cannot catch),
+// then the Choice name that goes on to run, or to skipped(); text that is
+// not a number leads to failed(). failed and skipped are called where
+// their targets are first needed.
+func (b *builder) whenStates(m *machine, ts *taskStates, w *whenPlan, name, comment string, failed func() string, run string, skipped func() string) {
 	if len(w.values) > 0 {
 		if w.parses {
-			parse := ts.name("instance when parse")
+			parse := name + " parse"
 			b.names[parse] = true
-			b.add(pm, ts.name("instance when values"), obj{
+			b.add(m, name+" values", obj{
 				{"Type", "Parallel"},
 				{"Branches", []obj{{
 					{"StartAt", parse},
@@ -726,29 +689,38 @@ func (b *builder) itemWhen(pm *machine, ts *taskStates, w *whenPlan, failed stri
 				}}},
 				{"ResultSelector", obj{{"v.$", "$[0].v"}}},
 				{"ResultPath", "$.when"},
-				{"Catch", []obj{{{"ErrorEquals", []string{"States.ALL"}}, {"ResultPath", nil}, {"Next", failed}}}},
-				{"Next", check},
+				{"Catch", []obj{{{"ErrorEquals", []string{"States.ALL"}}, {"ResultPath", nil}, {"Next", failed()}}}},
+				{"Next", name},
 			})
 		} else {
-			b.add(pm, ts.name("instance when values"), obj{
+			b.add(m, name+" values", obj{
 				{"Type", "Pass"},
 				{"Parameters", obj{{"v", w.values}}},
 				{"ResultPath", "$.when"},
-				{"Next", check},
+				{"Next", name},
 			})
 		}
 	}
 	var choices []obj
 	for _, path := range w.numeric {
-		choices = append(choices, obj{{"Not", obj{{"Variable", path}, {"IsNumeric", true}}}, {"Next", failed}})
+		choices = append(choices, obj{{"Not", obj{{"Variable", path}, {"IsNumeric", true}}}, {"Next", failed()}})
 	}
-	choices = append(choices, withNext(w.rule, ts.name("instance")))
-	skipped := ts.name("instance skipped")
-	b.add(pm, check, obj{
+	choices = append(choices, withNext(w.rule, run))
+	b.add(m, name, obj{
 		{"Type", "Choice"},
-		{"Comment", "when, per instance: " + ts.t.When.String()},
+		{"Comment", comment + ts.t.When.String()},
 		{"Choices", choices},
-		{"Default", skipped},
+		{"Default", skipped()},
 	})
+}
+
+// itemWhen adds the states that start a Map iteration under a
+// per-instance when (DESIGN 2.5): the conversions its comparisons need,
+// then a Choice over the item's data and the run state that goes on to the
+// Task state, or ends the iteration with the skipped record. Text that is
+// not a number where one is needed fails the instance.
+func (b *builder) itemWhen(pm *machine, ts *taskStates, w *whenPlan, failed string) {
+	skipped := ts.name("instance skipped")
+	b.whenStates(pm, ts, w, ts.name("instance when"), "when, per instance: ", func() string { return failed }, ts.name("instance"), func() string { return skipped })
 	b.add(pm, skipped, obj{{"Type", "Pass"}, {"Result", obj{{"state", "skipped"}}}, {"End", true}})
 }
