@@ -268,6 +268,11 @@ func (rr *Renderer) build(p *ir.Pipeline) (*view, ir.Diagnostics) {
 		}
 	}
 	v := &view{FileName: p.Name + ".yaml", Source: filepath.Base(p.File)}
+	for _, t := range p.Tasks {
+		if t.IsDynamic() {
+			r.unsupported("for_each over a run-time value", t, "Not rendered by this backend yet; use a compile-time list, set or map.")
+		}
+	}
 	r.mapNames()
 	r.metadata(v, kind)
 	r.spec(v)
