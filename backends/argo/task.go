@@ -169,8 +169,27 @@ func (c *taskCtx) eachPieces(r *ir.Ref) []string {
 // and fails on a "{{x}}" it cannot resolve, so no user text may be there. A value of another shape makes the
 // expression fail with a message that quotes its first bytes: asInt of
 // that message cannot parse, and Argo puts the error on the task's node.
-func (r *renderer) withParam(src string) string {
+func (r *renderer) withParam(t *ir.Task, src string) string {
 	shape := `type(L) == "array" && (all(L, type(#) == "string") || all(L, type(#) == "map" && all(values(#), type(#) == "string")))`
+	// The shape the template reads (ir.CheckItemRefs): strings for
+	// each.value, objects with the field for each.value.NAME.
+	var refs []*ir.Ref
+	t.Run.Strs(func(s ir.Str) { refs = append(refs, s.Refs()...) })
+	refs = append(refs, t.When.Refs()...)
+	seen := map[string]bool{}
+	for _, ref := range refs {
+		test := ""
+		switch ref.Kind {
+		case ir.RefEachValue:
+			test = `all(L, type(#) == "string")`
+		case ir.RefEachField:
+			test = `all(L, type(#) == "map" && type(#[` + exprStr(ref.Name) + `]) == "string")`
+		}
+		if test != "" && !seen[test] {
+			seen[test] = true
+			shape += " && " + test
+		}
+	}
 	msg := exprStr("for_each needs a JSON array of strings or of flat objects of strings: ") + " + sprig.trunc(" + strconv.Itoa(ir.MaxItemsPreview) + ", " + src + ")"
 	return "{{=let L = fromJSON(" + src + "); " + shape + ` ? toJson(map(L, toBase64(toJson({"k": string(#index), "v": #})))) : asInt(` + msg + ")}}"
 }
@@ -359,7 +378,7 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 		dt.When = "{{=" + strings.Join(whens, " && ") + "}}"
 	}
 	if t.IsDynamic() {
-		dt.WithParam = r.withParam(r.sourceExpr(t))
+		dt.WithParam = r.withParam(t, r.sourceExpr(t))
 	} else if t.ForEach != nil {
 		if len(c.items) > 0 && len(c.items[0]) == 0 {
 			// Identical instances still run once per element: withItems
