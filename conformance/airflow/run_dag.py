@@ -157,6 +157,8 @@ def run_one(dag_file: str, trace_path: str, params: list[str], dags_dir: str) ->
 
     target = os.path.join(dags_dir, os.path.basename(dag_file))
     shutil.copyfile(dag_file, target)
+    # The runtime module every dagc DAG imports, written beside it.
+    shutil.copyfile(os.path.join(os.path.dirname(dag_file), "dagc_runtime.py"), os.path.join(dags_dir, "dagc_runtime.py"))
     import_pools(dag_file[: -len(".py")] + ".pools.json")
     bag = DagBag(dag_folder=target)
     if bag.import_errors:

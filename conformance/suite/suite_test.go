@@ -183,7 +183,7 @@ func suiteMutation(t *testing.T, example, engine, mutation, want string) {
 // run, and the suite says so.
 func TestSuiteCatchesAWatcherJudgingAllowFailure(t *testing.T) {
 	suiteMutation(t, "allow_failure", "airflow",
-		`DAGC_ALLOWED_FAILURE = frozenset(["lint"])=>DAGC_ALLOWED_FAILURE = frozenset([])`,
+		`dagc_check_run(allowed=["lint"])=>dagc_check_run()`,
 		"allow_failure / airflow: run ended failed, local says success")
 }
 
@@ -214,7 +214,7 @@ func TestSuiteCatchesARetrierIgnoringExitCodes(t *testing.T) {
 // on_exit_codes: listing validate's final code 2 on Airflow retries it.
 func TestSuiteCatchesAnAirflowRetryOnAFinalCode(t *testing.T) {
 	suiteMutation(t, "exit_codes", "airflow",
-		`"validate": (75,),=>"validate": (75, 2),`,
+		`task_id="validate",\n        retries=3,\n        retry_delay=timedelta(seconds=1),\n        retry_exit_codes=[75],=>task_id="validate",\n        retries=3,\n        retry_delay=timedelta(seconds=1),\n        retry_exit_codes=[75, 2],`,
 		"exit_codes / airflow: validate ended failed after 4 attempt(s), local says 1")
 }
 
@@ -231,7 +231,7 @@ func TestSuiteCatchesAWrongRunStatusOnStepFunctions(t *testing.T) {
 // fails (the watcher judges it), but what the handlers read differs.
 func TestSuiteCatchesAWrongRunStatusOnAirflow(t *testing.T) {
 	suiteMutation(t, "final_failed", "airflow",
-		`return "failed" if any(name not in DAGC_RUN_TOLERATED and name.split("[", 1)[0] not in DAGC_RUN_TOLERATED for name in dagc_run_failed(ti)) else "success"=>return "success"`,
+		`return "failed" if any(name not in tolerated and name.split("[", 1)[0] not in tolerated for name in failed) else "success"=>return "success"`,
 		`final_failed / airflow: notify outputs differ: status = "success", want "failed"`)
 }
 
