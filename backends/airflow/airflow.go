@@ -159,8 +159,8 @@ type dagView struct {
 	CheckRun       string // the watcher's python_callable
 	UsesTimedelta  bool
 	UsesParams     bool
-	Timezone     string
-	Description  string
+	Timezone       string
+	Description    string
 
 	SkipExitCode int
 	SkipTrigger  string
