@@ -87,6 +87,9 @@ type Options struct {
 	Clock Clock
 	// Vars and VarFiles are recorded in the run's meta for --resume.
 	Vars, VarFiles []string
+	// Isolate gives each attempt a private /tmp (docs/local.md, "Private
+	// /tmp").
+	Isolate bool
 }
 
 // InstanceResult is how one task instance ended.
@@ -188,6 +191,7 @@ type runner struct {
 	devNull  *os.File // every task's stdin
 	lock     *os.File // holds the run directory's flock while the run lives
 	procs    *procs
+	tmpMode  tmpMode
 	paths    sync.Map // program name -> path found in PATH
 	started  time.Time
 }
@@ -212,6 +216,9 @@ func Run(ctx context.Context, p *ir.Pipeline, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer r.lock.Close()
+	// Each attempt removed its private /tmp; the directory that held them
+	// goes too (os.Remove: only if empty).
+	defer os.Remove(filepath.Join(r.dir, TmpDirName))
 	defer r.procs.close()
 	defer r.jr.close()
 	defer r.attempts.Close()
@@ -325,7 +332,13 @@ func newRunner(p *ir.Pipeline, o Options) (_ *runner, err error) {
 		r.tr = bufio.NewWriter(o.Trace)
 	}
 	r.con = newConsole(o.Out, o.Progress, r.insts)
+	r.chooseTmpMode()
 	r.procs = newProcs(o.RunID, r.con.printf)
+	if r.tmpMode != tmpShared {
+		if tmp, err := filepath.Abs(filepath.Join(r.dir, TmpDirName)); err == nil {
+			r.procs.cleanOnDeath(tmp)
+		}
+	}
 	return r, nil
 }
 

@@ -1,0 +1,148 @@
+package local
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// A private /tmp per attempt (dagc run --isolate, docs/local.md "Private
+// /tmp"): each attempt gets a fresh directory under the run directory,
+// removed when the attempt ends. Where dagc can make a mount namespace
+// (Linux, as root), the attempt's processes see that directory at /tmp, as
+// in a container; elsewhere only TMPDIR, TMP and TEMP point at it.
+
+type tmpMode int
+
+const (
+	tmpShared tmpMode = iota // no --isolate: the host's /tmp, as always
+	tmpMount                 // a mount namespace per attempt, its directory at /tmp
+	tmpEnv                   // TMPDIR, TMP and TEMP only
+)
+
+// forceTmpEnv makes --isolate take the environment-only fallback even where
+// mount namespaces are allowed, so tests cover it.
+var forceTmpEnv = false
+
+// TmpDirName is the directory of a run that holds the private /tmp of each
+// running attempt.
+const TmpDirName = "tmp"
+
+// chooseTmpMode decides how a run with --isolate isolates /tmp, and warns
+// once when it can only set the environment.
+func (r *runner) chooseTmpMode() {
+	if !r.o.Isolate {
+		return
+	}
+	r.tmpMode = tmpMount
+	if forceTmpEnv {
+		r.tmpMode = tmpEnv
+	} else if err := probeMountNamespace(); err != nil {
+		r.tmpMode = tmpEnv
+		r.con.printf("dagc: warning: --isolate cannot make a mount namespace (%v): each attempt gets a private TMPDIR, TMP and TEMP, but a program that writes to /tmp by name still shares it", err)
+	}
+}
+
+// privateTmp is an attempt's private directory.
+type privateTmp struct {
+	dir string
+	ns  *nsThread // with tmpMount: the thread the attempt is forked from
+}
+
+// isolate makes the attempt's private directory and, with tmpMount, the
+// mount namespace its program (at path prog) starts in. It returns the
+// environment that points at the directory. The privateTmp must be closed
+// once the attempt's processes are gone.
+func (r *runner) isolate(a *attempt, prog string) (*privateTmp, []string, error) {
+	root, err := filepath.Abs(filepath.Join(r.dir, TmpDirName))
+	if err != nil {
+		return nil, nil, err
+	}
+	pt := &privateTmp{dir: filepath.Join(root, a.inst.file+"."+strconv.Itoa(a.number))}
+	// A directory of that name can only be left by a dagc that was killed
+	// (the run's lock keeps any other away): its content is not this
+	// attempt's.
+	if err := removeAll(pt.dir); err != nil {
+		return nil, nil, err
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, nil, err
+	}
+	mode := fs.FileMode(0o700)
+	if r.tmpMode == tmpMount {
+		mode = 0o777 | fs.ModeSticky // it is the attempt's /tmp
+	}
+	if err := os.Mkdir(pt.dir, 0o700); err != nil {
+		return nil, nil, err
+	}
+	if err := os.Chmod(pt.dir, mode); err != nil {
+		pt.close()
+		return nil, nil, err
+	}
+	seen := pt.dir
+	if r.tmpMode == tmpMount {
+		seen = "/tmp"
+		wd, _ := filepath.Abs(a.dir) // "" is dagc's own directory
+		if !filepath.IsAbs(prog) {
+			prog = filepath.Join(wd, prog)
+		}
+		if pt.ns, err = newMountThread(pt.dir, []string{wd, a.outDir, filepath.Dir(prog)}); err != nil {
+			pt.close()
+			return nil, nil, err
+		}
+	}
+	return pt, []string{"TMPDIR=" + seen, "TMP=" + seen, "TEMP=" + seen}, nil
+}
+
+// start starts cmd where the attempt's /tmp is private.
+func (pt *privateTmp) start(cmd *exec.Cmd) error {
+	if pt == nil || pt.ns == nil {
+		return cmd.Start()
+	}
+	var err error
+	pt.ns.do(func() { err = cmd.Start() })
+	return err
+}
+
+// close ends the namespace's thread and removes the directory with
+// everything the attempt left in it.
+func (pt *privateTmp) close() error {
+	if pt == nil {
+		return nil
+	}
+	if pt.ns != nil {
+		pt.ns.close()
+		pt.ns = nil
+	}
+	return removeAll(pt.dir)
+}
+
+// removeAll is os.RemoveAll that also removes what a task made unwritable
+// (a chmod 0500 directory): it is dagc's to clean up, not the task's.
+func removeAll(dir string) error {
+	err := os.RemoveAll(dir)
+	if err == nil || !errors.Is(err, fs.ErrPermission) {
+		return err
+	}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		// Called before the directory is read: made readable, it is.
+		if err == nil && d.IsDir() {
+			os.Chmod(p, 0o700)
+		}
+		return nil
+	})
+	return os.RemoveAll(dir)
+}
+
+// underTmp reports whether p lies below tmp (not tmp itself), and where.
+func underTmp(tmp, p string) (string, bool) {
+	rel, err := filepath.Rel(tmp, p)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", false
+	}
+	return rel, true
+}
