@@ -85,11 +85,17 @@ func (r *runner) runAttempt(a *attempt) (res attemptResult) {
 			return res
 		}
 		// Runs after everything below, once the attempt's processes are
-		// gone: nothing it wrote to /tmp outlives it.
+		// gone: nothing it wrote to /tmp outlives it. Removing a directory
+		// costs a millisecond or more on a slow disk: it is done off the
+		// scheduler's path, and the run waits for it before it ends.
+		r.tmpClean.Add(1)
 		defer func() {
-			if err := pt.close(); err != nil {
-				r.con.printf("dagc: warning: %s: cannot remove the attempt's private /tmp: %v", a.inst.name, err)
-			}
+			go func() {
+				defer r.tmpClean.Done()
+				if err := pt.close(); err != nil {
+					r.con.printf("dagc: warning: %s: cannot remove the attempt's private /tmp: %v", a.inst.name, err)
+				}
+			}()
 		}()
 		// After the run's own environment, so they win over the user's.
 		env = append(env[:len(env):len(env)], extra...)

@@ -34,9 +34,9 @@ const TmpDirName = "tmp"
 
 // chooseTmpMode decides how a run with --isolate isolates /tmp, and warns
 // once when it can only set the environment.
-func (r *runner) chooseTmpMode() {
+func (r *runner) chooseTmpMode() error {
 	if !r.o.Isolate {
-		return
+		return nil
 	}
 	r.tmpMode = tmpMount
 	if forceTmpEnv {
@@ -45,6 +45,22 @@ func (r *runner) chooseTmpMode() {
 		r.tmpMode = tmpEnv
 		r.con.printf("dagc: warning: --isolate cannot make a mount namespace (%v): each attempt gets a private TMPDIR, TMP and TEMP, but a program that writes to /tmp by name still shares it", err)
 	}
+	root, err := filepath.Abs(filepath.Join(r.dir, TmpDirName))
+	if err != nil {
+		return err
+	}
+	r.tmpRoot = root
+	return os.MkdirAll(root, 0o755)
+}
+
+// closeTmp waits for the attempts' directories to be removed, then removes
+// the directory that held them.
+func (r *runner) closeTmp() {
+	if r.tmpMode == tmpShared {
+		return
+	}
+	r.tmpClean.Wait()
+	os.Remove(r.tmpRoot) // only if empty: one could not be removed
 }
 
 // privateTmp is an attempt's private directory.
@@ -58,33 +74,25 @@ type privateTmp struct {
 // environment that points at the directory. The privateTmp must be closed
 // once the attempt's processes are gone.
 func (r *runner) isolate(a *attempt, prog string) (*privateTmp, []string, error) {
-	root, err := filepath.Abs(filepath.Join(r.dir, TmpDirName))
+	pt := &privateTmp{dir: filepath.Join(r.tmpRoot, a.inst.file+"."+strconv.Itoa(a.number))}
+	err := os.Mkdir(pt.dir, 0o700)
+	if errors.Is(err, fs.ErrExist) {
+		// Only a dagc that was killed leaves one (the run's lock keeps
+		// any other away): its content is not this attempt's.
+		if err = removeAll(pt.dir); err == nil {
+			err = os.Mkdir(pt.dir, 0o700)
+		}
+	}
 	if err != nil {
-		return nil, nil, err
-	}
-	pt := &privateTmp{dir: filepath.Join(root, a.inst.file+"."+strconv.Itoa(a.number))}
-	// A directory of that name can only be left by a dagc that was killed
-	// (the run's lock keeps any other away): its content is not this
-	// attempt's.
-	if err := removeAll(pt.dir); err != nil {
-		return nil, nil, err
-	}
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return nil, nil, err
-	}
-	mode := fs.FileMode(0o700)
-	if r.tmpMode == tmpMount {
-		mode = 0o777 | fs.ModeSticky // it is the attempt's /tmp
-	}
-	if err := os.Mkdir(pt.dir, 0o700); err != nil {
-		return nil, nil, err
-	}
-	if err := os.Chmod(pt.dir, mode); err != nil {
-		pt.close()
 		return nil, nil, err
 	}
 	seen := pt.dir
 	if r.tmpMode == tmpMount {
+		// It is the attempt's /tmp (the umask kept Mkdir from this).
+		if err := os.Chmod(pt.dir, 0o777|fs.ModeSticky); err != nil {
+			pt.close()
+			return nil, nil, err
+		}
 		seen = "/tmp"
 		wd, _ := filepath.Abs(a.dir) // "" is dagc's own directory
 		if !filepath.IsAbs(prog) {

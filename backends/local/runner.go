@@ -192,7 +192,9 @@ type runner struct {
 	lock     *os.File // holds the run directory's flock while the run lives
 	procs    *procs
 	tmpMode  tmpMode
-	paths    sync.Map // program name -> path found in PATH
+	tmpRoot  string         // with --isolate: <run>/tmp, absolute
+	tmpClean sync.WaitGroup // attempts' private directories being removed
+	paths    sync.Map       // program name -> path found in PATH
 	started  time.Time
 }
 
@@ -216,9 +218,7 @@ func Run(ctx context.Context, p *ir.Pipeline, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer r.lock.Close()
-	// Each attempt removed its private /tmp; the directory that held them
-	// goes too (os.Remove: only if empty).
-	defer os.Remove(filepath.Join(r.dir, TmpDirName))
+	defer r.closeTmp()
 	defer r.procs.close()
 	defer r.jr.close()
 	defer r.attempts.Close()
@@ -332,12 +332,15 @@ func newRunner(p *ir.Pipeline, o Options) (_ *runner, err error) {
 		r.tr = bufio.NewWriter(o.Trace)
 	}
 	r.con = newConsole(o.Out, o.Progress, r.insts)
-	r.chooseTmpMode()
+	if err := r.chooseTmpMode(); err != nil {
+		jr.close()
+		r.attempts.Close()
+		r.devNull.Close()
+		return nil, err
+	}
 	r.procs = newProcs(o.RunID, r.con.printf)
 	if r.tmpMode != tmpShared {
-		if tmp, err := filepath.Abs(filepath.Join(r.dir, TmpDirName)); err == nil {
-			r.procs.cleanOnDeath(tmp)
-		}
+		r.procs.cleanOnDeath(r.tmpRoot)
 	}
 	return r, nil
 }
