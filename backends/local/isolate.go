@@ -13,20 +13,29 @@ import (
 // A private /tmp per attempt (dagc run --isolate, docs/local.md "Private
 // /tmp"): each attempt gets a fresh directory under the run directory,
 // removed when the attempt ends. Where dagc can make a mount namespace
-// (Linux, as root), the attempt's processes see that directory at /tmp, as
-// in a container; elsewhere only TMPDIR, TMP and TEMP point at it.
+// (Linux: as root, or in a user namespace of its own), the attempt's
+// processes see that directory at /tmp, as in a container; elsewhere only
+// TMPDIR, TMP and TEMP point at it.
 
 type tmpMode int
 
 const (
 	tmpShared tmpMode = iota // no --isolate: the host's /tmp, as always
 	tmpMount                 // a mount namespace per attempt, its directory at /tmp
+	tmpUserNS                // the same in a user namespace, for a user without privileges
 	tmpEnv                   // TMPDIR, TMP and TEMP only
 )
 
-// forceTmpEnv makes --isolate take the environment-only fallback even where
-// mount namespaces are allowed, so tests cover it.
-var forceTmpEnv = false
+// forceTmpEnv and forceTmpUserNS make --isolate take a fallback even where
+// the better way is allowed, so tests cover them.
+var forceTmpEnv, forceTmpUserNS = false, false
+
+// tmpNamespace is how an attempt's process is started in a mount namespace
+// whose /tmp is the attempt's private directory.
+type tmpNamespace interface {
+	start(*exec.Cmd) error
+	close()
+}
 
 // TmpDirName is the directory of a run that holds the private /tmp of each
 // running attempt.
@@ -38,12 +47,24 @@ func (r *runner) chooseTmpMode() error {
 	if !r.o.Isolate {
 		return nil
 	}
-	r.tmpMode = tmpMount
-	if forceTmpEnv {
+	switch {
+	case forceTmpEnv:
 		r.tmpMode = tmpEnv
-	} else if err := probeMountNamespace(); err != nil {
+	case forceTmpUserNS:
+		r.tmpMode = tmpUserNS
+	default:
+		err := probeMountNamespace()
+		if err == nil {
+			r.tmpMode = tmpMount
+			break
+		}
+		uerr := probeUserNamespace()
+		if uerr == nil {
+			r.tmpMode = tmpUserNS
+			break
+		}
 		r.tmpMode = tmpEnv
-		r.con.printf("dagc: warning: --isolate cannot make a mount namespace (%v): each attempt gets a private TMPDIR, TMP and TEMP, but a program that writes to /tmp by name still shares it", err)
+		r.con.printf("dagc: warning: --isolate cannot make a mount namespace (%v; in a user namespace: %v): each attempt gets a private TMPDIR, TMP and TEMP, but a program that writes to /tmp by name still shares it", err, uerr)
 	}
 	root, err := filepath.Abs(filepath.Join(r.dir, TmpDirName))
 	if err != nil {
@@ -66,11 +87,11 @@ func (r *runner) closeTmp() {
 // privateTmp is an attempt's private directory.
 type privateTmp struct {
 	dir string
-	ns  *nsThread // with tmpMount: the thread the attempt is forked from
+	ns  tmpNamespace // where the attempt starts; nil with tmpEnv
 }
 
-// isolate makes the attempt's private directory and, with tmpMount, the
-// mount namespace its program (at path prog) starts in. It returns the
+// isolate makes the attempt's private directory and, unless with tmpEnv,
+// the mount namespace its program (at path prog) starts in. It returns the
 // environment that points at the directory. The privateTmp must be closed
 // once the attempt's processes are gone.
 func (r *runner) isolate(a *attempt, prog string) (*privateTmp, []string, error) {
@@ -87,7 +108,7 @@ func (r *runner) isolate(a *attempt, prog string) (*privateTmp, []string, error)
 		return nil, nil, err
 	}
 	seen := pt.dir
-	if r.tmpMode == tmpMount {
+	if r.tmpMode != tmpEnv {
 		// It is the attempt's /tmp (the umask kept Mkdir from this).
 		if err := os.Chmod(pt.dir, 0o777|fs.ModeSticky); err != nil {
 			pt.close()
@@ -98,7 +119,13 @@ func (r *runner) isolate(a *attempt, prog string) (*privateTmp, []string, error)
 		if !filepath.IsAbs(prog) {
 			prog = filepath.Join(wd, prog)
 		}
-		if pt.ns, err = newMountThread(pt.dir, []string{wd, a.outDir, filepath.Dir(prog)}); err != nil {
+		keep := []string{wd, a.outDir, filepath.Dir(prog)}
+		if r.tmpMode == tmpMount {
+			pt.ns, err = newMountThread(pt.dir, keep)
+		} else {
+			pt.ns, err = newUserNS(pt.dir, keep)
+		}
+		if err != nil {
 			pt.close()
 			return nil, nil, err
 		}
@@ -111,9 +138,7 @@ func (pt *privateTmp) start(cmd *exec.Cmd) error {
 	if pt == nil || pt.ns == nil {
 		return cmd.Start()
 	}
-	var err error
-	pt.ns.do(func() { err = cmd.Start() })
-	return err
+	return pt.ns.start(cmd)
 }
 
 // close ends the namespace's thread and removes the directory with

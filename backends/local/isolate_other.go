@@ -4,17 +4,13 @@ package local
 
 import "errors"
 
-// nsThread exists on Linux only: elsewhere --isolate sets TMPDIR, TMP and
-// TEMP (docs/local.md, "Private /tmp").
-type nsThread struct{}
+// Mount namespaces are Linux's: elsewhere --isolate sets TMPDIR, TMP and
+// TEMP only (docs/local.md, "Private /tmp").
 
-func (*nsThread) do(f func()) { f() }
-func (*nsThread) close()      {}
+var errNoNamespaces = errors.New("mount namespaces are Linux's")
 
-func probeMountNamespace() error {
-	return errors.New("mount namespaces are Linux's")
-}
+func probeMountNamespace() error { return errNoNamespaces }
+func probeUserNamespace() error  { return errNoNamespaces }
 
-func newMountThread(string, []string) (*nsThread, error) {
-	return nil, errors.New("mount namespaces are Linux's")
-}
+func newMountThread(string, []string) (tmpNamespace, error) { return nil, errNoNamespaces }
+func newUserNS(string, []string) (tmpNamespace, error)      { return nil, errNoNamespaces }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +15,9 @@ import (
 	"github.com/dagc-dev/dagc/ir"
 )
 
-// tmpModes runs f with --isolate's mount namespace (where this machine
-// allows one) and with its environment-only fallback. tmp is the directory
+// tmpModes runs f with --isolate's mount namespace, made by dagc or in a
+// user namespace (where this machine allows them), and with its
+// environment-only fallback. tmp is the directory
 // a task's script uses as its temporary directory: a path below /tmp by
 // name with the mount namespace, below $TMPDIR with the fallback, which
 // only promises that.
@@ -25,6 +28,16 @@ func tmpModes(t *testing.T, f func(t *testing.T, tmp string)) {
 		}
 		// Unique, so the run without --isolate (which does share the
 		// host's /tmp) meets nothing of another test's.
+		d := filepath.Join("/tmp", fmt.Sprintf("dagc-isolate-test-%d-%d", os.Getpid(), time.Now().UnixNano()))
+		t.Cleanup(func() { os.RemoveAll(d) })
+		f(t, d)
+	})
+	t.Run("userns", func(t *testing.T) {
+		if err := probeUserNamespace(); err != nil {
+			t.Skipf("no user namespace here: %v", err)
+		}
+		forceTmpUserNS = true
+		defer func() { forceTmpUserNS = false }()
 		d := filepath.Join("/tmp", fmt.Sprintf("dagc-isolate-test-%d-%d", os.Getpid(), time.Now().UnixNano()))
 		t.Cleanup(func() { os.RemoveAll(d) })
 		f(t, d)
@@ -127,9 +140,15 @@ ls -d "%[2]s" > "$DAGC_OUTPUTS/private"`, tmp, private))
 // program where dagc said, though all of them lie below /tmp here, and a
 // workdir of /tmp itself is its private /tmp.
 func TestIsolateKeepsPathsBelowTmp(t *testing.T) {
-	if err := probeMountNamespace(); err != nil {
-		t.Skipf("no mount namespace here: %v", err)
-	}
+	tmpModes(t, func(t *testing.T, tmp string) {
+		if !strings.HasPrefix(tmp, "/tmp/") {
+			t.Skip("only a mount namespace hides /tmp")
+		}
+		testKeepsPathsBelowTmp(t)
+	})
+}
+
+func testKeepsPathsBelowTmp(t *testing.T) {
 	dir, err := os.MkdirTemp("/tmp", "dagc-isolate-keep-")
 	if err != nil {
 		t.Fatal(err)
@@ -178,5 +197,117 @@ func wantNoTmpLeft(t *testing.T, oc *outcome, tmp string) {
 		if _, err := os.Stat(tmp); !os.IsNotExist(err) {
 			t.Errorf("%s exists on the host: a task's private /tmp leaked", tmp)
 		}
+	}
+}
+
+// In a user namespace the attempt runs as dagc's own user, and without the
+// capability its helper needed to mount.
+func TestIsolateUserNSRunsAsTheUser(t *testing.T) {
+	if err := probeUserNamespace(); err != nil {
+		t.Skipf("no user namespace here: %v", err)
+	}
+	forceTmpUserNS = true
+	defer func() { forceTmpUserNS = false }()
+	tk := shTask("t", `id -u > "$DAGC_OUTPUTS/uid"; sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status > "$DAGC_OUTPUTS/caps"`)
+	tk.Outputs = []string{"uid", "caps"}
+	oc := runIt(t, context.Background(), pipeline(tk), t.TempDir(), Options{Isolate: true})
+	wantStates(t, oc, map[string]ir.State{"t": S})
+	if got, want := oc.inst("t").Outputs["uid"], strconv.Itoa(os.Getuid()); got != want {
+		t.Errorf("uid %s, want dagc's %s", got, want)
+	}
+	if got := oc.inst("t").Outputs["caps"]; os.Getuid() != 0 && strings.Trim(got, "0") != "" {
+		t.Errorf("effective capabilities %s, want none", got)
+	}
+}
+
+// As root, the user-namespace way is what a user without privileges gets:
+// run the tests above once more as nobody.
+func TestIsolateAsAnotherUser(t *testing.T) {
+	if os.Getuid() != 0 || os.Getenv("DAGC_TEST_AS_NOBODY") != "" {
+		t.Skip("needs root, to become nobody")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("no setpriv")
+	}
+	// The test binary, where nobody may run it.
+	dir, err := os.MkdirTemp("", "dagc-isolate-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "local.test")
+	b, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(dir, "work")
+	os.Mkdir(work, 0o777)
+	os.Chmod(work, 0o777)
+	cmd := exec.Command(setpriv, "--reuid", "65534", "--regid", "65534", "--clear-groups", bin,
+		"-test.run", "^(TestIsolateTasksDoNotShareTmp|TestIsolateUserNSRunsAsTheUser|TestIsolateKeepsPathsBelowTmp)$", "-test.v")
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "DAGC_TEST_AS_NOBODY=1", "HOME="+work, "TMPDIR=/tmp")
+	out, err := cmd.CombinedOutput()
+	if strings.Contains(string(out), "no user namespace here") {
+		t.Skipf("nobody may not make a user namespace here:\n%s", out)
+	}
+	if err != nil {
+		t.Fatalf("as nobody: %v\n%s", err, out)
+	}
+	for _, want := range []string{"--- PASS: TestIsolateTasksDoNotShareTmp/userns", "--- PASS: TestIsolateUserNSRunsAsTheUser", "--- PASS: TestIsolateKeepsPathsBelowTmp/userns"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("as nobody, no %q:\n%s", want, out)
+		}
+	}
+}
+
+// A program or workdir that does not exist fails the attempt with the
+// message it has without --isolate, whichever way /tmp is made private.
+func TestIsolateStartFailuresReadAsWithout(t *testing.T) {
+	dir := t.TempDir()
+	missingWd := cmdTask("missing_wd", "true")
+	missingWd.Run.Workdir = ir.Lit(filepath.Join(dir, "nowhere"))
+	p := pipeline(cmdTask("no_file", filepath.Join(dir, "no-such-program")), cmdTask("not_in_path", "no-such-program-dagc"), missingWd)
+	errs := func(o Options) map[string]string {
+		oc := runIt(t, context.Background(), p, dir, o)
+		out := map[string]string{}
+		for _, in := range oc.res.Instances {
+			out[in.Task] = in.Error
+		}
+		return out
+	}
+	want := errs(Options{})
+	for name, e := range want {
+		if !strings.Contains(e, "cannot start") {
+			t.Fatalf("%s without --isolate: %q", name, e)
+		}
+	}
+	for _, mode := range []struct {
+		name  string
+		force *bool
+		probe func() error
+	}{{"mount", nil, probeMountNamespace}, {"userns", &forceTmpUserNS, probeUserNamespace}, {"env", &forceTmpEnv, nil}} {
+		t.Run(mode.name, func(t *testing.T) {
+			if mode.probe != nil {
+				if err := mode.probe(); err != nil {
+					t.Skip(err)
+				}
+			}
+			if mode.force != nil {
+				*mode.force = true
+				defer func() { *mode.force = false }()
+			}
+			got := errs(Options{Isolate: true})
+			for name := range want {
+				if got[name] != want[name] {
+					t.Errorf("%s: %q, without --isolate %q", name, got[name], want[name])
+				}
+			}
+		})
 	}
 }

@@ -47,7 +47,7 @@ const (
 )
 
 // guardianReady is set by Main: the running binary dispatches the guardian
-// role, so /proc/self/exe can be started as one.
+// role and --isolate's helper, so /proc/self/exe can be started as either.
 var guardianReady bool
 
 // Main must be called first thing in main (and TestMain) of a program that
@@ -56,6 +56,9 @@ var guardianReady bool
 func Main() {
 	if len(os.Args) == 3 && os.Args[1] == guardianArg {
 		os.Exit(guardian(os.Args[2], os.Stdin))
+	}
+	if len(os.Args) >= 2 && os.Args[1] == tmpnsArg {
+		os.Exit(tmpnsHelper(os.Args[2:]))
 	}
 	guardianReady = true
 }
