@@ -99,6 +99,11 @@ func (t *Task) InstancesOf(items []Item) []*Instance {
 	return out
 }
 
+// Template is the task's template as one instance whose each references
+// are still parts: what a backend renders once for a run-time fan-out,
+// whose items the engine fills in.
+func (t *Task) Template() *Instance { return t.Run.expand(nil) }
+
 // Instances expands the task's template over its static items: one
 // Instance per item in item order, or the only instance of a task without
 // for_each (Key ""). Each reference is replaced by the item's text and
