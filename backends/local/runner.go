@@ -88,6 +88,9 @@ type Options struct {
 	Clock Clock
 	// Vars and VarFiles are recorded in the run's meta for --resume.
 	Vars, VarFiles []string
+	// Isolate gives each attempt a private /tmp (docs/local.md, "Private
+	// /tmp").
+	Isolate bool
 }
 
 // InstanceResult is how one task instance ended.
@@ -195,7 +198,10 @@ type runner struct {
 	devNull  *os.File // every task's stdin
 	lock     *os.File // holds the run directory's flock while the run lives
 	procs    *procs
-	paths    sync.Map // program name -> path found in PATH
+	tmpMode  tmpMode
+	tmpRoot  string         // with --isolate: <run>/tmp, absolute
+	tmpClean sync.WaitGroup // attempts' private directories being removed
+	paths    sync.Map       // program name -> path found in PATH
 	started  time.Time
 	// resumed holds the journal and logged attempts of the run being
 	// resumed, for the instances a run-time fan-out creates later.
@@ -227,6 +233,7 @@ func Run(ctx context.Context, p *ir.Pipeline, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer r.lock.Close()
+	defer r.closeTmp()
 	defer r.procs.close()
 	defer r.jr.close()
 	defer r.attempts.Close()
@@ -340,7 +347,16 @@ func newRunner(p *ir.Pipeline, o Options) (_ *runner, err error) {
 		r.tr = bufio.NewWriter(o.Trace)
 	}
 	r.con = newConsole(o.Out, o.Progress, r.insts)
+	if err := r.chooseTmpMode(); err != nil {
+		jr.close()
+		r.attempts.Close()
+		r.devNull.Close()
+		return nil, err
+	}
 	r.procs = newProcs(o.RunID, r.con.printf)
+	if r.tmpMode != tmpShared {
+		r.procs.cleanOnDeath(r.tmpRoot)
+	}
 	return r, nil
 }
 

@@ -298,7 +298,9 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, params []s
 	tracePath := filepath.Join(dir, engine+".trace.jsonl")
 	switch engine {
 	case "local":
-		args := []string{"run", "--local", file, "--trace", tracePath, "--state-dir", filepath.Join(dir, "state")}
+		// --isolate: each attempt gets a private /tmp, as a pod on the other
+		// engines has, so no example passes by sharing the host's.
+		args := []string{"run", "--local", "--isolate", file, "--trace", tracePath, "--state-dir", filepath.Join(dir, "state")}
 		for _, kv := range params {
 			args = append(args, "--param", kv)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/dagc-dev/dagc/backends/registry"
 	"github.com/dagc-dev/dagc/ir"
+	"github.com/dagc-dev/dagc/trace"
 )
 
 func cacheDir(t *testing.T) string {
@@ -233,6 +235,45 @@ func TestSuiteCatchesAWrongRunStatusOnAirflow(t *testing.T) {
 	suiteMutation(t, "final_failed", "airflow",
 		`return "failed" if any(name not in tolerated and name.split("[", 1)[0] not in tolerated for name in failed) else "success"=>return "success"`,
 		`final_failed / airflow: notify outputs differ: status = "success", want "failed"`)
+}
+
+// The local column runs with --isolate: a task that reads what another
+// wrote to the host's /tmp, as no pod on a cluster can, fails there.
+func TestSuiteLocalColumnHasAPrivateTmp(t *testing.T) {
+	root, keep := t.TempDir(), t.TempDir()
+	os.Mkdir(filepath.Join(root, "testdata"), 0o755)
+	marker := fmt.Sprintf("dagc-suite-shared-%d-%d", os.Getpid(), time.Now().UnixNano())
+	t.Cleanup(func() { os.Remove(filepath.Join(os.TempDir(), marker)) })
+	src := fmt.Sprintf(`pipeline "shared_tmp" {
+}
+
+task "write" {
+  script = "echo hi > \"$${TMPDIR:-/tmp}/%[1]s\""
+}
+
+task "read" {
+  depends_on = [task.write]
+  script     = "cat \"$${TMPDIR:-/tmp}/%[1]s\""
+}
+`, marker)
+	if err := os.WriteFile(filepath.Join(root, "testdata", "shared_tmp.dag.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	realMain([]string{"-root", root, "-cache", t.TempDir(), "-dagc", buildDagc(t), "-engines", "local", "-keep", keep}, &out, &errOut)
+	f, err := os.Open(filepath.Join(keep, "shared_tmp", "local.trace.jsonl"))
+	if err != nil {
+		t.Fatalf("no local trace: %v\n%s\n%s", err, out.String(), errOut.String())
+	}
+	defer f.Close()
+	recs, _, err := trace.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := trace.Final(recs)
+	if final["write"].State != "success" || final["read"].State != "failed" {
+		t.Errorf("write %s, read %s: want success, failed (read must not see write's /tmp)", final["write"].State, final["read"].State)
+	}
 }
 
 // Run-time fan-out: an Argo argument that reads the item's value where
