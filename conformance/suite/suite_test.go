@@ -234,3 +234,14 @@ func TestSuiteCatchesAWrongRunStatusOnAirflow(t *testing.T) {
 		`return "failed" if any(name not in DAGC_RUN_TOLERATED for name in dagc_run_failed(ti)) else "success"=>return "success"`,
 		`final_failed / airflow: notify outputs differ: status = "success", want "failed"`)
 }
+
+// Issue 13 item 15: the suite compares what a run timeout ended through
+// conformance.RunTimeoutStates, so it must go red when an engine records
+// it otherwise. Rendered as a per-task execution_timeout instead of
+// dagrun_timeout, the cut task ends failed in Airflow (and what follows it
+// upstream_failed), where Airflow's run timeout records skipped.
+func TestSuiteCatchesARunTimeoutAirflowRecordsAsFailed(t *testing.T) {
+	suiteMutation(t, "run_timeout", "airflow",
+		`dagrun_timeout=timedelta(seconds=3),=>default_args={"execution_timeout": timedelta(seconds=3)},`,
+		"run_timeout / airflow: load ended failed, local says failed (the run timeout ended it, which airflow records as skipped)")
+}
