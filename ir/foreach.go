@@ -1,6 +1,13 @@
 package ir
 
-import "strings"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
 
 // ForEach is the item source of a for_each task (DESIGN 1, 2.5). The task
 // holds one Template; each instance is that template applied to one item.
@@ -75,6 +82,21 @@ func (t *Task) NumInstances() int {
 		return 1
 	}
 	return len(t.ForEach.Items)
+}
+
+// IsDynamic reports whether the task fans out over a run-time value.
+func (t *Task) IsDynamic() bool { return t.ForEach != nil && t.ForEach.Source != nil }
+
+// InstancesOf expands the task's template over items decoded at run time
+// (DecodeItems), as Instances does over static ones.
+func (t *Task) InstancesOf(items []Item) []*Instance {
+	out := make([]*Instance, len(items))
+	for i := range items {
+		in := t.Run.expand(&items[i])
+		in.Key, in.Value = items[i].Key, items[i].Value
+		out[i] = in
+	}
+	return out
 }
 
 // Instances expands the task's template over its static items: one
@@ -188,3 +210,105 @@ func StringItems(values ...string) *ForEach {
 
 // EachKey returns a Str that is each.key.
 func EachKey() Str { return Str{Parts: []Part{{Ref: &Ref{Kind: RefEachKey}}}} }
+
+// MaxItemsPreview is how many bytes of a malformed item value a message
+// shows.
+const MaxItemsPreview = 64
+
+// DecodeItems reads the value of a run-time item source (DESIGN 2.5): a
+// JSON array whose elements are all strings, or all flat objects whose
+// fields are strings. each.key is the element's index; each.value is a
+// string element itself, or an object's JSON text (keys sorted);
+// each.value.NAME is an object's field. Anything else is an error that
+// shows the value's first bytes, and the consuming task fails with it.
+func DecodeItems(value string) ([]Item, error) {
+	var elems []json.RawMessage
+	if err := json.Unmarshal([]byte(value), &elems); err != nil || elems == nil {
+		return nil, fmt.Errorf("for_each needs a JSON array of strings or of flat objects of strings; the value is not a JSON array: %s", ValuePreview(value))
+	}
+	items := make([]Item, len(elems))
+	objects := 0
+	for i, raw := range elems {
+		it := Item{Key: strconv.Itoa(i)}
+		switch {
+		case len(raw) > 0 && raw[0] == '"':
+			if err := json.Unmarshal(raw, &it.Value); err != nil {
+				return nil, itemError(i, "is not a valid JSON string", value)
+			}
+		case len(raw) > 0 && raw[0] == '{':
+			objects++
+			var fields map[string]any
+			if err := json.Unmarshal(raw, &fields); err != nil {
+				return nil, itemError(i, "is not a valid JSON object", value)
+			}
+			it.Fields = make(map[string]string, len(fields))
+			for k, f := range fields {
+				s, ok := f.(string)
+				if !ok {
+					return nil, itemError(i, fmt.Sprintf("has field %q that is not a string", k), value)
+				}
+				it.Fields[k] = s
+			}
+			var b bytes.Buffer
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false)
+			enc.Encode(it.Fields) // map keys are sorted
+			it.Value = strings.TrimSuffix(b.String(), "\n")
+		default:
+			return nil, itemError(i, "is neither a string nor an object", value)
+		}
+		items[i] = it
+	}
+	if objects != 0 && objects != len(items) {
+		return nil, fmt.Errorf("for_each needs a JSON array of strings or of flat objects of strings, not a mix of both: %s", ValuePreview(value))
+	}
+	return items, nil
+}
+
+func itemError(i int, what, value string) error {
+	return fmt.Errorf("for_each needs a JSON array of strings or of flat objects of strings; element %d %s: %s", i, what, ValuePreview(value))
+}
+
+// ValuePreview quotes the first MaxItemsPreview bytes of a value, cut at a
+// character boundary, with how much was left out.
+func ValuePreview(s string) string {
+	if len(s) <= MaxItemsPreview {
+		return strconv.Quote(s)
+	}
+	cut := MaxItemsPreview
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(s[:cut]), len(s))
+}
+
+// CheckItemRefs reports the first item that does not have the shape the
+// task's template or when reads: each.value whole needs a string element,
+// each.value.NAME an object with that field. A run-time fan-out's items are
+// only known when it starts, so this is checked then, for every item,
+// before any instance runs; every engine checks the same.
+func CheckItemRefs(t *Task, items []Item) error {
+	var refs []*Ref
+	t.Run.Strs(func(s Str) { refs = append(refs, s.Refs()...) })
+	if t.When != nil {
+		refs = append(refs, t.When.Refs()...)
+	}
+	for _, r := range refs {
+		if r.Kind == RefEachValue {
+			for i := range items {
+				if items[i].Fields != nil {
+					return fmt.Errorf("the task reads each.value whole, but element %s is an object; read its fields as each.value.NAME", items[i].Key)
+				}
+			}
+		}
+		if r.Kind != RefEachField {
+			continue
+		}
+		for i := range items {
+			if _, ok := items[i].Text(r); !ok {
+				return fmt.Errorf("the task reads %s, but element %s has no field %q", r, items[i].Key, r.Name)
+			}
+		}
+	}
+	return nil
+}

@@ -53,6 +53,10 @@ const (
 	ParamString ParamType = "string"
 	ParamNumber ParamType = "number"
 	ParamBool   ParamType = "bool"
+	// ParamList is list(string): its value is the JSON text of an array of
+	// strings, so every engine carries it as one string; a for_each over it
+	// reads the items at run time (DESIGN 2.5).
+	ParamList ParamType = "list(string)"
 )
 
 // Param is a run-time input (`param "n" {}`).

@@ -1,6 +1,7 @@
 package ir
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -150,9 +151,9 @@ func (v *validator) params() {
 		v.paramByName[pa.Name] = pa
 		v.paramNames = append(v.paramNames, pa.Name)
 		switch pa.Type {
-		case ParamString, ParamNumber, ParamBool:
+		case ParamString, ParamNumber, ParamBool, ParamList:
 		default:
-			v.errorf(pa.Range, "Invalid param type", "The param %q has type %q; use string, number or bool.", pa.Name, pa.Type)
+			v.errorf(pa.Range, "Invalid param type", "The param %q has type %q; use string, number, bool or list(string).", pa.Name, pa.Type)
 			continue
 		}
 		if pa.HasDefault {
@@ -174,9 +175,18 @@ func checkParamValue(t ParamType, s string) error {
 		if s != "true" && s != "false" {
 			return fmt.Errorf("is %q, which is not true or false", s)
 		}
+	case ParamList:
+		var l []string
+		if err := json.Unmarshal([]byte(s), &l); err != nil || l == nil {
+			return fmt.Errorf("is %s, which is not a JSON array of strings", ValuePreview(s))
+		}
 	}
 	return nil
 }
+
+// CheckParamValue reports whether s is a value of param type t, for a
+// value given when a run starts.
+func CheckParamValue(t ParamType, s string) error { return checkParamValue(t, s) }
 
 func (v *validator) tasks() {
 	p := v.p
@@ -349,8 +359,7 @@ func (v *validator) instances(t *Task) {
 		case f.Source != nil && len(f.Items) > 0:
 			v.errorf(t.Range, "Invalid for_each", "Task %q has both static items and a run-time item source.", t.Name)
 		case f.Source != nil:
-			// The seam for DESIGN 2.5; no backend renders it yet.
-			v.errorf(narrow(f.Source.Range, t.Range), "Run-time for_each not supported", "Task %q fans out over %s, a run-time value; for_each needs a compile-time list, set or map.", t.Name, f.Source.String())
+			// checked with the other references (taskRefs: itemSource)
 		case f.Source == nil && len(f.Items) == 0:
 			v.errorf(t.Range, "for_each has no elements", "Task %q uses for_each over an empty collection, so it would never run; give it at least one element or remove the task.", t.Name)
 			return
@@ -425,6 +434,9 @@ func (v *validator) upstream(t *Task, up []int) []int {
 }
 
 func (v *validator) taskRefs(i int, t *Task) {
+	if t.IsDynamic() {
+		v.itemSource(i, t, t.ForEach.Source)
+	}
 	t.Run.Strs(func(s Str) { v.strRefs(i, t, s) })
 	if t.When != nil {
 		v.cond(i, t, t.When)
@@ -437,6 +449,26 @@ func (v *validator) strRefs(i int, t *Task, s Str) {
 			v.ref(i, t, part.Ref)
 		}
 	}
+}
+
+// itemSource checks a run-time for_each source (DESIGN 2.5): a param of
+// type list(string), or an output of a task this one waits for. The
+// output's shape is only known at run time; DecodeItems checks it there.
+func (v *validator) itemSource(i int, t *Task, r *Ref) {
+	at := narrow(r.Range, t.Range)
+	switch r.Kind {
+	case RefParam:
+		pa, ok := v.paramByName[r.Name]
+		if ok && pa.Type != ParamList {
+			v.errorf(at, "for_each over a param that is not a list", "Task %q fans out over param.%s, of type %s; a for_each over a param needs type = list(string).", t.Name, r.Name, pa.Type)
+			return
+		}
+	case RefOutput:
+	default:
+		v.errorf(at, "Invalid for_each source", "Task %q fans out over %s; a run-time for_each takes task.NAME.outputs.NAME (a JSON array) or a param of type list(string).", t.Name, r.String())
+		return
+	}
+	v.ref(i, t, r)
 }
 
 // eachRef checks a reference to the current item: only in a for_each

@@ -334,7 +334,8 @@ func TestValidateTaskDiagnostics(t *testing.T) {
 			t.ForEach = StringItems("a")
 			t.Run.Command = append(t.Run.Command, Str{Parts: []Part{{Ref: &Ref{Kind: RefEachExpr, Name: "upper(each.key)", Index: 0}}}})
 		}), "Invalid reference", "derived value 0"},
-		{"run-time for_each", mod(func(t *Task) { t.ForEach = &ForEach{Source: &Ref{Kind: RefParam, Name: "p"}} }), "Run-time for_each not supported", "param.p"},
+		{"run-time for_each over an undeclared param", mod(func(t *Task) { t.ForEach = &ForEach{Source: &Ref{Kind: RefParam, Name: "p"}} }), "Reference to undeclared param", "param.p"},
+		{"run-time for_each over run.id", mod(func(t *Task) { t.ForEach = &ForEach{Source: &Ref{Kind: RefRunID}} }), "Invalid for_each source", "list(string)"},
 		{"run-time image", mod(func(t *Task) { t.Run.Image = Str{Parts: []Part{{Ref: &Ref{Kind: RefRunID}}}} }), "Run-time reference not allowed here", "run.id"},
 		{"trigger", mod(func(t *Task) { t.Trigger = "all_sucess" }), "Invalid trigger", `Did you mean "all_success"?`},
 		{"attempts", mod(func(t *Task) { t.Retry.Attempts = -1 }), "Invalid retry", "-1 retry attempts"},

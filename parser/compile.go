@@ -676,11 +676,13 @@ func (c *compiler) compileParam(b *hclsyntax.Block) *ir.Param {
 	content, ds := b.Body.Content(paramSchema)
 	c.addDiags(ds)
 	if a := content.Attributes["type"]; a != nil {
-		switch kw := hcl.ExprAsKeyword(a.Expr); kw {
-		case "string", "number", "bool":
+		switch kw := hcl.ExprAsKeyword(a.Expr); {
+		case kw == "string", kw == "number", kw == "bool":
 			pa.Type = ir.ParamType(kw)
+		case isListOfString(a.Expr):
+			pa.Type = ir.ParamList
 		default:
-			c.errorf(a.Expr.Range(), "Invalid param type", "A param's type is string, number or bool (a bare keyword, like type = number).%s", didYouMean(kw, []string{"string", "number", "bool"}))
+			c.errorf(a.Expr.Range(), "Invalid param type", "A param's type is string, number, bool or list(string) (written bare, like type = number).%s", didYouMean(kw, []string{"string", "number", "bool"}))
 		}
 	}
 	if s, ok := c.attrString(content, "description", c.ctx, scopeCompileTime); ok {
@@ -698,6 +700,12 @@ func (c *compiler) compileParam(b *hclsyntax.Block) *ir.Param {
 		}
 	}
 	return pa
+}
+
+// isListOfString reports whether a type expression is list(string).
+func isListOfString(expr hcl.Expression) bool {
+	call, ok := expr.(*hclsyntax.FunctionCallExpr)
+	return ok && call.Name == "list" && len(call.Args) == 1 && hcl.ExprAsKeyword(call.Args[0]) == "string"
 }
 
 // parallel runs f for every index below n on all cores. Each call gets its

@@ -32,6 +32,15 @@ type eachCtx struct {
 	exprs    []string
 	// seen maps the per-item texts of a derived value to its index.
 	seen map[string]int
+	// source is set for a fan-out over a run-time value (DESIGN 2.5): there
+	// are no items at compile time, so each may only be used as a bare
+	// reference, resolved by the engine per item.
+	source *ir.Ref
+}
+
+// newDynamicEachCtx is the each context of a fan-out over a run-time value.
+func newDynamicEachCtx(src *ir.Ref) *eachCtx {
+	return &eachCtx{valueRef: true, seen: map[string]int{}, source: src}
 }
 
 func (c *compiler) newEachCtx(keys []instanceKey) *eachCtx {
@@ -77,6 +86,9 @@ func (c *compiler) eachEval(ec *eachCtx, i int) *hcl.EvalContext {
 
 // forEach is the task's ir.ForEach once its template is compiled.
 func (ec *eachCtx) forEach(rng hcl.Range) *ir.ForEach {
+	if ec.source != nil {
+		return &ir.ForEach{Source: ec.source, Range: toRange(rng)}
+	}
 	return &ir.ForEach{Items: ec.items, Exprs: ec.exprs, Range: toRange(rng)}
 }
 
@@ -115,7 +127,7 @@ func (ec *eachCtx) bareRef(t hcl.Traversal) (*ir.Ref, bool) {
 	case len(names) == 1 && names[0] == "value" && ec.valueRef:
 		return &ir.Ref{Kind: ir.RefEachValue, Range: rng}, true
 	case len(names) == 2 && names[0] == "value":
-		for i := range ec.items {
+		for i := range ec.items { // none for a run-time source: checked per item then
 			if _, ok := ec.items[i].Fields[names[1]]; !ok {
 				return nil, false
 			}
@@ -164,6 +176,10 @@ func (ec *eachCtx) vector(texts []string, name string, rng hcl.Range) ir.Str {
 // eachValues evaluates expr for every item (stopping at the first that
 // fails: the others would report the same problem).
 func (c *compiler) eachValues(ec *eachCtx, expr hcl.Expression, sc scope) ([]cty.Value, bool) {
+	if ec.source != nil {
+		c.errorf(expr.Range(), "each in an expression of a run-time for_each", "This task fans out over %s, whose items are known only when the pipeline runs, so each cannot be used inside a function or operator. Use each.key, each.value or each.value.NAME whole, as a value or in a string (\"--file=${each.value}\").", ec.source)
+		return nil, false
+	}
 	vals := make([]cty.Value, len(ec.keys))
 	for i := range ec.keys {
 		v, ok := c.evalCompileTime(expr, c.eachEval(ec, i), sc)

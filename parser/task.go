@@ -483,7 +483,7 @@ type instanceKey struct {
 func (c *compiler) forEachKeys(a *hcl.Attribute) ([]instanceKey, bool) {
 	sc := scopeCompileTime
 	sc.eachReason = "for_each decides the instances, so it cannot use each itself."
-	sc.runtimeReason = "for_each is expanded at compile time. A run-time fan-out is not supported."
+	sc.runtimeReason = "a for_each over a run-time value takes it whole: task.NAME.outputs.NAME or param.NAME of type list(string), and any function of it is evaluated at compile time."
 	v, ok := c.evalCompileTime(a.Expr, c.ctx, sc)
 	if !ok {
 		return nil, false
@@ -529,6 +529,29 @@ func (c *compiler) forEachKeys(a *hcl.Attribute) ([]instanceKey, bool) {
 	return keys, true
 }
 
+// itemSource compiles for_each over a run-time value (DESIGN 2.5): a bare
+// task.X.outputs.Y, which adds an edge, or param.P.
+func (c *compiler) itemSource(a *hcl.Attribute, sink *refSink) (*ir.Ref, bool) {
+	expr := a.Expr
+	for {
+		if w, ok := expr.(*hclsyntax.TemplateWrapExpr); ok {
+			expr = w.Wrapped
+			continue
+		}
+		if p, ok := expr.(*hclsyntax.ParenthesesExpr); ok {
+			expr = p.Expression
+			continue
+		}
+		break
+	}
+	x, ok := expr.(*hclsyntax.ScopeTraversalExpr)
+	if !ok || (x.Traversal.RootName() != "task" && x.Traversal.RootName() != "param") {
+		c.errorf(a.Expr.Range(), "Invalid for_each", "A run-time for_each is a whole reference: task.NAME.outputs.NAME (a JSON array) or param.NAME of type list(string), not %s.", c.source(a.Expr.Range()))
+		return nil, false
+	}
+	return c.runtimeRef(x.Traversal, sink)
+}
+
 // instanceValueText renders each.value: a string as is, anything else as
 // JSON.
 func instanceValueText(v cty.Value) string {
@@ -565,7 +588,13 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	var ec *eachCtx
 	forEachOK := true
 	if a := content.Attributes["for_each"]; a != nil {
-		if k, ok := c.forEachKeys(a); ok {
+		if hasRuntime(a.Expr) && !d.final {
+			if src, ok := c.itemSource(a, sink); ok {
+				ec = newDynamicEachCtx(src)
+			} else {
+				forEachOK = false
+			}
+		} else if k, ok := c.forEachKeys(a); ok {
 			ec = c.newEachCtx(k)
 		} else {
 			forEachOK = false
@@ -638,7 +667,9 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 		t.Run = c.compileTemplate(d, ec, sink)
 		if ec != nil {
 			t.ForEach = ec.forEach(content.Attributes["for_each"].Expr.Range())
-			c.checkItemValues(t, cmdAttr, scriptAttr)
+			if ec.source == nil {
+				c.checkItemValues(t, cmdAttr, scriptAttr)
+			}
 		}
 	} else {
 		t.ForEach = &ir.ForEach{Range: toRange(content.Attributes["for_each"].Expr.Range())}

@@ -1,6 +1,8 @@
 package parser
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"sort"
@@ -327,6 +329,19 @@ func canonicalParamValue(v cty.Value, ty ir.ParamType) (string, error) {
 			return "", err
 		}
 		return strconv.FormatBool(b), nil
+	case ir.ParamList:
+		l, err := toStringList(v)
+		if err != nil {
+			return "", err
+		}
+		if l == nil {
+			l = []string{}
+		}
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.Encode(l)
+		return strings.TrimSuffix(b.String(), "\n"), nil
 	}
 	return toString(v)
 }

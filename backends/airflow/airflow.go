@@ -222,6 +222,11 @@ const skipTrigger = "trigger"
 func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 	opts, diags := Schema.Decode(p)
 	b := &builder{p: p, opts: opts, diags: diags, vars: map[string]string{}, ids: map[string]string{}, tasks: map[string]*ir.Task{}}
+	for _, t := range p.Tasks {
+		if t.IsDynamic() {
+			b.diags = append(b.diags, ir.Unsupported(backendName, "for_each over a run-time value", t, "Not rendered by this backend yet; use a compile-time list, set or map."))
+		}
+	}
 	b.names()
 	v := &dagView{
 		Source:   path.Base(strings.ReplaceAll(p.File, "\\", "/")),

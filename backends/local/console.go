@@ -29,7 +29,11 @@ type console struct {
 func newConsole(w io.Writer, tty bool, insts []*instNode) *console {
 	c := &console{w: w, tty: tty}
 	for _, i := range insts {
-		c.full = max(c.full, utf8.RuneCountInString(i.name))
+		n := utf8.RuneCountInString(i.name)
+		if i.whole {
+			n += len("[00]") // its instances, once it expands
+		}
+		c.full = max(c.full, n)
 	}
 	c.width = min(c.full, 24)
 	return c

@@ -75,6 +75,10 @@ func ResolveParams(p *ir.Pipeline, given map[string]string) (map[string]string, 
 			if v != "true" && v != "false" {
 				return nil, usagef("param %q is a bool (true or false), got %q", pa.Name, v)
 			}
+		case ir.ParamList:
+			if err := ir.CheckParamValue(pa.Type, v); err != nil {
+				return nil, usagef("param %q is a list(string), given as a JSON array such as [\"a\",\"b\"]; it %s", pa.Name, err)
+			}
 		}
 		out[pa.Name] = v
 	}

@@ -58,6 +58,9 @@ func Plan(w io.Writer, p *ir.Pipeline, jobs int) error {
 		if len(t.Outputs) > 0 {
 			fmt.Fprintf(&b, "   outputs: %s\n", strings.Join(t.Outputs, ", "))
 		}
+		if t.IsDynamic() {
+			fmt.Fprintf(&b, "   for_each: the items of %s, read when the task starts\n", t.ForEach.Source)
+		}
 		for _, in := range t.Instances() {
 			indent := "   "
 			if t.ForEach != nil {

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -127,6 +128,8 @@ type taskNode struct {
 	// dequeued while it is at the cap wait in held until one ends.
 	running int
 	held    []*instNode
+	// expanded is set once a run-time fan-out has its instances.
+	expanded bool
 }
 
 type instNode struct {
@@ -135,7 +138,11 @@ type instNode struct {
 	// item is the instance's for_each item (nil without for_each): its
 	// when is evaluated with it.
 	item *ir.Item
-	name string // trace.Key
+	// whole stands for a run-time fan-out before its items are known: the
+	// task's only node until it expands, and its record when it never does
+	// (skipped, upstream_failed, zero items, a malformed value).
+	whole bool
+	name  string // trace.Key
 	// file is name made safe for a file name.
 	file        string
 	state       ir.State
@@ -190,6 +197,14 @@ type runner struct {
 	procs    *procs
 	paths    sync.Map // program name -> path found in PATH
 	started  time.Time
+	// resumed holds the journal and logged attempts of the run being
+	// resumed, for the instances a run-time fan-out creates later.
+	resumed *resumeState
+}
+
+type resumeState struct {
+	recs  map[string]journalRecord
+	prior map[string]int
 }
 
 type stopReason int
@@ -334,6 +349,11 @@ func (r *runner) build() {
 		tn := &taskNode{t: t}
 		r.byName[t.Name] = tn
 		r.tasks = append(r.tasks, tn)
+		if t.IsDynamic() {
+			n := &instNode{task: tn, in: &ir.Instance{}, whole: true, name: trace.Key(t.Name, ""), file: fileStem(t.Name, "", 0)}
+			tn.insts = []*instNode{n}
+			r.insts = append(r.insts, n)
+		}
 		for i, in := range t.Instances() {
 			key := in.Key
 			if t.ForEach == nil {
@@ -379,7 +399,7 @@ func (r *runner) ended() []ir.Ended {
 		if st == "" {
 			st = ir.Failed
 		}
-		out = append(out, ir.Ended{State: st, Name: ir.InstanceName(i.task.t.Name, i.in.Key, i.task.t.ForEach != nil), Final: i.task.t.Final, FailureTolerated: i.task.t.AllowFailure})
+		out = append(out, ir.Ended{State: st, Name: ir.InstanceName(i.task.t.Name, i.in.Key, i.task.t.ForEach != nil && !i.whole), Final: i.task.t.Final, FailureTolerated: i.task.t.AllowFailure})
 	}
 	return out
 }
@@ -528,12 +548,8 @@ func (r *runner) finish() (*Result, error) {
 	res := &Result{RunID: r.o.RunID, Dir: r.dir, Elapsed: r.clock.Now().Sub(r.started),
 		Interrupted: r.reason == stopInterrupt, TimedOut: r.reason == stopTimeout}
 	for _, i := range r.insts {
-		key := i.in.Key
-		if i.task.t.ForEach == nil {
-			key = ""
-		}
 		res.Instances = append(res.Instances, InstanceResult{
-			Task: i.task.t.Name, Instance: key, State: i.state, Attempts: i.attemptBase + i.attempts,
+			Task: i.task.t.Name, Instance: instanceKey(i), State: i.state, Attempts: i.attemptBase + i.attempts,
 			Start: i.start, End: i.end, Outputs: i.outputs, Error: i.err, Kept: i.kept,
 		})
 	}
@@ -561,6 +577,9 @@ func (r *runner) ready(tn *taskNode) {
 		for _, ui := range u.insts {
 			states = append(states, ui.state)
 		}
+	}
+	if tn.t.IsDynamic() && !tn.expanded && !r.expand(tn, states) {
+		return
 	}
 	for _, i := range tn.insts {
 		if i.state != "" {
@@ -600,6 +619,58 @@ func (r *runner) ready(tn *taskNode) {
 		i.spec = sp
 		r.queue = append(r.queue, i)
 	}
+}
+
+// expand gives a run-time fan-out its instances, once its trigger holds
+// (DESIGN 2.5): the items are read from the source's value now. It returns
+// false when the task ends as a whole instead (its trigger does not hold,
+// the value is malformed, or there are no items: skipped).
+func (r *runner) expand(tn *taskNode, states []ir.State) bool {
+	whole := tn.insts[0]
+	if d, _ := ir.Decide(tn.t.Trigger, states, nil); d != ir.Run {
+		r.complete(whole, d.State(), "", true)
+		return false
+	}
+	src := tn.t.ForEach.Source
+	if err := r.available([]*ir.Ref{src}); err != nil {
+		r.complete(whole, ir.Failed, "for_each: "+err.Error(), true)
+		return false
+	}
+	items, err := ir.DecodeItems(r.lookup(src))
+	if err == nil {
+		err = ir.CheckItemRefs(tn.t, items)
+	}
+	if err != nil {
+		r.complete(whole, ir.Failed, fmt.Sprintf("%s (from %s)", err, src), true)
+		return false
+	}
+	if len(items) == 0 {
+		r.complete(whole, ir.Skipped, fmt.Sprintf("for_each over %s has no items", src), true)
+		return false
+	}
+	upKept := true
+	for _, u := range tn.up {
+		for _, ui := range u.insts {
+			upKept = upKept && ui.kept
+		}
+	}
+	nodes := make([]*instNode, len(items))
+	tn.unfinished = len(items)
+	for k, in := range tn.t.InstancesOf(items) {
+		n := &instNode{task: tn, in: in, item: &items[k], name: trace.Key(tn.t.Name, in.Key), file: fileStem(tn.t.Name, in.Key, k)}
+		if r.resumed != nil {
+			r.keep(n, r.resumed, upKept)
+		}
+		nodes[k] = n
+	}
+	at := slices.Index(r.insts, whole)
+	r.insts = slices.Replace(r.insts, at, at+1, nodes...)
+	tn.insts = nodes
+	tn.expanded = true
+	if tn.unfinished == 0 {
+		r.taskDone(tn) // every instance kept by resume
+	}
+	return true
 }
 
 // resolve substitutes the run-time references of an instance's command,
@@ -649,10 +720,7 @@ func (r *runner) resolve(i *instNode, attempt int) (*spec, error) {
 		}
 		sp.env = append(sp.env, e.Name+"="+v)
 	}
-	key := i.in.Key
-	if i.task.t.ForEach == nil {
-		key = ""
-	}
+	key := instanceKey(i)
 	sp.env = append(sp.env, "DAGC_RUN_ID="+r.o.RunID, "DAGC_TASK="+i.task.t.Name, "DAGC_INSTANCE="+key)
 	sp.dir = r.o.Dir
 	if wd := i.in.Workdir; wd != "" {
@@ -846,7 +914,7 @@ func (r *runner) collect(res attemptResult) {
 }
 
 func instanceKey(i *instNode) string {
-	if i.task.t.ForEach == nil {
+	if i.task.t.ForEach == nil || i.whole {
 		return ""
 	}
 	return i.in.Key
@@ -885,6 +953,12 @@ func (r *runner) complete(i *instNode, st ir.State, msg string, neverStarted boo
 	if tn.unfinished > 0 {
 		return
 	}
+	r.taskDone(tn)
+}
+
+// taskDone readies the downstream tasks of tn, whose instances have all
+// finished, that now have every upstream finished.
+func (r *runner) taskDone(tn *taskNode) {
 	for _, d := range tn.down {
 		d.waiting--
 		if d.waiting == 0 && !d.readied && !(r.stopping && r.reason != stopFailFast) {
@@ -915,7 +989,8 @@ func (r *runner) restore() error {
 	if err != nil {
 		return err
 	}
-	prior := priorAttempts(filepath.Join(r.dir, "logs"))
+	rs := &resumeState{recs: recs, prior: priorAttempts(filepath.Join(r.dir, "logs"))}
+	r.resumed = rs
 	for _, tn := range r.topological() {
 		upKept := true
 		for _, u := range tn.up {
@@ -924,27 +999,33 @@ func (r *runner) restore() error {
 			}
 		}
 		for _, i := range tn.insts {
-			i.attemptBase = prior[i.file]
-			rec, ok := recs[i.name]
-			if ok && rec.Attempts > i.attemptBase {
-				i.attemptBase = rec.Attempts
+			if !i.whole {
+				r.keep(i, rs, upKept)
 			}
-			if !ok || rec.State != string(ir.Success) || !upKept {
-				continue
-			}
-			if !outputsComplete(tn.t.Outputs, rec.Outputs) {
-				continue
-			}
-			i.kept, i.state, i.outputs = true, ir.Success, rec.Outputs
-			i.start, i.end = rec.Start, rec.End
-			i.attemptBase = rec.Attempts
-			tn.unfinished--
-			r.finished++
-			r.writeTrace(trace.Record{Task: tn.t.Name, Instance: instanceKey(i), Attempt: rec.Attempts,
-				State: rec.State, Start: rec.Start, End: rec.End, Outputs: rec.Outputs})
 		}
 	}
 	return nil
+}
+
+// keep marks an instance kept when the run being resumed finished it with
+// success and every output, and its upstream are all kept too.
+func (r *runner) keep(i *instNode, rs *resumeState, upKept bool) {
+	i.attemptBase = rs.prior[i.file]
+	rec, ok := rs.recs[i.name]
+	if ok && rec.Attempts > i.attemptBase {
+		i.attemptBase = rec.Attempts
+	}
+	tn := i.task
+	if !ok || rec.State != string(ir.Success) || !upKept || !outputsComplete(tn.t.Outputs, rec.Outputs) {
+		return
+	}
+	i.kept, i.state, i.outputs = true, ir.Success, rec.Outputs
+	i.start, i.end = rec.Start, rec.End
+	i.attemptBase = rec.Attempts
+	tn.unfinished--
+	r.finished++
+	r.writeTrace(trace.Record{Task: tn.t.Name, Instance: instanceKey(i), Attempt: rec.Attempts,
+		State: rec.State, Start: rec.Start, End: rec.End, Outputs: rec.Outputs})
 }
 
 // topological returns the tasks upstream first. The IR promises this order

@@ -104,12 +104,19 @@ func renderTargets(names []string) ([]backends.Renderer, error) {
 
 // summary is the one line validate prints for a valid pipeline.
 func summary(p *ir.Pipeline) string {
-	instances, edges := 0, 0
+	instances, edges, dynamic := 0, 0, 0
 	for _, t := range p.Tasks {
+		if t.IsDynamic() {
+			dynamic++
+		}
 		instances += t.NumInstances()
 		edges += len(t.Edges)
 	}
-	return fmt.Sprintf("%s: %d tasks, %d instances, %d edges — valid", p.Name, len(p.Tasks), instances, edges)
+	more := ""
+	if dynamic > 0 {
+		more = fmt.Sprintf(" (and those of %d run-time fan-out(s))", dynamic)
+	}
+	return fmt.Sprintf("%s: %d tasks, %d instances%s, %d edges — valid", p.Name, len(p.Tasks), instances, more, edges)
 }
 
 func init() { register(newValidateCmd) }

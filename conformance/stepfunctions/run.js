@@ -273,6 +273,7 @@ async function main() {
   const records = [];
   const attempts = new Map(); // "task\0instance" → count
   const instances = []; // every task instance the definition runs
+  const dynamic = []; // the Task states of run-time fan-outs
   const handlers = {};
   const inflight = new Set(); // attempts still running
   const context = { Execution: { Name: runId, Id: `local:${runId}` }, Task: { Token: `local-token-${runId}` } };
@@ -295,7 +296,11 @@ async function main() {
     }
     const meta = index.states[name];
     if (!meta) throw new Error(`Task state ${JSON.stringify(name)} is not in the index ${args.index}`);
-    if (meta.instances) {
+    if (meta.dynamic) {
+      // A run-time fan-out: its instances are known from the run state
+      // once it ends (below).
+      dynamic.push(meta);
+    } else if (meta.instances) {
       // A for_each task's one Task state runs every item of its Map, in
       // instance order; DAGC_INSTANCE says which at run time.
       meta.instances.forEach((key, index) => {
@@ -316,7 +321,7 @@ async function main() {
       const { argv, env: envList } = commandOf(s.Resource, taskInput);
       const env = { ...process.env };
       for (const e of envList) env[e.Name] = e.Value;
-      const instance = meta.instances ? env.DAGC_INSTANCE : meta.instance;
+      const instance = meta.instances || meta.dynamic ? env.DAGC_INSTANCE : meta.instance;
       const id = meta.task + '\0' + instance;
       const attempt = (attempts.get(id) || 0) + 1;
       attempts.set(id, attempt);
@@ -405,7 +410,7 @@ async function main() {
   const stateOf = (tasks, meta) => {
     const rec = tasks[meta.key];
     if (!rec) return undefined;
-    return rec.instances ? (rec.instances[meta.index] || {}).state : rec.state;
+    return rec.instances && !meta.whole ? (rec.instances[meta.index] || {}).state : rec.state;
   };
 
   // Instances that never started get a record with their final state
@@ -413,6 +418,17 @@ async function main() {
   // out, the final check never ran: a state may have decided an instance
   // without running it before the timeout (a false when); any other
   // instance that never started is upstream_failed.
+  const docTasks = finalDoc ? finalDoc.tasks : decided;
+  for (const meta of dynamic) {
+    // Expanded: one instance per element, each.key its index; else the
+    // task ended as a whole (skipped, failed, upstream_failed): "".
+    const rec = docTasks[meta.key];
+    if (rec && rec.instances) {
+      rec.instances.forEach((_, index) => instances.push({ task: meta.task, instance: String(index), index, key: meta.key }));
+    } else {
+      instances.push({ task: meta.task, instance: '', index: 0, key: meta.key, whole: true });
+    }
+  }
   const last = new Map();
   for (const r of records) last.set(r.task + '\0' + r.instance, r);
   for (const meta of instances) {

@@ -21,7 +21,7 @@ task "c" {
 }
 
 task "d" {
-  for_each = toset([param.dataset]) # ERROR: Run-time reference not allowed here
+  for_each = toset([param.dataset]) # ERROR: Invalid for_each
   command  = ["echo", each.value]
 }
 
