@@ -215,11 +215,10 @@ class DagrunTimeout:
 
         def update_state(dr, *args, **kwargs):
             if enforcer.fired.is_set():
-                # dag.test()'s session may still read a snapshot from
-                # before the scheduler's commit.
-                session = kwargs["session"]
-                session.commit()
-                state = session.scalar(select(DagRun.state).where(DagRun.id == dr.id))
+                # Read in a session of its own: dag.test()'s may still see a
+                # snapshot from before the scheduler's commit.
+                with create_session() as session:
+                    state = session.scalar(select(DagRun.state).where(DagRun.id == dr.id))
                 if state != DagRunState.RUNNING:
                     # dag.test() loops while its copy says running.
                     set_committed_value(dr, "_state", state)
