@@ -242,6 +242,6 @@ func TestSuiteCatchesAWrongRunStatusOnAirflow(t *testing.T) {
 // upstream_failed), where Airflow's run timeout records skipped.
 func TestSuiteCatchesARunTimeoutAirflowRecordsAsFailed(t *testing.T) {
 	suiteMutation(t, "run_timeout", "airflow",
-		`dagrun_timeout=timedelta(seconds=3),=>default_args={"execution_timeout": timedelta(seconds=3)},`,
+		`dagrun_timeout=timedelta(seconds=10),=>default_args={"execution_timeout": timedelta(seconds=10)},`,
 		"run_timeout / airflow: load ended failed, local says failed (the run timeout ended it, which airflow records as skipped)")
 }

@@ -227,7 +227,7 @@ with DAG(
     description="A run timeout cuts a long task; the run fails.",
     schedule=None,
     catchup=False,
-    dagrun_timeout=timedelta(seconds=3),
+    dagrun_timeout=timedelta(seconds=10),
     user_defined_macros=DAGC_MACROS,
 ) as dag:
     extract = BashOperator(
