@@ -537,6 +537,12 @@ func (r *runner) stop(why stopReason) {
 		cancel()
 		delete(r.retrying, i)
 		if why != stopInterrupt {
+			if why == stopTimeout {
+				// The timeout decided this instance: say so in the trace
+				// (its last attempt's record was written without the mark).
+				r.writeTrace(trace.Record{Task: i.task.t.Name, Instance: instanceKey(i), Attempt: i.attemptBase + i.attempts,
+					State: string(ir.Failed), TimedOut: true})
+			}
 			// The last attempt failed and no retry will come: that is final.
 			r.complete(i, ir.Failed, i.err+" (no retry: run stopped)", false)
 		}
@@ -545,11 +551,12 @@ func (r *runner) stop(why stopReason) {
 
 func (r *runner) finish() (*Result, error) {
 	if r.reason == stopTimeout {
-		// Like Airflow's dagrun_timeout: what never started is skipped.
+		// DESIGN 2.4: what never started ends upstream_failed, even an
+		// all_done or final task: the run is over.
 		for _, tn := range r.tasks {
 			for _, i := range tn.insts {
 				if i.state == "" && i.attempts == 0 {
-					r.complete(i, ir.Skipped, "run timeout reached before it started", true)
+					r.completeTimedOut(i)
 				}
 			}
 		}
@@ -563,6 +570,11 @@ func (r *runner) finish() (*Result, error) {
 		})
 	}
 	res.State = ir.RunState(r.ended())
+	if res.TimedOut {
+		// An expired run timeout fails the run (DESIGN 2.4), even when
+		// the attempts it cut have allow_failure.
+		res.State = ir.Failed
+	}
 	var err error
 	if r.tr != nil {
 		trace.WriteRunState(r.tr, string(res.State))
@@ -885,6 +897,7 @@ func (r *runner) collect(res attemptResult) {
 		return
 	}
 	rec.State = string(ir.Failed)
+	rec.TimedOut = res.stopped && r.reason == stopTimeout
 	r.writeTrace(rec)
 	i.err = res.err
 	retry := i.task.t.Retry
@@ -968,6 +981,13 @@ func (r *runner) taskDone(tn *taskNode) {
 			r.ready(d)
 		}
 	}
+}
+
+// completeTimedOut ends an instance that had not started when the run
+// timeout expired: upstream_failed, marked in the trace as the timeout's.
+func (r *runner) completeTimedOut(i *instNode) {
+	r.writeTrace(trace.Record{Task: i.task.t.Name, Instance: instanceKey(i), Attempt: 0, State: string(ir.UpstreamFailed), TimedOut: true})
+	r.complete(i, ir.UpstreamFailed, "run timeout reached before it started", false)
 }
 
 func (r *runner) durationOf(i *instNode) time.Duration {

@@ -299,3 +299,14 @@ func TestSuiteCatchesAnAirflowItemsTaskSkippingTheShapeCheck(t *testing.T) {
 		`elif not isinstance(element, str):=>elif False:`,
 		"dynamic_malformed / airflow: ")
 }
+
+// Issue 13 item 15: the suite compares what a run timeout ended through
+// conformance.RunTimeoutStates, so it must go red when an engine records
+// it otherwise. Rendered as a per-task execution_timeout instead of
+// dagrun_timeout, the cut task ends failed in Airflow (and what follows it
+// upstream_failed), where Airflow's run timeout records skipped.
+func TestSuiteCatchesARunTimeoutAirflowRecordsAsFailed(t *testing.T) {
+	suiteMutation(t, "run_timeout", "airflow",
+		`dagrun_timeout=timedelta(seconds=10),=>default_args={"execution_timeout": timedelta(seconds=10)},`,
+		"run_timeout / airflow: load ended failed, local says failed (the run timeout ended it, which airflow records as skipped)")
+}
