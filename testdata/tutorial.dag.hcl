@@ -17,12 +17,12 @@ pipeline "tutorial" {
 }
 
 task "print_date" {
-  command = ["date"]
+  script = "date"
 }
 
 task "sleep" {
   depends_on = [task.print_date]
-  command    = ["sleep", "1"]
+  script     = "sleep 1"
   retries    = 3
 }
 

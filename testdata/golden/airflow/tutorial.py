@@ -33,13 +33,13 @@ with DAG(
         task_id="print_date",
         retries=1,
         retry_delay=timedelta(minutes=5),
-        **dagc_bash(["date"]),
+        **dagc_bash(["sh", "-euc", "date"]),
     )
     sleep = BashOperator(
         task_id="sleep",
         retries=3,
         retry_delay=timedelta(minutes=5),
-        **dagc_bash(["sleep", "1"]),
+        **dagc_bash(["sh", "-euc", "sleep 1"]),
     )
     templated = BashOperator(
         task_id="templated",
