@@ -292,11 +292,11 @@ func TestSuiteCatchesAnEmptyFanOutNotSkippedOnStepFunctions(t *testing.T) {
 		"dynamic_fanout / stepfunctions: ")
 }
 
-// Run-time fan-out: an Airflow items task that lets numbers through runs
-// instances where every other engine fails the task.
+// Run-time fan-out: an Airflow items task that takes an object for an
+// array runs an instance per key where every other engine fails the task.
 func TestSuiteCatchesAnAirflowItemsTaskSkippingTheShapeCheck(t *testing.T) {
 	suiteMutation(t, "dynamic_malformed", "airflow",
-		`elif not isinstance(element, str):=>elif False:`,
+		`if not isinstance(elements, list):=>if False:`,
 		"dynamic_malformed / airflow: ")
 }
 
