@@ -158,7 +158,8 @@ func TestLocalEngine(t *testing.T) {
 		t.Skip("runs every example in two engines; skipped with -short")
 	}
 	var options map[string]struct {
-		Params map[string]string `json:"params"`
+		Params  map[string]string `json:"params"`
+		Refused map[string]string `json:"refused"`
 	}
 	if b, err := os.ReadFile(filepath.Join(examplesDir, "conformance.json")); err == nil {
 		json.Unmarshal(b, &options)
@@ -166,6 +167,15 @@ func TestLocalEngine(t *testing.T) {
 	for _, file := range examples(t) {
 		p := parseExample(t, file)
 		t.Run(p.Name, func(t *testing.T) {
+			// An example this backend refuses (the conformance suite
+			// expects it): the refusal is the result.
+			if want, ok := options[p.Name].Refused[backendName]; ok {
+				files, diags := render(p)
+				if files != nil || !strings.Contains(fmt.Sprint(diags), want) {
+					t.Fatalf("want a refusal holding %q, got %d files, %v", want, len(files), diags)
+				}
+				return
+			}
 			given := options[p.Name].Params
 			if given == nil {
 				given = map[string]string{}

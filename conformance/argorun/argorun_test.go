@@ -540,3 +540,37 @@ func TestNonUTF8OutputFailsThePod(t *testing.T) {
 		})
 	}
 }
+
+// TestCreatedFlagSetsRunDate: -created is the Workflow's creation time, so
+// the suite can start a run near midnight: at 23:30 UTC it is already the
+// next day in Tokyo. A time without a zone is a usage error.
+func TestCreatedFlagSetsRunDate(t *testing.T) {
+	p := &ir.Pipeline{Name: "midnight", Timezone: "Asia/Tokyo", Tasks: []*ir.Task{{Name: "today", Trigger: ir.AllSuccess, Outputs: []string{"date"},
+		Run: ir.Template{Image: ir.Lit(image), Command: []ir.Str{lit("sh"), lit("-c"), lit(`printf %s "$1" > "$DAGC_OUTPUTS/date"`), lit("sh"), {Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefRunDate}}}}}}}}}
+	dir := t.TempDir()
+	manifest, tr := dir+"/midnight.yaml", dir+"/trace.jsonl"
+	if err := os.WriteFile(manifest, render(t, p), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data, d := argo.TestIndex(p)
+	if d.HasErrors() {
+		t.Fatal(d)
+	}
+	if err := os.WriteFile(dir+"/index.json", data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr strings.Builder
+	if code := realMain([]string{"-index", dir + "/index.json", "-trace", tr, "-work", dir + "/pods", "-created", "2026-03-14T23:30:00Z", manifest}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	b, err := os.ReadFile(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"outputs":{"date":"2026-03-15"}`) {
+		t.Errorf("trace:\n%s", b)
+	}
+	if code := realMain([]string{"-created", "2026-03-14 23:30", manifest}, io.Discard, io.Discard); code != 2 {
+		t.Errorf("-created without a zone: exit %d, want 2", code)
+	}
+}
