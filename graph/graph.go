@@ -8,6 +8,7 @@
 //     "NAME (for_each)" holding one node per instance, labelled NAME[KEY]
 //     and, when it differs from the key, the instance's value; edges to and
 //     from the task attach to the whole cluster;
+//   - a run-time fan-out's source as a "for_each: …" line;
 //   - a task's `when` as a "when: …" line and a trigger other than
 //     all_success as a "trigger: …" line (a final task: "final: …") under
 //     the name, and every edge
@@ -63,6 +64,10 @@ func taskLines(t *ir.Task) []string {
 		title += " (for_each)"
 	}
 	lines := []string{title}
+	if t.IsDynamic() {
+		// Its instances are known only at run time.
+		lines = append(lines, "for_each: "+t.ForEach.Source.String())
+	}
 	switch {
 	case t.Final:
 		// An exit handler has no edges: it waits for every other task.

@@ -99,6 +99,11 @@ func (t *Task) InstancesOf(items []Item) []*Instance {
 	return out
 }
 
+// Template is the task's template as one instance whose each references
+// are still parts: what a backend renders once for a run-time fan-out,
+// whose items the engine fills in.
+func (t *Task) Template() *Instance { return t.Run.expand(nil) }
+
 // Instances expands the task's template over its static items: one
 // Instance per item in item order, or the only instance of a task without
 // for_each (Key ""). Each reference is replaced by the item's text and
@@ -282,9 +287,11 @@ func ValuePreview(s string) string {
 	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(s[:cut]), len(s))
 }
 
-// CheckItemRefs reports the first item that lacks a field the task's
-// template or when reads as each.value.NAME: a run-time fan-out's items
-// are only known when it starts, so this is checked then, for every item.
+// CheckItemRefs reports the first item that does not have the shape the
+// task's template or when reads: each.value whole needs a string element,
+// each.value.NAME an object with that field. A run-time fan-out's items are
+// only known when it starts, so this is checked then, for every item,
+// before any instance runs; every engine checks the same.
 func CheckItemRefs(t *Task, items []Item) error {
 	var refs []*Ref
 	t.Run.Strs(func(s Str) { refs = append(refs, s.Refs()...) })
@@ -292,6 +299,13 @@ func CheckItemRefs(t *Task, items []Item) error {
 		refs = append(refs, t.When.Refs()...)
 	}
 	for _, r := range refs {
+		if r.Kind == RefEachValue {
+			for i := range items {
+				if items[i].Fields != nil {
+					return fmt.Errorf("the task reads each.value whole, but element %s is an object; read its fields as each.value.NAME", items[i].Key)
+				}
+			}
+		}
 		if r.Kind != RefEachField {
 			continue
 		}

@@ -47,8 +47,8 @@ func checkPipelineInvariants(t *testing.T, p *ir.Pipeline) {
 			t.Fatalf("duplicate task %q", task.Name)
 		}
 		names[task.Name] = true
-		if len(task.Instances()) == 0 {
-			t.Fatalf("task %q has no instance", task.Name)
+		if task.IsDynamic() != (len(task.Instances()) == 0) {
+			t.Fatalf("task %q: dynamic %v with %d static instances", task.Name, task.IsDynamic(), len(task.Instances()))
 		}
 		if task.ForEach == nil && (len(task.Instances()) != 1 || task.Instances()[0].Key != "") {
 			t.Fatalf("plain task %q has instances %v", task.Name, task.Instances())

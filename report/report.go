@@ -7,12 +7,14 @@
 package report
 
 import (
+	"cmp"
 	_ "embed"
 	"fmt"
 	"html/template"
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -168,7 +170,8 @@ func build(in Input) view {
 	for _, t := range p.Tasks {
 		tv := taskView{Name: t.Name}
 		states := map[string]int{}
-		for _, inst := range t.Instances() {
+		for _, key := range instanceKeys(t, in.Records) {
+			inst := &ir.Instance{Key: key}
 			k := trace.Key(t.Name, inst.Key)
 			r, ok := last[k]
 			st := "not run"
@@ -204,8 +207,39 @@ func build(in Input) view {
 		}
 	}
 	v.Graph = layoutGraph(p, taskState, v.Tasks)
-	v.Gantt = layoutGantt(p, attempts, t0, t1)
+	v.Gantt = layoutGantt(p, attempts, t0, t1, in.Records)
 	return v
+}
+
+// instanceKeys are the instance keys of t: its static items', or for a
+// run-time fan-out those the run recorded, in item order ("" when it ended
+// as a whole).
+func instanceKeys(t *ir.Task, recs []trace.Record) []string {
+	if !t.IsDynamic() {
+		ins := t.Instances()
+		keys := make([]string, len(ins))
+		for i, in := range ins {
+			keys[i] = in.Key
+		}
+		return keys
+	}
+	seen := map[string]bool{}
+	var keys []string
+	for _, r := range recs {
+		if r.Task == t.Name && !seen[r.Instance] {
+			seen[r.Instance] = true
+			keys = append(keys, r.Instance)
+		}
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		x, _ := strconv.Atoi(a)
+		y, _ := strconv.Atoi(b)
+		return cmp.Compare(x, y)
+	})
+	if len(keys) == 0 {
+		keys = []string{""}
+	}
+	return keys
 }
 
 func mapsKeys(m map[string]string) func(func(string) bool) {
@@ -308,7 +342,7 @@ const (
 
 // layoutGantt draws one row per instance that ran, in pipeline order,
 // with one bar per attempt on a common time axis.
-func layoutGantt(p *ir.Pipeline, attempts map[string][]trace.Record, t0, t1 time.Time) ganttView {
+func layoutGantt(p *ir.Pipeline, attempts map[string][]trace.Record, t0, t1 time.Time, recs []trace.Record) ganttView {
 	g := ganttView{Width: ganttLabel + ganttWidth + 50, LabelWidth: ganttLabel} // room for the last tick
 	span := t1.Sub(t0)
 	if span <= 0 {
@@ -317,15 +351,12 @@ func layoutGantt(p *ir.Pipeline, attempts map[string][]trace.Record, t0, t1 time
 	x := func(t time.Time) int { return ganttLabel + int(float64(ganttWidth)*float64(t.Sub(t0))/float64(span)) }
 	y := 24
 	for _, t := range p.Tasks {
-		for _, inst := range t.Instances() {
-			rs := attempts[trace.Key(t.Name, inst.Key)]
+		for _, key := range instanceKeys(t, recs) {
+			rs := attempts[trace.Key(t.Name, key)]
 			if len(rs) == 0 {
 				continue
 			}
-			label := t.Name
-			if t.ForEach != nil {
-				label += "[" + inst.Key + "]"
-			}
+			label := trace.Key(t.Name, key)
 			if len(label) > 32 {
 				label = label[:31] + "…"
 			}

@@ -93,10 +93,13 @@ type dagView struct {
 	// tasks with allow_failure, which the watcher does not judge.
 	AllowedFailure []string
 	UsesK8s        bool
-	UsesBash       bool
-	UsesCron       bool
-	Timezone       string
-	Description    string
+	// UsesItems: a run-time fan-out renders an items task (dagc_items).
+	UsesItems    bool
+	ItemsPreview int
+	UsesBash     bool
+	UsesCron     bool
+	Timezone     string
+	Description  string
 
 	SkipExitCode int
 	SkipTrigger  string
@@ -179,6 +182,8 @@ type taskView struct {
 	// Expand is the Python expression passed to expand_kwargs for a
 	// mapped task: one dict of per-instance arguments per instance.
 	Expand string
+	// Items is the items task of a run-time fan-out (itemsTask).
+	Items *taskView
 }
 
 type edgeView struct {
@@ -206,6 +211,9 @@ type builder struct {
 	// outside one): a per-instance when reads its each references from it
 	// (DESIGN 2.5), and the guard is that instance's.
 	item *ir.Item
+	// dynamic is set while a run-time fan-out's template is rendered: each
+	// references become placeholders its items task fills (eachMark).
+	dynamic bool
 	// pools maps each pool the tasks name, other than default_pool, to
 	// those tasks, in pipeline order.
 	pools map[string][]string
@@ -222,11 +230,6 @@ const skipTrigger = "trigger"
 func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 	opts, diags := Schema.Decode(p)
 	b := &builder{p: p, opts: opts, diags: diags, vars: map[string]string{}, ids: map[string]string{}, tasks: map[string]*ir.Task{}}
-	for _, t := range p.Tasks {
-		if t.IsDynamic() {
-			b.diags = append(b.diags, ir.Unsupported(backendName, "for_each over a run-time value", t, "Not rendered by this backend yet; use a compile-time list, set or map."))
-		}
-	}
 	b.names()
 	v := &dagView{
 		Source:   path.Base(strings.ReplaceAll(p.File, "\\", "/")),
@@ -242,6 +245,7 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		NumberSyntax:   ir.NumberSyntax,
 		NumberBlanks:   ir.NumberBlanks,
 		WrapperLines:   wrapperLines,
+		ItemsPreview:   ir.MaxItemsPreview,
 	}
 	if p.File == "" {
 		v.Source = p.Name
@@ -255,7 +259,15 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 			for _, e := range ir.FailedTaskOrder(&ir.Pipeline{Tasks: []*ir.Task{t}}) {
 				names = append(names, pyStr(e.Name))
 			}
-			v.RunTasks = append(v.RunTasks, runTaskView{ID: b.ids[t.Name], Names: "[" + strings.Join(names, ", ") + "]", Mapped: t.ForEach != nil})
+			list := "[" + strings.Join(names, ", ") + "]"
+			if t.IsDynamic() {
+				// Its instances are named by map index at run time; its
+				// items task failing is the task failing as a whole.
+				list = pyStr(t.Name)
+				names = []string{pyStr(t.Name)}
+				v.RunTasks = append(v.RunTasks, runTaskView{ID: itemsTaskID(b.ids[t.Name]), Names: "[" + pyStr(t.Name) + "]"})
+			}
+			v.RunTasks = append(v.RunTasks, runTaskView{ID: b.ids[t.Name], Names: list, Mapped: t.ForEach != nil})
 			if t.AllowFailure {
 				v.ToleratedNames = append(v.ToleratedNames, names...)
 			}
@@ -268,8 +280,26 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 			v.UsesK8s = true
 		} else {
 			v.UsesBash = true
-			if t.Instances()[0].Image != "" || !t.Resources.IsZero() {
+			if b.templateInstances(t)[0].Image != "" || !t.Resources.IsZero() {
 				ignored = append(ignored, t.Name)
+			}
+		}
+		if tv.Items != nil {
+			// A run-time fan-out's items task comes first, with the same
+			// upstream and trigger; the task maps over what it returns.
+			v.Tasks = append(v.Tasks, tv.Items)
+			v.UsesItems = true
+			if len(t.Edges) > 0 {
+				e := edgeView{Down: tv.Items.Var}
+				for _, u := range t.Upstream() {
+					e.Up = append(e.Up, b.vars[u])
+				}
+				v.Edges = append(v.Edges, e)
+			}
+			v.Edges = append(v.Edges, edgeView{Down: b.vars[t.Name], Up: []string{tv.Items.Var}})
+			v.WatchedVars = append(v.WatchedVars, tv.Items.Var)
+			if t.AllowFailure {
+				v.AllowedFailure = append(v.AllowedFailure, pyStr(itemsTaskID(b.ids[t.Name])))
 			}
 		}
 		v.Tasks = append(v.Tasks, tv)
@@ -388,6 +418,12 @@ func (b *builder) names() {
 			b.diags.Errorf(t.Range, "task names collide in Airflow", "%s", nameCollision("task id", other, t.Name, id))
 		}
 		byID[id] = t.Name
+		if t.IsDynamic() {
+			if other, ok := byID[itemsTaskID(id)]; ok {
+				b.diags.Errorf(t.Range, "task names collide in Airflow", "%s", nameCollision("task id", other, t.Name+"'s items task", itemsTaskID(id)))
+			}
+			byID[itemsTaskID(id)] = t.Name + "'s items task"
+		}
 		if other, ok := byVar[v]; ok && taskID(other) != id {
 			b.diags.Errorf(t.Range, "task names collide in Airflow", "%s", nameCollision("variable", other, t.Name, v))
 		}
@@ -546,7 +582,18 @@ func (b *builder) task(t *ir.Task) *taskView {
 	if op == "" {
 		op = "bash"
 	}
-	if t.NumInstances() == 0 {
+	if t.IsDynamic() {
+		if op == "kubernetes" {
+			b.unsupported("for_each over a run-time value with operator \"kubernetes\"", t, "The items task fills the BashOperator wrapper's environment; use the default operator.")
+			return nil
+		}
+		if checksFailedUpstream(t) {
+			b.unsupported(fmt.Sprintf("trigger %s on a for_each over a run-time value", t.Trigger), t, "Airflow starts such a task before every upstream has ended, and its items task would have to wait the same way; use all_success, all_done, none_failed, none_failed_min_one_success, none_skipped or all_failed.")
+			return nil
+		}
+		b.dynamic = true
+		defer func() { b.dynamic = false }()
+	} else if t.NumInstances() == 0 {
 		b.diags.Errorf(t.Range, "task has no instance", "task %q has no instance to run.", t.Name)
 		return nil
 	}
@@ -557,7 +604,7 @@ func (b *builder) task(t *ir.Task) *taskView {
 			b.diags = append(b.diags, d)
 		}
 	}
-	for _, in := range t.Instances() {
+	for _, in := range b.templateInstances(t) {
 		if len(in.Argv()) == 0 {
 			b.diags.Errorf(t.Range, "empty command", "task %q has an empty command.", t.Name)
 			return nil
@@ -769,6 +816,10 @@ func (b *builder) strTemplate(s ir.Str, ext []string) string {
 			parts = append(parts, templatePart{lit: p.Lit})
 			continue
 		}
+		if b.dynamic && p.Ref.Kind.IsEach() {
+			parts = append(parts, templatePart{lit: eachMark(p.Ref, true), raw: true})
+			continue
+		}
 		expr := b.refText(p.Ref)
 		if b.guard != "" {
 			// Like the local runner, a trigger that does not hold or a false
@@ -804,6 +855,9 @@ func (b *builder) refText(r *ir.Ref) string {
 				return jinjaStrLit(text)
 			}
 		}
+		if b.dynamic {
+			return eachMark(r, false)
+		}
 		b.diags.Errorf(r.Range, "unknown reference", "reference %s has no item here.", r.String())
 		return "''"
 	case ir.RefRunAttempt:
@@ -821,6 +875,9 @@ func (b *builder) refText(r *ir.Ref) string {
 		}
 		what := jinjaStrLit(r.String())
 		pull := fmt.Sprintf("ti.xcom_pull(task_ids=%s, key=%s", jinjaStrLit(b.ids[r.Task]), jinjaStrLit(r.Name))
+		if up.IsDynamic() {
+			return fmt.Sprintf("dagc_dynamic_output(ti, %s, %s, %s)", jinjaStrLit(b.ids[r.Task]), jinjaStrLit(r.Name), what)
+		}
 		if up.ForEach != nil {
 			idx := make([]string, up.NumInstances())
 			for i := range idx {
@@ -900,7 +957,10 @@ func (b *builder) argvEnv(t *ir.Task, in *ir.Instance, ext []string) []envEntry 
 	if len(t.Outputs) > 0 {
 		env = append(env, envEntry{"DAGC_OUTPUTS", ""})
 	}
-	if t.ForEach != nil {
+	switch {
+	case b.dynamic:
+		env = append(env, envEntry{"DAGC_EACH_KEY", eachMark(&ir.Ref{Kind: ir.RefEachKey}, true)})
+	case t.ForEach != nil:
 		env = append(env, envEntry{"DAGC_EACH_KEY", jinjaTemplate([]templatePart{{lit: in.Key}}, ext)})
 	}
 	// An Airflow 3 worker gives the task a socket as stdin, and bash run
@@ -949,7 +1009,7 @@ func (b *builder) bashTask(t *ir.Task) *taskView {
 	}
 	args := b.common(t)
 	args = append(args, kwarg{"bash_command", "DAGC_RUN"})
-	inst := t.Instances()
+	inst := b.templateInstances(t)
 	if t.ForEach == nil {
 		args = append(args, kwarg{"env", pyDict(b.argvEnv(t, inst[0], bashTemplateExt), 8)})
 		if wd := b.workdir(inst[0], bashTemplateExt); wd != "" {
@@ -984,9 +1044,92 @@ func (b *builder) bashTask(t *ir.Task) *taskView {
 			items = append(items, item+strings.Repeat(" ", 8)+"},")
 		}
 		tv.Expand = "[\n" + indentLines(items, 8) + "    ]"
+		if b.dynamic {
+			tv.Items = b.itemsTask(t, inst[0])
+			tv.Expand = tv.Items.Var + ".output"
+		}
 	}
 	tv.Kwargs = args
 	return tv
+}
+
+// templateInstances is what bashTask renders: the static instances, or
+// for a run-time fan-out the template itself, whose each references the
+// items task fills in per item.
+func (b *builder) templateInstances(t *ir.Task) []*ir.Instance {
+	if t.IsDynamic() {
+		return []*ir.Instance{t.Template()}
+	}
+	return t.Instances()
+}
+
+// itemsTaskID is the task id of the items task of a run-time fan-out.
+func itemsTaskID(id string) string { return id + "__items" }
+
+// eachMark is the placeholder of an each reference in a run-time
+// fan-out's template: NUL cannot occur in any text a user writes (the
+// parser refuses it in commands and env), so the items task's replacement
+// (dagc_items) can never hit user text. In template text (lit) it becomes
+// a {{ '…' }} expression of the item's text, in an expression a string
+// literal.
+func eachMark(r *ir.Ref, lit bool) string {
+	kind := "e"
+	if lit {
+		kind = "l"
+	}
+	field := "key"
+	switch r.Kind {
+	case ir.RefEachValue:
+		field = "value"
+	case ir.RefEachField:
+		field = "field:" + r.Name
+	}
+	return "\x00" + kind + ":" + field + "\x00"
+}
+
+// itemsTask is the items task of a run-time fan-out (DESIGN 2.5): it
+// reads the source's value once the task's trigger holds (same upstream,
+// same trigger rule), checks its shape with the rule of every engine
+// (ir.DecodeItems, ir.CheckItemRefs), and returns one expand_kwargs entry
+// per item: the task's environment with each reference filled in.
+func (b *builder) itemsTask(t *ir.Task, tmpl *ir.Instance) *taskView {
+	id := itemsTaskID(b.ids[t.Name])
+	// The source is rendered as any reference, without the task's guard:
+	// the items are read before any instance decides its when.
+	guard := b.guard
+	b.dynamic, b.guard = false, ""
+	value := b.strTemplate(ir.Str{Parts: []ir.Part{{Ref: t.ForEach.Source}}}, nil)
+	b.dynamic, b.guard = true, guard
+	var reads []string
+	seen := map[string]bool{}
+	var refs []*ir.Ref
+	t.Run.Strs(func(s ir.Str) { refs = append(refs, s.Refs()...) })
+	refs = append(refs, t.When.Refs()...)
+	for _, r := range refs {
+		if r.Kind == ir.RefEachValue || r.Kind == ir.RefEachField {
+			m := strings.Trim(eachMark(r, true), "\x00")[2:]
+			if !seen[m] {
+				seen[m] = true
+				reads = append(reads, pyStr(m))
+			}
+		}
+	}
+	in12, in16 := strings.Repeat(" ", 12), strings.Repeat(" ", 16)
+	env := "{\n" + in16 + `"env": ` + pyDict(b.argvEnv(t, tmpl, bashTemplateExt), 16) + ",\n"
+	if wd := b.workdir(tmpl, bashTemplateExt); wd != "" {
+		env += in16 + `"cwd": ` + pyStr(wd) + ",\n"
+	}
+	env += in12 + "}"
+	args := []kwarg{
+		{"task_id", pyStr(id)},
+		{"python_callable", "dagc_items(\n" + in12 + pyStr(t.ForEach.Source.String()) + ",\n" +
+			in12 + "[" + strings.Join(reads, ", ") + "],\n" + in12 + env + ",\n" + strings.Repeat(" ", 8) + ")"},
+		{"op_kwargs", "{\"value\": " + pyStr(value) + "}"},
+	}
+	if rule := b.triggerRule(t); rule != "" {
+		args = append(args, kwarg{"trigger_rule", pyStr(rule)})
+	}
+	return &taskView{Name: id, Var: b.vars[t.Name] + "__items", Operator: "PythonOperator", Kwargs: args}
 }
 
 func (b *builder) k8sTask(t *ir.Task) *taskView {

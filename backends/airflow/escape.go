@@ -115,6 +115,8 @@ type templatePart struct {
 	lit  string
 	expr string
 	isEx bool
+	// raw: lit is template text already (a run-time fan-out's eachMark).
+	raw bool
 }
 
 // jinjaTemplate joins parts into a template for an operator field.
@@ -127,6 +129,8 @@ func jinjaTemplate(parts []templatePart, templateExt []string) string {
 	for i, p := range parts {
 		if p.isEx {
 			out[i] = "{{ " + p.expr + " }}"
+		} else if p.raw {
+			out[i] = p.lit
 		} else {
 			out[i] = jinjaLit(p.lit)
 		}

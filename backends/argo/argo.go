@@ -170,6 +170,7 @@ type dagTaskView struct {
 	Name, Template, Depends, When string
 	Args                          []kv
 	Items                         []string // withItems: JSON object texts (itemText)
+	WithParam                     string   // withParam of a run-time fan-out
 }
 
 type leafView struct {
@@ -233,7 +234,10 @@ type renderer struct {
 	// text (whenItem).
 	whenItems *taskCtx
 	whenItem  *ir.Item
-	failed    string // failedTasksExpr, built once
+	// whenDyn: each references are the element # of an all() over a
+	// run-time fan-out's source (skipGuards).
+	whenDyn bool
+	failed  string // failedTasksExpr, built once
 }
 
 // taskByName returns the task called name.
@@ -268,11 +272,6 @@ func (rr *Renderer) build(p *ir.Pipeline) (*view, ir.Diagnostics) {
 		}
 	}
 	v := &view{FileName: p.Name + ".yaml", Source: filepath.Base(p.File)}
-	for _, t := range p.Tasks {
-		if t.IsDynamic() {
-			r.unsupported("for_each over a run-time value", t, "Not rendered by this backend yet; use a compile-time list, set or map.")
-		}
-	}
 	r.mapNames()
 	r.metadata(v, kind)
 	r.spec(v)

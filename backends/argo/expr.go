@@ -98,7 +98,11 @@ func (r *renderer) refExpr(ref *ir.Ref) string {
 	case ir.RefParam:
 		return "workflow.parameters[" + exprStr(ref.Name) + "]"
 	case ir.RefOutput:
-		return "tasks[" + exprStr(r.taskName[ref.Task]) + "].outputs.parameters[" + exprStr(ref.Name) + "]"
+		v := "tasks[" + exprStr(r.taskName[ref.Task]) + "].outputs.parameters[" + exprStr(ref.Name) + "]"
+		if p := r.taskByName(ref.Task); p != nil && p.ForEach != nil {
+			return rawJSON(v)
+		}
+		return v
 	case ir.RefRunID:
 		return "workflow.name"
 	case ir.RefRunDate:
@@ -108,6 +112,17 @@ func (r *renderer) refExpr(ref *ir.Ref) string {
 		case r.whenItem != nil:
 			text, _ := r.whenItem.Text(ref)
 			return exprStr(text)
+		case r.whenDyn:
+			// In an all() over the source's elements (skipGuards).
+			switch ref.Kind {
+			case ir.RefEachKey:
+				return "string(#index)"
+			case ir.RefEachField:
+				return "#[" + exprStr(ref.Name) + "]"
+			}
+			return "#"
+		case r.whenItems != nil && r.whenItems.t.IsDynamic():
+			return dynItemExpr(ref)
 		case r.whenItems != nil:
 			// The item is a string holding a JSON object (itemField);
 			// the field holds the item's text base64-encoded, which no
@@ -122,6 +137,12 @@ func (r *renderer) refExpr(ref *ir.Ref) string {
 	}
 	return `""`
 }
+
+// rawJSON re-encodes an aggregated output parameter, a JSON array Argo
+// writes with json.Marshal, which escapes '<', '>' and '&' as \u003c…:
+// sprig's toRawJson does not, so the consumer gets the text every engine
+// gives (ir's one encoding: no HTML escaping).
+func rawJSON(v string) string { return "sprig.toRawJson(fromJSON(" + v + "))" }
 
 // itemWhen renders a per-instance when (DESIGN 2.5) of a withItems task,
 // whose each references read the instance's item.
@@ -166,11 +187,26 @@ func (r *renderer) skipGuards(t *ir.Task) []string {
 		if u == nil || !perInstanceWhen(u) {
 			continue
 		}
+		if u.IsDynamic() {
+			// Every item of the source passes the when: the same
+			// condition over each element, in an all().
+			r.whenDyn = true
+			guards = append(guards, "all(fromJSON("+r.refExpr(u.ForEach.Source)+"), "+r.condExpr(u.When)+")")
+			r.whenDyn = false
+			continue
+		}
 		for i := range u.ForEach.Items {
 			r.whenItem = &u.ForEach.Items[i]
 			guards = append(guards, "("+r.condExpr(u.When)+")")
 		}
 		r.whenItem = nil
+	}
+	for _, name := range t.Upstream() {
+		// A max_parallel wrapper's dag node Succeeds when its withParam
+		// had no items, where dagc ends the task skipped.
+		if u := r.taskByName(name); u != nil && u.IsDynamic() && wrapped(u) {
+			guards = append(guards, "(len(fromJSON("+r.refExpr(u.ForEach.Source)+")) > 0)")
+		}
 	}
 	return guards
 }
@@ -421,6 +457,9 @@ func (r *renderer) omitted(t *ir.Task, q ir.StateSet) bx {
 // skippedByWhen: t's when was false.
 func (r *renderer) skippedByWhen(t *ir.Task) bx {
 	switch {
+	case t.IsDynamic() && !wrapped(t):
+		// Zero items: Argo's node is Skipped ("Skipped, empty params").
+		return bor(r.result(t, "Skipped"), band(r.result(t, "Succeeded"), bnot(r.result(t, "AnySucceeded"))))
 	case t.When == nil:
 		return bFalse
 	case t.ForEach != nil && !wrapped(t):
@@ -489,6 +528,9 @@ func (r *renderer) allIn(t *ir.Task, q ir.StateSet) bx {
 	case q.Has(ir.Failed) && wrapped(t):
 		r.lostGroupResult(t, "all of its instances failed")
 		ran = r.failedNode(t)
+	case q.Has(ir.Failed) && t.IsDynamic():
+		// A value of the wrong shape errors the node before it expands.
+		ran = bor(r.result(t, "AllFailed"), r.result(t, "Errored"))
 	case q.Has(ir.Failed):
 		ran = r.result(t, "AllFailed")
 	default:

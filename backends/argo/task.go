@@ -28,6 +28,8 @@ type taskCtx struct {
 	// task argument that feeds each.
 	inputs []kv
 	seen   map[string]bool
+	// itemArgs are the inputs withItems or withParam supply per item.
+	itemArgs map[string]bool
 }
 
 func (c *taskCtx) addInput(name, arg string) {
@@ -78,7 +80,11 @@ func (c *taskCtx) segs(s ir.Str) []segment {
 		case ir.RefOutput:
 			producer := c.r.taskName[p.Ref.Task]
 			name := producer + "_" + p.Ref.Name
-			c.addInput(name, "{{tasks."+producer+".outputs.parameters."+p.Ref.Name+"}}")
+			arg := "{{tasks." + producer + ".outputs.parameters." + p.Ref.Name + "}}"
+			if u := c.r.taskByName(p.Ref.Task); u != nil && u.ForEach != nil {
+				arg = "{{=" + c.r.refExpr(p.Ref) + "}}"
+			}
+			c.addInput(name, arg)
 			out = append(out, segment{tag: "{{inputs.parameters." + name + "}}"})
 		}
 	}
@@ -113,6 +119,16 @@ func (c *taskCtx) eachPieces(r *ir.Ref) []string {
 	if f, ok := c.fields[k]; ok {
 		return f.names
 	}
+	if c.t.IsDynamic() {
+		// The item is only known at run time: one field, read from the
+		// withParam item as a variable, so no text of it is ever parsed.
+		c.nfield++
+		name := "each-" + strconv.Itoa(c.nfield)
+		c.addInput(name, "{{="+dynItemExpr(r)+"}}")
+		c.itemArgs[name] = true
+		c.fields[k] = &eachField{names: []string{name}}
+		return c.fields[k].names
+	}
 	items := c.t.ForEach.Items
 	cut := make([]word, len(items))
 	n := 1
@@ -137,10 +153,73 @@ func (c *taskCtx) eachPieces(r *ir.Ref) []string {
 			c.items[i] = append(c.items[i], kv{name, v})
 		}
 		c.addInput(name, itemField(name))
+		c.itemArgs[name] = true
 	}
 	c.fields[k] = f
 	return f.names
 }
+
+// A run-time fan-out (DESIGN 2.5) renders withParam. Its value is computed
+// by an expression from the source: the JSON array is checked to be of
+// strings or of flat objects of strings (ir.DecodeItems' rule), and each
+// element becomes a string holding {"k": index, "v": element}, so each.key
+// is the index Argo does not give, and the item is bound as a string, as
+// withItems items are (see itemField). That string is base64-encoded:
+// expandTask templates the task's JSON with withParam's value still in it,
+// and fails on a "{{x}}" it cannot resolve, so no user text may be there. A value of another shape makes the
+// expression fail with a message that quotes its first bytes: asInt of
+// that message cannot parse, and Argo puts the error on the task's node.
+func (r *renderer) withParam(t *ir.Task, src string) string {
+	shape := `type(L) == "array" && (all(L, type(#) == "string") || all(L, type(#) == "map" && all(values(#), type(#) == "string")))`
+	// The shape the template reads (ir.CheckItemRefs): strings for
+	// each.value, objects with the field for each.value.NAME.
+	var refs []*ir.Ref
+	t.Run.Strs(func(s ir.Str) { refs = append(refs, s.Refs()...) })
+	refs = append(refs, t.When.Refs()...)
+	seen := map[string]bool{}
+	for _, ref := range refs {
+		test := ""
+		switch ref.Kind {
+		case ir.RefEachValue:
+			test = `all(L, type(#) == "string")`
+		case ir.RefEachField:
+			test = `all(L, type(#) == "map" && type(#[` + exprStr(ref.Name) + `]) == "string")`
+		}
+		if test != "" && !seen[test] {
+			seen[test] = true
+			shape += " && " + test
+		}
+	}
+	msg := exprStr("for_each needs a JSON array of strings or of flat objects of strings: ") + " + sprig.trunc(" + strconv.Itoa(ir.MaxItemsPreview) + ", " + src + ")"
+	return "{{=let L = fromJSON(" + src + "); " + shape + ` ? toJson(map(L, toBase64(toJson({"k": string(#index), "v": #})))) : asInt(` + msg + ")}}"
+}
+
+// dynItemExpr reads an each reference from a withParam item (withParam).
+func dynItemExpr(r *ir.Ref) string {
+	switch r.Kind {
+	case ir.RefEachKey:
+		return `fromJSON(fromBase64(item))["k"]`
+	case ir.RefEachField:
+		return `fromJSON(fromBase64(item))["v"][` + exprStr(r.Name) + `]`
+	}
+	return `fromJSON(fromBase64(item))["v"]`
+}
+
+// sourceExpr is the expression variable holding a run-time fan-out's
+// items: the producer's output or the param; inside a max_parallel
+// wrapper, the wrapper's input that carries it.
+func (r *renderer) sourceExpr(t *ir.Task) string {
+	if wrapped(t) {
+		return "fromBase64(inputs.parameters[" + exprStr(sourceInput) + "])"
+	}
+	return r.refExpr(t.ForEach.Source)
+}
+
+// sourceInput is the wrapper input that passes a run-time fan-out's source
+// value into its max_parallel dag template, base64-encoded: a dag
+// template's inputs are substituted as text into its tasks, where a "{{"
+// in the value would be read as a tag.
+const sourceInput = "dagc-items"
 
 // whenField is the withItems field holding, base64-encoded, the item's
 // text of an each reference of a per-instance when.
@@ -241,7 +320,10 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 	dt := dagTaskView{Name: name, Template: name, Depends: r.depends(t)}
 	leaf := leafView{Name: name, ActiveDeadline: seconds(t.Timeout)}
 
-	if t.ForEach != nil {
+	c.itemArgs = map[string]bool{}
+	if t.IsDynamic() {
+		c.fields = map[string]*eachField{}
+	} else if t.ForEach != nil {
 		if len(t.ForEach.Items) == 0 {
 			r.unsupported("for_each over an empty collection", t, "Argo skips a task whose withItems is empty, while dagc would run its dependents; give for_each at least one element.")
 			return
@@ -295,7 +377,9 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 	case len(whens) > 0:
 		dt.When = "{{=" + strings.Join(whens, " && ") + "}}"
 	}
-	if t.ForEach != nil {
+	if t.IsDynamic() {
+		dt.WithParam = r.withParam(t, r.sourceExpr(t))
+	} else if t.ForEach != nil {
 		if len(c.items) > 0 && len(c.items[0]) == 0 {
 			// Identical instances still run once per element: withItems
 			// needs a list, so each item carries its key.
@@ -374,7 +458,10 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 			r.unsupported("a per-instance when together with max_parallel", t,
 				fmt.Sprintf("Argo runs task %q inside a dag template that carries its max_parallel, whose node cannot report which items its when skipped. Drop max_parallel (or raise it to the number of instances, %d), or make the when the same for every item.", t.Name, len(t.ForEach.Items)))
 		}
-		dt = wrap(t, &leaf, dt)
+		if t.IsDynamic() {
+			dt.Args = append(dt.Args, kv{sourceInput, "{{=toBase64(" + r.refExpr(t.ForEach.Source) + ")}}"})
+		}
+		dt = wrap(t, &leaf, dt, c.itemArgs)
 	}
 	if t.Final {
 		s.ExitTasks = append(s.ExitTasks, dt)
@@ -389,7 +476,7 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 // items cannot bind, so such a task is rendered as any other.
 func wrapped(t *ir.Task) bool {
 	f := t.ForEach
-	return f != nil && f.MaxParallel > 0 && f.MaxParallel < len(f.Items)
+	return f != nil && f.MaxParallel > 0 && (f.Source != nil || f.MaxParallel < len(f.Items))
 }
 
 // wrap moves the withItems loop of dag task dt into a dag template of its
@@ -402,13 +489,18 @@ func wrapped(t *ir.Task) bool {
 // publishes the loop's aggregated outputs under the same names. Its name
 // has upper-case letters, which no task's DNS-1123 name has, so it never
 // collides with a task's template.
-func wrap(t *ir.Task, leaf *leafView, dt dagTaskView) dagTaskView {
+func wrap(t *ir.Task, leaf *leafView, dt dagTaskView, itemArgs map[string]bool) dagTaskView {
 	w := &wrapperView{Name: leaf.Name + "-MaxParallel", Parallelism: t.ForEach.MaxParallel}
-	inner := dagTaskView{Name: dt.Name, Template: leaf.Name, Items: dt.Items}
+	inner := dagTaskView{Name: dt.Name, Template: leaf.Name, Items: dt.Items, WithParam: dt.WithParam}
 	outer := dagTaskView{Name: dt.Name, Template: w.Name, Depends: dt.Depends, When: dt.When}
 	for _, a := range dt.Args {
-		if a.Value == itemField(a.Key) {
+		if itemArgs[a.Key] {
 			inner.Args = append(inner.Args, a)
+			continue
+		}
+		if a.Key == sourceInput {
+			w.Inputs = append(w.Inputs, a.Key)
+			outer.Args = append(outer.Args, a)
 			continue
 		}
 		w.Inputs = append(w.Inputs, a.Key)

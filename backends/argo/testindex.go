@@ -13,7 +13,10 @@ type indexTask struct {
 	Task  string `json:"task"`
 	// Instances are the each.key of a for_each task in withItems order.
 	Instances []string `json:"instances,omitempty"`
-	Upstream  []string `json:"upstream,omitempty"`
+	// Dynamic: a run-time fan-out, whose instances are withParam's items,
+	// each.key their index; before it expands it is one instance, "".
+	Dynamic  bool     `json:"dynamic,omitempty"`
+	Upstream []string `json:"upstream,omitempty"`
 	// UpstreamFailed: the task's rule has an upstream_failed test (any
 	// upstream instance failed or upstream_failed), which decides what an
 	// Omitted node means (docs/argo.md, "Triggers, skips and the run state").
@@ -35,6 +38,7 @@ func TestIndex(p *ir.Pipeline) ([]byte, ir.Diagnostics) {
 	var tasks []indexTask
 	for _, t := range p.Tasks {
 		it := indexTask{Label: r.taskName[t.Name], Task: t.Name, Upstream: t.Upstream()}
+		it.Dynamic = t.IsDynamic()
 		if t.ForEach != nil {
 			for _, item := range t.ForEach.Items {
 				it.Instances = append(it.Instances, item.Key)

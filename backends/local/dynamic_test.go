@@ -80,7 +80,8 @@ task "join" {
 }
 
 // Objects: each.value.NAME reads a field; an item that lacks a field the
-// task reads fails the task before any instance starts.
+// task reads, or an object where the task reads each.value whole, fails
+// the task before any instance starts.
 func TestRunTimeFanOutFields(t *testing.T) {
 	const src = `
 task "list" {
@@ -91,15 +92,21 @@ task "list" {
 task "each" {
   for_each = task.list.outputs.items
   script   = "printf '%s' \"$N\" > \"$DAGC_OUTPUTS/n\""
-  env      = { N = "${each.value.name}:${each.value}" }
+  env      = { N = "${each.value.name}:${each.key}" }
   outputs  = ["n"]
 }
 `
 	dir := t.TempDir()
 	p := parse(t, strings.Replace(src, "ITEMS_HERE", `[{\"name\":\"x\"},{\"name\":\"y\",\"z\":\"1\"}]`, 1))
 	oc := runIt(t, context.Background(), p, dir, Options{})
-	if got := oc.inst("each[1]").Outputs["n"]; got != `y:{"name":"y","z":"1"}` {
+	if got := oc.inst("each[1]").Outputs["n"]; got != `y:1` {
 		t.Errorf("each[1] got %s", got)
+	}
+	whole := strings.Replace(strings.Replace(src, "ITEMS_HERE", `[{\"name\":\"x\"}]`, 1), "${each.value.name}", "${each.value}", 1)
+	oc = runIt(t, context.Background(), parse(t, whole), t.TempDir(), Options{})
+	wantStates(t, oc, map[string]ir.State{"each": F})
+	if msg := oc.inst("each").Error; !strings.Contains(msg, "element 0 is an object") {
+		t.Errorf("each: %q", msg)
 	}
 	p = parse(t, strings.Replace(src, "ITEMS_HERE", `[{\"name\":\"x\"},{\"other\":\"y\"}]`, 1))
 	oc = runIt(t, context.Background(), p, t.TempDir(), Options{})

@@ -50,9 +50,6 @@ func (*Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 	stateBases := map[string]string{}
 	keys := map[string]string{}
 	for _, t := range p.Tasks {
-		if t.IsDynamic() {
-			diags = append(diags, unsupported(t, "for_each over a run-time value", "Not rendered by this backend yet; use a compile-time list, set or map.", t.ForEach.Source.Range))
-		}
 		if other, ok := stateBases[stateBase(t.Name)]; ok {
 			diags.Errorf(t.Range, "Step Functions state names collide", "tasks %q and %q both map to the state name %q (names are cut to fit 80 characters and characters other than letters, digits, _ and - become _); rename one of them.", other, t.Name, stateBase(t.Name))
 		}

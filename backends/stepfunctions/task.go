@@ -408,10 +408,14 @@ func (b *builder) taskState(ts *taskStates, lt *litTable, stateName string) obj 
 	// The test index (testindex.go) maps the state to the task instances
 	// it runs: every item of a for_each, in instance order.
 	meta := obj{{"task", t.Name}, {"key", stateKey(t.Name)}}
-	if t.ForEach == nil {
+	switch {
+	case t.ForEach == nil:
 		meta.set("instance", "")
 		meta.set("index", 0)
-	} else {
+	case t.IsDynamic():
+		// The instances are the source's elements, each.key the index.
+		meta.set("dynamic", true)
+	default:
 		keys := make([]string, len(t.ForEach.Items))
 		for i := range t.ForEach.Items {
 			keys[i] = t.ForEach.Items[i].Key
@@ -524,23 +528,27 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 		// Before the items are written: the plan names the fields it reads.
 		plan = newItemWhenPlan(b.p, ts.itemWhen, lt.each)
 	}
-	items := make([]obj, len(t.ForEach.Items))
-	for i := range t.ForEach.Items {
-		it := &t.ForEach.Items[i]
-		o := obj{{"key", it.Key}}
-		for _, r := range lt.each.refs {
-			text, _ := it.Text(r)
-			o.set(lt.each.field(r), text)
+	if t.IsDynamic() {
+		b.dynamicItems(m, ts, lt, mark)
+	} else {
+		items := make([]obj, len(t.ForEach.Items))
+		for i := range t.ForEach.Items {
+			it := &t.ForEach.Items[i]
+			o := obj{{"key", it.Key}}
+			for _, r := range lt.each.refs {
+				text, _ := it.Text(r)
+				o.set(lt.each.field(r), text)
+			}
+			items[i] = o
 		}
-		items[i] = o
+		b.add(m, ts.name("items"), obj{
+			{"Type", "Pass"},
+			{"Comment", "One item per for_each instance, in the order of each.key, with the text of the each references of the task's command and environment, and their literal text; Result is never evaluated."},
+			{"Result", obj{{"items", items}, {"lit", lt.values()}}},
+			{"ResultPath", "$.foreach"},
+			{"Next", ts.name("")},
+		})
 	}
-	b.add(m, ts.name("items"), obj{
-		{"Type", "Pass"},
-		{"Comment", "One item per for_each instance, in the order of each.key, with the text of the each references of the task's command and environment, and their literal text; Result is never evaluated."},
-		{"Result", obj{{"items", items}, {"lit", lt.values()}}},
-		{"ResultPath", "$.foreach"},
-		{"Next", ts.name("")},
-	})
 
 	pm := &machine{}
 	failed := ts.name("instance failed")
@@ -575,17 +583,31 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 	}
 	b.add(pm, failed, obj{{"Type", "Pass"}, {"Result", obj{{"state", "failed"}}}, {"End", true}})
 
+	each := obj{{"each.$", "$$.Map.Item.Value"}}
+	comment := fmt.Sprintf("for_each: %d instances", len(t.ForEach.Items))
+	if t.IsDynamic() {
+		// The items are the source's elements: each.key is the index.
+		fields := obj{{"key.$", "States.Format('{}', $$.Map.Item.Index)"}}
+		for _, r := range lt.each.refs {
+			p := "$$.Map.Item.Value"
+			if r.Kind == ir.RefEachField {
+				p += "." + r.Name
+			}
+			fields.set(lt.each.field(r)+".$", p)
+		}
+		each = obj{{"each", fields}}
+		comment = "for_each over " + t.ForEach.Source.String() + ", one instance per element"
+	}
 	s := obj{
 		{"Type", "Map"},
-		{"Comment", fmt.Sprintf("for_each: %d instances", len(t.ForEach.Items))},
+		{"Comment", comment},
 		{"ItemsPath", "$.foreach.items"},
-		{"ItemSelector", obj{
+		{"ItemSelector", append(obj{
 			{"params.$", "$.params"},
 			{"run.$", "$.run"},
 			{"tasks.$", "$.tasks"},
 			{"lit.$", "$.foreach.lit"},
-			{"each.$", "$$.Map.Item.Value"},
-		}},
+		}, each...)},
 	}
 	// The Map runs at most the smaller of the pipeline's concurrency and
 	// the task's max_parallel (0 = no cap for either).
@@ -611,6 +633,11 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 	}
 	s.set("ResultSelector", msel)
 	s.set("ResultPath", "$.tasks."+ts.key)
+	if t.IsDynamic() {
+		// A value dynamicItems let through but that still cannot be read
+		// (an item without a field the Map selects) fails the task.
+		s.set("Catch", []obj{{{"ErrorEquals", []string{"States.ALL"}}, {"ResultPath", nil}, {"Next", mark(ir.Failed)}}})
+	}
 	if len(t.Outputs) == 0 {
 		next(&s, after)
 		b.add(m, ts.name(""), s)
@@ -660,6 +687,99 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 	}
 	next(&c, after)
 	b.add(m, ts.name("collect"), c)
+}
+
+// dynamicItems adds the states that read a run-time fan-out's items
+// (DESIGN 2.5) before its Map: the source's text parsed as JSON and
+// counted, through a one-branch Parallel because a Pass state cannot catch
+// the intrinsic failure of text that is not JSON, which fails the task; a
+// value that is not an array fails it too, and zero items end it skipped; and, where the template reads
+// each.value or each.value.NAME, a Map that checks every element has that
+// shape (ir.CheckItemRefs) and fails the task as a whole otherwise, so no
+// instance starts on a malformed list.
+func (b *builder) dynamicItems(m *machine, ts *taskStates, lt *litTable, mark func(ir.State) string) {
+	t := ts.t
+	src := refPath(t.ForEach.Source)
+	parse := ts.name("items parse")
+	b.names[parse] = true
+	b.add(m, ts.name("items"), obj{
+		{"Type", "Parallel"},
+		{"Comment", "The items of " + t.ForEach.Source.String() + ": a JSON array, known when the task starts."},
+		{"Branches", []obj{{
+			{"StartAt", parse},
+			{"States", obj{{parse, obj{
+				{"Type", "Pass"},
+				{"Parameters", obj{
+					{"items.$", "States.StringToJson(" + src + ")"},
+					{"text.$", "States.JsonToString(States.StringToJson(" + src + "))"},
+				}},
+				{"End", true},
+			}}}},
+		}}},
+		{"ResultSelector", obj{{"items.$", "$[0].items"}, {"text.$", "$[0].text"}, {"lit", lt.values()}}},
+		{"ResultPath", "$.foreach"},
+		{"Catch", []obj{{{"ErrorEquals", []string{"States.ALL"}}, {"ResultPath", nil}, {"Next", mark(ir.Failed)}}}},
+		{"Next", ts.name("count")},
+	})
+	var shape []obj
+	var refs []*ir.Ref
+	t.Run.Strs(func(s ir.Str) { refs = append(refs, s.Refs()...) })
+	refs = append(refs, t.When.Refs()...)
+	seen := map[string]bool{}
+	for _, r := range refs {
+		p := ""
+		switch r.Kind {
+		case ir.RefEachValue:
+			p = "$.v"
+		case ir.RefEachField:
+			p = "$.v." + r.Name
+		}
+		if p == "" || seen[p] {
+			continue
+		}
+		seen[p] = true
+		shape = append(shape, obj{{"Variable", p}, {"IsPresent", true}}, obj{{"Variable", p}, {"IsString", true}})
+	}
+	run := ts.name("")
+	if len(shape) > 0 {
+		run = ts.name("check")
+	}
+	// The value re-encoded compactly: an array is exactly the text that
+	// starts with '[' (ArrayLength of anything else is a failure some
+	// interpreters do not let a Catch see), and "[]" has no items.
+	b.add(m, ts.name("count"), obj{
+		{"Type", "Choice"},
+		{"Choices", []obj{
+			{{"Not", obj{{"Variable", "$.foreach.text"}, {"StringMatches", "[*"}}}, {"Next", mark(ir.Failed)}},
+			{{"Variable", "$.foreach.text"}, {"StringEquals", "[]"}, {"Next", mark(ir.Skipped)}},
+		}},
+		{"Default", run},
+	})
+	if len(shape) == 0 {
+		return
+	}
+	item, ok, bad := ts.name("check item"), ts.name("check ok"), ts.name("check malformed")
+	for _, n := range []string{item, ok, bad} {
+		b.names[n] = true
+	}
+	b.add(m, ts.name("check"), obj{
+		{"Type", "Map"},
+		{"Comment", "Every element has the shape the task reads: a string for each.value, an object with string fields for each.value.NAME."},
+		{"ItemsPath", "$.foreach.items"},
+		{"ItemSelector", obj{{"v.$", "$$.Map.Item.Value"}}},
+		{"ItemProcessor", obj{
+			{"ProcessorConfig", obj{{"Mode", "INLINE"}}},
+			{"StartAt", item},
+			{"States", obj{
+				{item, obj{{"Type", "Choice"}, {"Choices", []obj{withNext(allOf(shape), ok)}}, {"Default", bad}}},
+				{ok, obj{{"Type", "Pass"}, {"End", true}}},
+				{bad, obj{{"Type", "Fail"}, {"Error", "dagc.ItemsMalformed"}, {"Cause", "for_each needs a JSON array of strings or of flat objects of strings, with the fields the task reads"}}},
+			}},
+		}},
+		{"ResultPath", nil},
+		{"Catch", []obj{{{"ErrorEquals", []string{"States.ALL"}}, {"ResultPath", nil}, {"Next", mark(ir.Failed)}}}},
+		{"Next", ts.name("")},
+	})
 }
 
 // capOf is the smaller of two caps where 0 means none.

@@ -141,6 +141,15 @@ def import_pools(path: str) -> None:
     print(f"run_dag: imported pools {[p[0] if isinstance(p, tuple) else p.pool for p in created]} from {os.path.basename(path)}", file=sys.stderr)
 
 
+ITEMS_SUFFIX = "__items"
+
+
+def is_items_task(task) -> bool:
+    """The items task of a run-time fan-out: its callable is dagc_items'."""
+    fn = getattr(task, "python_callable", None)
+    return task.task_id.endswith(ITEMS_SUFFIX) and getattr(fn, "__qualname__", "").startswith("dagc_items.")
+
+
 def run_one(dag_file: str, trace_path: str, params: list[str], dags_dir: str, at: str | None = None) -> str:
     """Import and run one DAG file; return the run's state. at, an ISO 8601
     instant, is the run's logical date (default: now)."""
@@ -190,8 +199,22 @@ def run_one(dag_file: str, trace_path: str, params: list[str], dags_dir: str, at
             value = x.value
             outputs.setdefault((x.task_id, x.map_index), {})[x.key] = value
         order = {t.task_id: i for i, t in enumerate(dag.topological_sort())} if hasattr(dag, "topological_sort") else {}
+        # A run-time fan-out's items task (docs/airflow.md) is not a dagc
+        # task: when it failed (a malformed value, or a source that was not
+        # available), the fan-out failed as a whole, whatever state Airflow
+        # then gave the mapped task (upstream_failed under most rules).
+        items_failed = set()
+        for ti in tis:
+            if is_items_task(dag.get_task(ti.task_id)) and str(getattr(ti.state, "value", ti.state)) == "failed":
+                items_failed.add(ti.task_id[: -len(ITEMS_SUFFIX)])
+        folded = set()
         for ti in sorted(tis, key=lambda t: (order.get(t.task_id, 0), t.task_id, t.map_index)):
-            if ti.task_id == WATCHER_TASK_ID:
+            if ti.task_id == WATCHER_TASK_ID or is_items_task(dag.get_task(ti.task_id)):
+                continue
+            if ti.task_id in items_failed:
+                if ti.task_id not in folded:
+                    folded.add(ti.task_id)
+                    records.append({"task": ti.task_id, "instance": "", "attempt": 0, "state": "failed", "start": iso(None), "end": iso(None)})
                 continue
             task = dag.get_task(ti.task_id)
             state = str(ti.state.value if hasattr(ti.state, "value") else ti.state)

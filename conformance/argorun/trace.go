@@ -27,6 +27,9 @@ type indexTask struct {
 	// Instances are the each.key of a for_each task in withItems order;
 	// empty for a task without for_each.
 	Instances []string `json:"instances"`
+	// Dynamic: a run-time fan-out (withParam): an instance's key is its
+	// item's index, and a node that never expanded is the one instance "".
+	Dynamic bool `json:"dynamic"`
 	// Upstream are the tasks this one waits for (dagc names).
 	Upstream []string `json:"upstream"`
 	// UpstreamFailed: an Omitted instance ended upstream_failed when some
@@ -145,7 +148,7 @@ func writeTrace(w io.Writer, wf *wfv1.Workflow, idx *index) error {
 			// Never reached (the run ended first): no record.
 			continue
 		}
-		if len(t.Instances) == 0 {
+		if len(t.Instances) == 0 && !t.Dynamic {
 			recs = append(recs, attempts(wf, n, t.Task, "")...)
 			continue
 		}
@@ -155,6 +158,11 @@ func writeTrace(w io.Writer, wf *wfv1.Workflow, idx *index) error {
 			if inner := wf.Status.Nodes.FindByName(n.Name + "." + t.Label); inner != nil {
 				n = inner
 			}
+		}
+		if t.Dynamic && (n.Type != wfv1.NodeTypeTaskGroup || len(n.Children) == 0) {
+			// Omitted, skipped (no items) or in error before expansion.
+			recs = append(recs, record{Task: t.Task, Attempt: 1, State: state(n.Phase)})
+			continue
 		}
 		if n.Type != wfv1.NodeTypeTaskGroup {
 			// Omitted or skipped before expansion: every instance alike.
@@ -169,6 +177,10 @@ func writeTrace(w io.Writer, wf *wfv1.Workflow, idx *index) error {
 				return err
 			}
 			i := argoutil.RecoverIndexFromNodeName(c.Name)
+			if t.Dynamic && i >= 0 {
+				recs = append(recs, attempts(wf, c, t.Task, strconv.Itoa(i))...)
+				continue
+			}
 			if i < 0 || i >= len(t.Instances) {
 				return fmt.Errorf("node %s: no instance %d of task %s", c.Name, i, t.Task)
 			}

@@ -256,6 +256,7 @@ async function main() {
   const records = [];
   const attempts = new Map(); // "task\0instance" → count
   const instances = []; // every task instance the definition runs
+  const dynamic = []; // the Task states of run-time fan-outs
   const handlers = {};
   const context = { Execution: { Name: runId, Id: `local:${runId}` }, Task: { Token: `local-token-${runId}` } };
   const overrides = { taskResourceLocalHandlers: handlers };
@@ -277,7 +278,11 @@ async function main() {
     }
     const meta = index.states[name];
     if (!meta) throw new Error(`Task state ${JSON.stringify(name)} is not in the index ${args.index}`);
-    if (meta.instances) {
+    if (meta.dynamic) {
+      // A run-time fan-out: its instances are known from the run state
+      // once it ends (below).
+      dynamic.push(meta);
+    } else if (meta.instances) {
       // A for_each task's one Task state runs every item of its Map, in
       // instance order; DAGC_INSTANCE says which at run time.
       meta.instances.forEach((key, index) => {
@@ -291,7 +296,7 @@ async function main() {
       const { argv, env: envList } = commandOf(s.Resource, taskInput);
       const env = { ...process.env };
       for (const e of envList) env[e.Name] = e.Value;
-      const instance = meta.instances ? env.DAGC_INSTANCE : meta.instance;
+      const instance = meta.instances || meta.dynamic ? env.DAGC_INSTANCE : meta.instance;
       const id = meta.task + '\0' + instance;
       const attempt = (attempts.get(id) || 0) + 1;
       attempts.set(id, attempt);
@@ -365,13 +370,23 @@ async function main() {
 
   // Instances that never started get a record with their final state
   // from the run state document; the others must agree with it.
+  for (const meta of dynamic) {
+    // Expanded: one instance per element, each.key its index; else the
+    // task ended as a whole (skipped, failed, upstream_failed): "".
+    const rec = finalDoc.tasks[meta.key];
+    if (rec && rec.instances) {
+      rec.instances.forEach((_, index) => instances.push({ task: meta.task, instance: String(index), index, key: meta.key }));
+    } else {
+      instances.push({ task: meta.task, instance: '', index: 0, key: meta.key, whole: true });
+    }
+  }
   const last = new Map();
   for (const r of records) last.set(r.task + '\0' + r.instance, r);
   for (const meta of instances) {
     const rec = finalDoc.tasks[meta.key];
     if (!rec) throw new Error(`task ${meta.task} has no record in the final run state`);
     let state = rec.state;
-    if (rec.instances) state = rec.instances[meta.index].state;
+    if (rec.instances && !meta.whole) state = rec.instances[meta.index].state;
     const seen = last.get(meta.task + '\0' + meta.instance);
     if (seen) {
       if (seen.state !== state) throw new Error(`${meta.task}[${meta.instance}]: the state machine recorded ${state} but the last attempt ended ${seen.state}`);

@@ -233,7 +233,7 @@ func TestSuiteCatchesAWrongRunStatusOnStepFunctions(t *testing.T) {
 // fails (the watcher judges it), but what the handlers read differs.
 func TestSuiteCatchesAWrongRunStatusOnAirflow(t *testing.T) {
 	suiteMutation(t, "final_failed", "airflow",
-		`return "failed" if any(name not in DAGC_RUN_TOLERATED for name in dagc_run_failed(ti)) else "success"=>return "success"`,
+		`return "failed" if any(name not in DAGC_RUN_TOLERATED and name.split("[", 1)[0] not in DAGC_RUN_TOLERATED for name in dagc_run_failed(ti)) else "success"=>return "success"`,
 		`final_failed / airflow: notify outputs differ: status = "success", want "failed"`)
 }
 
@@ -292,4 +292,28 @@ func TestExampleInstant(t *testing.T) {
 	if _, err := (exampleOptions{At: "2026-03-14 23:30"}).at(); err == nil {
 		t.Error("an instant without a zone was accepted")
 	}
+}
+
+// Run-time fan-out: an Argo argument that reads the item's value where
+// each.key belongs gives other outputs than every other engine.
+func TestSuiteCatchesAnArgoKeyReadFromTheValue(t *testing.T) {
+	suiteMutation(t, "dynamic_fanout", "argo",
+		`fromBase64(item))[\"k\"]=>fromBase64(item))[\"v\"]`,
+		"dynamic_fanout / argo: ")
+}
+
+// Run-time fan-out: a Step Functions machine that maps over [] instead of
+// ending the task skipped.
+func TestSuiteCatchesAnEmptyFanOutNotSkippedOnStepFunctions(t *testing.T) {
+	suiteMutation(t, "dynamic_fanout", "stepfunctions",
+		`"StringEquals":"[]","Next":"nothing skipped"=>"StringEquals":"[0]","Next":"nothing skipped"`,
+		"dynamic_fanout / stepfunctions: ")
+}
+
+// Run-time fan-out: an Airflow items task that lets numbers through runs
+// instances where every other engine fails the task.
+func TestSuiteCatchesAnAirflowItemsTaskSkippingTheShapeCheck(t *testing.T) {
+	suiteMutation(t, "dynamic_malformed", "airflow",
+		`elif not isinstance(element, str):=>elif False:`,
+		"dynamic_malformed / airflow: ")
 }

@@ -238,6 +238,14 @@ def dagc_run_failed(ti):
                     failed.append(names[0])
                 continue
             instances = ti.get_task_states(dag_id=ti.dag_id, task_ids=[task_id], run_ids=[ti.run_id]).get(ti.run_id, {})
+            if isinstance(names, str):
+                # A run-time fan-out: its instances are known by map index.
+                indexes = sorted(int(k[len(task_id) + 1:]) for k in instances if k.startswith(task_id + "_"))
+                for index in indexes:
+                    state = instances.get(f"{task_id}_{index}")
+                    if getattr(state, "value", state) == "failed":
+                        failed.append(f"{names}[{index}]")
+                continue
             for index, name in enumerate(names):
                 state = instances.get(f"{task_id}_{index}")
                 if getattr(state, "value", state) == "failed":
@@ -248,7 +256,7 @@ def dagc_run_failed(ti):
 
 def dagc_run_status(ti):
     """run.status: failed when any task that is not final ended failed."""
-    return "failed" if any(name not in DAGC_RUN_TOLERATED for name in dagc_run_failed(ti)) else "success"
+    return "failed" if any(name not in DAGC_RUN_TOLERATED and name.split("[", 1)[0] not in DAGC_RUN_TOLERATED for name in dagc_run_failed(ti)) else "success"
 
 
 def dagc_failed_tasks(ti):

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# A run-time fan-out of N items (default 10,000; DESIGN 2.5): a producer
+# publishes a JSON array of N strings, a for_each over it runs one tiny
+# command per item and publishes each.key, and a join reads the aggregated
+# output. Measures:
+#   * local: `dagc run` wall time and peak RSS (/usr/bin/time);
+#   * Step Functions: the definition's size (it must not grow with N), and
+#     the run under aws-local-stepfunctions through the conformance suite,
+#     compared with the local run (STEPFUNCTIONS=0 skips it: one dagc exec
+#     process per item);
+#   * Airflow: the map length it takes. The items task returns N entries and
+#     Airflow refuses more than [core] max_map_length (default 1024): the
+#     suite's Airflow column shows that failure at N > 1024 (AIRFLOW=1).
+#
+#   bench/fanout/run.sh                 # N=10000, local + Step Functions
+#   N=1025 AIRFLOW=1 STEPFUNCTIONS=0 bench/fanout/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+n=${N:-10000}
+cache=${DAGC_CACHE:-$HOME/.cache/dagc}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+go build -o "$work/dagc" ./cmd/dagc
+
+# A root the suite can run: testdata/ with the one pipeline, and the
+# harnesses it starts (conformance/) from this checkout.
+mkdir -p "$work/root/testdata"
+ln -s "$PWD/conformance" "$work/root/conformance"
+cat > "$work/root/testdata/fanout_$n.dag.hcl" <<HCL
+pipeline "fanout_$n" {
+  description = "A run-time fan-out of $n items."
+
+  defaults {
+    image = "alpine:3.20"
+  }
+}
+
+task "list" {
+  script  = "seq 0 $((n - 1)) | awk 'BEGIN { printf \"[\" } NR > 1 { printf \",\" } { printf \"\\\\\"item-%s\\\\\"\", \$1 } END { printf \"]\" }' > \"\$DAGC_OUTPUTS/items\""
+  outputs = ["items"]
+}
+
+task "each" {
+  for_each = task.list.outputs.items
+  command  = ["sh", "-c", "printf %s \"\$1\" > \"\$DAGC_OUTPUTS/k\"", "each", each.key]
+  outputs  = ["k"]
+}
+
+task "join" {
+  command = ["sh", "-c", "printf %s \"\$1\" | wc -c", "join", task.each.outputs.k]
+}
+HCL
+file="$work/root/testdata/fanout_$n.dag.hcl"
+
+echo "## run-time fan-out of $n items"
+/usr/bin/time -f '%e %M' -o "$work/time" "$work/dagc" run --state-dir "$work/state" "$file" > "$work/run.log" 2>&1 || { tail -5 "$work/run.log"; exit 1; }
+read -r wall rss < "$work/time"
+echo "local: dagc run ${wall} s wall, peak RSS $((rss / 1024)) MiB ($(grep -c 'success' "$work/run.log" || true) lines with success)"
+
+"$work/dagc" generate stepfunctions "$file" -o "$work/sfn" > /dev/null 2>&1
+echo "stepfunctions: definition $(wc -c < "$work/sfn/fanout_$n.asl.json") bytes (the same for any N)"
+
+engines=local
+[ "${STEPFUNCTIONS:-1}" = 1 ] && engines="$engines,stepfunctions"
+[ "${AIRFLOW:-0}" = 1 ] && engines="$engines,airflow"
+if [ "$engines" != local ]; then
+  start=$(date +%s)
+  go run ./conformance/suite -root "$work/root" -cache "$cache" -dagc "$work/dagc" -engines "$engines" || true
+  echo "suite ($engines): $(( $(date +%s) - start )) s"
+fi
