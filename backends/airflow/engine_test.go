@@ -32,7 +32,7 @@ func TestEngine(t *testing.T) {
 		t.Skip("-short: skipping the real-Airflow check")
 	}
 	names, pipes := examples(t)
-	opts := conformanceOptions(t)
+	opts, ats := conformanceOptions(t)
 	dir := t.TempDir()
 	// Failure modes no example exercises, and every case of the one_failed
 	// check, checked the same way.
@@ -53,6 +53,7 @@ func TestEngine(t *testing.T) {
 		Dag    string            `json:"dag"`
 		Trace  string            `json:"trace"`
 		Params map[string]string `json:"params,omitempty"`
+		At     string            `json:"at,omitempty"`
 	}
 	var jobs []job
 	refs := map[string]conformance.Run{}
@@ -64,8 +65,16 @@ func TestEngine(t *testing.T) {
 		}
 		dag := filepath.Join(dir, name+".py")
 		writeDAG(t, dag, data)
-		jobs = append(jobs, job{Dag: dag, Trace: filepath.Join(dir, name+".jsonl"), Params: opts[name]})
-		refs[name] = localRun(t, p, opts[name], filepath.Join(dir, "local-"+name))
+		jobs = append(jobs, job{Dag: dag, Trace: filepath.Join(dir, name+".jsonl"), Params: opts[name], At: ats[name]})
+		date := ""
+		if ats[name] != "" {
+			at, err := time.Parse(time.RFC3339, ats[name])
+			if err != nil {
+				t.Fatal(err)
+			}
+			date = local.LogicalDate(p, at) // what the suite gives dagc run
+		}
+		refs[name] = localRun(t, p, opts[name], date, filepath.Join(dir, "local-"+name))
 	}
 	spec := filepath.Join(dir, "batch.json")
 	b, _ := json.Marshal(jobs)
@@ -148,29 +157,32 @@ func checkHostile(t *testing.T, p *ir.Pipeline, params map[string]string, final 
 	}
 }
 
-func conformanceOptions(t *testing.T) map[string]map[string]string {
+// conformanceOptions gives each example's params and the instant its run
+// starts at, from testdata/conformance.json.
+func conformanceOptions(t *testing.T) (map[string]map[string]string, map[string]string) {
 	b, err := os.ReadFile(filepath.Join(repoRoot, "testdata", "conformance.json"))
 	if os.IsNotExist(err) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	var raw map[string]struct {
 		Params map[string]string `json:"params"`
+		At     string            `json:"at"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]map[string]string{}
+	out, ats := map[string]map[string]string{}, map[string]string{}
 	for k, v := range raw {
-		out[k] = v.Params
+		out[k], ats[k] = v.Params, v.At
 	}
-	return out
+	return out, ats
 }
 
 // localRun runs the pipeline with the local runner: the reference trace.
-func localRun(t *testing.T, p *ir.Pipeline, given map[string]string, dir string) conformance.Run {
+func localRun(t *testing.T, p *ir.Pipeline, given map[string]string, date, dir string) conformance.Run {
 	t.Helper()
 	params, err := local.ResolveParams(p, given)
 	if err != nil {
@@ -180,7 +192,7 @@ func localRun(t *testing.T, p *ir.Pipeline, given map[string]string, dir string)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	_, err = local.Run(context.Background(), p, local.Options{Params: params, StateDir: filepath.Join(dir, ".dagc"), Dir: dir, Trace: &tr, Out: &out})
+	_, err = local.Run(context.Background(), p, local.Options{Params: params, Date: date, StateDir: filepath.Join(dir, ".dagc"), Dir: dir, Trace: &tr, Out: &out})
 	if err != nil {
 		t.Fatalf("local run of %s: %v\n%s", p.Name, err, out.String())
 	}

@@ -438,6 +438,9 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 	if len(t.Outputs) > 0 {
 		leaf.Env = append(leaf.Env, kv{"DAGC_OUTPUTS", outputsDir})
 		s.OutputsVolume = true
+		// Argo's executor takes any bytes of the file; the wrapper
+		// refuses what the other engines refuse (outputs.go).
+		leaf.Command = checkedArgv(outputNames(&leaf), leaf.Command)
 	}
 
 	r.resources(&leaf, t)

@@ -3,10 +3,11 @@
 write each run's trace in dagc's trace format (one JSON line per task
 instance with its final state, then {"run": state}).
 
-    run_dag.py DAG_FILE --trace OUT.jsonl [--param k=v ...]
+    run_dag.py DAG_FILE --trace OUT.jsonl [--param k=v ...] [--at INSTANT]
     run_dag.py --batch SPEC.json
 
-SPEC.json is a list of {"dag": path, "trace": path, "params": {"k": "v"}};
+SPEC.json is a list of {"dag": path, "trace": path, "params": {"k": "v"},
+"at": instant (optional)}; --at and "at" give the run's logical date;
 batch mode runs them all in one process (one metadata DB, one import of
 Airflow), which is what makes checking every example fast.
 
@@ -24,6 +25,7 @@ its run state), 2 otherwise.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import shutil
@@ -309,8 +311,10 @@ class _NoExecutor:
     executor only to be constructed."""
 
 
-def run_one(dag_file: str, trace_path: str, params: list[str], dags_dir: str) -> str:
-    """Import and run one DAG file; return the run's state."""
+
+def run_one(dag_file: str, trace_path: str, params: list[str], dags_dir: str, at: str | None = None) -> str:
+    """Import and run one DAG file; return the run's state. at, an ISO 8601
+    instant, is the run's logical date (default: now)."""
     from airflow.dag_processing.dagbag import DagBag
     from airflow.models.taskinstance import TaskInstance
     from airflow.models.xcom import XComModel
@@ -330,11 +334,17 @@ def run_one(dag_file: str, trace_path: str, params: list[str], dags_dir: str) ->
         raise RuntimeError(f"{dag_file} defines {len(bag.dags)} DAGs, want 1")
     dag = next(iter(bag.dags.values()))
     conf = parse_params(dag, params)
+    when = {}
+    if at:
+        instant = datetime.datetime.fromisoformat(at)
+        if instant.tzinfo is None:
+            raise ValueError(f"--at {at!r}: give the instant's offset (Z or +HH:MM)")
+        when = {"logical_date": instant, "run_after": instant}
     if dag.dagrun_timeout:
         with DagrunTimeout(dag.dag_id, dag.dagrun_timeout):
-            dr = dag.test(run_conf=conf or None)
+            dr = dag.test(run_conf=conf or None, **when)
     else:
-        dr = dag.test(run_conf=conf or None)
+        dr = dag.test(run_conf=conf or None, **when)
 
     records = []
     with create_session() as session:
@@ -413,14 +423,15 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--trace")
     ap.add_argument("--param", action="append", default=[])
     ap.add_argument("--batch")
+    ap.add_argument("--at", help="the run's logical date, an ISO 8601 instant with its offset (default: now)")
     args = ap.parse_args(argv)
     if bool(args.batch) == bool(args.dag_file) or (args.dag_file and not args.trace):
         ap.error("give DAG_FILE --trace OUT, or --batch SPEC")
     if args.batch:
         with open(args.batch, encoding="utf-8") as f:
-            jobs = [(j["dag"], j["trace"], [f"{k}={v}" for k, v in sorted((j.get("params") or {}).items())]) for j in json.load(f)]
+            jobs = [(j["dag"], j["trace"], [f"{k}={v}" for k, v in sorted((j.get("params") or {}).items())], j.get("at")) for j in json.load(f)]
     else:
-        jobs = [(args.dag_file, args.trace, args.param)]
+        jobs = [(args.dag_file, args.trace, args.param, args.at)]
 
     t0 = time.monotonic()
     home = setup_airflow_home()
@@ -429,10 +440,10 @@ def main(argv: list[str]) -> int:
         print(f"run_dag: metadata database ready in {time.monotonic() - t0:.1f}s", file=sys.stderr)
         dags_dir = os.path.join(home, "dags")
         states, failed = [], False
-        for dag_file, trace_path, params in jobs:
+        for dag_file, trace_path, params, at in jobs:
             t1 = time.monotonic()
             try:
-                state = run_one(dag_file, trace_path, params, dags_dir)
+                state = run_one(dag_file, trace_path, params, dags_dir, at)
             except Exception as e:  # report and go on with the next DAG
                 print(f"run_dag: {dag_file}: {e}", file=sys.stderr)
                 failed = True

@@ -485,3 +485,92 @@ func TestMaxParallelWrapperInstances(t *testing.T) {
 		}
 	}
 }
+
+// TestNonUTF8OutputFailsThePod (issue 13, item 5): under Argo's own
+// controller, a task writing bytes that are not UTF-8 into an output fails
+// with the message of the local runner and dagc exec, and its consumer
+// ends upstream_failed; valid UTF-8, multi-byte included, reaches the
+// output parameter and the consumer's argv byte for byte.
+func TestNonUTF8OutputFailsThePod(t *testing.T) {
+	const good = "é ünï 💥 \u2028 ok"
+	consumer := func(name, from string) *ir.Task {
+		return &ir.Task{Name: name, Trigger: ir.AllSuccess, Edges: ir.EdgesFrom(from),
+			Run: ir.Template{Image: ir.Lit(image), Command: []ir.Str{lit("printf"), lit(`%s\0`), {Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefOutput, Task: from, Name: "o"}}}}}}}
+	}
+	p := &ir.Pipeline{Name: "utf8", Timezone: "UTC", Tasks: []*ir.Task{
+		{Name: "bad", Trigger: ir.AllSuccess, Outputs: []string{"o"},
+			Run: ir.Template{Image: ir.Lit(image), Command: []ir.Str{lit("sh"), lit("-c"), lit(`printf 'a\377b' > "$DAGC_OUTPUTS/o"`)}}},
+		{Name: "good", Trigger: ir.AllSuccess, Outputs: []string{"o"},
+			Run: ir.Template{Image: ir.Lit(image), Command: []ir.Str{lit("sh"), lit("-c"), lit(`printf '%s\n' "$1" > "$DAGC_OUTPUTS/o"`), lit("sh"), lit(good)}}},
+		consumer("after-bad", "bad"),
+		consumer("after-good", "good"),
+	}}
+	for name, mode := range map[string]isolation{"mount": isolateMount, "rewrite": isolateRewrite} {
+		t.Run(name, func(t *testing.T) {
+			if mode == isolateMount && testIsolation(t) != isolateMount {
+				t.Skip("no mount namespaces here")
+			}
+			res := runPipelineIn(t, mode, p)
+			if res.succeeded() {
+				t.Fatal("workflow succeeded with a non-UTF-8 output")
+			}
+			log, err := os.ReadFile(res.logs[res.wf.Name+".bad"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := `output "o" is not UTF-8 text`; strings.TrimSpace(string(log)) != want {
+				t.Errorf("bad's log %q, want %q", log, want)
+			}
+			var b strings.Builder
+			if err := writeTrace(&b, res.wf, testIndex(t, p)); err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{`"task":"bad","instance":"","attempt":1,"state":"failed"`,
+				`"task":"after-bad","instance":"","attempt":1,"state":"upstream_failed"`,
+				`"task":"good","instance":"","attempt":1,"state":"success"`,
+				`"task":"after-good","instance":"","attempt":1,"state":"success"`} {
+				if !strings.Contains(b.String(), want) {
+					t.Errorf("trace lacks %s:\n%s", want, b.String())
+				}
+			}
+			if got := outputs(res.wf.Status.Nodes.FindByName(res.wf.Name + ".good"))["o"]; got != good {
+				t.Errorf("good's output %q, want %q", got, good)
+			}
+			compareArgv(t, "after-good", argvOf(t, res, res.wf.Name+".after-good"), []string{good})
+		})
+	}
+}
+
+// TestCreatedFlagSetsRunDate: -created is the Workflow's creation time, so
+// the suite can start a run near midnight: at 23:30 UTC it is already the
+// next day in Tokyo. A time without a zone is a usage error.
+func TestCreatedFlagSetsRunDate(t *testing.T) {
+	p := &ir.Pipeline{Name: "midnight", Timezone: "Asia/Tokyo", Tasks: []*ir.Task{{Name: "today", Trigger: ir.AllSuccess, Outputs: []string{"date"},
+		Run: ir.Template{Image: ir.Lit(image), Command: []ir.Str{lit("sh"), lit("-c"), lit(`printf %s "$1" > "$DAGC_OUTPUTS/date"`), lit("sh"), {Parts: []ir.Part{{Ref: &ir.Ref{Kind: ir.RefRunDate}}}}}}}}}
+	dir := t.TempDir()
+	manifest, tr := dir+"/midnight.yaml", dir+"/trace.jsonl"
+	if err := os.WriteFile(manifest, render(t, p), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data, d := argo.TestIndex(p)
+	if d.HasErrors() {
+		t.Fatal(d)
+	}
+	if err := os.WriteFile(dir+"/index.json", data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr strings.Builder
+	if code := realMain([]string{"-index", dir + "/index.json", "-trace", tr, "-work", dir + "/pods", "-created", "2026-03-14T23:30:00Z", manifest}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	b, err := os.ReadFile(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"outputs":{"date":"2026-03-15"}`) {
+		t.Errorf("trace:\n%s", b)
+	}
+	if code := realMain([]string{"-created", "2026-03-14 23:30", manifest}, io.Discard, io.Discard); code != 2 {
+		t.Errorf("-created without a zone: exit %d, want 2", code)
+	}
+}

@@ -12,7 +12,7 @@
 //
 // Usage:
 //
-//	argorun [-index FILE] [-trace FILE] [-param NAME=VALUE]... [-timeout D] MANIFEST
+//	argorun [-index FILE] [-trace FILE] [-param NAME=VALUE]... [-created TIME] [-timeout D] MANIFEST
 //
 // Exit status: 0 when the Workflow Succeeded, 1 when it Failed or Errored,
 // 2 on usage or harness errors.
@@ -49,6 +49,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up on a run that has not completed by then")
 	isolate := fs.String("isolate", "auto", "private /tmp and emptyDir mounts per pod: auto (mount namespace when allowed, else path rewriting), mount, rewrite")
 	workDir := fs.String("work", "", "directory for the pods' private directories (default: a temporary one)")
+	created := fs.String("created", "", "the Workflow's creation time as the API server would stamp it, RFC 3339 (default: now); run.date is its date in the pipeline's timezone")
 	var params paramList
 	fs.Var(&params, "param", "override a workflow parameter, `NAME=VALUE` (as argo submit -p)")
 	if err := fs.Parse(args); err != nil {
@@ -57,6 +58,15 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() != 1 || (*tracePath != "" && *indexPath == "") {
 		fmt.Fprintln(stderr, "usage: argorun [-index FILE -trace FILE] [-param NAME=VALUE]... MANIFEST")
 		return 2
+	}
+	var createdAt time.Time
+	if *created != "" {
+		t, err := time.Parse(time.RFC3339, *created)
+		if err != nil {
+			fmt.Fprintf(stderr, "argorun: -created %q: want an RFC 3339 time\n", *created)
+			return 2
+		}
+		createdAt = t
 	}
 	manifest, err := os.ReadFile(fs.Arg(0))
 	if err != nil {
@@ -85,7 +95,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	res, err := run(ctx, manifest, params, runOptions{isolation: mode, dir: dir, log: stderr})
+	res, err := run(ctx, manifest, params, runOptions{isolation: mode, dir: dir, log: stderr, created: createdAt})
 	if err != nil {
 		fmt.Fprintln(stderr, "argorun:", err)
 		return 2

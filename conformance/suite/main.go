@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/dagc-dev/dagc/backends/argo"
+	"github.com/dagc-dev/dagc/backends/local"
 	"github.com/dagc-dev/dagc/backends/registry"
 	"github.com/dagc-dev/dagc/backends/stepfunctions"
 	"github.com/dagc-dev/dagc/conformance"
@@ -47,9 +48,32 @@ type config struct {
 }
 
 // exampleOptions are the run-time inputs of one example, from
-// testdata/conformance.json: params to override at run time.
+// testdata/conformance.json: params to override at run time, the run's
+// instant, and the engines expected to refuse the example.
 type exampleOptions struct {
 	Params map[string]string `json:"params"`
+	// At is the instant the run starts, RFC 3339 (default: now), so that
+	// run.date is known: the local runner gets --date computed by
+	// backends/local.LogicalDate (what dagc run applies to its start time),
+	// Airflow the logical date, Argo the Workflow's creation time.
+	At string `json:"at"`
+	// Refused maps an engine to text its refusal must hold: the cell runs
+	// only dagc generate, which must fail saying so, and is shown skipped
+	// with the refusal. An engine that accepts the example fails the cell,
+	// so the expectation cannot go stale.
+	Refused map[string]string `json:"refused"`
+}
+
+// at parses At; the zero time means now.
+func (o exampleOptions) at() (time.Time, error) {
+	if o.At == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, o.At)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("testdata/conformance.json: at %q: want an RFC 3339 instant", o.At)
+	}
+	return t, nil
 }
 
 type cell struct {
@@ -233,7 +257,12 @@ func checkExample(cfg *config, file, dir string, opt exampleOptions, logw io.Wri
 		return row
 	}
 	p := pipes[0]
-	params := sortedParams(opt.Params)
+	if _, err := opt.at(); err != nil {
+		for _, e := range engineOrder {
+			row[e] = cell{detail: err.Error()}
+		}
+		return row
+	}
 
 	var ref *conformance.Run
 	runs := map[string]*conformance.Run{}
@@ -243,7 +272,7 @@ func checkExample(cfg *config, file, dir string, opt exampleOptions, logw io.Wri
 			continue
 		}
 		t0 := time.Now()
-		run, c := runEngine(cfg, engine, file, dir, p, params, logw)
+		run, c := runEngine(cfg, engine, file, dir, p, opt, logw)
 		c.dur = time.Since(t0)
 		if run != nil {
 			runs[engine] = run
@@ -292,15 +321,23 @@ func sortedParams(m map[string]string) []string {
 
 // runEngine runs or lints one example on one engine. For executing engines
 // it returns the run's trace.
-func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, params []string, logw io.Writer) (*conformance.Run, cell) {
+func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, opt exampleOptions, logw io.Writer) (*conformance.Run, cell) {
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout)
 	defer cancel()
+	if want, ok := opt.Refused[engine]; ok {
+		return nil, expectRefusal(ctx, cfg, engine, file, dir, want)
+	}
+	params := sortedParams(opt.Params)
+	at, _ := opt.at() // checked by checkExample
 	tracePath := filepath.Join(dir, engine+".trace.jsonl")
 	switch engine {
 	case "local":
 		// --isolate: each attempt gets a private /tmp, as a pod on the other
 		// engines has, so no example passes by sharing the host's.
 		args := []string{"run", "--local", "--isolate", file, "--trace", tracePath, "--state-dir", filepath.Join(dir, "state")}
+		if !at.IsZero() {
+			args = append(args, "--date", local.LogicalDate(p, at))
+		}
 		for _, kv := range params {
 			args = append(args, "--param", kv)
 		}
@@ -324,10 +361,18 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, params []s
 		for _, kv := range params {
 			args = append(args, "--param", kv)
 		}
+		if !at.IsZero() {
+			args = append(args, "--at", at.Format(time.RFC3339))
+		}
 		if o, err := command(ctx, dir, python, args...); err != nil && exitCode(err) != 1 {
 			return nil, cell{detail: "airflow: " + lastLine(o, err)}
 		}
 	case "stepfunctions":
+		if !at.IsZero() {
+			// run.date is $$.Execution.StartTime there, which
+			// aws-local-stepfunctions takes from the clock.
+			return nil, cell{detail: "the suite cannot start a Step Functions run at a given instant (\"at\" in testdata/conformance.json); expect a refusal or drop \"at\""}
+		}
 		node := filepath.Join(cfg.cache, "node", "node_modules")
 		if !exists(node) {
 			return nil, cell{skip: "npm tools missing: run scripts/setup-tools.sh"}
@@ -399,6 +444,9 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, params []s
 		for _, kv := range params {
 			args = append(args, "-param", kv)
 		}
+		if !at.IsZero() {
+			args = append(args, "-created", at.Format(time.RFC3339))
+		}
 		args = append(args, manifests[0])
 		// A failed Workflow exits 1 and is still a result to compare.
 		if o, err := command(ctx, dir, runner, args...); err != nil && exitCode(err) != 1 {
@@ -417,6 +465,24 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, params []s
 		return nil, cell{detail: err.Error()}
 	}
 	return &conformance.Run{Engine: engine, Records: recs, State: state}, cell{ok: true}
+}
+
+// expectRefusal checks that dagc generate refuses the example for engine
+// with a message holding want.
+func expectRefusal(ctx context.Context, cfg *config, engine, file, dir, want string) cell {
+	if engine == reference {
+		return cell{detail: "the reference engine cannot be expected to refuse an example (testdata/conformance.json)"}
+	}
+	out, err := command(ctx, dir, cfg.dagc, "generate", engine, file, "-o", filepath.Join(dir, engine))
+	if err == nil {
+		return cell{detail: fmt.Sprintf("expected a refusal holding %q, but generate %s succeeded", want, engine)}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, want) {
+			return cell{skip: "refused as expected: " + strings.TrimSpace(line)}
+		}
+	}
+	return cell{detail: fmt.Sprintf("refused, but not with %q: %s", want, lastLine(out, err))}
 }
 
 func command(ctx context.Context, dir, name string, args ...string) (string, error) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dagc-dev/dagc/backends/local"
 	"github.com/dagc-dev/dagc/backends/registry"
 	"github.com/dagc-dev/dagc/ir"
 	"github.com/dagc-dev/dagc/trace"
@@ -140,12 +142,12 @@ func TestEveryRegisteredBackendHasARunner(t *testing.T) {
 	cfg := &config{cache: t.TempDir(), dagc: filepath.Join(t.TempDir(), "no-dagc"), timeout: time.Nanosecond}
 	dir := t.TempDir()
 	for _, engine := range engineOrder {
-		_, c := runEngine(cfg, engine, filepath.Join(dir, "x.dag.hcl"), dir, &ir.Pipeline{Name: "x"}, nil, io.Discard)
+		_, c := runEngine(cfg, engine, filepath.Join(dir, "x.dag.hcl"), dir, &ir.Pipeline{Name: "x"}, exampleOptions{}, io.Discard)
 		if strings.Contains(c.detail, "no way to run") {
 			t.Errorf("%s: %s", engine, c.detail)
 		}
 	}
-	if _, c := runEngine(cfg, "nosuchengine", "x", dir, &ir.Pipeline{Name: "x"}, nil, io.Discard); !strings.Contains(c.detail, "no way to run backend nosuchengine") {
+	if _, c := runEngine(cfg, "nosuchengine", "x", dir, &ir.Pipeline{Name: "x"}, exampleOptions{}, io.Discard); !strings.Contains(c.detail, "no way to run backend nosuchengine") {
 		t.Errorf("an unknown engine gave %+v", c)
 	}
 }
@@ -273,6 +275,63 @@ task "read" {
 	final := trace.Final(recs)
 	if final["write"].State != "success" || final["read"].State != "failed" {
 		t.Errorf("write %s, read %s: want success, failed (read must not see write's /tmp)", final["write"].State, final["read"].State)
+	}
+}
+
+// midnight (issue 13, item 14): the run starts at 23:30 UTC, already the
+// next day in Tokyo. An Argo manifest that computes run.date in UTC makes
+// the Argo cell disagree with the local runner.
+func TestSuiteCatchesARunDateInUTCOnArgo(t *testing.T) {
+	cache := cacheDir(t)
+	for _, tool := range []string{"argolint", "argorun"} {
+		if _, err := os.Stat(filepath.Join(cache, "bin", tool)); err != nil {
+			t.Skipf("%s not built (scripts/setup-tools.sh builds it)", tool)
+		}
+	}
+	suiteMutation(t, "midnight", "argo",
+		`asInt(workflow.creationTimestamp.s), \"Asia/Tokyo\")=>asInt(workflow.creationTimestamp.s), \"UTC\")`,
+		"midnight / argo: run ended failed, local says success")
+}
+
+// An expected refusal is checked: the engine must refuse, with the text
+// testdata/conformance.json names; the cell is then shown skipped with the
+// refusal, and fails otherwise.
+func TestExpectedRefusal(t *testing.T) {
+	cfg := &config{dagc: buildDagc(t)}
+	dir := t.TempDir()
+	midnight, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "midnight.dag.hcl"))
+	serial, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "serial.dag.hcl"))
+	for _, tc := range []struct {
+		file, engine, want, skip, detail string
+	}{
+		{midnight, "stepfunctions", "run.date in timezone Asia/Tokyo is not supported", "refused as expected: Error: run.date in timezone Asia/Tokyo is not supported by the stepfunctions backend", ""},
+		{midnight, "stepfunctions", "some other reason", "", `refused, but not with "some other reason"`},
+		{serial, "stepfunctions", "run.date in timezone", "", `expected a refusal holding "run.date in timezone", but generate stepfunctions succeeded`},
+		{serial, "local", "x", "", "the reference engine cannot be expected to refuse"},
+	} {
+		c := expectRefusal(context.Background(), cfg, tc.engine, tc.file, dir, tc.want)
+		if c.ok || c.skip != tc.skip || !strings.Contains(c.detail, tc.detail) || (tc.detail == "") != (c.detail == "") {
+			t.Errorf("%s on %s, want %q: got %+v", filepath.Base(tc.file), tc.engine, tc.want, c)
+		}
+	}
+}
+
+// The run's instant of testdata/conformance.json must be an RFC 3339 time.
+func TestExampleInstant(t *testing.T) {
+	opts, err := readOptions(filepath.Join("..", "..", "testdata", "conformance.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, err := opts["midnight"].at()
+	if err != nil || at.UTC().Format("2006-01-02") == "" {
+		t.Fatal(err)
+	}
+	p := &ir.Pipeline{Name: "x", Timezone: "Asia/Tokyo"}
+	if got, utc := local.LogicalDate(p, at), at.UTC().Format("2006-01-02"); got == utc {
+		t.Errorf("midnight's instant %s has the same date (%s) in UTC and Asia/Tokyo: it tests nothing", at, got)
+	}
+	if _, err := (exampleOptions{At: "2026-03-14 23:30"}).at(); err == nil {
+		t.Error("an instant without a zone was accepted")
 	}
 }
 
