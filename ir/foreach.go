@@ -287,18 +287,34 @@ func ValuePreview(s string) string {
 	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(s[:cut]), len(s))
 }
 
+// ItemReads are the distinct each.value and each.value.NAME references of
+// the task's template and when, in the order they first appear: the shape
+// of item a run-time fan-out needs (CheckItemRefs), which every engine
+// checks.
+func (t *Task) ItemReads() []*Ref {
+	var refs []*Ref
+	t.Run.Strs(func(s Str) { refs = append(refs, s.Refs()...) })
+	if t.When != nil {
+		refs = append(refs, t.When.Refs()...)
+	}
+	var out []*Ref
+	seen := map[string]bool{}
+	for _, r := range refs {
+		if (r.Kind == RefEachValue || r.Kind == RefEachField) && !seen[string(r.Kind)+"\x00"+r.Name] {
+			seen[string(r.Kind)+"\x00"+r.Name] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // CheckItemRefs reports the first item that does not have the shape the
 // task's template or when reads: each.value whole needs a string element,
 // each.value.NAME an object with that field. A run-time fan-out's items are
 // only known when it starts, so this is checked then, for every item,
 // before any instance runs; every engine checks the same.
 func CheckItemRefs(t *Task, items []Item) error {
-	var refs []*Ref
-	t.Run.Strs(func(s Str) { refs = append(refs, s.Refs()...) })
-	if t.When != nil {
-		refs = append(refs, t.When.Refs()...)
-	}
-	for _, r := range refs {
+	for _, r := range t.ItemReads() {
 		if r.Kind == RefEachValue {
 			for i := range items {
 				if items[i].Fields != nil {

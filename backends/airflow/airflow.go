@@ -1254,18 +1254,8 @@ func (b *builder) itemsTask(t *ir.Task, tmpl *ir.Instance) *taskView {
 	value := b.strTemplate(ir.Str{Parts: []ir.Part{{Ref: t.ForEach.Source}}}, nil)
 	b.dynamic, b.guard = true, guard
 	var reads []string
-	seen := map[string]bool{}
-	var refs []*ir.Ref
-	t.Run.Strs(func(s ir.Str) { refs = append(refs, s.Refs()...) })
-	refs = append(refs, t.When.Refs()...)
-	for _, r := range refs {
-		if r.Kind == ir.RefEachValue || r.Kind == ir.RefEachField {
-			m := strings.Trim(eachMark(r, true), "\x00")[2:]
-			if !seen[m] {
-				seen[m] = true
-				reads = append(reads, pyStr(m))
-			}
-		}
+	for _, r := range t.ItemReads() {
+		reads = append(reads, pyStr(strings.Trim(eachMark(r, true), "\x00")[2:]))
 	}
 	in12 := strings.Repeat(" ", 12)
 	env := `{"env": dagc_env(` + b.envArgs(t, tmpl, eachMark(&ir.Ref{Kind: ir.RefEachKey}, true)) + ")"

@@ -173,21 +173,11 @@ func (r *renderer) withParam(t *ir.Task, src string) string {
 	shape := `type(L) == "array" && (all(L, type(#) == "string") || all(L, type(#) == "map" && all(values(#), type(#) == "string")))`
 	// The shape the template reads (ir.CheckItemRefs): strings for
 	// each.value, objects with the field for each.value.NAME.
-	var refs []*ir.Ref
-	t.Run.Strs(func(s ir.Str) { refs = append(refs, s.Refs()...) })
-	refs = append(refs, t.When.Refs()...)
-	seen := map[string]bool{}
-	for _, ref := range refs {
-		test := ""
-		switch ref.Kind {
-		case ir.RefEachValue:
-			test = `all(L, type(#) == "string")`
-		case ir.RefEachField:
-			test = `all(L, type(#) == "map" && type(#[` + exprStr(ref.Name) + `]) == "string")`
-		}
-		if test != "" && !seen[test] {
-			seen[test] = true
-			shape += " && " + test
+	for _, ref := range t.ItemReads() {
+		if ref.Kind == ir.RefEachField {
+			shape += ` && all(L, type(#) == "map" && type(#[` + exprStr(ref.Name) + `]) == "string")`
+		} else {
+			shape += ` && all(L, type(#) == "string")`
 		}
 	}
 	msg := exprStr("for_each needs a JSON array of strings or of flat objects of strings: ") + " + sprig.trunc(" + strconv.Itoa(ir.MaxItemsPreview) + ", " + src + ")"

@@ -722,22 +722,11 @@ func (b *builder) dynamicItems(m *machine, ts *taskStates, lt *litTable, mark fu
 		{"Next", ts.name("count")},
 	})
 	var shape []obj
-	var refs []*ir.Ref
-	t.Run.Strs(func(s ir.Str) { refs = append(refs, s.Refs()...) })
-	refs = append(refs, t.When.Refs()...)
-	seen := map[string]bool{}
-	for _, r := range refs {
-		p := ""
-		switch r.Kind {
-		case ir.RefEachValue:
-			p = "$.v"
-		case ir.RefEachField:
+	for _, r := range t.ItemReads() {
+		p := "$.v"
+		if r.Kind == ir.RefEachField {
 			p = "$.v." + r.Name
 		}
-		if p == "" || seen[p] {
-			continue
-		}
-		seen[p] = true
 		shape = append(shape, obj{{"Variable", p}, {"IsPresent", true}}, obj{{"Variable", p}, {"IsString", true}})
 	}
 	run := ts.name("")
