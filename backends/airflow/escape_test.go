@@ -190,3 +190,14 @@ func TestPipelineNameMustBeADagID(t *testing.T) {
 		t.Fatalf("want a diagnostic for the dag id, got %v", diags)
 	}
 }
+
+// A param named like a method of Airflow's ParamsDict is read by key:
+// params.items is the method, and rendered into a command it failed the
+// task ("Object of type builtin_function_or_method is not JSON serializable").
+func TestParamNamedLikeADictMethod(t *testing.T) {
+	for name, want := range map[string]string{"items": "params['items']", "values": "params['values']", "dataset": "params.dataset", "_x": "params['_x']"} {
+		if got := jinjaParam(name); got != want {
+			t.Errorf("jinjaParam(%q) = %s, want %s", name, got, want)
+		}
+	}
+}

@@ -80,9 +80,20 @@ var jinjaKeywords = map[string]bool{
 	"true": true, "false": true, "none": true, "True": true, "False": true, "None": true,
 }
 
+// paramsAttrs are the attributes of Airflow's ParamsDict (the params of a
+// task's context): Jinja's params.NAME takes an attribute before a key,
+// so params.items would be the method, not the param "items".
+var paramsAttrs = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields("clear deserialize dump filter_params_by_source get get_param items keys pop popitem serialize setdefault suppress_exception update validate values copy fromkeys") {
+		paramsAttrs[n] = true
+	}
+}
+
 // jinjaParam returns the Jinja expression of a param's value.
 func jinjaParam(name string) string {
-	if jinjaIdent.MatchString(name) && !jinjaKeywords[name] {
+	if jinjaIdent.MatchString(name) && !jinjaKeywords[name] && !paramsAttrs[name] && !strings.HasPrefix(name, "_") {
 		return "params." + name
 	}
 	return "params[" + jinjaStrLit(name) + "]"

@@ -14,7 +14,7 @@ import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowRescheduleException, AirflowSkipException
 
-VERSION = "dagc-runtime-ac6eab7231d1c6f4"
+VERSION = "dagc-runtime-086598845158ec37"
 
 # Every BashOperator task runs this fixed wrapper. The command arrives as
 # DAGC_ARGC and DAGC_ARG_<n> (Jinja-rendered env values), so no user text
@@ -232,6 +232,15 @@ def dagc_items(source, reads, template):
                 malformed(f"element {index} is neither a string nor an object")
         if objects not in (0, len(elements)):
             malformed("not a mix of both")
+        # Airflow refuses a longer list with a message that does not name
+        # the setting: say which one, and how to raise it.
+        from airflow.sdk.configuration import conf
+
+        limit = conf.getint("core", "max_map_length", fallback=1024)
+        if len(elements) > limit:
+            raise AirflowFailException(
+                f"{len(elements)} items from {source}: more than Airflow's [core] max_map_length ({limit}); "
+                "raise it (AIRFLOW__CORE__MAX_MAP_LENGTH) to fan out this wide")
         for read in reads:
             for index, element in enumerate(elements):
                 if read == "value" and isinstance(element, dict):
