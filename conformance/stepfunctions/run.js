@@ -74,6 +74,9 @@ function loadEngine(dir) {
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
+// A for_each task's record holds one state code per instance, in item
+// order (the backend's codeSuccess, codeFailed, codeSkipped).
+const INSTANCE_STATES = { s: 'success', f: 'failed', k: 'skipped' };
 const MAX_OUTPUT_BYTES = 32 << 10;
 
 function parseArgs(argv) {
@@ -386,7 +389,7 @@ async function main() {
     const rec = finalDoc.tasks[meta.key];
     if (!rec) throw new Error(`task ${meta.task} has no record in the final run state`);
     let state = rec.state;
-    if (rec.instances && !meta.whole) state = rec.instances[meta.index].state;
+    if (rec.instances && !meta.whole) state = INSTANCE_STATES[rec.instances[meta.index]];
     const seen = last.get(meta.task + '\0' + meta.instance);
     if (seen) {
       if (seen.state !== state) throw new Error(`${meta.task}[${meta.instance}]: the state machine recorded ${state} but the last attempt ended ${seen.state}`);
