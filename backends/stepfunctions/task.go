@@ -327,7 +327,7 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 	case ts.when != nil && ts.when.Op == ir.CondConst:
 		// Never runs: no Task state, which nothing could reach.
 	case t.ForEach != nil:
-		b.emitMap(m, ts, after, mark, target)
+		b.emitMap(m, ts, after, mark)
 	default:
 		b.emitSingle(m, ts, after, mark, target)
 	}
@@ -521,7 +521,7 @@ func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func
 // of every other each reference the template uses, plus the literal table
 // of the template, shared by all items. The definition grows with the
 // number of items only by the items themselves.
-func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir.State) string, target func() string) {
+func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir.State) string) {
 	t := ts.t
 	lt := ts.literals()
 	var plan *whenPlan
