@@ -26,6 +26,12 @@ type Record struct {
 	Start   time.Time         `json:"start"`
 	End     time.Time         `json:"end"`
 	Outputs map[string]string `json:"outputs,omitempty"`
+	// TimedOut marks the record of an instance that the run-level timeout
+	// ended (DESIGN 2.4): its attempt was running when the timeout
+	// expired, or it had not started. Engines record such instances in
+	// states of their own, which the conformance suite maps
+	// (conformance.RunTimeoutStates).
+	TimedOut bool `json:"timed_out,omitempty"`
 }
 
 // Run is the summary line some engines add: {"run": "success"|"failed"}.

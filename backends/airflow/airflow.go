@@ -10,6 +10,8 @@ package airflow
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -66,12 +68,64 @@ func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
 	if err := fileTemplate.ExecuteTemplate(&buf, "airflow.py.tmpl", v); err != nil {
 		return nil, ir.Diagnostics{{Severity: ir.Error, Summary: "internal error rendering the Airflow DAG", Detail: err.Error()}}
 	}
-	files := []backends.File{{Path: p.Name + ".py", Data: buf.Bytes()}}
+	files := []backends.File{
+		{Path: p.Name + ".py", Data: buf.Bytes()},
+		{Path: RuntimeFile, Data: runtimeModule.data},
+		{Path: ".airflowignore", Data: []byte(airflowIgnore)},
+	}
 	if v.Pools != nil {
 		files = append(files, backends.File{Path: poolsFileName(p), Data: v.Pools})
 	}
 	return files, nil // Check reported the warnings
 }
+
+// RuntimeFile is dagc's runtime module, written beside every DAG file
+// (templates/airflow_runtime.py.tmpl): the helpers the DAGs import, once per
+// folder instead of a copy in every file.
+const RuntimeFile = "dagc_runtime.py"
+
+// airflowIgnore keeps the runtime module out of DAG parsing: it imports
+// from airflow, which makes the DAG processor try it as a DAG file.
+const airflowIgnore = "# Written by dagc generate airflow: dagc_runtime.py is the module the DAGs import, not a DAG.\n" + RuntimeFile + "\n"
+
+type runtimeView struct {
+	Version          string
+	SkipExitCode     int
+	SkipTrigger      string
+	MaxOutputBytes   int
+	NumberSyntax     string
+	NumberBlanks     string
+	WrapperLines     []string
+	ItemsPreview     int
+	FailedStates     string
+	AttemptTemplate  string
+	MapIndexTemplate string
+}
+
+// runtimeModule is the runtime module, rendered once. Its VERSION is a hash
+// of its own text, so a DAG refuses a runtime that differs in any byte.
+var runtimeModule = func() (m struct {
+	data    []byte
+	version string
+}) {
+	v := runtimeView{
+		SkipExitCode: skipExitCode, SkipTrigger: skipTrigger, MaxOutputBytes: ir.MaxOutputBytes,
+		NumberSyntax: ir.NumberSyntax, NumberBlanks: ir.NumberBlanks, WrapperLines: wrapperLines,
+		ItemsPreview: ir.MaxItemsPreview, FailedStates: pyStates(ir.Failing),
+		AttemptTemplate: attemptTemplate(bashTemplateExt), MapIndexTemplate: "{{ task.env['DAGC_EACH_KEY'] }}",
+	}
+	render := func() []byte {
+		var buf bytes.Buffer
+		if err := fileTemplate.ExecuteTemplate(&buf, "airflow_runtime.py.tmpl", v); err != nil {
+			panic(err) // a broken template: every test fails
+		}
+		return buf.Bytes()
+	}
+	sum := sha256.Sum256(render())
+	v.Version = "dagc-runtime-" + hex.EncodeToString(sum[:8])
+	m.data, m.version = render(), v.Version
+	return m
+}()
 
 var fileTemplate = template.Must(template.New("airflow").Option("missingkey=error").Funcs(template.FuncMap{
 	"pyStr": pyStr,
@@ -98,8 +152,15 @@ type dagView struct {
 	ItemsPreview int
 	UsesBash     bool
 	UsesCron     bool
-	Timezone     string
-	Description  string
+	// RuntimeVersion is the VERSION of the runtime module the DAG needs,
+	// RuntimeNames what it imports from it.
+	RuntimeVersion string
+	RuntimeNames   []string
+	CheckRun       string // the watcher's python_callable
+	UsesTimedelta  bool
+	UsesParams     bool
+	Timezone       string
+	Description    string
 
 	SkipExitCode int
 	SkipTrigger  string
@@ -250,7 +311,6 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 	if p.File == "" {
 		v.Source = p.Name
 	}
-	v.DagArgs = b.dagArgs(v)
 	var ignored, nonFinal []string
 	hasFinal := p.HasFinal() // once: it scans every task
 	for _, t := range p.Tasks {
@@ -297,12 +357,14 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 				v.Edges = append(v.Edges, e)
 			}
 			v.Edges = append(v.Edges, edgeView{Down: b.vars[t.Name], Up: []string{tv.Items.Var}})
-			v.WatchedVars = append(v.WatchedVars, tv.Items.Var)
 			if t.AllowFailure {
 				v.AllowedFailure = append(v.AllowedFailure, pyStr(itemsTaskID(b.ids[t.Name])))
 			}
 		}
 		v.Tasks = append(v.Tasks, tv)
+		if tv.Items != nil {
+			v.WatchedVars = append(v.WatchedVars, tv.Items.Var)
+		}
 		if len(t.Edges) > 0 {
 			e := edgeView{Down: b.vars[t.Name]}
 			for _, u := range t.Upstream() {
@@ -333,6 +395,32 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		})
 	}
 	v.WaitsForUpstream = b.waitsForUpstream
+	v.DagArgs = b.dagArgs(v) // after the tasks: the macros list the run's tasks
+	v.CheckRun = "dagc_check_run()"
+	if len(v.AllowedFailure) > 0 {
+		v.CheckRun = "dagc_check_run(allowed=[" + strings.Join(v.AllowedFailure, ", ") + "])"
+	}
+	v.RuntimeVersion = runtimeModule.version
+	v.UsesParams = len(p.Params) > 0
+	names := map[string]bool{"dagc_macros": true, "dagc_check_run": true}
+	var text strings.Builder
+	for _, a := range v.DagArgs {
+		text.WriteString(a.Expr)
+	}
+	for _, tv := range v.Tasks {
+		text.WriteString(tv.Operator + tv.Expand)
+		for _, a := range tv.Kwargs {
+			text.WriteString(a.Expr)
+		}
+	}
+	used := text.String()
+	for _, n := range []string{"dagc_bash", "dagc_env", "dagc_gate", "dagc_items", "RetryCodesBashOperator"} {
+		if strings.Contains(used, n) {
+			names[n] = true
+		}
+	}
+	v.RuntimeNames = slices.Sorted(maps.Keys(names))
+	v.UsesTimedelta = strings.Contains(used, "timedelta(")
 	if len(b.pools) > 0 {
 		v.Pools = poolsFile(p, b.pools)
 		names := slices.Sorted(maps.Keys(b.pools))
@@ -489,7 +577,15 @@ func (b *builder) dagArgs(v *dagView) []kwarg {
 		}
 		args = append(args, kwarg{"params", "{\n" + indentLines(lines, 8) + "    }"})
 	}
-	args = append(args, kwarg{"user_defined_macros", "DAGC_MACROS"})
+	macros := "dagc_macros(" + pyStr(tz)
+	if len(v.RunTasks) > 0 {
+		var rows []string
+		for _, rt := range v.RunTasks {
+			rows = append(rows, "("+pyStr(rt.ID)+", "+rt.Names+", "+pyBool(rt.Mapped)+"),")
+		}
+		macros += ",\n        run_tasks=[\n" + indentLines(rows, 12) + "        ],\n        tolerated=[" + strings.Join(v.ToleratedNames, ", ") + "],\n    "
+	}
+	args = append(args, kwarg{"user_defined_macros", macros + ")"})
 	return args
 }
 
@@ -1004,53 +1100,110 @@ func (b *builder) workdir(in *ir.Instance, ext []string) string {
 
 func (b *builder) bashTask(t *ir.Task) *taskView {
 	tv := &taskView{Name: t.Name, Var: b.vars[t.Name], Operator: "BashOperator", Mapped: t.ForEach != nil}
-	if len(t.Retry.OnExitCodes) > 0 && t.Retry.Attempts > 0 {
-		tv.Operator = "DagcBashOperator"
-	}
 	args := b.common(t)
-	args = append(args, kwarg{"bash_command", "DAGC_RUN"})
-	inst := b.templateInstances(t)
-	if t.ForEach == nil {
-		args = append(args, kwarg{"env", pyDict(b.argvEnv(t, inst[0], bashTemplateExt), 8)})
-		if wd := b.workdir(inst[0], bashTemplateExt); wd != "" {
-			args = append(args, kwarg{"cwd", pyStr(wd)})
+	if len(t.Retry.OnExitCodes) > 0 && t.Retry.Attempts > 0 {
+		tv.Operator = "RetryCodesBashOperator"
+		codes := make([]string, len(t.Retry.OnExitCodes))
+		for i, c := range t.Retry.OnExitCodes {
+			codes[i] = strconv.Itoa(c)
 		}
+		args = append(args, kwarg{"retry_exit_codes", "[" + strings.Join(codes, ", ") + "]"})
 	}
-	args = append(args, kwarg{"append_env", "True"})
-	if b.guard != "" {
-		args = append(args, kwarg{"skip_on_exit_code", "DAGC_SKIP_EXIT_CODE"})
-	} else {
-		args = append(args, kwarg{"skip_on_exit_code", "None"})
-	}
+	inst := b.templateInstances(t)
+	var opts []string
 	if len(t.Outputs) > 0 {
 		names := make([]string, len(t.Outputs))
 		for i, o := range t.Outputs {
 			names[i] = pyStr(o)
 		}
-		args = append(args, kwarg{"do_xcom_push", "True"}, kwarg{"multiple_outputs", "True"},
-			kwarg{"output_processor", "dagc_outputs(" + strings.Join(names, ", ") + ")"})
-	} else {
-		args = append(args, kwarg{"do_xcom_push", "False"})
+		opts = append(opts, "outputs=["+strings.Join(names, ", ")+"]")
 	}
-	if t.ForEach != nil {
-		args = append(args, kwarg{"map_index_template", pyStr("{{ task.env['DAGC_EACH_KEY'] }}")})
-		var items []string
-		for k, in := range inst {
-			b.forInstance(t, k)
-			item := "{\n" + strings.Repeat(" ", 12) + `"env": ` + pyDict(b.argvEnv(t, in, bashTemplateExt), 12) + ",\n"
-			if wd := b.workdir(in, bashTemplateExt); wd != "" {
-				item += strings.Repeat(" ", 12) + `"cwd": ` + pyStr(wd) + ",\n"
-			}
-			items = append(items, item+strings.Repeat(" ", 8)+"},")
+	if t.ForEach == nil {
+		// The command as a Python list: what the task runs, as written
+		// (Jinja only where a value is known at run time).
+		call := "dagc_bash(" + b.envArgs(t, inst[0], "") + strings.Join(prefixAll(", ", opts), "")
+		if wd := b.workdir(inst[0], bashTemplateExt); wd != "" {
+			call += ", cwd=" + pyStr(wd)
 		}
-		tv.Expand = "[\n" + indentLines(items, 8) + "    ]"
+		tv.Kwargs = append(args, kwarg{"**", call + ")"})
+		return tv
+	}
+	opts = append(opts, "mapped=True")
+	if b.guard != "" {
+		opts = append(opts, "gated=True")
+	}
+	tv.Kwargs = append(args, kwarg{"**", "dagc_bash(" + strings.Join(opts, ", ") + ")"})
+	var items []string
+	for k, in := range inst {
+		b.forInstance(t, k)
+		key := jinjaTemplate([]templatePart{{lit: in.Key}}, bashTemplateExt)
 		if b.dynamic {
-			tv.Items = b.itemsTask(t, inst[0])
-			tv.Expand = tv.Items.Var + ".output"
+			key = eachMark(&ir.Ref{Kind: ir.RefEachKey}, true)
 		}
+		item := `{"env": dagc_env(` + b.envArgs(t, in, key) + ")"
+		if wd := b.workdir(in, bashTemplateExt); wd != "" {
+			item += `, "cwd": ` + pyStr(wd)
+		}
+		items = append(items, item+"},")
 	}
-	tv.Kwargs = args
+	tv.Expand = "[\n" + indentLines(items, 8) + "    ]"
+	if b.dynamic {
+		tv.Items = b.itemsTask(t, inst[0])
+		tv.Expand = tv.Items.Var + ".output"
+	}
 	return tv
+}
+
+func prefixAll(p string, xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = p + x
+	}
+	return out
+}
+
+// envArgs are the arguments of dagc_env for one instance (dagc_bash takes
+// the same first ones): the command as a Python list of Jinja templates,
+// the task's own env, its gate, whether it publishes outputs, and a
+// for_each instance's key (eachKey, "" for none).
+func (b *builder) envArgs(t *ir.Task, in *ir.Instance, eachKey string) string {
+	argv := in.Argv()
+	elems := make([]string, len(argv))
+	width := 0
+	for i, a := range argv {
+		elems[i] = pyStr(b.strTemplate(a, bashTemplateExt))
+		width += len(elems[i]) + 2
+	}
+	list := "[" + strings.Join(elems, ", ") + "]"
+	if width > 90 {
+		list = "[\n" + indentLines(suffixAll(elems, ","), 12) + "        ]"
+	}
+	out := list
+	if len(in.Env) > 0 {
+		var env []envEntry
+		for _, e := range in.Env {
+			env = append(env, envEntry{e.Name, b.strTemplate(e.Value, bashTemplateExt)})
+		}
+		out += ", " + pyDict(env, 8)
+	}
+	if gate := b.gateTemplate(t); gate != "" {
+		out += ", when=" + pyStr(gate)
+	}
+	if eachKey != "" {
+		if len(t.Outputs) > 0 {
+			out += ", outputs=True"
+		}
+		out += ", each_key=" + pyStr(eachKey)
+	}
+	return out
+}
+
+func suffixAll(xs []string, s string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = x + s
+	}
+	return out
 }
 
 // templateInstances is what bashTask renders: the static instances, or
@@ -1114,12 +1267,12 @@ func (b *builder) itemsTask(t *ir.Task, tmpl *ir.Instance) *taskView {
 			}
 		}
 	}
-	in12, in16 := strings.Repeat(" ", 12), strings.Repeat(" ", 16)
-	env := "{\n" + in16 + `"env": ` + pyDict(b.argvEnv(t, tmpl, bashTemplateExt), 16) + ",\n"
+	in12 := strings.Repeat(" ", 12)
+	env := `{"env": dagc_env(` + b.envArgs(t, tmpl, eachMark(&ir.Ref{Kind: ir.RefEachKey}, true)) + ")"
 	if wd := b.workdir(tmpl, bashTemplateExt); wd != "" {
-		env += in16 + `"cwd": ` + pyStr(wd) + ",\n"
+		env += `, "cwd": ` + pyStr(wd)
 	}
-	env += in12 + "}"
+	env += "}"
 	args := []kwarg{
 		{"task_id", pyStr(id)},
 		{"python_callable", "dagc_items(\n" + in12 + pyStr(t.ForEach.Source.String()) + ",\n" +

@@ -63,9 +63,7 @@ func TestEngine(t *testing.T) {
 			t.Fatalf("%s: %v", name, diags)
 		}
 		dag := filepath.Join(dir, name+".py")
-		if err := os.WriteFile(dag, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeDAG(t, dag, data)
 		jobs = append(jobs, job{Dag: dag, Trace: filepath.Join(dir, name+".jsonl"), Params: opts[name]})
 		refs[name] = localRun(t, p, opts[name], filepath.Join(dir, "local-"+name))
 	}

@@ -3,7 +3,6 @@ package airflow
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,9 +68,7 @@ func TestFeaturesInAirflow(t *testing.T) {
 	}
 	dir := t.TempDir()
 	file := filepath.Join(dir, "features.py")
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeDAG(t, file, data)
 	prog := `import json, os, sys, tempfile
 home = tempfile.mkdtemp()
 os.environ.update({"AIRFLOW_HOME": home, "AIRFLOW__CORE__LOAD_EXAMPLES": "False",

@@ -37,6 +37,11 @@ func TestGolden(t *testing.T) {
 		}
 		rendered = append(rendered, path)
 	}
+	// The runtime module and the ignore file are the same for every DAG.
+	want[RuntimeFile], want[".airflowignore"] = true, true
+	checkGolden(t, filepath.Join(goldenDir, RuntimeFile), runtimeModule.data)
+	checkGolden(t, filepath.Join(goldenDir, ".airflowignore"), []byte(airflowIgnore))
+	rendered = append(rendered, filepath.Join(goldenDir, RuntimeFile))
 	golden.CheckOrphans(t, goldenDir, want, "go test ./backends/airflow -update")
 	t.Run("python_ast", func(t *testing.T) {
 		py := python3(t)

@@ -52,8 +52,8 @@ func render(p *ir.Pipeline) ([]byte, ir.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	if files[0].Path != p.Name+".py" || len(files) > 2 || len(files) == 2 && files[1].Path != p.Name+".pools.json" {
-		panic("airflow renders <pipeline>.py and, when tasks need pools, <pipeline>.pools.json")
+	if files[0].Path != p.Name+".py" || files[1].Path != RuntimeFile || files[2].Path != ".airflowignore" || len(files) > 4 || len(files) == 4 && files[3].Path != p.Name+".pools.json" {
+		panic("airflow renders <pipeline>.py, dagc_runtime.py, .airflowignore and, when tasks need pools, <pipeline>.pools.json")
 	}
 	return files[0].Data, diags
 }
@@ -61,10 +61,21 @@ func render(p *ir.Pipeline) ([]byte, ir.Diagnostics) {
 // renderPools returns the pools file Render writes beside the DAG, or nil.
 func renderPools(p *ir.Pipeline) []byte {
 	files, _ := New().Render(p)
-	if len(files) == 2 {
-		return files[1].Data
+	if len(files) == 4 {
+		return files[3].Data
 	}
 	return nil
+}
+
+// writeDAG writes a DAG file and, beside it, the runtime module it imports.
+func writeDAG(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(path), RuntimeFile), runtimeModule.data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // python3 returns a Python 3 interpreter or skips the test.

@@ -62,7 +62,8 @@ var reservedPyNames = func() map[string]bool {
 		"ArithmeticError AssertionError AttributeError BaseException BaseExceptionGroup BlockingIOError BrokenPipeError BufferError BytesWarning ChildProcessError ConnectionAbortedError ConnectionError ConnectionRefusedError ConnectionResetError DeprecationWarning EOFError Ellipsis EncodingWarning EnvironmentError Exception ExceptionGroup FileExistsError FileNotFoundError FloatingPointError FutureWarning GeneratorExit IOError ImportError ImportWarning IndentationError IndexError InterruptedError IsADirectoryError KeyError KeyboardInterrupt LookupError MemoryError ModuleNotFoundError NameError NotADirectoryError NotImplemented NotImplementedError OSError OverflowError PendingDeprecationWarning PermissionError ProcessLookupError RecursionError ReferenceError ResourceWarning RuntimeError RuntimeWarning StopAsyncIteration StopIteration SyntaxError SyntaxWarning SystemError SystemExit TabError TimeoutError TypeError UnboundLocalError UnicodeDecodeError UnicodeEncodeError UnicodeError UnicodeTranslateError UnicodeWarning UserWarning ValueError Warning ZeroDivisionError",
 		// names of the generated module
 		"annotations json math os shutil timedelta pendulum DAG Param BashOperator KubernetesPodOperator PythonOperator CronTriggerTimetable AirflowException AirflowFailException k8s dag",
-		"DAGC_RUN DAGC_SKIP_EXIT_CODE DAGC_MAX_OUTPUT_BYTES DAGC_MACROS DAGC_TIMEZONE dagc_outputs dagc_output dagc_output_list dagc_text dagc_num dagc_json dagc_date dagc_gate dagc_check_run dagc_run_state dagc_failed_upstream DAGC_FAILED_STATES DAGC_FAILED_UPSTREAM AirflowSkipException DAGC_ALLOWED_FAILURE DAGC_RETRY_EXIT_CODES DagcBashOperator",
+		// and what it imports from the runtime module
+		"dagc_runtime dagc_bash dagc_env dagc_macros dagc_items dagc_gate dagc_check_run dagc_run_state RetryCodesBashOperator",
 	} {
 		for _, n := range strings.Fields(group) {
 			m[n] = true

@@ -189,9 +189,7 @@ func TestTriggerWaitsForEveryUpstream(t *testing.T) {
 	}
 	dir := t.TempDir()
 	dag := filepath.Join(dir, "order.py")
-	if err := os.WriteFile(dag, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeDAG(t, dag, data)
 	probes := []string{"on_one_failed", "on_all_failed", watcherTaskID}
 	r := runOrderCheck(t, py, dag, probes...)
 	t.Logf("generated DAG: %+v", r)
@@ -229,20 +227,18 @@ func TestTriggerWaitsForEveryUpstream(t *testing.T) {
 	// become ready while slow still runs, and without its gate
 	// on_one_success runs then.
 	old := strings.Replace(string(data), "task_id=\"on_one_failed\",\n        trigger_rule=\"all_done\",", "task_id=\"on_one_failed\",\n        trigger_rule=\"one_failed\",", 1)
-	watcher := "python_callable=dagc_check_run,\n        trigger_rule=\"all_done\","
+	watcher := "python_callable=dagc_check_run(), trigger_rule=\"all_done\""
 	if old == string(data) || !strings.Contains(old, watcher) {
 		t.Fatal("the on_one_failed handler or the watcher is not rendered as expected")
 	}
 	old = strings.Replace(old, watcher, strings.Replace(watcher, "all_done", "one_failed", 1), 1)
-	gate := `"DAGC_WHEN": "{{ 'true' if dagc_wait_upstream(ti) else 'trigger' }}",`
+	gate := `when="{{ 'true' if dagc_wait_upstream(ti) else 'trigger' }}"`
 	at := strings.Index(old, `task_id="on_one_success",`)
 	if at < 0 || !strings.Contains(old[at:], gate) {
 		t.Fatal("the on_one_success gate is not rendered as expected")
 	}
-	old = old[:at] + strings.Replace(old[at:], gate, `"DAGC_WHEN": "true",`, 1)
-	if err := os.WriteFile(dag, []byte(old), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	old = old[:at] + strings.Replace(old[at:], gate, `when="true"`, 1)
+	writeDAG(t, dag, []byte(old))
 	r = runOrderCheck(t, py, dag, probes...)
 	t.Logf("with trigger_rule=\"one_failed\": %+v", r)
 	early := func(task string) bool {
@@ -296,9 +292,7 @@ func TestEarlyDecisionTwoEdgesDown(t *testing.T) {
 		t.Fatal(diags)
 	}
 	dag := filepath.Join(t.TempDir(), "two_edges.py")
-	if err := os.WriteFile(dag, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeDAG(t, dag, data)
 	r := runOrderCheck(t, py, dag)
 	t.Logf("%+v", r)
 	if len(r.Violations) > 0 {

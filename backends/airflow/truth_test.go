@@ -117,12 +117,15 @@ var (
 	quotedRE       = regexp.MustCompile(`"[^"]*"`)
 )
 
+// gateRE finds the gate dagc_bash passes as DAGC_WHEN.
+var gateRE = regexp.MustCompile(`when=("(?:[^"\\]|\\.)*")`)
+
 func parseRendered(t *testing.T, src, taskID string) renderedTask {
 	t.Helper()
 	r := renderedTask{rule: "all_success"}
-	m := failedStatesRE.FindStringSubmatch(src)
+	m := failedStatesRE.FindStringSubmatch(string(runtimeModule.data))
 	if m == nil {
-		t.Fatal("no DAGC_FAILED_STATES in the DAG file")
+		t.Fatal("no DAGC_FAILED_STATES in the runtime module")
 	}
 	for _, q := range quotedRE.FindAllString(m[1], -1) {
 		r.failedStates |= ir.SetOf(ir.State(strings.Trim(q, `"`)))
@@ -133,14 +136,19 @@ func parseRendered(t *testing.T, src, taskID string) renderedTask {
 	}
 	block := src[start:]
 	block = block[:strings.Index(block, "\n    )")]
+	if g := gateRE.FindStringSubmatch(block); g != nil {
+		gate, err := strconv.Unquote(g[1])
+		if err != nil {
+			t.Fatalf("%s: %v", g[0], err)
+		}
+		r.gate = gate
+	}
 	for _, line := range strings.Split(block, "\n") {
 		line = strings.TrimSpace(line)
 		var err error
 		switch {
 		case strings.HasPrefix(line, "trigger_rule="):
 			r.rule, err = strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(line, "trigger_rule="), ","))
-		case strings.HasPrefix(line, `"DAGC_WHEN": `):
-			r.gate, err = strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(line, `"DAGC_WHEN": `), ","))
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", line, err)

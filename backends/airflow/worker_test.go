@@ -23,8 +23,8 @@ func TestHardening18BashOnAWorkerSkipsBashrc(t *testing.T) {
 		t.Fatal(diags)
 	}
 	dag := string(data)
-	if strings.Count(dag, `"SHLVL": "1"`) != 1 || !strings.Contains(dag, `"SHLVL": "5"`) {
-		t.Fatalf("want SHLVL=1 on plain and the user's 5 on own:\n%s", dag)
+	if strings.Count(dag, `"SHLVL"`) != 1 || !strings.Contains(dag, `"SHLVL": "5"`) || !strings.Contains(string(runtimeModule.data), `out.setdefault("SHLVL", "1")`) {
+		t.Fatalf("want the user's SHLVL=5 on own, and dagc_env's default SHLVL=1 for plain:\n%s", dag)
 	}
 
 	// Why it matters, with the bash on this machine: a socket on stdin.

@@ -46,7 +46,7 @@ func helperRun() int {
 	res, err := Run(ctx, p, Options{
 		Jobs: 2, BaseDir: dir, Dir: dir, StateDir: filepath.Join(dir, ".dagc"), Out: os.Stdout,
 		RunID: os.Getenv("DAGC_TEST_RUNID"), Resume: os.Getenv("DAGC_TEST_RESUME") != "",
-		Grace: grace, Kill: kill,
+		Grace: grace, Kill: kill, Isolate: os.Getenv("DAGC_TEST_ISOLATE") != "",
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

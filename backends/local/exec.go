@@ -75,6 +75,32 @@ func (r *runner) runAttempt(a *attempt) (res attemptResult) {
 		}
 	}
 
+	env := a.env
+	var pt *privateTmp
+	if r.tmpMode != tmpShared {
+		var extra []string
+		var err error
+		if pt, extra, err = r.isolate(a, r.command(a.argv).Path); err != nil {
+			res.err = "cannot make the attempt's private /tmp: " + err.Error()
+			return res
+		}
+		// Runs after everything below, once the attempt's processes are
+		// gone: nothing it wrote to /tmp outlives it. Removing a directory
+		// costs a millisecond or more on a slow disk: it is done off the
+		// scheduler's path, and the run waits for it before it ends.
+		r.tmpClean.Add(1)
+		defer func() {
+			go func() {
+				defer r.tmpClean.Done()
+				if err := pt.close(); err != nil {
+					r.con.printf("dagc: warning: %s: cannot remove the attempt's private /tmp: %v", a.inst.name, err)
+				}
+			}()
+		}()
+		// After the run's own environment, so they win over the user's.
+		env = append(env[:len(env):len(env)], extra...)
+	}
+
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		res.err = err.Error()
@@ -85,13 +111,13 @@ func (r *runner) runAttempt(a *attempt) (res attemptResult) {
 	newCmd := func() *exec.Cmd {
 		cmd := r.command(a.argv)
 		cmd.Stdin = r.devNull
-		cmd.Env = a.env
+		cmd.Env = env
 		cmd.Dir = a.dir
 		cmd.Stdout, cmd.Stderr = pw, pw
 		cmd.SysProcAttr = sysProcAttr()
 		return cmd
 	}
-	cmd, ap, err := r.procs.start(newCmd(), newCmd, a.marks)
+	cmd, ap, err := r.procs.start(newCmd(), newCmd, a.marks, pt.start)
 	if err != nil {
 		pw.Close()
 		pr.Close()

@@ -47,7 +47,7 @@ const (
 )
 
 // guardianReady is set by Main: the running binary dispatches the guardian
-// role, so /proc/self/exe can be started as one.
+// role and --isolate's helper, so /proc/self/exe can be started as either.
 var guardianReady bool
 
 // Main must be called first thing in main (and TestMain) of a program that
@@ -56,6 +56,9 @@ var guardianReady bool
 func Main() {
 	if len(os.Args) == 3 && os.Args[1] == guardianArg {
 		os.Exit(guardian(os.Args[2], os.Stdin))
+	}
+	if len(os.Args) >= 2 && os.Args[1] == tmpnsArg {
+		os.Exit(tmpnsHelper(os.Args[2:]))
 	}
 	guardianReady = true
 }
@@ -247,6 +250,10 @@ func (pr *procs) startGuardian(warn func(string, ...any)) {
 	}
 }
 
+// cleanOnDeath has the guardian remove dir (the run's private /tmp
+// directories) if dagc dies.
+func (pr *procs) cleanOnDeath(dir string) { pr.tell("tmp " + dir) }
+
 // tell sends one line to the guardian.
 func (pr *procs) tell(line string) {
 	if pr.guardW == nil {
@@ -282,8 +289,9 @@ type attemptProcs struct {
 	marks     []string
 }
 
-// start starts cmd in a cgroup of its own when the run has one.
-func (pr *procs) start(cmd *exec.Cmd, remake func() *exec.Cmd, marks []string) (*exec.Cmd, *attemptProcs, error) {
+// start starts cmd with startFn (cmd.Start, or in the attempt's mount
+// namespace) in a cgroup of its own when the run has one.
+func (pr *procs) start(cmd *exec.Cmd, remake func() *exec.Cmd, marks []string, startFn func(*exec.Cmd) error) (*exec.Cmd, *attemptProcs, error) {
 	ap := &attemptProcs{marks: marks}
 	if pr.cgRoot != "" {
 		leaf := filepath.Join(pr.cgRoot, "a"+strconv.FormatInt(pr.seq.Add(1), 10))
@@ -300,14 +308,14 @@ func (pr *procs) start(cmd *exec.Cmd, remake func() *exec.Cmd, marks []string) (
 	// Counted as running before it exists, so the sweeper never takes the
 	// new process for a leftover.
 	pr.setRunning(marks, +1)
-	err := cmd.Start()
+	err := startFn(cmd)
 	if err != nil && ap.leaf != "" {
 		// The cgroup refused the process (a kernel without
 		// CLONE_INTO_CGROUP): run it without one.
 		os.Remove(ap.leaf)
 		ap.leaf = ""
 		cmd = remake()
-		err = cmd.Start()
+		err = startFn(cmd)
 	}
 	if err != nil {
 		pr.setRunning(marks, -1)
@@ -452,7 +460,7 @@ func guardian(runID string, in *os.File) int {
 	for _, s := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE, syscall.SIGQUIT} {
 		signal.Ignore(s)
 	}
-	cg := ""
+	cg, tmp := "", ""
 	groups := map[int]bool{}
 	sc := bufio.NewScanner(in)
 	for sc.Scan() {
@@ -462,6 +470,8 @@ func guardian(runID string, in *os.File) int {
 			return 0
 		case strings.HasPrefix(line, "cg "):
 			cg = line[3:]
+		case strings.HasPrefix(line, "tmp "):
+			tmp = line[4:]
 		case strings.HasPrefix(line, "+ "):
 			if n, err := strconv.Atoi(line[2:]); err == nil {
 				groups[n] = true
@@ -504,6 +514,10 @@ func guardian(runID string, in *os.File) int {
 			}
 		}
 		removeCgroup(cg)
+	}
+	if tmp != "" {
+		// Nothing runs any more that could write there.
+		removeAll(tmp)
 	}
 	return 0
 }

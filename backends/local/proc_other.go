@@ -28,8 +28,10 @@ func newProcs(string, func(string, ...any)) *procs { return &procs{} }
 
 func (*procs) close() {}
 
-func (*procs) start(cmd *exec.Cmd, _ func() *exec.Cmd, _ []string) (*exec.Cmd, *attemptProcs, error) {
-	if err := cmd.Start(); err != nil {
+func (*procs) cleanOnDeath(string) {}
+
+func (*procs) start(cmd *exec.Cmd, _ func() *exec.Cmd, _ []string, startFn func(*exec.Cmd) error) (*exec.Cmd, *attemptProcs, error) {
+	if err := startFn(cmd); err != nil {
 		return cmd, nil, err
 	}
 	return cmd, &attemptProcs{pid: cmd.Process.Pid, pgid: cmd.Process.Pid}, nil

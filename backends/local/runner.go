@@ -88,6 +88,9 @@ type Options struct {
 	Clock Clock
 	// Vars and VarFiles are recorded in the run's meta for --resume.
 	Vars, VarFiles []string
+	// Isolate gives each attempt a private /tmp (docs/local.md, "Private
+	// /tmp").
+	Isolate bool
 }
 
 // InstanceResult is how one task instance ended.
@@ -195,7 +198,10 @@ type runner struct {
 	devNull  *os.File // every task's stdin
 	lock     *os.File // holds the run directory's flock while the run lives
 	procs    *procs
-	paths    sync.Map // program name -> path found in PATH
+	tmpMode  tmpMode
+	tmpRoot  string         // with --isolate: <run>/tmp, absolute
+	tmpClean sync.WaitGroup // attempts' private directories being removed
+	paths    sync.Map       // program name -> path found in PATH
 	started  time.Time
 	// resumed holds the journal and logged attempts of the run being
 	// resumed, for the instances a run-time fan-out creates later.
@@ -227,6 +233,7 @@ func Run(ctx context.Context, p *ir.Pipeline, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer r.lock.Close()
+	defer r.closeTmp()
 	defer r.procs.close()
 	defer r.jr.close()
 	defer r.attempts.Close()
@@ -340,7 +347,16 @@ func newRunner(p *ir.Pipeline, o Options) (_ *runner, err error) {
 		r.tr = bufio.NewWriter(o.Trace)
 	}
 	r.con = newConsole(o.Out, o.Progress, r.insts)
+	if err := r.chooseTmpMode(); err != nil {
+		jr.close()
+		r.attempts.Close()
+		r.devNull.Close()
+		return nil, err
+	}
 	r.procs = newProcs(o.RunID, r.con.printf)
+	if r.tmpMode != tmpShared {
+		r.procs.cleanOnDeath(r.tmpRoot)
+	}
 	return r, nil
 }
 
@@ -521,6 +537,12 @@ func (r *runner) stop(why stopReason) {
 		cancel()
 		delete(r.retrying, i)
 		if why != stopInterrupt {
+			if why == stopTimeout {
+				// The timeout decided this instance: say so in the trace
+				// (its last attempt's record was written without the mark).
+				r.writeTrace(trace.Record{Task: i.task.t.Name, Instance: instanceKey(i), Attempt: i.attemptBase + i.attempts,
+					State: string(ir.Failed), TimedOut: true})
+			}
 			// The last attempt failed and no retry will come: that is final.
 			r.complete(i, ir.Failed, i.err+" (no retry: run stopped)", false)
 		}
@@ -529,11 +551,12 @@ func (r *runner) stop(why stopReason) {
 
 func (r *runner) finish() (*Result, error) {
 	if r.reason == stopTimeout {
-		// Like Airflow's dagrun_timeout: what never started is skipped.
+		// DESIGN 2.4: what never started ends upstream_failed, even an
+		// all_done or final task: the run is over.
 		for _, tn := range r.tasks {
 			for _, i := range tn.insts {
 				if i.state == "" && i.attempts == 0 {
-					r.complete(i, ir.Skipped, "run timeout reached before it started", true)
+					r.completeTimedOut(i)
 				}
 			}
 		}
@@ -547,6 +570,11 @@ func (r *runner) finish() (*Result, error) {
 		})
 	}
 	res.State = ir.RunState(r.ended())
+	if res.TimedOut {
+		// An expired run timeout fails the run (DESIGN 2.4), even when
+		// the attempts it cut have allow_failure.
+		res.State = ir.Failed
+	}
 	var err error
 	if r.tr != nil {
 		trace.WriteRunState(r.tr, string(res.State))
@@ -869,6 +897,7 @@ func (r *runner) collect(res attemptResult) {
 		return
 	}
 	rec.State = string(ir.Failed)
+	rec.TimedOut = res.stopped && r.reason == stopTimeout
 	r.writeTrace(rec)
 	i.err = res.err
 	retry := i.task.t.Retry
@@ -952,6 +981,13 @@ func (r *runner) taskDone(tn *taskNode) {
 			r.ready(d)
 		}
 	}
+}
+
+// completeTimedOut ends an instance that had not started when the run
+// timeout expired: upstream_failed, marked in the trace as the timeout's.
+func (r *runner) completeTimedOut(i *instNode) {
+	r.writeTrace(trace.Record{Task: i.task.t.Name, Instance: instanceKey(i), Attempt: 0, State: string(ir.UpstreamFailed), TimedOut: true})
+	r.complete(i, ir.UpstreamFailed, "run timeout reached before it started", false)
 }
 
 func (r *runner) durationOf(i *instNode) time.Duration {

@@ -136,13 +136,74 @@ func TestRunTimeout(t *testing.T) {
 	)
 	p.Timeout = 300 * time.Millisecond
 	oc := runIt(t, context.Background(), p, dir, Options{})
-	// Like Airflow's dagrun_timeout: the running task fails, what never
-	// started is skipped, the run fails.
-	wantStates(t, oc, map[string]ir.State{"quick": S, "slow": F, "after_slow": K, "cleanup": K})
+	// DESIGN 2.4: the running attempt ends failed, what never started
+	// (even an all_done task) upstream_failed, and the run fails.
+	wantStates(t, oc, map[string]ir.State{"quick": S, "slow": F, "after_slow": UF, "cleanup": UF})
 	if !oc.res.TimedOut || oc.res.State != ir.Failed {
 		t.Errorf("timedOut=%v state=%s", oc.res.TimedOut, oc.res.State)
 	}
 	waitGone(t, readPid(t, filepath.Join(dir, "gc.pid")))
+	// The trace marks what the timeout decided, and only that: the suite
+	// maps those records to each engine's own states.
+	wantTimedOut(t, oc, map[string]bool{"quick": false, "slow": true, "after_slow": true, "cleanup": true})
+}
+
+// wantTimedOut checks the timed_out mark of each instance's last record.
+func wantTimedOut(t *testing.T, oc *outcome, want map[string]bool) {
+	t.Helper()
+	final := trace.Final(oc.recs)
+	for name, w := range want {
+		if got := final[name].TimedOut; got != w {
+			t.Errorf("%s: last trace record timed_out=%v, want %v (%+v)", name, got, w, final[name])
+		}
+	}
+}
+
+// Issue 13 item 15: a run timeout fails the run even when the only attempt
+// it cut has allow_failure, and a final task that had not started is
+// upstream_failed like any other.
+func TestRunTimeoutFailsTheRunDespiteAllowFailure(t *testing.T) {
+	slow := cmdTask("slow", "sleep", "1000")
+	slow.AllowFailure = true
+	notify := cmdTask("notify", "true")
+	notify.Final = true
+	notify.Trigger = ir.AllDone
+	p := pipeline(slow, notify)
+	p.Timeout = 300 * time.Millisecond
+	oc := runIt(t, context.Background(), p, t.TempDir(), Options{})
+	wantStates(t, oc, map[string]ir.State{"slow": F, "notify": UF})
+	if oc.res.State != ir.Failed || oc.run != string(ir.Failed) {
+		t.Errorf("run state %s (trace %s), want failed", oc.res.State, oc.run)
+	}
+	wantTimedOut(t, oc, map[string]bool{"slow": true, "notify": true})
+}
+
+// neverClock never fires a retry, so a run timeout finds the task waiting
+// for one.
+type neverClock struct{}
+
+func (neverClock) Now() time.Time { return time.Now() }
+func (neverClock) AfterFunc(time.Duration, func()) (stop func() bool) {
+	return func() bool { return true }
+}
+
+// A task waiting for its retry when the run timeout expires ends failed,
+// marked as the timeout's (Airflow's scheduler ends an up_for_retry task
+// instance as it ends a running one).
+func TestRunTimeoutDuringARetryDelay(t *testing.T) {
+	flaky := cmdTask("flaky", "false")
+	flaky.Retry = ir.Retry{Attempts: 3, Delay: time.Hour, Backoff: 1}
+	p := pipeline(flaky, after(cmdTask("next", "true"), "flaky"))
+	p.Timeout = 300 * time.Millisecond
+	oc := runIt(t, context.Background(), p, t.TempDir(), Options{Clock: neverClock{}})
+	wantStates(t, oc, map[string]ir.State{"flaky": F, "next": UF})
+	if got := oc.inst("flaky").Attempts; got != 1 {
+		t.Errorf("flaky made %d attempts, want 1", got)
+	}
+	wantTimedOut(t, oc, map[string]bool{"flaky": true, "next": true})
+	if oc.res.State != ir.Failed {
+		t.Errorf("run state %s", oc.res.State)
+	}
 }
 
 func TestFailFast(t *testing.T) {

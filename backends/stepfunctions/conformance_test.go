@@ -323,9 +323,12 @@ func TestChildMachines(t *testing.T) {
 
 // Expected results written down from DESIGN 2.4 and the examples' own
 // comments, independent of any engine.
-var expectedRunState = map[string]string{"triggers": "failed", "more_triggers": "failed", "conditions": "success", "retries": "success", "hostile": "success", "fanout": "success", "allow_failure": "success", "exit_codes": "failed"}
+var expectedRunState = map[string]string{"triggers": "failed", "more_triggers": "failed", "conditions": "success", "retries": "success", "hostile": "success", "fanout": "success", "allow_failure": "success", "exit_codes": "failed", "run_timeout": "failed"}
 
 var expectedStates = map[string]map[string]ir.State{
+	// TimeoutSeconds: the running Task state is aborted (its job
+	// stopped), what never started is upstream_failed (DESIGN 2.4).
+	"run_timeout": {"extract": ir.Success, "load": ir.Failed, "report": ir.UpstreamFailed},
 	"triggers": {
 		"ok": ir.Success, "boom": ir.Failed, "after_boom": ir.UpstreamFailed, "after_after_boom": ir.UpstreamFailed,
 		"on_failure": ir.Success, "no_failure": ir.Skipped, "all_failed_handler": ir.Success, "not_all_failed": ir.Skipped,

@@ -34,6 +34,7 @@ func newRunCmd(s *streams) *cobra.Command {
 		stateDir  string
 		date      string
 		grace     time.Duration
+		isolate   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run [PATH]",
@@ -59,6 +60,7 @@ func newRunCmd(s *streams) *cobra.Command {
 	f.StringVar(&report, "report", "", "write the run as one self-contained HTML page to `file` (graph, attempts, outputs, logs)")
 	f.StringVar(&stateDir, "state-dir", ".dagc", "`dir`ectory for run journals, logs and outputs")
 	f.StringVar(&date, "date", "", "logical date run.date as `YYYY-MM-DD` (default: today in the pipeline's timezone)")
+	f.BoolVar(&isolate, "isolate", false, "give each task attempt a private /tmp, as a container has (Linux as root: a mount namespace; elsewhere only TMPDIR, TMP and TEMP)")
 	f.DurationVar(&grace, "kill-grace", 5*time.Second, "time between SIGTERM and SIGKILL when stopping a task")
 	f.MarkHidden("kill-grace")
 
@@ -68,7 +70,7 @@ func newRunCmd(s *streams) *cobra.Command {
 		}
 		opts := local.Options{
 			Jobs: jobs, StateDir: stateDir, FailFast: !keepGoing, Out: s.out,
-			Grace: grace, Vars: in.vars, VarFiles: absPaths(in.varFiles),
+			Grace: grace, Vars: in.vars, VarFiles: absPaths(in.varFiles), Isolate: isolate,
 		}
 		if jobs < 0 {
 			return usageErrorf("-j must be at least 1")

@@ -80,6 +80,8 @@ def check(args, dags_dir: str) -> dict:
     }
     target = os.path.join(dags_dir, os.path.basename(args.dag_file))
     shutil.copyfile(args.dag_file, target)
+    # The runtime module every dagc DAG imports, written beside it.
+    shutil.copyfile(os.path.join(os.path.dirname(args.dag_file), "dagc_runtime.py"), os.path.join(dags_dir, "dagc_runtime.py"))
     bag = DagBag(dag_folder=target)
     if bag.import_errors or len(bag.dags) != 1:
         raise RuntimeError(f"does not import as one DAG: {bag.import_errors}")

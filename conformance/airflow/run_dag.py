@@ -12,7 +12,9 @@ Airflow), which is what makes checking every example fast.
 
 Each DAG file is first imported in a DagBag (an import error fails), then
 run with dag.test() on a throwaway SQLite metadata database created in a
-temporary AIRFLOW_HOME. The task the generator adds to fail the run when
+temporary AIRFLOW_HOME. dag.test() does not enforce dagrun_timeout: for a
+DAG that sets one, DagrunTimeout does what the scheduler, the supervisor and
+the execution API do at the deadline. The task the generator adds to fail the run when
 any task failed (task id "dagc.run_state") is left out of the trace.
 
 Exit status (single mode): 0 the run succeeded, 1 the run failed, 2 the DAG
@@ -148,6 +150,165 @@ def is_items_task(task) -> bool:
     return task.task_id.endswith(ITEMS_SUFFIX) and getattr(fn, "__qualname__", "").startswith("dagc_items.")
 
 
+class DagrunTimeout:
+    """Enforce a DAG's dagrun_timeout during dag.test(), which does not, the
+    way a deployment does:
+
+    * the scheduler: once the run is older than dagrun_timeout, a thread
+      calls the scheduler's own SchedulerJobRunner._schedule_dag_run on it,
+      which fails the run and sets every unfinished task instance (running,
+      queued, waiting for a retry, not started) to skipped;
+    * the supervisor: its next heartbeat is refused (the TI is no longer
+      running) and it sends SIGTERM to the task process, whose handler
+      (task_runner.run's _on_term) calls the operator's on_kill(). dag.test()
+      runs the task in this process, so the thread calls that on_kill()
+      itself, on the running copy of the operator, until the task returns;
+    * the execution API: a TI that is no longer running is not updated
+      (ti_update_state answers 409), so the state the task runner reports
+      after the kill is dropped. dag.test() writes that state into the DB
+      itself (ti.set_state), which a deployment never does: that write is
+      refused once the scheduler has ended the TI;
+    * the scheduler examines only running DAG runs: DagRun.update_state is
+      not called again for a run the timeout failed (dag.test() would
+      otherwise mark it success from its skipped leaves).
+    """
+
+    POLL = 0.1
+
+    def __init__(self, dag_id: str, timeout):
+        import threading
+
+        self.dag_id, self.timeout = dag_id, timeout
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.fired = threading.Event()
+        self.current = None  # the RuntimeTaskInstance task_runner.run is running
+        self.thread = threading.Thread(target=self.watch, daemon=True)
+        self.undo = []
+
+    def __enter__(self):
+        import airflow.sdk.definitions.dag as sdk_dag
+        import airflow.sdk.execution_time.task_runner as task_runner
+        from airflow.models.dagrun import DagRun
+        from airflow.utils.state import DagRunState
+
+        # Everything the thread uses is imported here, in the main thread:
+        # an import (and SQLAlchemy's mapper configuration) racing dag.test()
+        # in another thread deadlocks on the import locks.
+        import httpx
+        from sqlalchemy import select
+        from sqlalchemy.orm import configure_mappers
+        from sqlalchemy.orm.attributes import set_committed_value
+
+        from airflow.jobs.job import Job
+        from airflow.jobs.scheduler_job_runner import SchedulerJobRunner
+        from airflow.models.taskinstance import TaskInstance
+        from airflow.sdk import timezone
+        from airflow.sdk.execution_time.supervisor import in_process_api_server
+        from airflow.utils.session import create_session
+        from airflow.utils.state import State
+
+        configure_mappers()
+        # The deadline counts from the DAG run's start, as the scheduler's
+        # does: start the in-process execution API (a deployment's
+        # api-server, up already) before dag.test() creates the run. Its
+        # first request builds the versioned routes, which takes seconds.
+        api = in_process_api_server()
+        httpx.Client(transport=api.transport, base_url="http://in-process.invalid./").get("/execution/health")
+        self.select, self.Job, self.SchedulerJobRunner, self.TaskInstance = select, Job, SchedulerJobRunner, TaskInstance
+        self.DagRun, self.running_state, self.finished = DagRun, DagRunState.RUNNING, State.finished
+        self.utcnow, self.create_session = timezone.utcnow, create_session
+
+        enforcer = self
+        real_update_state, real_run, real_run_task = DagRun.update_state, task_runner.run, sdk_dag._run_task
+
+        def update_state(dr, *args, **kwargs):
+            if enforcer.fired.is_set():
+                # Read in a session of its own: dag.test()'s may still see a
+                # snapshot from before the scheduler's commit.
+                with create_session() as session:
+                    state = session.scalar(select(DagRun.state).where(DagRun.id == dr.id))
+                if state != DagRunState.RUNNING:
+                    # dag.test() loops while its copy says running.
+                    set_committed_value(dr, "_state", state)
+                    return [], None
+            return real_update_state(dr, *args, **kwargs)
+
+        def run(ti, *args, **kwargs):
+            with enforcer.lock:
+                enforcer.current = ti
+            try:
+                return real_run(ti, *args, **kwargs)
+            finally:
+                with enforcer.lock:
+                    enforcer.current = None
+
+        def run_task(*, ti, **kwargs):
+            real_set_state = ti.set_state
+
+            def set_state(state, session=None):
+                if enforcer.fired.is_set() and enforcer.ended_by_scheduler(ti):
+                    return False
+                return real_set_state(state) if session is None else real_set_state(state, session=session)
+
+            ti.set_state = set_state
+            try:
+                return real_run_task(ti=ti, **kwargs)
+            finally:
+                del ti.set_state
+
+        DagRun.update_state, task_runner.run, sdk_dag._run_task = update_state, run, run_task
+        self.undo.append(lambda: setattr(DagRun, "update_state", real_update_state))
+        self.undo.append(lambda: setattr(task_runner, "run", real_run))
+        self.undo.append(lambda: setattr(sdk_dag, "_run_task", real_run_task))
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        for undo in reversed(self.undo):
+            undo()
+        return False
+
+    def ended_by_scheduler(self, ti) -> bool:
+        with self.create_session() as session:
+            state = session.scalar(self.select(self.TaskInstance.state).where(self.TaskInstance.id == ti.id))
+        return state in self.finished
+
+    def watch(self) -> None:
+        while not self.stop.wait(self.POLL):
+            if not self.fired.is_set():
+                if self.expire():
+                    self.fired.set()
+                    print(f"run_dag: dagrun_timeout of {self.timeout} reached: the scheduler failed the run", file=sys.stderr)
+                continue
+            with self.lock:
+                ti = self.current
+                if ti is not None:
+                    try:
+                        ti.task.on_kill()
+                    except OSError:
+                        pass  # the task's process group is gone already
+
+    def expire(self) -> bool:
+        """Run the scheduler's check on the DAG run once it is past its
+        timeout; return whether it ran."""
+        DagRun = self.DagRun
+        with self.create_session() as session:
+            dr = session.scalar(self.select(DagRun).where(DagRun.dag_id == self.dag_id, DagRun.state == self.running_state))
+            if dr is None or dr.start_date is None or dr.start_date >= self.utcnow() - self.timeout:
+                return False
+            runner = self.SchedulerJobRunner(job=self.Job(), executors=[_NoExecutor()])
+            runner._schedule_dag_run(dr, session)
+        return True
+
+
+class _NoExecutor:
+    """The scheduler's timeout check sends no workload; the runner needs an
+    executor only to be constructed."""
+
+
 def run_one(dag_file: str, trace_path: str, params: list[str], dags_dir: str) -> str:
     """Import and run one DAG file; return the run's state."""
     from airflow.dag_processing.dagbag import DagBag
@@ -157,6 +318,8 @@ def run_one(dag_file: str, trace_path: str, params: list[str], dags_dir: str) ->
 
     target = os.path.join(dags_dir, os.path.basename(dag_file))
     shutil.copyfile(dag_file, target)
+    # The runtime module every dagc DAG imports, written beside it.
+    shutil.copyfile(os.path.join(os.path.dirname(dag_file), "dagc_runtime.py"), os.path.join(dags_dir, "dagc_runtime.py"))
     import_pools(dag_file[: -len(".py")] + ".pools.json")
     bag = DagBag(dag_folder=target)
     if bag.import_errors:
@@ -167,7 +330,11 @@ def run_one(dag_file: str, trace_path: str, params: list[str], dags_dir: str) ->
         raise RuntimeError(f"{dag_file} defines {len(bag.dags)} DAGs, want 1")
     dag = next(iter(bag.dags.values()))
     conf = parse_params(dag, params)
-    dr = dag.test(run_conf=conf or None)
+    if dag.dagrun_timeout:
+        with DagrunTimeout(dag.dag_id, dag.dagrun_timeout):
+            dr = dag.test(run_conf=conf or None)
+    else:
+        dr = dag.test(run_conf=conf or None)
 
     records = []
     with create_session() as session:

@@ -175,6 +175,19 @@ function callbackAPI() {
   });
 }
 
+// running holds a stop function per container or function still running,
+// for an execution that times out.
+const running = new Set();
+
+// stopRunning stops what still runs when the execution timed out, as Step
+// Functions aborts the Task state: a .sync job is terminated (Batch
+// TerminateJob, ECS StopTask: SIGTERM, then SIGKILL). AWS leaves a
+// .waitForTaskToken container running (docs/stepfunctions.md, Known gaps);
+// the shim stops it too, so the suite leaves nothing behind.
+function stopRunning() {
+  for (const stop of running) stop();
+}
+
 function runProcess(argv, env, cwd, timeoutMs, label) {
   return new Promise((resolve) => {
     let child;
@@ -195,14 +208,18 @@ function runProcess(argv, env, cwd, timeoutMs, label) {
     // stopped as a runtime stops one: SIGTERM to its entrypoint, which
     // passes it on to the command, then SIGKILL after a grace period.
     let killer = null;
-    const timer = timeoutMs > 0 ? setTimeout(() => {
+    const stop = () => {
+      if (killer) return;
       try { process.kill(child.pid, 'SIGTERM'); } catch (_) { /* gone */ }
       killer = setTimeout(() => {
         try { process.kill(-child.pid, 'SIGKILL'); } catch (_) { /* gone */ }
       }, 2000);
-    }, timeoutMs) : null;
-    child.on('error', (e) => { if (timer) clearTimeout(timer); resolve({ code: -1, error: e.message }); });
+    };
+    running.add(stop);
+    const timer = timeoutMs > 0 ? setTimeout(stop, timeoutMs) : null;
+    child.on('error', (e) => { running.delete(stop); if (timer) clearTimeout(timer); resolve({ code: -1, error: e.message }); });
     child.on('close', (code, signal) => {
+      running.delete(stop);
       if (timer) clearTimeout(timer);
       if (killer) clearTimeout(killer);
       resolve({ code: code === null ? -1 : code, error: signal ? `killed by ${signal}` : '' });
@@ -261,6 +278,7 @@ async function main() {
   const instances = []; // every task instance the definition runs
   const dynamic = []; // the Task states of run-time fan-outs
   const handlers = {};
+  const inflight = new Set(); // attempts still running
   const context = { Execution: { Name: runId, Id: `local:${runId}` }, Task: { Token: `local-token-${runId}` } };
   const overrides = { taskResourceLocalHandlers: handlers };
   const children = {}; // ARN placeholder → child definition
@@ -295,7 +313,14 @@ async function main() {
       instances.push(meta);
     }
     const timeoutMs = (s.TimeoutSeconds || 0) * 1000;
-    handlers[name] = async (taskInput) => {
+    handlers[name] = (taskInput) => {
+      const p = runAttempt(taskInput);
+      inflight.add(p);
+      const done = () => inflight.delete(p);
+      p.then(done, done);
+      return p;
+    };
+    const runAttempt = async (taskInput) => {
       const { argv, env: envList } = commandOf(s.Resource, taskInput);
       const env = { ...process.env };
       for (const e of envList) env[e.Name] = e.Value;
@@ -351,8 +376,13 @@ async function main() {
   const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
   const execution = machine.run(input, { overrides, context });
   let finalDoc = null;
+  // decided gathers the task records of every state's output, for an
+  // execution that timed out before its final run-state check.
+  const decided = {};
   const collecting = (async () => {
     for await (const ev of execution.eventLogs) {
+      const doc = ev.type === 'StateExited' && ev.state && ev.state.output;
+      if (doc && typeof doc.tasks === 'object' && doc.tasks !== null) Object.assign(decided, doc.tasks);
       // The last judgement holds every record: "dagc run state", or with
       // final tasks "dagc final state", which follows them.
       if (ev.type === 'StateEntered' && ev.state && (ev.state.name === 'dagc run state' || ev.state.name === 'dagc final state')) finalDoc = ev.state.input;
@@ -366,17 +396,36 @@ async function main() {
     runState = 'failed';
     runError = e;
   }
+  // The pipeline's timeout is the machine's TimeoutSeconds: the execution
+  // ends TIMED_OUT, the Task state still running is aborted (its job
+  // stopped: the attempt failed) and no further state is entered. What
+  // never started is upstream_failed (DESIGN 2.4, docs/stepfunctions.md).
+  const timedOut = runError !== null && runError.name === 'ExecutionTimeoutError';
+  if (timedOut) {
+    stopRunning();
+    await Promise.allSettled([...inflight]);
+  }
   await Promise.race([collecting, new Promise((r) => setTimeout(r, 200))]);
-  if (finalDoc === null) {
+  if (finalDoc === null && !timedOut) {
     throw new Error(`the run ended before its final run-state check: ${runError ? (runError.cause || runError).message : 'no error'}`);
   }
+  // stateOf is an instance's final state in a task record of the run state.
+  const stateOf = (tasks, meta) => {
+    const rec = tasks[meta.key];
+    if (!rec) return undefined;
+    return rec.instances && !meta.whole ? INSTANCE_STATES[rec.instances[meta.index]] : rec.state;
+  };
 
   // Instances that never started get a record with their final state
-  // from the run state document; the others must agree with it.
+  // from the run state document; the others must agree with it. Timed
+  // out, the final check never ran: a state may have decided an instance
+  // without running it before the timeout (a false when); any other
+  // instance that never started is upstream_failed.
+  const docTasks = finalDoc ? finalDoc.tasks : decided;
   for (const meta of dynamic) {
     // Expanded: one instance per element, each.key its index; else the
     // task ended as a whole (skipped, failed, upstream_failed): "".
-    const rec = finalDoc.tasks[meta.key];
+    const rec = docTasks[meta.key];
     if (rec && rec.instances) {
       rec.instances.forEach((_, index) => instances.push({ task: meta.task, instance: String(index), index, key: meta.key }));
     } else {
@@ -386,11 +435,13 @@ async function main() {
   const last = new Map();
   for (const r of records) last.set(r.task + '\0' + r.instance, r);
   for (const meta of instances) {
-    const rec = finalDoc.tasks[meta.key];
-    if (!rec) throw new Error(`task ${meta.task} has no record in the final run state`);
-    let state = rec.state;
-    if (rec.instances && !meta.whole) state = INSTANCE_STATES[rec.instances[meta.index]];
     const seen = last.get(meta.task + '\0' + meta.instance);
+    if (timedOut) {
+      if (!seen) records.push({ task: meta.task, instance: meta.instance, attempt: 0, state: stateOf(decided, meta) || 'upstream_failed', start: ZERO_TIME, end: ZERO_TIME });
+      continue;
+    }
+    const state = stateOf(finalDoc.tasks, meta);
+    if (state === undefined) throw new Error(`task ${meta.task} has no record in the final run state`);
     if (seen) {
       if (seen.state !== state) throw new Error(`${meta.task}[${meta.instance}]: the state machine recorded ${state} but the last attempt ended ${seen.state}`);
       continue;

@@ -298,7 +298,9 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, params []s
 	tracePath := filepath.Join(dir, engine+".trace.jsonl")
 	switch engine {
 	case "local":
-		args := []string{"run", "--local", file, "--trace", tracePath, "--state-dir", filepath.Join(dir, "state")}
+		// --isolate: each attempt gets a private /tmp, as a pod on the other
+		// engines has, so no example passes by sharing the host's.
+		args := []string{"run", "--local", "--isolate", file, "--trace", tracePath, "--state-dir", filepath.Join(dir, "state")}
 		for _, kv := range params {
 			args = append(args, "--param", kv)
 		}
@@ -315,7 +317,7 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, params []s
 		if o, err := command(ctx, dir, cfg.dagc, "generate", "airflow", file, "-o", out); err != nil {
 			return nil, cell{detail: "generate: " + lastLine(o, err)}
 		}
-		if err := mutate(cfg, engine, filepath.Join(out, p.Name+".py")); err != nil {
+		if err := mutate(cfg, engine, filepath.Join(out, p.Name+".py"), filepath.Join(out, "dagc_runtime.py")); err != nil {
 			return nil, cell{detail: err.Error()}
 		}
 		args := []string{filepath.Join(cfg.root, "conformance", "airflow", "run_dag.py"), filepath.Join(out, p.Name+".py"), "--trace", tracePath}
@@ -490,22 +492,25 @@ func printTable(w io.Writer, cfg *config, results map[string]map[string]cell) {
 	}
 }
 
-// mutate applies the -mutate replacement for engine to a generated file. A
-// mutation that matches nothing is an error, so a test that means to break
-// an engine can never pass by accident.
-func mutate(cfg *config, engine, path string) error {
+// mutate applies the -mutate replacement for engine to the first of the
+// generated files that holds it (Airflow: the DAG, then the runtime module
+// it imports). A mutation that matches nothing is an error, so a test that
+// means to break an engine can never pass by accident.
+func mutate(cfg *config, engine string, paths ...string) error {
 	m, ok := cfg.mutations[engine]
 	if !ok {
 		return nil
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
+	for _, path := range paths {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, []byte(m[0])) {
+			return os.WriteFile(path, bytes.Replace(b, []byte(m[0]), []byte(m[1]), 1), 0o644)
+		}
 	}
-	if !bytes.Contains(b, []byte(m[0])) {
-		return fmt.Errorf("-mutate: %q not found in %s", m[0], filepath.Base(path))
-	}
-	return os.WriteFile(path, bytes.Replace(b, []byte(m[0]), []byte(m[1]), 1), 0o644)
+	return fmt.Errorf("-mutate: %q not found in %s", m[0], filepath.Base(paths[0]))
 }
 
 // unescape turns \n in a -mutate argument into a newline, so multi-line

@@ -3,502 +3,96 @@
 "Fan-out over run-time values of the wrong shape."
 from __future__ import annotations
 
-import json
-import math
 import os
-import re
-import shutil
+import sys
 from datetime import timedelta
 
 import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.providers.standard.operators.python import PythonOperator
-from airflow.sdk import DAG, Param
-from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
+from airflow.sdk import DAG
 
-# Every BashOperator task runs this fixed wrapper. The command arrives as
-# DAGC_ARGC and DAGC_ARG_<n> (Jinja-rendered env values), so no user text
-# is ever part of bash_command and bash never re-reads it. The wrapper
-# exits DAGC_SKIP_EXIT_CODE when `when` is false (the task is skipped), and
-# turns that code into a failure when the command itself returns it.
-DAGC_SKIP_EXIT_CODE = 99
-DAGC_MAX_OUTPUT_BYTES = 32768
-# A number in a numeric `when` is a finite decimal as JSON writes it.
-DAGC_NUMBER = re.compile("-?(?:0|[1-9][0-9]*)(?:[.][0-9]+)?(?:[eE][+-]?[0-9]+)?", re.ASCII)
-DAGC_NUMBER_BLANKS = " \t\n\r"
-DAGC_TIMEZONE = "UTC"
-DAGC_RUN = "\n".join([
-    "dagc_argv=()",
-    "for ((dagc_i = 0; dagc_i < DAGC_ARGC; dagc_i++)); do",
-    "  dagc_var=\"DAGC_ARG_$dagc_i\"",
-    "  dagc_argv+=(\"${!dagc_var}\")",
-    "  unset \"$dagc_var\"",
-    "done",
-    "unset DAGC_ARGC DAGC_EACH_KEY",
-    "if [ \"${DAGC_WHEN-true}\" != true ]; then",
-    "  if [ \"$DAGC_WHEN\" = trigger ]; then",
-    "    echo \"dagc: no upstream task failed (trigger one_failed), skipping the task\"",
-    "  else",
-    "    echo \"dagc: when is false, skipping the task\"",
-    "  fi",
-    "  exit 99",
-    "fi",
-    "unset DAGC_WHEN",
-    "if [ -n \"${DAGC_OUTPUTS+set}\" ]; then",
-    "  DAGC_OUTPUTS=$(mktemp -d) || exit 1",
-    "  export DAGC_OUTPUTS",
-    "fi",
-    "\"${dagc_argv[@]}\"",
-    "dagc_rc=$?",
-    "if [ \"$dagc_rc\" -eq 99 ]; then",
-    "  echo \"dagc: the command exited with 99, the code reserved for skipping; failing the task\" >&2",
-    "  dagc_rc=1",
-    "fi",
-    "if [ \"$dagc_rc\" -ne 0 ]; then",
-    "  if [ -n \"${DAGC_OUTPUTS-}\" ]; then rm -rf -- \"$DAGC_OUTPUTS\"; fi",
-    "  exit \"$dagc_rc\"",
-    "fi",
-    "if [ -n \"${DAGC_OUTPUTS-}\" ]; then printf '\\ndagc-outputs:%s\\n' \"$DAGC_OUTPUTS\"; fi",
-])
+# dagc_runtime.py, written beside this file, holds what every dagc DAG runs.
+if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
+    sys.path.append(os.path.dirname(os.path.abspath(__file__)))
+import dagc_runtime  # noqa: E402
 
-
-def dagc_outputs(*names):
-    """Return a BashOperator output_processor that publishes the declared
-    outputs the command wrote to $DAGC_OUTPUTS, one XCom per name. A single
-    trailing newline is dropped, so `echo 42 > "$DAGC_OUTPUTS/n"` gives "42"."""
-
-    def collect(last_line):
-        prefix = "dagc-outputs:"
-        if not last_line.startswith(prefix):
-            raise AirflowException("the task wrapper did not report its outputs directory")
-        directory = last_line[len(prefix):]
-        try:
-            values = {}
-            for name in names:
-                path = os.path.join(directory, name)
-                if not os.path.isfile(path):
-                    raise AirflowException(f"output {name!r} was not written to $DAGC_OUTPUTS/{name}")
-                with open(path, "rb") as f:
-                    data = f.read(DAGC_MAX_OUTPUT_BYTES + 2)
-                if data.endswith(b"\n"):
-                    data = data[:-1]
-                if len(data) > DAGC_MAX_OUTPUT_BYTES:
-                    raise AirflowException(f"output {name!r} is larger than {DAGC_MAX_OUTPUT_BYTES} bytes")
-                try:
-                    values[name] = data.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise AirflowException(f"output {name!r} is not UTF-8 text") from None
-            return values
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
-
-    return collect
-
-
-def dagc_text(value):
-    """Render a param or output value the way every dagc engine does."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    if isinstance(value, (int, float, str)):
-        return str(value)
-    return json.dumps(value)
-
-
-def dagc_num(text, what):
-    """Parse one side of a numeric `when` comparison, or fail the task
-    without retry (another attempt would fail the same way)."""
-    trimmed = text.strip(DAGC_NUMBER_BLANKS)
-    number = float(trimmed) if DAGC_NUMBER.fullmatch(trimmed) else math.inf
-    if math.isinf(number):
-        raise AirflowFailException(f"when: {what} is {text!r}, which is not a number")
-    return number
-
-
-def dagc_json(values):
-    """Encode strings as a JSON array exactly like Go's encoder without HTML
-    escaping, so every engine hands a for_each output over byte for byte."""
-    out = []
-    for value in values:
-        chars = ['"']
-        for ch in value:
-            code = ord(ch)
-            if ch in '"\\':
-                chars.append("\\" + ch)
-            elif ch == "\n":
-                chars.append("\\n")
-            elif ch == "\r":
-                chars.append("\\r")
-            elif ch == "\t":
-                chars.append("\\t")
-            elif code < 0x20 or code in (0x2028, 0x2029):
-                chars.append("\\u%04x" % code)
-            else:
-                chars.append(ch)
-        chars.append('"')
-        out.append("".join(chars))
-    return "[" + ",".join(out) + "]"
-
-
-def dagc_output(value, what):
-    """An upstream output, or a failure (not retried) when the upstream did
-    not publish it, e.g. it failed and this task runs under all_done."""
-    if value is None:
-        raise AirflowFailException(f"{what} is not available: the task did not publish it")
-    return dagc_text(value)
-
-
-def dagc_output_list(ti, task_id, values, what):
-    """A for_each upstream's output: a JSON array in instance order. An
-    instance that ended skipped (by its when, or its trigger) published
-    nothing and is left out, as on every dagc engine; any other missing
-    value fails the task (not retried)."""
-    if all(value is not None for value in values):
-        return dagc_json([dagc_text(value) for value in values])
-    states = ti.get_task_states(dag_id=ti.dag_id, task_ids=[task_id], run_ids=[ti.run_id]).get(ti.run_id, {})
-    out = []
-    for index, value in enumerate(values):
-        if value is not None:
-            out.append(dagc_text(value))
-            continue
-        # A mapped task skipped before it expanded has one instance, -1.
-        state = states.get(f"{task_id}_{index}", states.get(task_id))
-        if getattr(state, "value", state) != "skipped":
-            raise AirflowFailException(f"{what} is not available: {task_id}[{index}] did not publish it")
-    return dagc_json(out)
-
-
-DAGC_ITEMS_PREVIEW = 64
-DAGC_EACH_MARK = re.compile("\x00([el]):([^\x00]*)\x00")
-
-
-def dagc_jinja_str(text):
-    """A Jinja string literal of text: plain ASCII but '\\{}%# as is,
-    everything else escaped (the Go backend's jinjaStrLit)."""
-    out = ["'"]
-    for ch in text:
-        code = ord(ch)
-        if 0x20 <= code < 0x7F and ch not in "'\\{}%#":
-            out.append(ch)
-        elif code < 0x100:
-            out.append("\\x%02x" % code)
-        elif code < 0x10000:
-            out.append("\\u%04x" % code)
-        else:
-            out.append("\\U%08x" % code)
-    out.append("'")
-    return "".join(out)
-
-
-def dagc_preview(value):
-    """The first bytes of a malformed value, quoted, for the message."""
-    data = value.encode("utf-8")
-    if len(data) <= DAGC_ITEMS_PREVIEW:
-        return json.dumps(value, ensure_ascii=False)
-    cut = data[:DAGC_ITEMS_PREVIEW].decode("utf-8", errors="ignore")
-    return f"{json.dumps(cut, ensure_ascii=False)}… ({len(data)} bytes)"
-
-
-def dagc_items(source, reads, template):
-    """The callable of a run-time fan-out's items task (DESIGN 2.5). It
-    reads the source's value, a JSON array of strings or of flat objects of
-    strings with the fields the task reads (the rule of every dagc engine),
-    and returns one expand_kwargs entry per element: the task's arguments
-    with each reference filled in as a Jinja literal, so the item's text
-    reaches the command exactly and is never read as a template. Anything
-    else fails the task, not retried, showing the value's first bytes."""
-
-    def expand(value):
-        def malformed(what):
-            raise AirflowFailException(
-                f"for_each needs a JSON array of strings or of flat objects of strings; {what}: {dagc_preview(value)} (from {source})")
-
-        try:
-            elements = json.loads(value)
-        except ValueError:
-            elements = None
-        if not isinstance(elements, list):
-            malformed("the value is not a JSON array")
-        objects = 0
-        for index, element in enumerate(elements):
-            if isinstance(element, dict):
-                objects += 1
-                for name, field in element.items():
-                    if not isinstance(field, str):
-                        malformed(f"element {index} has field {name!r} that is not a string")
-            elif not isinstance(element, str):
-                malformed(f"element {index} is neither a string nor an object")
-        if objects not in (0, len(elements)):
-            malformed("not a mix of both")
-        for read in reads:
-            for index, element in enumerate(elements):
-                if read == "value" and isinstance(element, dict):
-                    raise AirflowFailException(f"the task reads each.value whole, but element {index} is an object; read its fields as each.value.NAME (from {source})")
-                if read.startswith("field:") and (not isinstance(element, dict) or read[6:] not in element):
-                    raise AirflowFailException(f"the task reads each.value.{read[6:]}, but element {index} has no field {read[6:]!r} (from {source})")
-
-        def fill(text, element, index):
-            def one(match):
-                kind, field = match.group(1), match.group(2)
-                if field == "key":
-                    item = str(index)
-                elif field == "value":
-                    item = element
-                else:
-                    item = element[field[6:]]
-                literal = dagc_jinja_str(item)
-                # Two braces written apart: this file is itself a Go template.
-                return "{" "{ " + literal + " }" "}" if kind == "l" else literal
-
-            return DAGC_EACH_MARK.sub(one, text)
-
-        return [
-            {arg: {name: fill(text, element, index) for name, text in env.items()} if isinstance(env, dict) else fill(env, element, index)
-             for arg, env in template.items()}
-            for index, element in enumerate(elements)
-        ]
-
-    return expand
-
-
-def dagc_dynamic_output(ti, task_id, key, what):
-    """An output of a run-time fan-out: its instances' values in map-index
-    order, as dagc_output_list gives a static one's. A fan-out that never
-    expanded (no items, or skipped) has no instance: []."""
-    states = ti.get_task_states(dag_id=ti.dag_id, task_ids=[task_id], run_ids=[ti.run_id]).get(ti.run_id, {})
-    prefix = task_id + "_"
-    indexes = sorted(int(k[len(prefix):]) for k in states if k.startswith(prefix) and k[len(prefix):].isdigit())
-    if not indexes:
-        state = states.get(task_id)
-        if getattr(state, "value", state) != "skipped":
-            raise AirflowFailException(f"{what} is not available: {task_id} did not run")
-        return "[]"
-    values = ti.xcom_pull(task_ids=task_id, key=key, map_indexes=indexes)
-    if len(indexes) == 1:
-        values = [values]
-    out = []
-    for index, value in zip(indexes, values):
-        if value is not None:
-            out.append(dagc_text(value))
-            continue
-        state = states.get(f"{prefix}{index}")
-        if getattr(state, "value", state) != "skipped":
-            raise AirflowFailException(f"{what} is not available: {task_id}[{index}] did not publish it")
-    return dagc_json(out)
-
-
-def dagc_date(dag_run):
-    """run.date: the logical date of the run in the pipeline's timezone."""
-    when = dag_run.logical_date or dag_run.run_after
-    return pendulum.instance(when).in_timezone(DAGC_TIMEZONE).format("YYYY-MM-DD")
-
-
-# The states in which a task instance counts as failed (DESIGN 2.4).
-DAGC_FAILED_STATES = ("failed", "upstream_failed")
-DAGC_FAILED_UPSTREAM = {}
-
-
-def dagc_failed_upstream(ti):
-    """The instances of this task's upstream tasks that ended failed or
-    upstream_failed in this run (a mapped task counts once per instance).
-
-    Airflow's one_failed starts a task as soon as one upstream has failed,
-    while others may still be running. dagc's one_failed waits for every
-    upstream, so such a task runs under all_done and skips itself unless
-    this list is non-empty. The execution API gives the states; the answer
-    is kept for the attempt, as every reference of the task asks again."""
-    key = (ti.dag_id, ti.run_id, ti.task_id, ti.map_index, ti.try_number)
-    if key not in DAGC_FAILED_UPSTREAM:
-        failed = []
-        upstream = sorted(ti.task.upstream_task_ids)
-        if upstream:  # no task_ids would mean every task of the DAG
-            states = ti.get_task_states(dag_id=ti.dag_id, task_ids=upstream, run_ids=[ti.run_id])
-            for name, state in sorted(states.get(ti.run_id, {}).items()):
-                if getattr(state, "value", state) in DAGC_FAILED_STATES:
-                    failed.append(name)
-        DAGC_FAILED_UPSTREAM[key] = failed
-    return DAGC_FAILED_UPSTREAM[key]
-
-
-def dagc_check_run(ti):
-    """The watcher: runs once every task has finished (all_done) and fails
-    the run when any task failed; otherwise it is skipped."""
-    failed = dagc_failed_upstream(ti)
-    if failed:
-        raise AirflowFailException("tasks of this run failed: " + ", ".join(failed))
-    raise AirflowSkipException("no task of this run failed")
-
-
-DAGC_MACROS = {
-    "dagc_text": dagc_text,
-    "dagc_num": dagc_num,
-    "dagc_output": dagc_output,
-    "dagc_output_list": dagc_output_list,
-    "dagc_dynamic_output": dagc_dynamic_output,
-    "dagc_date": dagc_date,
-    "dagc_failed_upstream": dagc_failed_upstream,
-}
+if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-ac6eab7231d1c6f4":
+    raise ImportError(f"{dagc_runtime.__file__} is not the dagc runtime this DAG was generated with; run `dagc generate airflow` again for every DAG of this folder")
+from dagc_runtime import dagc_bash, dagc_check_run, dagc_env, dagc_items, dagc_macros
 
 with DAG(
     dag_id="dynamic_malformed",
     description="Fan-out over run-time values of the wrong shape.",
     schedule=None,
     catchup=False,
-    user_defined_macros=DAGC_MACROS,
+    user_defined_macros=dagc_macros("UTC"),
 ) as dag:
     list_ = BashOperator(
         task_id="list",
         execution_timeout=timedelta(minutes=10),
-        bash_command=DAGC_RUN,
-        env={
-            "DAGC_ATTEMPT": "{{ ti.try_number }}",
-            "DAGC_ARGC": "3",
-            "DAGC_ARG_0": "sh",
-            "DAGC_ARG_1": "-euc",
-            "DAGC_ARG_2": "{{ 'printf \\x27not json\\x27 > \"$DAGC_OUTPUTS/text\"\\x0aprintf \\x27[\"a\",1]\\x27 > \"$DAGC_OUTPUTS/mixed\"\\x0aprintf \\x27\\x7b\"a\":\"b\"\\x7d\\x27 > \"$DAGC_OUTPUTS/object\"\\x0a' }}",
-            "DAGC_OUTPUTS": "",
-            "SHLVL": "1",
-        },
-        append_env=True,
-        skip_on_exit_code=None,
-        do_xcom_push=True,
-        multiple_outputs=True,
-        output_processor=dagc_outputs("text", "mixed", "object"),
+        **dagc_bash([
+            "sh",
+            "-euc",
+            "{{ 'printf \\x27not json\\x27 > \"$DAGC_OUTPUTS/text\"\\x0aprintf \\x27[\"a\",1]\\x27 > \"$DAGC_OUTPUTS/mixed\"\\x0aprintf \\x27\\x7b\"a\":\"b\"\\x7d\\x27 > \"$DAGC_OUTPUTS/object\"\\x0a' }}",
+        ], outputs=["text", "mixed", "object"]),
     )
     from_mixed__items = PythonOperator(
         task_id="from_mixed__items",
         python_callable=dagc_items(
             "task.list.outputs.mixed",
             ["value"],
-            {
-                "env": {
-                    "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                    "DAGC_ARGC": "5",
-                    "DAGC_ARG_0": "sh",
-                    "DAGC_ARG_1": "-c",
-                    "DAGC_ARG_2": "echo \"$1\"",
-                    "DAGC_ARG_3": "echo",
-                    "DAGC_ARG_4": "\x00l:value\x00",
-                    "DAGC_EACH_KEY": "\x00l:key\x00",
-                    "SHLVL": "1",
-                },
-            },
+            {"env": dagc_env(["sh", "-c", "echo \"$1\"", "echo", "\x00l:value\x00"], each_key="\x00l:key\x00")},
         ),
         op_kwargs={"value": "{{ dagc_output(ti.xcom_pull(task_ids='list', key='mixed'), 'task.list.outputs.mixed') }}"},
     )
     from_mixed = BashOperator.partial(
         task_id="from_mixed",
         execution_timeout=timedelta(minutes=10),
-        bash_command=DAGC_RUN,
-        append_env=True,
-        skip_on_exit_code=None,
-        do_xcom_push=False,
-        map_index_template="{{ task.env['DAGC_EACH_KEY'] }}",
+        **dagc_bash(mapped=True),
     ).expand_kwargs(from_mixed__items.output)
     from_object__items = PythonOperator(
         task_id="from_object__items",
         python_callable=dagc_items(
             "task.list.outputs.object",
             ["value"],
-            {
-                "env": {
-                    "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                    "DAGC_ARGC": "5",
-                    "DAGC_ARG_0": "sh",
-                    "DAGC_ARG_1": "-c",
-                    "DAGC_ARG_2": "echo \"$1\"",
-                    "DAGC_ARG_3": "echo",
-                    "DAGC_ARG_4": "\x00l:value\x00",
-                    "DAGC_EACH_KEY": "\x00l:key\x00",
-                    "SHLVL": "1",
-                },
-            },
+            {"env": dagc_env(["sh", "-c", "echo \"$1\"", "echo", "\x00l:value\x00"], each_key="\x00l:key\x00")},
         ),
         op_kwargs={"value": "{{ dagc_output(ti.xcom_pull(task_ids='list', key='object'), 'task.list.outputs.object') }}"},
     )
     from_object = BashOperator.partial(
         task_id="from_object",
         execution_timeout=timedelta(minutes=10),
-        bash_command=DAGC_RUN,
-        append_env=True,
-        skip_on_exit_code=None,
-        do_xcom_push=False,
-        map_index_template="{{ task.env['DAGC_EACH_KEY'] }}",
+        **dagc_bash(mapped=True),
     ).expand_kwargs(from_object__items.output)
     from_text__items = PythonOperator(
         task_id="from_text__items",
         python_callable=dagc_items(
             "task.list.outputs.text",
             ["value"],
-            {
-                "env": {
-                    "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                    "DAGC_ARGC": "5",
-                    "DAGC_ARG_0": "sh",
-                    "DAGC_ARG_1": "-c",
-                    "DAGC_ARG_2": "echo \"$1\"",
-                    "DAGC_ARG_3": "echo",
-                    "DAGC_ARG_4": "\x00l:value\x00",
-                    "DAGC_EACH_KEY": "\x00l:key\x00",
-                    "SHLVL": "1",
-                },
-            },
+            {"env": dagc_env(["sh", "-c", "echo \"$1\"", "echo", "\x00l:value\x00"], each_key="\x00l:key\x00")},
         ),
         op_kwargs={"value": "{{ dagc_output(ti.xcom_pull(task_ids='list', key='text'), 'task.list.outputs.text') }}"},
     )
     from_text = BashOperator.partial(
         task_id="from_text",
         execution_timeout=timedelta(minutes=10),
-        bash_command=DAGC_RUN,
-        append_env=True,
-        skip_on_exit_code=None,
-        do_xcom_push=False,
-        map_index_template="{{ task.env['DAGC_EACH_KEY'] }}",
+        **dagc_bash(mapped=True),
     ).expand_kwargs(from_text__items.output)
     after = BashOperator(
         task_id="after",
         execution_timeout=timedelta(minutes=10),
-        bash_command=DAGC_RUN,
-        env={
-            "DAGC_ATTEMPT": "{{ ti.try_number }}",
-            "DAGC_ARGC": "3",
-            "DAGC_ARG_0": "sh",
-            "DAGC_ARG_1": "-c",
-            "DAGC_ARG_2": "echo never runs",
-            "SHLVL": "1",
-        },
-        append_env=True,
-        skip_on_exit_code=None,
-        do_xcom_push=False,
+        **dagc_bash(["sh", "-c", "echo never runs"]),
     )
     report = BashOperator(
         task_id="report",
         execution_timeout=timedelta(minutes=10),
         trigger_rule="all_failed",
-        bash_command=DAGC_RUN,
-        env={
-            "DAGC_ATTEMPT": "{{ ti.try_number }}",
-            "DAGC_ARGC": "3",
-            "DAGC_ARG_0": "sh",
-            "DAGC_ARG_1": "-c",
-            "DAGC_ARG_2": "echo every fan-out failed",
-            "SHLVL": "1",
-        },
-        append_env=True,
-        skip_on_exit_code=None,
-        do_xcom_push=False,
+        **dagc_bash(["sh", "-c", "echo every fan-out failed"]),
     )
-
     # Airflow judges a run by its leaf tasks; this watcher, downstream of
-    # every task, fails the run whenever any task failed.
-    dagc_run_state = PythonOperator(
-        task_id="dagc.run_state",
-        python_callable=dagc_check_run,
-        trigger_rule="all_done",
-    )
+    # every task, fails the run when a task failed.
+    dagc_run_state = PythonOperator(task_id="dagc.run_state", python_callable=dagc_check_run(), trigger_rule="all_done")
     list_ >> from_mixed__items
     from_mixed__items >> from_mixed
     list_ >> from_mixed

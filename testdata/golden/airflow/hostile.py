@@ -3,224 +3,22 @@
 "Hostile \"strings\" {{ x }} {% y %} $HOME `id` '''"
 from __future__ import annotations
 
-import json
-import math
 import os
-import re
-import shutil
-from datetime import timedelta
+import sys
 
 import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG, Param
-from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
-# Every BashOperator task runs this fixed wrapper. The command arrives as
-# DAGC_ARGC and DAGC_ARG_<n> (Jinja-rendered env values), so no user text
-# is ever part of bash_command and bash never re-reads it. The wrapper
-# exits DAGC_SKIP_EXIT_CODE when `when` is false (the task is skipped), and
-# turns that code into a failure when the command itself returns it.
-DAGC_SKIP_EXIT_CODE = 99
-DAGC_MAX_OUTPUT_BYTES = 32768
-# A number in a numeric `when` is a finite decimal as JSON writes it.
-DAGC_NUMBER = re.compile("-?(?:0|[1-9][0-9]*)(?:[.][0-9]+)?(?:[eE][+-]?[0-9]+)?", re.ASCII)
-DAGC_NUMBER_BLANKS = " \t\n\r"
-DAGC_TIMEZONE = "UTC"
-DAGC_RUN = "\n".join([
-    "dagc_argv=()",
-    "for ((dagc_i = 0; dagc_i < DAGC_ARGC; dagc_i++)); do",
-    "  dagc_var=\"DAGC_ARG_$dagc_i\"",
-    "  dagc_argv+=(\"${!dagc_var}\")",
-    "  unset \"$dagc_var\"",
-    "done",
-    "unset DAGC_ARGC DAGC_EACH_KEY",
-    "if [ \"${DAGC_WHEN-true}\" != true ]; then",
-    "  if [ \"$DAGC_WHEN\" = trigger ]; then",
-    "    echo \"dagc: no upstream task failed (trigger one_failed), skipping the task\"",
-    "  else",
-    "    echo \"dagc: when is false, skipping the task\"",
-    "  fi",
-    "  exit 99",
-    "fi",
-    "unset DAGC_WHEN",
-    "if [ -n \"${DAGC_OUTPUTS+set}\" ]; then",
-    "  DAGC_OUTPUTS=$(mktemp -d) || exit 1",
-    "  export DAGC_OUTPUTS",
-    "fi",
-    "\"${dagc_argv[@]}\"",
-    "dagc_rc=$?",
-    "if [ \"$dagc_rc\" -eq 99 ]; then",
-    "  echo \"dagc: the command exited with 99, the code reserved for skipping; failing the task\" >&2",
-    "  dagc_rc=1",
-    "fi",
-    "if [ \"$dagc_rc\" -ne 0 ]; then",
-    "  if [ -n \"${DAGC_OUTPUTS-}\" ]; then rm -rf -- \"$DAGC_OUTPUTS\"; fi",
-    "  exit \"$dagc_rc\"",
-    "fi",
-    "if [ -n \"${DAGC_OUTPUTS-}\" ]; then printf '\\ndagc-outputs:%s\\n' \"$DAGC_OUTPUTS\"; fi",
-])
+# dagc_runtime.py, written beside this file, holds what every dagc DAG runs.
+if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
+    sys.path.append(os.path.dirname(os.path.abspath(__file__)))
+import dagc_runtime  # noqa: E402
 
-
-def dagc_outputs(*names):
-    """Return a BashOperator output_processor that publishes the declared
-    outputs the command wrote to $DAGC_OUTPUTS, one XCom per name. A single
-    trailing newline is dropped, so `echo 42 > "$DAGC_OUTPUTS/n"` gives "42"."""
-
-    def collect(last_line):
-        prefix = "dagc-outputs:"
-        if not last_line.startswith(prefix):
-            raise AirflowException("the task wrapper did not report its outputs directory")
-        directory = last_line[len(prefix):]
-        try:
-            values = {}
-            for name in names:
-                path = os.path.join(directory, name)
-                if not os.path.isfile(path):
-                    raise AirflowException(f"output {name!r} was not written to $DAGC_OUTPUTS/{name}")
-                with open(path, "rb") as f:
-                    data = f.read(DAGC_MAX_OUTPUT_BYTES + 2)
-                if data.endswith(b"\n"):
-                    data = data[:-1]
-                if len(data) > DAGC_MAX_OUTPUT_BYTES:
-                    raise AirflowException(f"output {name!r} is larger than {DAGC_MAX_OUTPUT_BYTES} bytes")
-                try:
-                    values[name] = data.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise AirflowException(f"output {name!r} is not UTF-8 text") from None
-            return values
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
-
-    return collect
-
-
-def dagc_text(value):
-    """Render a param or output value the way every dagc engine does."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    if isinstance(value, (int, float, str)):
-        return str(value)
-    return json.dumps(value)
-
-
-def dagc_num(text, what):
-    """Parse one side of a numeric `when` comparison, or fail the task
-    without retry (another attempt would fail the same way)."""
-    trimmed = text.strip(DAGC_NUMBER_BLANKS)
-    number = float(trimmed) if DAGC_NUMBER.fullmatch(trimmed) else math.inf
-    if math.isinf(number):
-        raise AirflowFailException(f"when: {what} is {text!r}, which is not a number")
-    return number
-
-
-def dagc_json(values):
-    """Encode strings as a JSON array exactly like Go's encoder without HTML
-    escaping, so every engine hands a for_each output over byte for byte."""
-    out = []
-    for value in values:
-        chars = ['"']
-        for ch in value:
-            code = ord(ch)
-            if ch in '"\\':
-                chars.append("\\" + ch)
-            elif ch == "\n":
-                chars.append("\\n")
-            elif ch == "\r":
-                chars.append("\\r")
-            elif ch == "\t":
-                chars.append("\\t")
-            elif code < 0x20 or code in (0x2028, 0x2029):
-                chars.append("\\u%04x" % code)
-            else:
-                chars.append(ch)
-        chars.append('"')
-        out.append("".join(chars))
-    return "[" + ",".join(out) + "]"
-
-
-def dagc_output(value, what):
-    """An upstream output, or a failure (not retried) when the upstream did
-    not publish it, e.g. it failed and this task runs under all_done."""
-    if value is None:
-        raise AirflowFailException(f"{what} is not available: the task did not publish it")
-    return dagc_text(value)
-
-
-def dagc_output_list(ti, task_id, values, what):
-    """A for_each upstream's output: a JSON array in instance order. An
-    instance that ended skipped (by its when, or its trigger) published
-    nothing and is left out, as on every dagc engine; any other missing
-    value fails the task (not retried)."""
-    if all(value is not None for value in values):
-        return dagc_json([dagc_text(value) for value in values])
-    states = ti.get_task_states(dag_id=ti.dag_id, task_ids=[task_id], run_ids=[ti.run_id]).get(ti.run_id, {})
-    out = []
-    for index, value in enumerate(values):
-        if value is not None:
-            out.append(dagc_text(value))
-            continue
-        # A mapped task skipped before it expanded has one instance, -1.
-        state = states.get(f"{task_id}_{index}", states.get(task_id))
-        if getattr(state, "value", state) != "skipped":
-            raise AirflowFailException(f"{what} is not available: {task_id}[{index}] did not publish it")
-    return dagc_json(out)
-
-
-def dagc_date(dag_run):
-    """run.date: the logical date of the run in the pipeline's timezone."""
-    when = dag_run.logical_date or dag_run.run_after
-    return pendulum.instance(when).in_timezone(DAGC_TIMEZONE).format("YYYY-MM-DD")
-
-
-# The states in which a task instance counts as failed (DESIGN 2.4).
-DAGC_FAILED_STATES = ("failed", "upstream_failed")
-DAGC_FAILED_UPSTREAM = {}
-
-
-def dagc_failed_upstream(ti):
-    """The instances of this task's upstream tasks that ended failed or
-    upstream_failed in this run (a mapped task counts once per instance).
-
-    Airflow's one_failed starts a task as soon as one upstream has failed,
-    while others may still be running. dagc's one_failed waits for every
-    upstream, so such a task runs under all_done and skips itself unless
-    this list is non-empty. The execution API gives the states; the answer
-    is kept for the attempt, as every reference of the task asks again."""
-    key = (ti.dag_id, ti.run_id, ti.task_id, ti.map_index, ti.try_number)
-    if key not in DAGC_FAILED_UPSTREAM:
-        failed = []
-        upstream = sorted(ti.task.upstream_task_ids)
-        if upstream:  # no task_ids would mean every task of the DAG
-            states = ti.get_task_states(dag_id=ti.dag_id, task_ids=upstream, run_ids=[ti.run_id])
-            for name, state in sorted(states.get(ti.run_id, {}).items()):
-                if getattr(state, "value", state) in DAGC_FAILED_STATES:
-                    failed.append(name)
-        DAGC_FAILED_UPSTREAM[key] = failed
-    return DAGC_FAILED_UPSTREAM[key]
-
-
-def dagc_check_run(ti):
-    """The watcher: runs once every task has finished (all_done) and fails
-    the run when any task failed; otherwise it is skipped."""
-    failed = dagc_failed_upstream(ti)
-    if failed:
-        raise AirflowFailException("tasks of this run failed: " + ", ".join(failed))
-    raise AirflowSkipException("no task of this run failed")
-
-
-DAGC_MACROS = {
-    "dagc_text": dagc_text,
-    "dagc_num": dagc_num,
-    "dagc_output": dagc_output,
-    "dagc_output_list": dagc_output_list,
-    "dagc_date": dagc_date,
-    "dagc_failed_upstream": dagc_failed_upstream,
-}
+if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-ac6eab7231d1c6f4":
+    raise ImportError(f"{dagc_runtime.__file__} is not the dagc runtime this DAG was generated with; run `dagc generate airflow` again for every DAG of this folder")
+from dagc_runtime import dagc_bash, dagc_check_run, dagc_env, dagc_macros
 
 with DAG(
     dag_id="hostile",
@@ -231,503 +29,209 @@ with DAG(
     params={
         "text": Param("it's \"quoted\" {{ params.text }} {% raw %} $HOME ${HOME} `id` \\ end", type="string", description="A hostile {{ default }} with 'quotes'"),
     },
-    user_defined_macros=DAGC_MACROS,
+    user_defined_macros=dagc_macros("UTC"),
 ) as dag:
     class_ = BashOperator(
         task_id="class",
-        bash_command=DAGC_RUN,
-        env={
+        **dagc_bash(["sh", "-c", "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"", "class", "{{ params.text }}"], {
             "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-            "DAGC_ATTEMPT": "{{ ti.try_number }}",
-            "DAGC_ARGC": "5",
-            "DAGC_ARG_0": "sh",
-            "DAGC_ARG_1": "-c",
-            "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-            "DAGC_ARG_3": "class",
-            "DAGC_ARG_4": "{{ params.text }}",
-            "DAGC_OUTPUTS": "",
-            "SHLVL": "1",
-        },
-        append_env=True,
-        skip_on_exit_code=None,
-        do_xcom_push=True,
-        multiple_outputs=True,
-        output_processor=dagc_outputs("value"),
+        }, outputs=["value"]),
     )
     None_ = BashOperator(
         task_id="None",
-        bash_command=DAGC_RUN,
-        env={
+        **dagc_bash([
+            "sh",
+            "-c",
+            "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
+            "None",
+            "{{ dagc_output(ti.xcom_pull(task_ids='class', key='value'), 'task.class.outputs.value') }}",
+        ], {
             "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-            "DAGC_ATTEMPT": "{{ ti.try_number }}",
-            "DAGC_ARGC": "5",
-            "DAGC_ARG_0": "sh",
-            "DAGC_ARG_1": "-c",
-            "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-            "DAGC_ARG_3": "None",
-            "DAGC_ARG_4": "{{ dagc_output(ti.xcom_pull(task_ids='class', key='value'), 'task.class.outputs.value') }}",
-            "DAGC_OUTPUTS": "",
-            "SHLVL": "1",
-        },
-        append_env=True,
-        skip_on_exit_code=None,
-        do_xcom_push=True,
-        multiple_outputs=True,
-        output_processor=dagc_outputs("value"),
+        }, outputs=["value"]),
     )
     echo = BashOperator.partial(
         task_id="echo",
-        bash_command=DAGC_RUN,
-        append_env=True,
-        skip_on_exit_code=None,
-        do_xcom_push=True,
-        multiple_outputs=True,
-        output_processor=dagc_outputs("value"),
-        map_index_template="{{ task.env['DAGC_EACH_KEY'] }}",
+        **dagc_bash(outputs=["value"], mapped=True),
     ).expand_kwargs([
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "{{ '\\x7b\\x7bworkflow.parameters.x\\x7d\\x7d \\x7b\\x7binputs.parameters.y\\x7d\\x7d \\x7b\\x7b=sprig.env(\\x27HOME\\x27)\\x7d\\x7d' }}",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "argo",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "back\\slash \\n not-a-newline \\\\ double \\\" escaped-quote \\",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "backslashes",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "{{ 'deploy.sh' }}",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "dot_sh",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "empty",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "{{ '\\x7b\\x7b params.x \\x7d\\x7d \\x7b\\x25 if true \\x25\\x7dx\\x7b\\x25 endif \\x25\\x7d \\x7b\\x23 comment \\x23\\x7d \\x7b\\x7b \\x27\\x7b\\x7b\\x27 \\x7d\\x7d' }}",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "jinja",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "{{ 'line1\\x0aline2\\x0a\\x09tabbed\\x0a  indented' }}",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "newlines",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "{{ '\\x25d \\x25s \\x25\\x25 \\x25\\x7b 100\\x25' }}",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "percent",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "\"\"\"; import os; os.system('id') # ''' \\x00",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "python",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "single ' double \" triple ''' \"\"\" mixed '\"'",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "quotes",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "{{ '$(id) `uname` $HOME $\\x7bHOME\\x7d ; rm -rf /nonexistent && echo pwned | cat > /dev/null' }}",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "shell",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "  leading and trailing  ",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "spaces",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "{{ 'States.Format(\\x27\\x7b\\x7d\\x27, $.x) $.x $$.Execution.Id States.StringToJson(\\x27\\x7b\\x7d\\x27)' }}",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "states",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "héllo wörld ☃ 日本語 🎉 ñ ü",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "unicode",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "*a",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "yaml_alias",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "&a",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "yaml_anchor",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "!tag value",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "yaml_bang",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "key: value",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "yaml_colon",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "-",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "yaml_dash",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "{{ '[a, \\x7bb: c\\x7d]' }}",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "yaml_flow",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "#",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "yaml_hash",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "null",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "yaml_null",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "1e3",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "yaml_number",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "on",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "yaml_on",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "~",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "yaml_tilde",
-                "SHLVL": "1",
-            },
-        },
-        {
-            "env": {
-                "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-                "DAGC_ATTEMPT": "{{ ti.try_number }}",
-                "DAGC_ARGC": "5",
-                "DAGC_ARG_0": "sh",
-                "DAGC_ARG_1": "-c",
-                "DAGC_ARG_2": "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
-                "DAGC_ARG_3": "echo",
-                "DAGC_ARG_4": "yes",
-                "DAGC_OUTPUTS": "",
-                "DAGC_EACH_KEY": "yaml_yes",
-                "SHLVL": "1",
-            },
-        },
+        {"env": dagc_env([
+            "sh",
+            "-c",
+            "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
+            "echo",
+            "{{ '\\x7b\\x7bworkflow.parameters.x\\x7d\\x7d \\x7b\\x7binputs.parameters.y\\x7d\\x7d \\x7b\\x7b=sprig.env(\\x27HOME\\x27)\\x7d\\x7d' }}",
+        ], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="argo")},
+        {"env": dagc_env([
+            "sh",
+            "-c",
+            "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
+            "echo",
+            "back\\slash \\n not-a-newline \\\\ double \\\" escaped-quote \\",
+        ], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="backslashes")},
+        {"env": dagc_env(["sh", "-c", "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"", "echo", "{{ 'deploy.sh' }}"], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="dot_sh")},
+        {"env": dagc_env(["sh", "-c", "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"", "echo", ""], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="empty")},
+        {"env": dagc_env([
+            "sh",
+            "-c",
+            "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
+            "echo",
+            "{{ '\\x7b\\x7b params.x \\x7d\\x7d \\x7b\\x25 if true \\x25\\x7dx\\x7b\\x25 endif \\x25\\x7d \\x7b\\x23 comment \\x23\\x7d \\x7b\\x7b \\x27\\x7b\\x7b\\x27 \\x7d\\x7d' }}",
+        ], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="jinja")},
+        {"env": dagc_env([
+            "sh",
+            "-c",
+            "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
+            "echo",
+            "{{ 'line1\\x0aline2\\x0a\\x09tabbed\\x0a  indented' }}",
+        ], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="newlines")},
+        {"env": dagc_env([
+            "sh",
+            "-c",
+            "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
+            "echo",
+            "{{ '\\x25d \\x25s \\x25\\x25 \\x25\\x7b 100\\x25' }}",
+        ], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="percent")},
+        {"env": dagc_env([
+            "sh",
+            "-c",
+            "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
+            "echo",
+            "\"\"\"; import os; os.system('id') # ''' \\x00",
+        ], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="python")},
+        {"env": dagc_env([
+            "sh",
+            "-c",
+            "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
+            "echo",
+            "single ' double \" triple ''' \"\"\" mixed '\"'",
+        ], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="quotes")},
+        {"env": dagc_env([
+            "sh",
+            "-c",
+            "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
+            "echo",
+            "{{ '$(id) `uname` $HOME $\\x7bHOME\\x7d ; rm -rf /nonexistent && echo pwned | cat > /dev/null' }}",
+        ], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="shell")},
+        {"env": dagc_env([
+            "sh",
+            "-c",
+            "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
+            "echo",
+            "  leading and trailing  ",
+        ], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="spaces")},
+        {"env": dagc_env([
+            "sh",
+            "-c",
+            "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
+            "echo",
+            "{{ 'States.Format(\\x27\\x7b\\x7d\\x27, $.x) $.x $$.Execution.Id States.StringToJson(\\x27\\x7b\\x7d\\x27)' }}",
+        ], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="states")},
+        {"env": dagc_env([
+            "sh",
+            "-c",
+            "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
+            "echo",
+            "héllo wörld ☃ 日本語 🎉 ñ ü",
+        ], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="unicode")},
+        {"env": dagc_env(["sh", "-c", "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"", "echo", "*a"], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="yaml_alias")},
+        {"env": dagc_env(["sh", "-c", "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"", "echo", "&a"], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="yaml_anchor")},
+        {"env": dagc_env(["sh", "-c", "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"", "echo", "!tag value"], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="yaml_bang")},
+        {"env": dagc_env(["sh", "-c", "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"", "echo", "key: value"], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="yaml_colon")},
+        {"env": dagc_env(["sh", "-c", "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"", "echo", "-"], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="yaml_dash")},
+        {"env": dagc_env([
+            "sh",
+            "-c",
+            "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"",
+            "echo",
+            "{{ '[a, \\x7bb: c\\x7d]' }}",
+        ], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="yaml_flow")},
+        {"env": dagc_env(["sh", "-c", "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"", "echo", "#"], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="yaml_hash")},
+        {"env": dagc_env(["sh", "-c", "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"", "echo", "null"], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="yaml_null")},
+        {"env": dagc_env(["sh", "-c", "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"", "echo", "1e3"], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="yaml_number")},
+        {"env": dagc_env(["sh", "-c", "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"", "echo", "on"], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="yaml_on")},
+        {"env": dagc_env(["sh", "-c", "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"", "echo", "~"], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="yaml_tilde")},
+        {"env": dagc_env(["sh", "-c", "printf %s \"$1\" > \"$DAGC_OUTPUTS/value\"", "echo", "yes"], {
+            "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
+        }, outputs=True, each_key="yaml_yes")},
     ])
     import_ = BashOperator(
         task_id="import",
-        bash_command=DAGC_RUN,
-        env={
+        **dagc_bash(["sh", "-c", "printf %s \"$HOSTILE|$DEFAULT_HOSTILE\" > \"$DAGC_OUTPUTS/value\""], {
             "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
             "HOSTILE": "{{ 'single \\x27 double \" triple \\x27\\x27\\x27 \"\"\" mixed \\x27\"\\x27|\\x7b\\x7b params.x \\x7d\\x7d \\x7b\\x25 if true \\x25\\x7dx\\x7b\\x25 endif \\x25\\x7d \\x7b\\x23 comment \\x23\\x7d \\x7b\\x7b \\x27\\x7b\\x7b\\x27 \\x7d\\x7d|$(id) `uname` $HOME $\\x7bHOME\\x7d ; rm -rf /nonexistent && echo pwned | cat > /dev/null|' }}{{ params.text }}",
-            "DAGC_ATTEMPT": "{{ ti.try_number }}",
-            "DAGC_ARGC": "3",
-            "DAGC_ARG_0": "sh",
-            "DAGC_ARG_1": "-c",
-            "DAGC_ARG_2": "printf %s \"$HOSTILE|$DEFAULT_HOSTILE\" > \"$DAGC_OUTPUTS/value\"",
-            "DAGC_OUTPUTS": "",
-            "SHLVL": "1",
-        },
-        append_env=True,
-        skip_on_exit_code=None,
-        do_xcom_push=True,
-        multiple_outputs=True,
-        output_processor=dagc_outputs("value"),
+        }, outputs=["value"]),
     )
     script_heredoc = BashOperator(
         task_id="script-heredoc",
-        bash_command=DAGC_RUN,
-        env={
+        **dagc_bash([
+            "sh",
+            "-euc",
+            "{{ 'cat > \"$DAGC_OUTPUTS/value\" <<\\x27HOSTILE_END\\x27\\x0a\\x7b\\x7b x \\x7d\\x7d \\x7b\\x25 y \\x25\\x7d \\x7b\\x23 z \\x23\\x7d $HOME $\\x7bHOME\\x7d `id` $(id) \\x27single\\x27 \"double\" \\x5cback \\x25\\x7b States.Format(\\x27\\x7b\\x7d\\x27) $.x\\x0aHOSTILE_END\\x0a' }}",
+        ], {
             "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-            "DAGC_ATTEMPT": "{{ ti.try_number }}",
-            "DAGC_ARGC": "3",
-            "DAGC_ARG_0": "sh",
-            "DAGC_ARG_1": "-euc",
-            "DAGC_ARG_2": "{{ 'cat > \"$DAGC_OUTPUTS/value\" <<\\x27HOSTILE_END\\x27\\x0a\\x7b\\x7b x \\x7d\\x7d \\x7b\\x25 y \\x25\\x7d \\x7b\\x23 z \\x23\\x7d $HOME $\\x7bHOME\\x7d `id` $(id) \\x27single\\x27 \"double\" \\x5cback \\x25\\x7b States.Format(\\x27\\x7b\\x7d\\x27) $.x\\x0aHOSTILE_END\\x0a' }}",
-            "DAGC_OUTPUTS": "",
-            "SHLVL": "1",
-        },
-        append_env=True,
-        skip_on_exit_code=None,
-        do_xcom_push=True,
-        multiple_outputs=True,
-        output_processor=dagc_outputs("value"),
+        }, outputs=["value"]),
     )
     with_dot_sh = BashOperator(
         task_id="with_dot_sh",
-        bash_command=DAGC_RUN,
-        env={
+        **dagc_bash([
+            "sh",
+            "-c",
+            "{{ 'printf \\x25s \"$1\" > \"$DAGC_OUTPUTS/value\"; echo run.sh' }}",
+            "with_dot_sh",
+            "{{ 'script.sh' }}",
+        ], {
             "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
-            "DAGC_ATTEMPT": "{{ ti.try_number }}",
-            "DAGC_ARGC": "5",
-            "DAGC_ARG_0": "sh",
-            "DAGC_ARG_1": "-c",
-            "DAGC_ARG_2": "{{ 'printf \\x25s \"$1\" > \"$DAGC_OUTPUTS/value\"; echo run.sh' }}",
-            "DAGC_ARG_3": "with_dot_sh",
-            "DAGC_ARG_4": "{{ 'script.sh' }}",
-            "DAGC_OUTPUTS": "",
-            "SHLVL": "1",
-        },
-        append_env=True,
-        skip_on_exit_code=None,
-        do_xcom_push=True,
-        multiple_outputs=True,
-        output_processor=dagc_outputs("value"),
+        }, outputs=["value"]),
     )
-
     # Airflow judges a run by its leaf tasks; this watcher, downstream of
-    # every task, fails the run whenever any task failed.
-    dagc_run_state = PythonOperator(
-        task_id="dagc.run_state",
-        python_callable=dagc_check_run,
-        trigger_rule="all_done",
-    )
+    # every task, fails the run when a task failed.
+    dagc_run_state = PythonOperator(task_id="dagc.run_state", python_callable=dagc_check_run(), trigger_rule="all_done")
     class_ >> None_
     [class_, None_, echo, import_, script_heredoc, with_dot_sh] >> dagc_run_state
