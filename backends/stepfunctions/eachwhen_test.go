@@ -57,7 +57,7 @@ func TestPerInstanceWhen(t *testing.T) {
 		items := states["fan items"]["Result"].(map[string]any)["items"].([]any)
 		start := states["fan"]["ItemProcessor"].(map[string]any)["StartAt"].(string)
 		for i, item := range items {
-			doc := map[string]any{"each": item, "params": params}
+			doc := map[string]any{"each": itemEach(t, states["fan"], item, i), "params": params}
 			name := start
 			for steps := 0; ; steps++ {
 				if steps > 5 {

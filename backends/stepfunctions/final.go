@@ -195,7 +195,7 @@ func (b *builder) emitFailedTasks(m *machine, after string) {
 			appendIf(st.entry, stateIs(key, ir.Failed), jsonText(names[0].Name), next)
 			continue
 		}
-		// A for_each task that ran has a record per instance; one that
+		// A for_each task that ran has a state code per instance; one that
 		// ended without running (trigger, when, a failed input) has only
 		// the task's state, which every instance shares.
 		inst := func(i int) string { return "dagc failed " + strconv.Itoa(st.n+1+i) }
@@ -220,7 +220,7 @@ func (b *builder) emitFailedTasks(m *machine, after string) {
 			if i+1 < len(names) {
 				to = inst(i + 1)
 			}
-			rule := obj{{"Variable", fmt.Sprintf("$.tasks.%s.instances[%d].state", key, i)}, {"StringEquals", string(ir.Failed)}}
+			rule := obj{{"Variable", fmt.Sprintf("$.tasks.%s.instances[%d]", key, i)}, {"StringEquals", codeFailed}}
 			appendIf(inst(i), rule, jsonText(e.Name), to)
 		}
 	}

@@ -196,7 +196,7 @@ var placeholder = regexp.MustCompile(`\$\{((?:Part\d+)Arn|JobDefinition\d+|TaskD
 // run state, the context object, intrinsic names and dagc's own quoted
 // constants. Anything else would mean user text reached an expression.
 var (
-	exprToken = regexp.MustCompile(`^(States\.[A-Za-z]+\(|\$\$?(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9*]+\])*|'(\{\})*'|'\[\{\}\]'|'success'|'failed'|'skipped'|'T'|[0-9]+|false|, ?|\))`)
+	exprToken = regexp.MustCompile(`^(States\.[A-Za-z]+\(|\$\$?(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9*]+\])*|'(\{\})*'|'\[\{\}\]'|'s'|'f'|'k'|'T'|[0-9]+|false|, ?|\))`)
 )
 
 func checkExpressions(t *testing.T, where string, v any) {
@@ -357,12 +357,20 @@ func TestHostileRoundTrip(t *testing.T) {
 	// Items of each for_each Map, by task name.
 	items := map[string]map[string]any{}
 	tasks := map[string]map[string]any{}
+	maps := map[string]map[string]any{} // Map states by name
+	itemsMap := map[string]string{}     // the Map each items state feeds
 	var walk func(states map[string]any)
 	walk = func(states map[string]any) {
 		for name, s := range states {
 			st := s.(map[string]any)
 			if strings.HasSuffix(name, " items") {
-				items[name] = st["Result"].(map[string]any)
+				if r, ok := st["Result"].(map[string]any); ok {
+					items[name] = r
+					itemsMap[name] = st["Next"].(string)
+				}
+			}
+			if st["Type"] == "Map" {
+				maps[name] = st
 			}
 			if st["Type"] == "Task" {
 				tasks[name] = st
@@ -413,7 +421,7 @@ func TestHostileRoundTrip(t *testing.T) {
 			t.Fatalf("%s: %d items for %d instances", name, len(list), task.NumInstances())
 		}
 		for i, in := range task.Instances() {
-			d := map[string]any{"lit": res["lit"], "each": list[i]}
+			d := map[string]any{"lit": res["lit"], "each": itemEach(t, maps[itemsMap[meta.Items]], list[i], i)}
 			for k, v := range base {
 				d[k] = v
 			}
@@ -534,4 +542,39 @@ func TestNoTestMetadataInComments(t *testing.T) {
 	if strings.Contains(string(src), ".Comment") {
 		t.Error("conformance/stepfunctions/run.js reads Comment fields; it must take what it needs from the test index")
 	}
+}
+
+// itemEach is $.each in a Map iteration: what the Map's ItemSelector
+// makes of item, the element at index of its items.
+func itemEach(t *testing.T, mapState map[string]any, item any, index int) any {
+	t.Helper()
+	sel, _ := mapState["ItemSelector"].(map[string]any)
+	if p, ok := sel["each.$"]; ok {
+		if p != "$$.Map.Item.Value" {
+			t.Fatalf("unexpected each.$ %v", p)
+		}
+		return item
+	}
+	fields, ok := sel["each"].(map[string]any)
+	if !ok {
+		t.Fatalf("the Map has no each in its ItemSelector: %v", sel)
+	}
+	out := map[string]any{}
+	for k, v := range fields {
+		name, ok := strings.CutSuffix(k, ".$")
+		if !ok {
+			t.Fatalf("each field %q is not a path", k)
+		}
+		switch path := v.(string); {
+		case path == "$$.Map.Item.Value":
+			out[name] = item
+		case path == "States.Format('{}', $$.Map.Item.Index)":
+			out[name] = strconv.Itoa(index)
+		case strings.HasPrefix(path, "$$.Map.Item.Value."):
+			out[name] = item.(map[string]any)[strings.TrimPrefix(path, "$$.Map.Item.Value.")]
+		default:
+			t.Fatalf("unexpected each field %s: %s", k, path)
+		}
+	}
+	return out
 }

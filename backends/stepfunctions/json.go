@@ -127,6 +127,16 @@ func (e *encoder) value(v any, depth int) {
 			e.newline(depth)
 		}
 		e.b.WriteByte(']')
+	case []any:
+		// Mixed arrays (compact Map items): each element as its own value.
+		e.b.WriteByte('[')
+		for i, x := range v {
+			if i > 0 {
+				e.b.WriteByte(',')
+			}
+			e.value(x, depth+1)
+		}
+		e.b.WriteByte(']')
 	case []string:
 		e.b.WriteByte('[')
 		for i, s := range v {

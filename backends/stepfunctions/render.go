@@ -244,17 +244,46 @@ func (b *builder) partDefinition(c *part) obj {
 	}
 }
 
-// recordBytes estimates the run state's task records at the end of a run
-// (outputs are checkPayload's).
+// recordBytes estimates what the run state holds at its largest apart
+// from output values (checkPayload's): every task's record, a for_each
+// task's with a one-character state code per instance (and, with outputs,
+// the iterations' results until they are collected), plus the largest set
+// of static Map items, which $.foreach holds while their Map runs.
 func (b *builder) recordBytes() int {
-	n := 0
+	n, items := 0, 0
 	for _, t := range b.p.Tasks {
 		n += len(stateKey(t.Name)) + len(`"":{"state":"upstream_failed"},`)
-		if t.ForEach != nil {
-			n += len(`"success":false,"failed":false,"upstream_failed":false,"skipped":false,"instances":[]`) + t.NumInstances()*len(`{"state":"success","outputs":{}},`)
+		if t.ForEach == nil {
+			continue
+		}
+		n += len(`"instances":[],"success":false,"failed":false,"upstream_failed":false,"skipped":false`) + t.NumInstances()*len(`"s",`)
+		if len(t.Outputs) > 0 {
+			per := len(`{"s":"s","o":{}},`)
+			for _, o := range t.Outputs {
+				per += len(o) + len(`"":"",`)
+			}
+			n += len(`,"raw":[],"outputs":{}`) + t.NumInstances()*per
+		}
+		if !t.IsDynamic() {
+			items = max(items, b.itemBytes(t))
 		}
 	}
-	return n
+	return n + items
+}
+
+// itemBytes is the size of a static for_each's $.foreach: its items and
+// the literal table of its template.
+func (b *builder) itemBytes(t *ir.Task) int {
+	ts := b.states(t)
+	lt := ts.literals()
+	if ts.itemWhen != nil {
+		newItemWhenPlan(b.p, ts.itemWhen, lt.each) // names the fields it reads
+	}
+	data, err := marshal(obj{{"items", staticItems(t, lt.each)}, {"lit", lt.values()}})
+	if err != nil {
+		return 0
+	}
+	return len(`"foreach":,`) + len(data)
 }
 
 // checkPayload warns when the outputs a run may carry can exceed the
@@ -367,7 +396,7 @@ func (b *builder) definition() obj {
 	// Every task's record stays in the run state to the end: known from
 	// the task list alone, so refused before anything is laid out.
 	if n := b.recordBytes(); n > maxPayloadBytes {
-		b.diags.Errorf(p.Range, "Step Functions run state too large", "the task records of pipeline %q alone take about %d bytes of the run state; Step Functions accepts at most %d (256 KiB) of state. Split the pipeline.", p.Name, n, maxPayloadBytes)
+		b.diags.Errorf(p.Range, "Step Functions run state too large", "the task records and for_each items of pipeline %q alone take about %d bytes of the run state; Step Functions accepts at most %d (256 KiB) of state. Split the pipeline.", p.Name, n, maxPayloadBytes)
 		return nil
 	}
 	g := layout.Graph{Upstream: map[string][]string{}, Weight: map[string]float64{}}

@@ -11,10 +11,13 @@ import (
 	"github.com/dagc-dev/dagc/parser"
 )
 
-// TestScaleWithinLimits: a 1,000-task layered pipeline and a 1,000-item
-// for_each, each also with a final task reading run.failed_tasks, render within Step Functions' limits (1 MiB per definition)
-// and CloudFormation's (1 MB template body), and their sizes are logged
-// (go test -run ScaleWithinLimits -v).
+// TestScaleWithinLimits: a 1,000-task layered pipeline, a 1,000-item and
+// a 10,000-item for_each (DESIGN 3), the first two also with a final task
+// reading run.failed_tasks, render within Step Functions' limits (1 MiB
+// per definition, and a run state estimated at most three quarters of
+// 256 KiB, leaving room for what params and commands add) and
+// CloudFormation's (1 MB template body), and their sizes are logged (go
+// test -run ScaleWithinLimits -v).
 func TestScaleWithinLimits(t *testing.T) {
 	for _, c := range []struct {
 		name  string
@@ -22,6 +25,7 @@ func TestScaleWithinLimits(t *testing.T) {
 	}{
 		{"layered_1000", func(b *bytes.Buffer) error { return benchgen.WriteLayered(b, 1000, 10) }},
 		{"for_each_1000", func(b *bytes.Buffer) error { return benchgen.WriteForEach(b, 1000) }},
+		{"for_each_10000", func(b *bytes.Buffer) error { return benchgen.WriteForEach(b, 10000) }},
 		// An exit handler reading run.failed_tasks adds states per
 		// instance to the root machine, which the cut must leave room for.
 		{"layered_1000_final", func(b *bytes.Buffer) error {
@@ -68,7 +72,11 @@ func TestScaleWithinLimits(t *testing.T) {
 					t.Logf("%s: %d bytes (definitions %s)", f.Path, len(f.Data), map[bool]string{true: "referenced by file", false: "inline"}[bytes.Contains(f.Data, []byte("DefinitionS3Location"))])
 				}
 			}
-			t.Logf("%s: %d state machine(s), %d bytes of definition in all, %d per task instance", c.name, machines, total, total/max(1, instances(p)))
+			state := newBuilder(p).recordBytes()
+			if state > maxPayloadBytes*3/4 {
+				t.Errorf("the run state is estimated at %d bytes, over three quarters of the 256 KiB limit", state)
+			}
+			t.Logf("%s: %d state machine(s), %d bytes of definition in all, %d per task instance; run state at most %d bytes besides output values", c.name, machines, total, total/max(1, instances(p)), state)
 		})
 	}
 }

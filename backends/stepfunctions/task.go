@@ -2,6 +2,7 @@ package stepfunctions
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/dagc-dev/dagc/ir"
@@ -326,7 +327,7 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 	case ts.when != nil && ts.when.Op == ir.CondConst:
 		// Never runs: no Task state, which nothing could reach.
 	case t.ForEach != nil:
-		b.emitMap(m, ts, after, mark, target)
+		b.emitMap(m, ts, after, mark)
 	default:
 		b.emitSingle(m, ts, after, mark, target)
 	}
@@ -520,7 +521,7 @@ func (b *builder) emitSingle(m *machine, ts *taskStates, after string, mark func
 // of every other each reference the template uses, plus the literal table
 // of the template, shared by all items. The definition grows with the
 // number of items only by the items themselves.
-func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir.State) string, target func() string) {
+func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir.State) string) {
 	t := ts.t
 	lt := ts.literals()
 	var plan *whenPlan
@@ -531,20 +532,10 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 	if t.IsDynamic() {
 		b.dynamicItems(m, ts, lt, mark)
 	} else {
-		items := make([]obj, len(t.ForEach.Items))
-		for i := range t.ForEach.Items {
-			it := &t.ForEach.Items[i]
-			o := obj{{"key", it.Key}}
-			for _, r := range lt.each.refs {
-				text, _ := it.Text(r)
-				o.set(lt.each.field(r), text)
-			}
-			items[i] = o
-		}
 		b.add(m, ts.name("items"), obj{
 			{"Type", "Pass"},
 			{"Comment", "One item per for_each instance, in the order of each.key, with the text of the each references of the task's command and environment, and their literal text; Result is never evaluated."},
-			{"Result", obj{{"items", items}, {"lit", lt.values()}}},
+			{"Result", obj{{"items", staticItems(t, lt.each)}, {"lit", lt.values()}}},
 			{"ResultPath", "$.foreach"},
 			{"Next", ts.name("")},
 		})
@@ -558,13 +549,16 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 	rl := newLitTable("$.lit")
 	rl.each = lt.each
 	st := b.taskState(ts, rl, ts.name("instance"))
-	sel := obj{{"state", "success"}}
-	if v, ok := outputsValue(t, ts.o); ok {
-		sel.set("outputs.$", v)
+	// Each iteration ends with its instance's state code (instanceCode);
+	// with outputs, an object holding the code and the outputs.
+	if v, ok := outputsValue(t, ts.o); ok && len(t.Outputs) > 0 {
+		st.set("ResultSelector", obj{{"s", codeSuccess}, {"o.$", v}})
+	} else if len(t.Outputs) > 0 {
+		st.set("ResultSelector", obj{{"s", codeSuccess}, {"o", obj{}}})
 	} else {
-		sel.set("outputs", obj{})
+		st.set("ResultSelector", obj{{"s", codeSuccess}})
+		st.set("OutputPath", "$.s")
 	}
-	st.set("ResultSelector", sel)
 	st.set("Catch", []obj{{{"ErrorEquals", []string{"States.ALL"}}, {"ResultPath", nil}, {"Next", failed}}})
 	if len(t.Outputs) > 0 {
 		st.set("Next", ts.name("instance outputs"))
@@ -576,26 +570,16 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 		b.add(pm, ts.name("instance outputs"), obj{
 			{"Type", "Choice"},
 			{"Comment", "Every declared output must have been sent, as a string."},
-			{"Choices", outputChecks(t, "$.outputs", failed)},
+			{"Choices", outputChecks(t, "$.o", failed)},
 			{"Default", ts.name("instance done")},
 		})
 		b.add(pm, ts.name("instance done"), obj{{"Type", "Pass"}, {"End", true}})
 	}
-	b.add(pm, failed, obj{{"Type", "Pass"}, {"Result", obj{{"state", "failed"}}}, {"End", true}})
+	b.add(pm, failed, obj{{"Type", "Pass"}, {"Result", iterationResult(t, codeFailed)}, {"End", true}})
 
-	each := obj{{"each.$", "$$.Map.Item.Value"}}
+	each := itemSelector(t, lt.each)
 	comment := fmt.Sprintf("for_each: %d instances", len(t.ForEach.Items))
 	if t.IsDynamic() {
-		// The items are the source's elements: each.key is the index.
-		fields := obj{{"key.$", "States.Format('{}', $$.Map.Item.Index)"}}
-		for _, r := range lt.each.refs {
-			p := "$$.Map.Item.Value"
-			if r.Kind == ir.RefEachField {
-				p += "." + r.Name
-			}
-			fields.set(lt.each.field(r)+".$", p)
-		}
-		each = obj{{"each", fields}}
 		comment = "for_each over " + t.ForEach.Source.String() + ", one instance per element"
 	}
 	s := obj{
@@ -619,17 +603,28 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 		{"StartAt", pm.start},
 		{"States", pm.states},
 	})
+	// The Map's record: the instances' state codes, in item order, and
+	// the flags trigger rules test; with outputs, the iterations' results
+	// (raw) until the arrays are collected, when the record is rewritten
+	// without them.
+	codes := "$"
+	if len(t.Outputs) > 0 {
+		codes = "$[*].s"
+	}
 	msel := obj{
-		{"instances.$", "$"},
-		{"success.$", "States.ArrayContains($[*].state, 'success')"},
-		{"failed.$", "States.ArrayContains($[*].state, 'failed')"},
+		{"instances.$", codes},
+		{"success.$", "States.ArrayContains(" + codes + ", '" + codeSuccess + "')"},
+		{"failed.$", "States.ArrayContains(" + codes + ", '" + codeFailed + "')"},
 		{"upstream_failed", false},
 	}
 	if plan != nil {
 		// Instances skip one by one only under a per-instance when.
-		msel.set("skipped.$", "States.ArrayContains($[*].state, 'skipped')")
+		msel.set("skipped.$", "States.ArrayContains("+codes+", '"+codeSkipped+"')")
 	} else {
 		msel.set("skipped", false)
+	}
+	if len(t.Outputs) > 0 {
+		msel.set("raw.$", "$")
 	}
 	s.set("ResultSelector", msel)
 	s.set("ResultPath", "$.tasks."+ts.key)
@@ -645,12 +640,13 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 	}
 	s.set("Next", ts.name("outputs ready"))
 	b.add(m, ts.name(""), s)
-	outputsReady := []obj{{{"Variable", "$.tasks." + ts.key + ".failed"}, {"BooleanEquals", false}, {"Next", ts.name("collect")}}}
+	key := "$.tasks." + ts.key
+	outputsReady := []obj{{{"Variable", key + ".failed"}, {"BooleanEquals", false}, {"Next", ts.name("collect")}}}
 	if plan != nil {
 		outputsReady = append([]obj{{
 			{"And", []obj{
-				{{"Variable", "$.tasks." + ts.key + ".failed"}, {"BooleanEquals", false}},
-				{{"Variable", "$.tasks." + ts.key + ".success"}, {"BooleanEquals", false}},
+				{{"Variable", key + ".failed"}, {"BooleanEquals", false}},
+				{{"Variable", key + ".success"}, {"BooleanEquals", false}},
 			}},
 			{"Next", ts.name("no outputs")},
 		}}, outputsReady...)
@@ -663,30 +659,119 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 		{"Type", "Choice"},
 		{"Comment", readyComment},
 		{"Choices", outputsReady},
-		{"Default", target()},
+		{"Default", ts.name("settled")},
 	})
+	// Each way on rewrites the record without the raw results.
+	settled := func(name string, outputs obj) {
+		rec := obj{
+			{"instances.$", key + ".instances"},
+			{"success.$", key + ".success"},
+			{"failed.$", key + ".failed"},
+			{"upstream_failed", false},
+			{"skipped.$", key + ".skipped"},
+		}
+		if outputs != nil {
+			rec.set("outputs", outputs)
+		}
+		st := obj{{"Type", "Pass"}, {"Parameters", rec}, {"ResultPath", key}}
+		next(&st, after)
+		b.add(m, ts.name(name), st)
+	}
 	if plan != nil {
 		// No instance published: a path over none of them would match
 		// nothing, so the empty arrays are written as they are.
-		e := obj{
-			{"Type", "Pass"},
-			{"Result", emptyOutputs(t)},
-			{"ResultPath", "$.tasks." + ts.key + ".outputs"},
-		}
-		next(&e, after)
-		b.add(m, ts.name("no outputs"), e)
+		settled("no outputs", emptyOutputs(t))
 	}
 	collect := obj{}
 	for _, o := range t.Outputs {
-		collect.set(o+".$", "States.JsonToString($.tasks."+ts.key+".instances[*].outputs."+o+")")
+		collect.set(o+".$", "States.JsonToString("+key+".raw[*].o."+o+")")
 	}
-	c := obj{
-		{"Type", "Pass"},
-		{"Parameters", collect},
-		{"ResultPath", "$.tasks." + ts.key + ".outputs"},
+	settled("collect", collect)
+	settled("settled", nil)
+}
+
+// The state codes of for_each instances in the run state
+// ($.tasks.KEY.instances): one character each, so that a record grows by
+// four bytes per instance. An instance ends success, failed or skipped
+// (upstream_failed is decided for the task as a whole).
+const (
+	codeSuccess = "s"
+	codeFailed  = "f"
+	codeSkipped = "k"
+)
+
+// iterationResult is what a Map iteration of t that did not succeed ends
+// with: its state code, in an object when t has outputs (the iterations
+// that succeed add "o", the outputs).
+func iterationResult(t *ir.Task, code string) any {
+	if len(t.Outputs) > 0 {
+		return obj{{"s", code}}
 	}
-	next(&c, after)
-	b.add(m, ts.name("collect"), c)
+	return code
+}
+
+// keysAreIndexes: every item's each.key is its index (a list), so the Map
+// gives each.key from $$.Map.Item.Index and the items need not carry it.
+func keysAreIndexes(t *ir.Task) bool {
+	for i := range t.ForEach.Items {
+		if t.ForEach.Items[i].Key != strconv.Itoa(i) {
+			return false
+		}
+	}
+	return true
+}
+
+// compactItems: the static items are written bare, a JSON string each
+// (or 0 where the template reads no each field beyond each.key), when
+// each.key is the index and the template reads at most one other each
+// reference. The run state holds the items while the Map runs, so a
+// 10,000-item list costs the text of its values and little more.
+func compactItems(t *ir.Task, ef *eachFields) bool {
+	return !t.IsDynamic() && len(ef.refs) <= 1 && keysAreIndexes(t)
+}
+
+// staticItems are the Map items of a static for_each: per item, each.key
+// and the text of every other each reference the template uses (field
+// names from ef), or the bare form of compactItems.
+func staticItems(t *ir.Task, ef *eachFields) []any {
+	items := make([]any, len(t.ForEach.Items))
+	compact := compactItems(t, ef)
+	for i := range t.ForEach.Items {
+		it := &t.ForEach.Items[i]
+		if compact {
+			items[i] = 0
+			if len(ef.refs) == 1 {
+				text, _ := it.Text(ef.refs[0])
+				items[i] = text
+			}
+			continue
+		}
+		o := obj{{"key", it.Key}}
+		for _, r := range ef.refs {
+			text, _ := it.Text(r)
+			o.set(ef.field(r), text)
+		}
+		items[i] = o
+	}
+	return items
+}
+
+// itemSelector is the each part of the Map's ItemSelector: the item as
+// it is, or, for a run-time fan-out or compact items, each.key from the
+// index and the other fields read from the element.
+func itemSelector(t *ir.Task, ef *eachFields) obj {
+	if !t.IsDynamic() && !compactItems(t, ef) {
+		return obj{{"each.$", "$$.Map.Item.Value"}}
+	}
+	fields := obj{{"key.$", "States.Format('{}', $$.Map.Item.Index)"}}
+	for _, r := range ef.refs {
+		p := "$$.Map.Item.Value"
+		if t.IsDynamic() && r.Kind == ir.RefEachField {
+			p += "." + r.Name
+		}
+		fields.set(ef.field(r)+".$", p)
+	}
+	return obj{{"each", fields}}
 }
 
 // dynamicItems adds the states that read a run-time fan-out's items
@@ -831,5 +916,5 @@ func (b *builder) whenStates(m *machine, ts *taskStates, w *whenPlan, name, comm
 func (b *builder) itemWhen(pm *machine, ts *taskStates, w *whenPlan, failed string) {
 	skipped := ts.name("instance skipped")
 	b.whenStates(pm, ts, w, ts.name("instance when"), "when, per instance: ", func() string { return failed }, ts.name("instance"), func() string { return skipped })
-	b.add(pm, skipped, obj{{"Type", "Pass"}, {"Result", obj{{"state", "skipped"}}}, {"End", true}})
+	b.add(pm, skipped, obj{{"Type", "Pass"}, {"Result", iterationResult(ts.t, codeSkipped)}, {"End", true}})
 }

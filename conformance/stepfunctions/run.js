@@ -74,6 +74,9 @@ function loadEngine(dir) {
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
+// A for_each task's record holds one state code per instance, in item
+// order (the backend's codeSuccess, codeFailed, codeSkipped).
+const INSTANCE_STATES = { s: 'success', f: 'failed', k: 'skipped' };
 const MAX_OUTPUT_BYTES = 32 << 10;
 
 function parseArgs(argv) {
@@ -410,7 +413,7 @@ async function main() {
   const stateOf = (tasks, meta) => {
     const rec = tasks[meta.key];
     if (!rec) return undefined;
-    return rec.instances && !meta.whole ? (rec.instances[meta.index] || {}).state : rec.state;
+    return rec.instances && !meta.whole ? INSTANCE_STATES[rec.instances[meta.index]] : rec.state;
   };
 
   // Instances that never started get a record with their final state
