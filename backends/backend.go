@@ -39,7 +39,7 @@ type Describer interface {
 
 // FeatureNames are the rows of the support matrix, in DESIGN section 3 order.
 var FeatureNames = []string{
-	"task", "edges", "for_each", "retry", "timeout", "schedule, timezone",
+	"task", "edges", "for_each", "for_each over a run-time value", "retry", "timeout", "schedule, timezone",
 	"params", "outputs", "when / trigger", "run state", "final", "concurrency",
 }
 

@@ -8,6 +8,7 @@ func (r *Renderer) Features() []backends.Feature {
 		{Name: "task", Support: "BashOperator (default) or KubernetesPodOperator (airflow { operator = \"kubernetes\" })"},
 		{Name: "edges", Support: ">>"},
 		{Name: "for_each", Support: ".partial().expand_kwargs() mapped tasks"},
+		{Name: "for_each over a run-time value", Support: "an items task (<task>__items, same upstream and trigger rule) checks the value; .expand_kwargs(<task>__items.output); up to [core] max_map_length items; not with one_failed/one_success or the kubernetes operator"},
 		{Name: "retry", Support: "retries, retry_delay, retry_exponential_backoff, max_retry_delay; on_exit_codes: RetryCodesBashOperator raises AirflowFailException for another exit code"},
 		{Name: "timeout", Support: "execution_timeout, dagrun_timeout"},
 		{Name: "schedule, timezone", Support: "schedule, start_date in the timezone (CronTriggerTimetable without start_date)"},

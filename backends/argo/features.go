@@ -8,6 +8,7 @@ func (r *Renderer) Features() []backends.Feature {
 		{Name: "task", Support: "container / script templates in one dag template (image required)"},
 		{Name: "edges", Support: "depends"},
 		{Name: "for_each", Support: "withItems"},
+		{Name: "for_each over a run-time value", Support: "withParam from an expression that checks the value and gives each item its index"},
 		{Name: "retry", Support: "retryStrategy with backoff (duration, factor, cap); on_exit_codes: retryStrategy.expression over lastRetry.exitCode"},
 		{Name: "timeout", Support: "activeDeadlineSeconds per template and per workflow"},
 		{Name: "schedule, timezone", Support: "CronWorkflow schedules + timezone"},

@@ -14,6 +14,7 @@ func (Engine) Features() []backends.Feature {
 		{Name: "task", Support: "a process group per attempt (image and resources do not apply)"},
 		{Name: "edges", Support: "scheduler ready queue"},
 		{Name: "for_each", Support: "one scheduled instance per element"},
+		{Name: "for_each over a run-time value", Support: "instances made when the task starts, from the source's value"},
 		{Name: "retry", Support: "scheduler, exponential backoff with cap; on_exit_codes: only those exit codes"},
 		{Name: "timeout", Support: "kill the process group (SIGTERM, grace, SIGKILL)"},
 		{Name: "schedule, timezone", Support: "n/a: runs now (run.date in the pipeline's timezone)"},
