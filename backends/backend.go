@@ -3,6 +3,7 @@ package backends
 
 import (
 	"flag"
+	"strings"
 
 	"github.com/dagc-dev/dagc/ir"
 )
@@ -12,6 +13,25 @@ import (
 type File struct {
 	Path string
 	Data []byte
+	// Lines marks a file of lines that may hold the user's own too (an
+	// .airflowignore): generate adds the lines of Data that are missing
+	// and keeps the rest, and --check asks only that they are there.
+	Lines bool
+}
+
+// MissingLines are the lines of want that have is lacking, in order.
+func MissingLines(have, want []byte) []string {
+	present := map[string]bool{}
+	for _, l := range strings.Split(string(have), "\n") {
+		present[l] = true
+	}
+	var missing []string
+	for _, l := range strings.Split(strings.TrimSuffix(string(want), "\n"), "\n") {
+		if !present[l] {
+			missing = append(missing, l)
+		}
+	}
+	return missing
 }
 
 // Renderer turns a validated pipeline into the files of one engine. It does

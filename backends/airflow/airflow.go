@@ -71,7 +71,7 @@ func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
 	files := []backends.File{
 		{Path: p.Name + ".py", Data: buf.Bytes()},
 		{Path: RuntimeFile, Data: runtimeModule.data},
-		{Path: ".airflowignore", Data: []byte(airflowIgnore)},
+		{Path: ".airflowignore", Data: []byte(airflowIgnore), Lines: true},
 	}
 	if v.Pools != nil {
 		files = append(files, backends.File{Path: poolsFileName(p), Data: v.Pools})

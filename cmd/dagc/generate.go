@@ -114,6 +114,23 @@ func writeFiles(dir string, files []backends.File) error {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return &exitError{code: exitFail, msg: err.Error()}
 		}
+		if f.Lines {
+			// The user's lines stay; only the missing ones are added.
+			old, err := os.ReadFile(path)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return &exitError{code: exitFail, msg: err.Error()}
+			}
+			missing := backends.MissingLines(old, f.Data)
+			if len(missing) == 0 {
+				continue
+			}
+			if len(old) > 0 {
+				if !bytes.HasSuffix(old, []byte("\n")) {
+					old = append(old, '\n')
+				}
+				f.Data = append(old, []byte(strings.Join(missing, "\n")+"\n")...)
+			}
+		}
 		tmp, err := os.CreateTemp(filepath.Dir(path), ".dagc-*")
 		if err != nil {
 			return &exitError{code: exitFail, msg: err.Error()}
@@ -147,7 +164,7 @@ func checkFiles(s *streams, dir string, files []backends.File) error {
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return &exitError{code: exitFail, msg: err.Error()}
 		}
-		if bytes.Equal(old, f.Data) {
+		if bytes.Equal(old, f.Data) || f.Lines && err == nil && len(backends.MissingLines(old, f.Data)) == 0 {
 			continue
 		}
 		stale++
