@@ -147,11 +147,8 @@ type dagView struct {
 	// tasks with allow_failure, which the watcher does not judge.
 	AllowedFailure []string
 	UsesK8s        bool
-	// UsesItems: a run-time fan-out renders an items task (dagc_items).
-	UsesItems    bool
-	ItemsPreview int
-	UsesBash     bool
-	UsesCron     bool
+	UsesBash       bool
+	UsesCron       bool
 	// RuntimeVersion is the VERSION of the runtime module the DAG needs,
 	// RuntimeNames what it imports from it.
 	RuntimeVersion string
@@ -161,20 +158,6 @@ type dagView struct {
 	UsesParams     bool
 	Timezone       string
 	Description    string
-
-	SkipExitCode int
-	SkipTrigger  string
-	FailedStates string // a Python tuple
-	// WaitsForUpstream: some gate uses dagc_wait_upstream.
-	WaitsForUpstream bool
-	// RetryExitCodes are the entries of DAGC_RETRY_EXIT_CODES, task id →
-	// Python tuple, for tasks with retry { on_exit_codes } (run by
-	// DagcBashOperator).
-	RetryExitCodes []kwarg
-	MaxOutputBytes int
-	NumberSyntax   string
-	NumberBlanks   string
-	WrapperLines   []string
 	// RunTasks are what final tasks judge the run by (DESIGN 2.4): every
 	// task that is not final, in pipeline order; nil without final tasks.
 	RunTasks []runTaskView
@@ -266,8 +249,6 @@ type builder struct {
 	// rendered as all_done plus the failed-upstream check (see
 	// checksFailedUpstream).
 	failedUpstreamCheck bool
-	// waitsForUpstream is set once a task's gate uses waitUpstreamExpr.
-	waitsForUpstream bool
 	// item is the for_each item of the instance being rendered (nil
 	// outside one): a per-instance when reads its each references from it
 	// (DESIGN 2.5), and the guard is that instance's.
@@ -298,15 +279,7 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		Watcher:  watcherTaskID,
 		Timezone: p.Timezone,
 
-		Description:    p.Description,
-		SkipExitCode:   skipExitCode,
-		SkipTrigger:    skipTrigger,
-		FailedStates:   pyStates(ir.Failing),
-		MaxOutputBytes: ir.MaxOutputBytes,
-		NumberSyntax:   ir.NumberSyntax,
-		NumberBlanks:   ir.NumberBlanks,
-		WrapperLines:   wrapperLines,
-		ItemsPreview:   ir.MaxItemsPreview,
+		Description: p.Description,
 	}
 	if p.File == "" {
 		v.Source = p.Name
@@ -348,7 +321,6 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 			// A run-time fan-out's items task comes first, with the same
 			// upstream and trigger; the task maps over what it returns.
 			v.Tasks = append(v.Tasks, tv.Items)
-			v.UsesItems = true
 			if len(t.Edges) > 0 {
 				e := edgeView{Down: tv.Items.Var}
 				for _, u := range t.Upstream() {
@@ -394,7 +366,6 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 			Subject: p.Range,
 		})
 	}
-	v.WaitsForUpstream = b.waitsForUpstream
 	v.DagArgs = b.dagArgs(v) // after the tasks: the macros list the run's tasks
 	v.CheckRun = "dagc_check_run()"
 	if len(v.AllowedFailure) > 0 {
@@ -431,19 +402,6 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 				"Create them before the first run: airflow pools import %s (%d slots each; edit the file to change that).", quoteList(names), poolsFileName(p), poolSlots),
 			Subject: p.Range,
 		})
-	}
-	for _, t := range p.Tasks {
-		if len(t.Retry.OnExitCodes) > 0 && t.Retry.Attempts > 0 {
-			codes := make([]string, len(t.Retry.OnExitCodes))
-			for i, c := range t.Retry.OnExitCodes {
-				codes[i] = strconv.Itoa(c)
-			}
-			tuple := "(" + strings.Join(codes, ", ") + ")"
-			if len(codes) == 1 {
-				tuple = "(" + codes[0] + ",)"
-			}
-			v.RetryExitCodes = append(v.RetryExitCodes, kwarg{pyStr(b.ids[t.Name]), tuple})
-		}
 	}
 	return v, b.diags
 }
@@ -712,10 +670,6 @@ func (b *builder) task(t *ir.Task) *taskView {
 		}
 	}
 	b.failedUpstreamCheck = checksFailedUpstream(t)
-	_, native, _ := triggerGate(t.Trigger)
-	if b.failedUpstreamCheck && native {
-		b.waitsForUpstream = true
-	}
 	// A when over each has a guard per instance (forInstance); until the
 	// instances are rendered, the first one's says that there is a guard.
 	b.item = nil
@@ -1035,39 +989,6 @@ func (b *builder) operand(o ir.Operand, numeric bool) string {
 	return "dagc_num(" + text + ", " + jinjaStrLit(o.String()) + ")"
 }
 
-// argvEnv returns the wrapper's input variables for one instance.
-func (b *builder) argvEnv(t *ir.Task, in *ir.Instance, ext []string) []envEntry {
-	argv := in.Argv()
-	var env []envEntry
-	for _, e := range in.Env {
-		env = append(env, envEntry{e.Name, b.strTemplate(e.Value, ext)})
-	}
-	env = append(env, envEntry{"DAGC_ATTEMPT", attemptTemplate(ext)})
-	env = append(env, envEntry{"DAGC_ARGC", strconv.Itoa(len(argv))})
-	for i, a := range argv {
-		env = append(env, envEntry{"DAGC_ARG_" + strconv.Itoa(i), b.strTemplate(a, ext)})
-	}
-	if gate := b.gateTemplate(t); gate != "" {
-		env = append(env, envEntry{"DAGC_WHEN", gate})
-	}
-	if len(t.Outputs) > 0 {
-		env = append(env, envEntry{"DAGC_OUTPUTS", ""})
-	}
-	switch {
-	case b.dynamic:
-		env = append(env, envEntry{"DAGC_EACH_KEY", eachMark(&ir.Ref{Kind: ir.RefEachKey}, true)})
-	case t.ForEach != nil:
-		env = append(env, envEntry{"DAGC_EACH_KEY", jinjaTemplate([]templatePart{{lit: in.Key}}, ext)})
-	}
-	// An Airflow 3 worker gives the task a socket as stdin, and bash run
-	// with SHLVL unset treats that as a remote shell and reads ~/.bashrc.
-	// SHLVL=1 keeps the environment the one dagc promises.
-	if !slices.ContainsFunc(in.Env, func(e ir.EnvVar) bool { return e.Name == "SHLVL" }) {
-		env = append(env, envEntry{"SHLVL", "1"})
-	}
-	return env
-}
-
 type envEntry struct{ name, value string }
 
 // attemptTemplate is the value of DAGC_ATTEMPT (run.attempt), this
@@ -1230,14 +1151,19 @@ func eachMark(r *ir.Ref, lit bool) string {
 	if lit {
 		kind = "l"
 	}
-	field := "key"
+	return "\x00" + kind + ":" + eachField(r) + "\x00"
+}
+
+// eachField names an each reference as dagc_items reads it: key, value or
+// field:NAME.
+func eachField(r *ir.Ref) string {
 	switch r.Kind {
 	case ir.RefEachValue:
-		field = "value"
+		return "value"
 	case ir.RefEachField:
-		field = "field:" + r.Name
+		return "field:" + r.Name
 	}
-	return "\x00" + kind + ":" + field + "\x00"
+	return "key"
 }
 
 // itemsTask is the items task of a run-time fan-out (DESIGN 2.5): it
@@ -1255,7 +1181,7 @@ func (b *builder) itemsTask(t *ir.Task, tmpl *ir.Instance) *taskView {
 	b.dynamic, b.guard = true, guard
 	var reads []string
 	for _, r := range t.ItemReads() {
-		reads = append(reads, pyStr(strings.Trim(eachMark(r, true), "\x00")[2:]))
+		reads = append(reads, pyStr(eachField(r)))
 	}
 	in12 := strings.Repeat(" ", 12)
 	env := `{"env": dagc_env(` + b.envArgs(t, tmpl, eachMark(&ir.Ref{Kind: ir.RefEachKey}, true)) + ")"

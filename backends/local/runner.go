@@ -664,12 +664,7 @@ func (r *runner) expand(tn *taskNode, states []ir.State) bool {
 		r.complete(whole, ir.Skipped, fmt.Sprintf("for_each over %s has no items", src), true)
 		return false
 	}
-	upKept := true
-	for _, u := range tn.up {
-		for _, ui := range u.insts {
-			upKept = upKept && ui.kept
-		}
-	}
+	upKept := tn.upstreamKept()
 	nodes := make([]*instNode, len(items))
 	tn.unfinished = len(items)
 	for k, in := range tn.t.InstancesOf(items) {
@@ -1008,12 +1003,7 @@ func (r *runner) restore() error {
 	rs := &resumeState{recs: recs, prior: priorAttempts(filepath.Join(r.dir, "logs"))}
 	r.resumed = rs
 	for _, tn := range r.topological() {
-		upKept := true
-		for _, u := range tn.up {
-			for _, ui := range u.insts {
-				upKept = upKept && ui.kept
-			}
-		}
+		upKept := tn.upstreamKept()
 		for _, i := range tn.insts {
 			if !i.whole {
 				r.keep(i, rs, upKept)
@@ -1021,6 +1011,18 @@ func (r *runner) restore() error {
 		}
 	}
 	return nil
+}
+
+// upstreamKept: every instance of tn's upstream tasks was kept by resume.
+func (tn *taskNode) upstreamKept() bool {
+	for _, u := range tn.up {
+		for _, ui := range u.insts {
+			if !ui.kept {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // keep marks an instance kept when the run being resumed finished it with
