@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DAGC_CACHE="${DAGC_CACHE:-$HOME/.cache/dagc}"
 mkdir -p "$DAGC_CACHE"
-for step in airflow stepfunctions argo argorun; do
+for step in airflow stepfunctions moto argo argorun; do
   script="scripts/setup-$step.sh"
   if [ -f "$script" ]; then
     start=$SECONDS
