@@ -314,7 +314,6 @@ type builder struct {
 	images *imageDefs
 	diags  ir.Diagnostics
 	names  map[string]bool
-	parSeq int
 	tasks  map[string]*ir.Task // by name: Pipeline.Task is a linear search
 	warned map[string]bool     // warnOnce: summary + detail already given
 	// index lists the Task states as they are added, for TestIndex.
@@ -378,18 +377,20 @@ func next(s *obj, next string) {
 	}
 }
 
-// Structural states are named "dagc …": task-derived names never contain a
-// space inside their base, and their suffix words differ from these.
+// The run's own states (see taskName for why they cannot collide with a
+// task's).
 const (
-	stateInput      = "dagc input"
-	stateDefaults   = "dagc defaults"
-	stateInit       = "dagc init"
-	stateParams     = "dagc check params"
-	stateBadParams  = "dagc invalid params"
-	stateRunState   = "dagc run state"
-	stateRunFailed  = "dagc run failed"
-	stateRunSucceed = "dagc run succeeded"
+	stateDefaults   = "Param Defaults"
+	stateInit       = "Initialize Run"
+	stateParams     = "Check Params"
+	stateRunState   = "Any Task Failed?"
+	stateRunFailed  = "Run Failed"
+	stateRunSucceed = "Run Succeeded"
 )
+
+// badParamName is the Fail state for a param missing from the execution
+// input or of the wrong type.
+func badParamName(param string) string { return fitName("Invalid Param: " + param) }
 
 func (b *builder) definition() obj {
 	p := b.p
@@ -444,19 +445,6 @@ func (b *builder) definition() obj {
 			defaults.set(pa.Name, paramValue(pa))
 		}
 	}
-	b.add(m, stateInput, obj{
-		{"Type", "Pass"},
-		{"Comment", "Keep the execution input (the params) apart from dagc's own fields."},
-		{"Parameters", obj{{"input.$", "$"}}},
-		{"Next", stateDefaults},
-	})
-	b.add(m, stateDefaults, obj{
-		{"Type", "Pass"},
-		{"Comment", "Param defaults; Result is never evaluated, so values are literal."},
-		{"Result", defaults},
-		{"ResultPath", "$.defaults"},
-		{"Next", stateInit},
-	})
 	first := stateRunState
 	if tree != nil {
 		first = b.entry(tree)
@@ -465,27 +453,41 @@ func (b *builder) definition() obj {
 	if len(p.Params) > 0 {
 		afterInit = stateParams
 	}
+	// The params are the execution input merged over the defaults. The
+	// defaults are written as plain data (Parameters without ".$", never
+	// evaluated) in a state of their own, as an intrinsic can only merge
+	// what a path reads; without defaults the input is the params.
+	params := obj{{"params.$", "$"}}
+	if len(defaults) > 0 {
+		b.add(m, stateDefaults, obj{
+			{"Type", "Pass"},
+			{"Comment", "The execution input (the params) beside the params' defaults."},
+			{"Parameters", obj{{"input.$", "$"}, {"defaults", defaults}}},
+			{"Next", stateInit},
+		})
+		params = obj{{"params.$", "States.JsonMerge($.defaults, $.input, false)"}}
+	}
 	b.add(m, stateInit, obj{
 		{"Type", "Pass"},
-		{"Comment", "The run state: params (input merged over defaults), run id and date, one record per task."},
-		{"Parameters", obj{
-			{"params.$", "States.JsonMerge($.defaults, $.input, false)"},
-			{"run", obj{
+		{"Comment", "The run state every state reads and adds to: params, run id and date, and a record per task as it ends."},
+		{"Parameters", append(params,
+			kv{"run", obj{
 				{"id.$", "$$.Execution.Name"},
 				{"date.$", "States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0)"},
 			}},
-			{"tasks", obj{}},
-		}},
+			kv{"tasks", obj{}},
+		)},
 		{"Next", afterInit},
 	})
 	if len(p.Params) > 0 {
 		var choices []obj
 		for _, pa := range p.Params {
 			path := "$.params." + pa.Name
-			choices = append(choices, obj{{"Not", obj{{"Variable", path}, {"IsPresent", true}}}, {"Next", stateBadParams}})
+			bad := badParamName(pa.Name)
+			choices = append(choices, obj{{"Not", obj{{"Variable", path}, {"IsPresent", true}}}, {"Next", bad}})
 			typeTest := map[ir.ParamType]string{ir.ParamString: "IsString", ir.ParamNumber: "IsNumeric", ir.ParamBool: "IsBoolean"}[pa.Type]
 			if typeTest != "" {
-				choices = append(choices, obj{{"Not", obj{{"Variable", path}, {typeTest, true}}}, {"Next", stateBadParams}})
+				choices = append(choices, obj{{"Not", obj{{"Variable", path}, {typeTest, true}}}, {"Next", bad}})
 			}
 		}
 		b.add(m, stateParams, obj{
@@ -494,11 +496,13 @@ func (b *builder) definition() obj {
 			{"Choices", choices},
 			{"Default", first},
 		})
-		b.add(m, stateBadParams, obj{
-			{"Type", "Fail"},
-			{"Error", "dagc.InvalidParams"},
-			{"Cause", "A param is missing or has the wrong type: strings, numbers and booleans are given as JSON values of that type in the execution input."},
-		})
+		for _, pa := range p.Params {
+			b.add(m, badParamName(pa.Name), obj{
+				{"Type", "Fail"},
+				{"Error", "dagc.InvalidParams"},
+				{"Cause", paramCause(pa)},
+			})
+		}
 	}
 	if tree != nil {
 		b.emit(m, tree, stateRunState)
@@ -512,14 +516,14 @@ func (b *builder) definition() obj {
 			failed = append(failed, endedFailed(stateKey(t.Name), t.ForEach != nil))
 		}
 	}
-	ruleComment := "DESIGN 2.4: the run fails when any task ended failed."
+	ruleComment := "The run fails when any task ended failed."
 	if tolerated := len(failed) < len(p.Tasks)-len(final); tolerated {
-		ruleComment = "DESIGN 2.4: the run fails when any task without allow_failure ended failed."
+		ruleComment = "The run fails when any task without allow_failure ended failed."
 	}
 	runState := obj{{"Type", "Choice"}, {"Comment", ruleComment}}
 	onFailed, onSuccess := stateRunFailed, stateRunSucceed
 	if len(final) > 0 {
-		runState = obj{{"Type", "Choice"}, {"Comment", "DESIGN 2.4: run.status is failed when any task that is not final (nor allowed to fail) ended failed."}}
+		runState = obj{{"Type", "Choice"}, {"Comment", "run.status is failed when any task that is not final (nor allowed to fail) ended failed."}}
 		onFailed, onSuccess = stateStatusFailed, stateStatusSuccess
 	}
 	switch len(failed) {
@@ -536,7 +540,7 @@ func (b *builder) definition() obj {
 	if len(final) > 0 {
 		b.emitFinal(m, final)
 	}
-	b.add(m, stateRunFailed, obj{{"Type", "Fail"}, {"Error", "dagc.TaskFailed"}, {"Cause", "At least one task ended failed."}})
+	b.add(m, stateRunFailed, obj{{"Type", "Fail"}, {"Error", "dagc.TaskFailed"}, {"Cause", "At least one task ended failed: the input of this state holds each task's final state under tasks."}})
 	b.add(m, stateRunSucceed, obj{{"Type", "Succeed"}})
 
 	def := obj{}
@@ -552,6 +556,19 @@ func (b *builder) definition() obj {
 	}
 	def.set("States", m.states)
 	return def
+}
+
+// paramCause is the Cause of the Fail state of an invalid param: what
+// the execution input must hold. Param names are identifiers (Check).
+func paramCause(pa *ir.Param) string {
+	kind := map[ir.ParamType]string{ir.ParamNumber: "a JSON number", ir.ParamBool: "a JSON boolean (true or false)", ir.ParamList: "a JSON string holding a JSON array of strings"}[pa.Type]
+	if kind == "" {
+		kind = "a JSON string"
+	}
+	if pa.HasDefault {
+		return fmt.Sprintf("The execution input gives param %s a value that is not %s; leave it out to use its default.", pa.Name, kind)
+	}
+	return fmt.Sprintf("The execution input must give param %s as %s.", pa.Name, kind)
 }
 
 // paramValue is a param default as a JSON value of the param's type.
@@ -577,8 +594,7 @@ func seconds(d time.Duration) int {
 	return s
 }
 
-// entry returns the name of the first state of a layout subtree. Parallel
-// blocks are numbered in pre-order, so entry and emit agree.
+// entry returns the name of the first state of a layout subtree.
 func (b *builder) entry(t *layout.Tree) string {
 	if b.parts[t] {
 		return partStateName(b.partSeq + 1)
@@ -592,7 +608,51 @@ func (b *builder) entry(t *layout.Tree) string {
 	if len(t.Children) == 1 {
 		return b.entry(t.Children[0])
 	}
-	return fmt.Sprintf("dagc parallel %d", b.parSeq+1)
+	return parallelName(t)
+}
+
+// parallelName names a Parallel block after the first task of each of its
+// branches: "Parallel: a, b, c", or "Parallel: a, b, c +7 more" when all
+// do not fit in a state name. Two blocks never have the same first two
+// (a task is in one block's branch only once, and a block nested in a
+// branch has both in that branch), so the name is unique as long as it
+// holds them; when even they do not fit, fitName cuts it and adds a hash.
+func parallelName(t *layout.Tree) string {
+	const prefix = "Parallel: "
+	bases := make([]string, len(t.Children))
+	for i, c := range t.Children {
+		bases[i] = stateBase(firstTask(c))
+	}
+	// The longest list of the first k names, with what is left counted.
+	k, n := 0, len(prefix)
+	for k < len(bases) {
+		more := 0
+		if k+1 < len(bases) {
+			more = len(fmt.Sprintf(" +%d more", len(bases)-k-1))
+		}
+		sep := 0
+		if k > 0 {
+			sep = len(", ")
+		}
+		if n+sep+len(bases[k])+more > maxStateName && k >= 2 {
+			break
+		}
+		n += sep + len(bases[k])
+		k++
+	}
+	name := prefix + strings.Join(bases[:k], ", ")
+	if k < len(bases) {
+		name += fmt.Sprintf(" +%d more", len(bases)-k)
+	}
+	return fitName(name)
+}
+
+// firstTask is the task a layout subtree starts with.
+func firstTask(t *layout.Tree) string {
+	for t.Kind != layout.Leaf {
+		t = t.Children[0]
+	}
+	return t.Task
 }
 
 // emit adds the states of a layout subtree to m, continuing with next ("":
@@ -616,9 +676,9 @@ func (b *builder) emitTree(m *machine, t *layout.Tree, after string) {
 				b.emit(m, c, after)
 				continue
 			}
-			// The entry of a following Parallel depends on the numbering
-			// that emitting this child advances: emit it as the end of
-			// the branch, then link its ends to what follows.
+			// The entry of a following child machine depends on the
+			// numbering that emitting this child advances: emit it as the
+			// end of the branch, then link its ends to what follows.
 			b.emit(m, c, "")
 			link(m, b.entry(t.Children[i+1]))
 		}
@@ -627,8 +687,7 @@ func (b *builder) emitTree(m *machine, t *layout.Tree, after string) {
 			b.emit(m, t.Children[0], after)
 			return
 		}
-		b.parSeq++
-		name := fmt.Sprintf("dagc parallel %d", b.parSeq)
+		name := parallelName(t)
 		var branches []obj
 		for _, c := range t.Children {
 			bm := &machine{}
