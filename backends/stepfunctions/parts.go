@@ -166,5 +166,6 @@ func (b *builder) emitPart(m *machine, t *layout.Tree, after string) {
 	outer := b.curPart
 	b.curPart = p.n
 	b.emitTree(p.m, t, "")
+	b.closeBranch(p.m)
 	b.curPart = outer
 }

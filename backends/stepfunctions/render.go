@@ -352,6 +352,35 @@ type machine struct {
 	// ends are the indexes in states of the states that end the branch
 	// (End: true) and have not been linked to a following state yet.
 	ends []int
+	// open are the Choices that end the branch (by a Default to a "done"
+	// state not added yet) and have not been linked either.
+	open []openChoice
+}
+
+// openChoice is a Choice at the end of a branch whose Default is done.
+type openChoice struct {
+	choice int
+	done   string
+}
+
+// indexOf is the index in m.states of the state named name, searched
+// from the last: it is one of the last few added.
+func indexOf(m *machine, name string) int {
+	for i := len(m.states) - 1; i >= 0; i-- {
+		if m.states[i].k == name {
+			return i
+		}
+	}
+	panic("no state " + name)
+}
+
+// closeBranch adds the states that end m where a Choice would: a Choice
+// cannot be the last state of a branch, so it goes to a Pass that is.
+func (b *builder) closeBranch(m *machine) {
+	for _, o := range m.open {
+		b.add(m, o.done, obj{{"Type", "Pass"}, {"End", true}})
+	}
+	m.open = nil
 }
 
 func (b *builder) add(m *machine, name string, state obj) {
@@ -692,6 +721,7 @@ func (b *builder) emitTree(m *machine, t *layout.Tree, after string) {
 		for _, c := range t.Children {
 			bm := &machine{}
 			b.emit(bm, c, "")
+			b.closeBranch(bm)
 			branches = append(branches, obj{{"StartAt", bm.start}, {"States", bm.states}})
 		}
 		// States.JsonMerge(…States.JsonMerge($[0].tasks, $[1].tasks, false)…, $[n].tasks, false),
@@ -714,8 +744,9 @@ func (b *builder) emitTree(m *machine, t *layout.Tree, after string) {
 	}
 }
 
-// link points every state of m that ends its branch (End: true) at next.
-// Only the subtree just emitted has such states: earlier ones were linked.
+// link points every state of m that ends its branch (End: true), and
+// every Choice that would (open), at next. Only the subtree just emitted
+// has such states: earlier ones were linked.
 func link(m *machine, next string) {
 	for _, i := range m.ends {
 		s := m.states[i].v.(obj)
@@ -726,4 +757,13 @@ func link(m *machine, next string) {
 		}
 	}
 	m.ends = m.ends[:0]
+	for _, o := range m.open {
+		s := m.states[o.choice].v.(obj)
+		for j := range s {
+			if s[j].k == "Default" && s[j].v == o.done {
+				s[j] = kv{"Default", next}
+			}
+		}
+	}
+	m.open = m.open[:0]
 }
