@@ -42,6 +42,7 @@ func (*Renderer) Name() string { return backendName }
 // express, as diagnostics naming the feature, the task and the backend.
 func (*Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 	opts, diags := Schema.Decode(p)
+	diags = append(diags, backends.ArtifactsNotYet(backendName, p)...)
 	for _, pa := range p.Params {
 		if !identifier.MatchString(pa.Name) {
 			diags = append(diags, unsupported(nil, "the param name "+strconv.Quote(pa.Name), "Param names must be identifiers (letters, digits, _) to be addressed in the execution input.", pa.Range))
