@@ -77,8 +77,9 @@ func (b *builder) finalBytes(final []*ir.Task, sizes map[*layout.Tree]int) int {
 
 // emitFinal adds what follows stateRunState when the pipeline has final
 // tasks; the run state Choice goes to stateStatusFailed or
-// stateStatusSuccess.
-func (b *builder) emitFinal(m *machine, final []*ir.Task) {
+// stateStatusSuccess. It returns the final tasks whose Fail state
+// (taskFailedName) its last Choice names, for the caller to add.
+func (b *builder) emitFinal(m *machine, final []*ir.Task) []*ir.Task {
 	g := layout.Graph{Upstream: map[string][]string{}, Weight: map[string]float64{}}
 	for _, t := range final {
 		g.Nodes = append(g.Nodes, t.Name)
@@ -106,16 +107,19 @@ func (b *builder) emitFinal(m *machine, final []*ir.Task) {
 		b.emitFailedTasks(m, entry)
 	}
 	b.emit(m, tree, stateFinalState)
-	rules := []obj{{{"Variable", "$.run.status"}, {"StringEquals", string(ir.Failed)}}}
+	// A failure before the final tasks comes first; else the first
+	// final task that failed names the Fail state.
+	rules := []obj{{{"Variable", "$.run.status"}, {"StringEquals", string(ir.Failed)}, {"Next", stateRunFailed}}}
 	for _, t := range final {
-		rules = append(rules, endedFailed(stateKey(t.Name), false))
+		rules = append(rules, withNext(endedFailed(stateKey(t.Name), false), taskFailedName(t)))
 	}
 	b.add(m, stateFinalState, obj{
 		{"Type", "Choice"},
 		{"Comment", "The run fails when run.status is failed or a final task ended failed."},
-		{"Choices", []obj{{{"Or", rules}, {"Next", stateRunFailed}}}},
+		{"Choices", rules},
 		{"Default", stateRunSucceed},
 	})
+	return final
 }
 
 // emitFailedTasks builds run.failed_tasks ($.run.failed_tasks), the JSON

@@ -458,6 +458,10 @@ const (
 	stateRunSucceed = "Run Succeeded"
 )
 
+// taskFailedName is the Fail state that ends the execution when task t
+// ended failed (and no task before it in pipeline order did).
+func taskFailedName(t *ir.Task) string { return "Task Failed: " + stateBase(t.Name) }
+
 // badParamName is the Fail state for a param missing from the execution
 // input or of the wrong type.
 func badParamName(param string) string { return fitName("Invalid Param: " + param) }
@@ -500,9 +504,17 @@ func (b *builder) definition() obj {
 		if b.diags.HasErrors() {
 			return nil
 		}
-		// The run-state rule tests every task, in the root machine.
-		// So do the final tasks and what they read (final.go).
-		reserve := 80*len(p.Tasks) + b.finalBytes(final, sizes)
+		// The run-state rule tests every task, in the root machine;
+		// without final tasks it has a Fail state per task (about 110
+		// bytes and the name four times). So do the final tasks and what
+		// they read (final.go).
+		reserve := b.finalBytes(final, sizes)
+		for _, t := range p.Tasks {
+			reserve += 80
+			if len(final) == 0 || t.Final {
+				reserve += 110 + 4*len(t.Name)
+			}
+		}
 		if total+reserve > partBudget {
 			b.cut(tree, partBudget-reserve, sizes)
 		}
@@ -577,40 +589,75 @@ func (b *builder) definition() obj {
 	if tree != nil {
 		b.emit(m, tree, stateRunState)
 	}
-	var failed []obj
+	var judged []*ir.Task
 	for _, t := range p.Tasks {
 		// A task with allow_failure may end failed without failing the
 		// run (ir.RunState); its record still says failed to its
 		// dependents. Final tasks are judged after run.status.
 		if !t.AllowFailure && !t.Final {
-			failed = append(failed, endedFailed(stateKey(t.Name), t.ForEach != nil))
+			judged = append(judged, t)
 		}
 	}
 	ruleComment := "The run fails when any task ended failed."
-	if tolerated := len(failed) < len(p.Tasks)-len(final); tolerated {
+	if tolerated := len(judged) < len(p.Tasks)-len(final); tolerated {
 		ruleComment = "The run fails when any task without allow_failure ended failed."
 	}
 	runState := obj{{"Type", "Choice"}, {"Comment", ruleComment}}
-	onFailed, onSuccess := stateRunFailed, stateRunSucceed
-	if len(final) > 0 {
+	var choices []obj
+	var failStates []*ir.Task // the tasks whose Fail state a Choice names
+	runFailed := false        // whether stateRunFailed is named
+	switch {
+	case len(final) > 0:
+		// One judgement, run.status, which the final tasks read.
 		runState = obj{{"Type", "Choice"}, {"Comment", "run.status is failed when any task that is not final (nor allowed to fail) ended failed."}}
-		onFailed, onSuccess = stateStatusFailed, stateStatusSuccess
-	}
-	switch len(failed) {
-	case 0:
-		runState.set("Choices", []obj{{{"Variable", "$.tasks"}, {"IsPresent", false}, {"Next", onFailed}}})
-	case 1:
-		failed[0].set("Next", onFailed)
-		runState.set("Choices", []obj{failed[0]})
+		var failed []obj
+		for _, t := range judged {
+			failed = append(failed, endedFailed(stateKey(t.Name), t.ForEach != nil))
+		}
+		switch len(failed) {
+		case 0:
+			choices = []obj{{{"Variable", "$.tasks"}, {"IsPresent", false}, {"Next", stateStatusFailed}}}
+		case 1:
+			choices = []obj{withNext(failed[0], stateStatusFailed)}
+		default:
+			choices = []obj{{{"Or", failed}, {"Next", stateStatusFailed}}}
+		}
+		runState.set("Choices", choices)
+		runState.set("Default", stateStatusSuccess)
+	case len(judged) == 0:
+		// A Choice needs a rule: one that never holds.
+		runState.set("Choices", []obj{{{"Variable", "$.tasks"}, {"IsPresent", false}, {"Next", stateRunFailed}}})
+		runState.set("Default", stateRunSucceed)
+		runFailed = true
 	default:
-		runState.set("Choices", []obj{{{"Or", failed}, {"Next", onFailed}}})
+		// The execution fails in the Fail state of the first failed task,
+		// in pipeline order, which names it.
+		for _, t := range judged {
+			choices = append(choices, withNext(endedFailed(stateKey(t.Name), t.ForEach != nil), taskFailedName(t)))
+		}
+		failStates = judged
+		runState.set("Choices", choices)
+		runState.set("Default", stateRunSucceed)
 	}
-	runState.set("Default", onSuccess)
 	b.add(m, stateRunState, runState)
 	if len(final) > 0 {
-		b.emitFinal(m, final)
+		failStates = b.emitFinal(m, final)
+		runFailed = true
 	}
-	b.add(m, stateRunFailed, obj{{"Type", "Fail"}, {"Error", "dagc.TaskFailed"}, {"Cause", "At least one task ended failed: the input of this state holds each task's final state under tasks."}})
+	for _, t := range failStates {
+		cause := fmt.Sprintf("Task %s ended failed.", t.Name)
+		if t.ForEach != nil {
+			cause = fmt.Sprintf("Task %s ended failed (an instance failed).", t.Name)
+		}
+		b.add(m, taskFailedName(t), obj{{"Type", "Fail"}, {"Error", "dagc.TaskFailed"}, {"Cause", cause}})
+	}
+	if runFailed {
+		cause := "No task ended failed."
+		if len(final) > 0 {
+			cause = "A task that is not final ended failed (run.status is failed); the final tasks have run. This state's input holds each task's final state under tasks."
+		}
+		b.add(m, stateRunFailed, obj{{"Type", "Fail"}, {"Error", "dagc.TaskFailed"}, {"Cause", cause}})
+	}
 	b.add(m, stateRunSucceed, obj{{"Type", "Succeed"}})
 
 	def := obj{}
