@@ -17,7 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
+
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,15 +76,8 @@ func (cfg *config) storageEnv(p *ir.Pipeline, storage string) ([]string, cell, b
 		cfg.buckets = map[string]bool{}
 	}
 	if !cfg.buckets[st.Bucket] {
-		// Path-style, unsigned: moto takes it, and it needs no SDK here.
-		req, _ := http.NewRequest(http.MethodPut, cfg.s3.URL+"/"+st.Bucket, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return nil, cell{detail: "moto: creating bucket " + st.Bucket + ": " + err.Error()}, false
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return nil, cell{detail: fmt.Sprintf("moto: creating bucket %s: %s", st.Bucket, resp.Status)}, false
+		if err := cfg.s3.CreateBucket(st.Bucket); err != nil {
+			return nil, cell{detail: "moto: " + err.Error()}, false
 		}
 		cfg.buckets[st.Bucket] = true
 	}

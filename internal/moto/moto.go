@@ -89,3 +89,21 @@ func (s *Server) Close() {
 		_ = s.cmd.Wait()
 	}
 }
+
+// CreateBucket makes an S3 bucket: a path-style, unsigned PUT, which moto
+// accepts, so no SDK is needed here.
+func (s *Server) CreateBucket(name string) error {
+	req, err := http.NewRequest(http.MethodPut, s.URL+"/"+name, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("creating bucket %s: %s", name, resp.Status)
+	}
+	return nil
+}
