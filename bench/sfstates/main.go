@@ -1,6 +1,7 @@
 // Command sfstates prints figures of Step Functions definitions: per file,
 // the number of states (nested branches and Map iterators included), the
-// number whose name starts with "dagc ", and the size in bytes; with -tree,
+// number whose name starts with "dagc ", how many are Pass, Choice and
+// Fail states, and the size in bytes; with -tree,
 // the state tree (name and type, branches indented).
 //
 //	go run ./bench/sfstates testdata/golden/stepfunctions/*.asl.json
@@ -80,10 +81,11 @@ func main() {
 	tree := flag.Bool("tree", false, "print the state tree of each file")
 	flag.Parse()
 	if !*tree {
-		fmt.Println("| definition | states | `dagc …` states | bytes |")
-		fmt.Println("|---|---:|---:|---:|")
+		fmt.Println("| definition | states | `dagc …` | Pass | Choice | Fail | bytes |")
+		fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
 	}
 	var total, totalDagc, totalBytes int
+	totalTypes := map[string]int{}
 	for _, path := range flag.Args() {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -96,11 +98,14 @@ func main() {
 			os.Exit(1)
 		}
 		n, dagc := 0, 0
+		types := map[string]int{}
 		if *tree {
 			fmt.Printf("%s\n", filepath.Base(path))
 		}
 		walk(&def, 0, func(name string, s state, depth int) {
 			n++
+			types[s.Type]++
+			totalTypes[s.Type]++
 			if strings.HasPrefix(name, "dagc ") {
 				dagc++
 			}
@@ -110,10 +115,10 @@ func main() {
 		})
 		total, totalDagc, totalBytes = total+n, totalDagc+dagc, totalBytes+len(data)
 		if !*tree {
-			fmt.Printf("| %s | %d | %d | %d |\n", strings.TrimSuffix(filepath.Base(path), ".asl.json"), n, dagc, len(data))
+			fmt.Printf("| %s | %d | %d | %d | %d | %d | %d |\n", strings.TrimSuffix(filepath.Base(path), ".asl.json"), n, dagc, types["Pass"], types["Choice"], types["Fail"], len(data))
 		}
 	}
 	if !*tree {
-		fmt.Printf("| **total** | %d | %d | %d |\n", total, totalDagc, totalBytes)
+		fmt.Printf("| **total** | %d | %d | %d | %d | %d | %d |\n", total, totalDagc, totalTypes["Pass"], totalTypes["Choice"], totalTypes["Fail"], totalBytes)
 	}
 }
