@@ -195,7 +195,7 @@ func TestSuiteCatchesAWatcherJudgingAllowFailure(t *testing.T) {
 // the execution.
 func TestSuiteCatchesARunStateJudgingAllowFailure(t *testing.T) {
 	suiteMutation(t, "allow_failure", "stepfunctions",
-		`{"Variable":"$.tasks.build.state","StringEquals":"failed"}=>{"Variable":"$.tasks.lint.state","StringEquals":"failed"}`,
+		`{"Variable":"$.tasks.build.state","StringEquals":"failed","Next":"Task Failed: build"}=>{"Variable":"$.tasks.lint.state","StringEquals":"failed","Next":"Task Failed: build"}`,
 		"allow_failure / stepfunctions: run ended failed, local says success")
 }
 
