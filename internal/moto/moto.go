@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -106,4 +107,11 @@ func (s *Server) CreateBucket(name string) error {
 		return fmt.Errorf("creating bucket %s: %s", name, resp.Status)
 	}
 	return nil
+}
+
+// AirflowConn is the environment entry that defines an Airflow AWS
+// connection with this id pointing at the server.
+func (s *Server) AirflowConn(connID string) string {
+	conn := fmt.Sprintf(`{"conn_type": "aws", "login": "testing", "password": "testing", "extra": {"endpoint_url": %q, "region_name": "us-east-1"}}`, s.URL)
+	return "AIRFLOW_CONN_" + strings.ToUpper(connID) + "=" + conn
 }
