@@ -375,7 +375,7 @@ func TestSuiteCatchesARunTimeoutAirflowRecordsAsFailed(t *testing.T) {
 func TestSuiteCatchesAFanOutArtifactReadAsOne(t *testing.T) {
 	suiteMutation(t, "artifacts", "stepfunctions",
 		`parts=shard/*/part=>parts=shard/part`,
-		"artifacts / stepfunctions: serve ended failed, local says success")
+		"artifacts / stepfunctions: run ended failed, local says success")
 }
 
 // Artifacts: files cut short on the way (the first MiB only) change what
