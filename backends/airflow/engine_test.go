@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -326,17 +327,12 @@ func s3ForAirflow(t *testing.T, py string, p *ir.Pipeline) ([]string, string) {
 	if err := exec.Command(py, "-c", "import airflow.providers.amazon.aws.fs.s3, s3fs").Run(); err != nil {
 		return nil, "the Airflow venv has no amazon provider and s3fs (scripts/setup-tools.sh)"
 	}
-	bin := moto.Binary()
-	if bin == "" {
-		return nil, "moto is not installed (scripts/setup-tools.sh)"
-	}
-	srv, err := moto.Start(bin, nil)
-	if err != nil {
+	srv, err := moto.StartWithBucket(st.Bucket)
+	if errors.Is(err, moto.ErrNotInstalled) {
+		return nil, err.Error()
+	} else if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	if err := srv.CreateBucket(st.Bucket); err != nil {
-		t.Fatal(err)
-	}
 	return []string{srv.AirflowConn(conn)}, ""
 }

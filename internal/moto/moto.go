@@ -73,6 +73,27 @@ func Start(bin string, log *os.File) (*Server, error) {
 	return nil, errors.New("moto_server did not answer within 60s")
 }
 
+// ErrNotInstalled is returned by StartWithBucket when moto is not in the
+// dagc cache.
+var ErrNotInstalled = errors.New("moto is not installed (bash scripts/setup-moto.sh, run by scripts/setup-tools.sh)")
+
+// StartWithBucket starts the server from the dagc cache and makes bucket.
+func StartWithBucket(bucket string) (*Server, error) {
+	bin := Binary()
+	if bin == "" {
+		return nil, ErrNotInstalled
+	}
+	s, err := Start(bin, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.CreateBucket(bucket); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
 // Env is the environment that points the AWS SDKs at the server.
 func (s *Server) Env() []string {
 	return []string{
