@@ -68,7 +68,7 @@ func (*Renderer) Name() string { return backendName }
 // cannot express.
 func (r *Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 	_, diags := r.build(p)
-	return append(diags, backends.ArtifactsNotYet(backendName, p)...)
+	return diags
 }
 
 // Render implements backends.Renderer.
@@ -149,9 +149,11 @@ type specView struct {
 	ImagePullSecrets []string
 	PodGC            string
 	TTL              *ttlView
-	OutputsVolume    bool
-	Target           string
-	Tasks            []dagTaskView
+	// Volumes are the emptyDir volumes of the Workflow: dagc-outputs,
+	// dagc-artifacts, dagc-inputs, as used.
+	Volumes []string
+	Target  string
+	Tasks   []dagTaskView
 	// ExitTasks are the final tasks: the dag template "dagc-exit", the
 	// Workflow's onExit handler.
 	ExitTasks []dagTaskView
@@ -192,6 +194,12 @@ type leafView struct {
 	Requests       []kv
 	Limits         []kv
 	Outputs        []kv // name, path
+	Mounts         []kv // volume, mount path
+	// Repo is the template's archiveLocation (nil: the cluster's default
+	// repository); InArtifacts and OutArtifacts are key-only (artifacts.go).
+	Repo           *s3View
+	InArtifacts    []artifactView
+	OutArtifacts   []artifactView
 	Retry          *retryView
 	ActiveDeadline int64
 }
@@ -238,6 +246,11 @@ type renderer struct {
 	// run-time fan-out's source (skipGuards).
 	whenDyn bool
 	failed  string // failedTasksExpr, built once
+	// repo is the S3 repository of the storage (nil: the cluster's
+	// default) and runKey the key of the run's folder in it ("" when the
+	// storage cannot be used), set by repository.
+	repo   *s3View
+	runKey string
 }
 
 // taskByName returns the task called name.
@@ -273,6 +286,7 @@ func (rr *Renderer) build(p *ir.Pipeline) (*view, ir.Diagnostics) {
 	}
 	v := &view{FileName: p.Name + ".yaml", Source: filepath.Base(p.File)}
 	r.mapNames()
+	r.repository()
 	r.metadata(v, kind)
 	r.spec(v)
 	return v, r.diags
@@ -508,6 +522,26 @@ func jsonNoBraces(v any) string {
 	b, _ := json.Marshal(v)
 	s := strings.ReplaceAll(string(b), "{", `\u007b`)
 	return strings.ReplaceAll(s, "}", `\u007d`)
+}
+
+// storageOf is the storage of the run: the argo block's, else the
+// pipeline's.
+func storageOf(p *ir.Pipeline, o Options) string {
+	if o.Storage != "" {
+		return o.Storage
+	}
+	return p.Storage
+}
+
+// StorageOf is the storage the pipeline's Argo pods use: the argo block's,
+// else the pipeline's ("" when neither is set or the block does not
+// decode).
+func StorageOf(p *ir.Pipeline) string {
+	opts, diags := Schema.Decode(p)
+	if diags.HasErrors() {
+		return p.Storage
+	}
+	return storageOf(p, opts.Run)
 }
 
 // AddFlags implements backends.FlagAdder: --kind picks the Argo object.

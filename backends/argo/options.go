@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,12 @@ type Options struct {
 	TTLAfterFailure    time.Duration
 	Labels             map[string]string
 	Annotations        map[string]string
+	// Storage overrides the pipeline's storage for this backend; the S3
+	// fields describe its repository where the URI does not (artifacts.go).
+	Storage                  string
+	S3Endpoint, S3Region     string
+	S3Insecure               bool
+	S3AccessKey, S3SecretKey *SecretRef
 }
 
 // Toleration is a Kubernetes pod toleration.
@@ -59,7 +66,80 @@ var Schema = &settings.Schema[Options]{Backend: backendName, Fields: []settings.
 	settings.Duration("ttl_after_failure", func(o *Options) *time.Duration { return &o.TTLAfterFailure }).WholeRun("(ttlStrategy) " + wholeWorkflow),
 	checkedMap("labels", qualifiedName, labelValue, func(o *Options) *map[string]string { return &o.Labels }),
 	checkedMap("annotations", qualifiedName, nil, func(o *Options) *map[string]string { return &o.Annotations }),
+	settings.Storage("storage", func(o *Options) *string { return &o.Storage }).WholeRun(artifactsRun),
+	checkedString("s3_endpoint", endpointName, func(o *Options) *string { return &o.S3Endpoint }).WholeRun(artifactsRun),
+	checkedString("s3_region", regionName, func(o *Options) *string { return &o.S3Region }).WholeRun(artifactsRun),
+	settings.Bool("s3_insecure", func(o *Options) *bool { return &o.S3Insecure }).WholeRun(artifactsRun),
+	secretRef("s3_access_key_secret", func(o *Options) **SecretRef { return &o.S3AccessKey }).WholeRun(artifactsRun),
+	secretRef("s3_secret_key_secret", func(o *Options) **SecretRef { return &o.S3SecretKey }).WholeRun(artifactsRun),
 }}
+
+const artifactsRun = "to the whole run (every task's artifacts live in one S3 repository)"
+
+// endpointName checks an S3 endpoint: host[:port], as Argo's s3.endpoint
+// takes it (no scheme; s3_insecure picks http).
+func endpointName(what, s string) error {
+	host, port, hasPort := strings.Cut(s, ":")
+	if s == "" || strings.Contains(s, "://") || strings.ContainsAny(s, "/{} ") || dns1123Subdomain(what, strings.ToLower(host)) != nil && !isIPv4(host) {
+		return fmt.Errorf("%q is not an S3 endpoint: write host or host:port, without a scheme (s3_insecure = true for http)", s)
+	}
+	if hasPort {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q has an invalid port", s)
+		}
+	}
+	return nil
+}
+
+func isIPv4(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for _, p := range parts {
+		if n, err := strconv.Atoi(p); err != nil || n < 0 || n > 255 || p != strconv.Itoa(n) {
+			return false
+		}
+	}
+	return true
+}
+
+// regionName checks an AWS region name such as eu-west-1.
+func regionName(what, s string) error {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return fmt.Errorf("%q is not a region name (lower-case letters, digits and '-', e.g. eu-west-1)", s)
+		}
+	}
+	if s == "" {
+		return fmt.Errorf("the region is empty")
+	}
+	return nil
+}
+
+// secretRef is a field { name = "SECRET", key = "KEY" } naming one key of a
+// Kubernetes Secret in the Workflow's namespace.
+func secretRef(name string, field func(*Options) **SecretRef) settings.Field[Options] {
+	return settings.Custom(name, func(o *Options, v ir.Value) error {
+		m, err := settings.AsStringMap(v)
+		if err != nil {
+			return err
+		}
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if k != "name" && k != "key" {
+				return fmt.Errorf("unknown field %q; the fields are name (the Secret) and key (its key)", k)
+			}
+		}
+		if err := dns1123Subdomain(name+".name", m["name"]); err != nil {
+			return err
+		}
+		if m["key"] == "" || strings.ContainsAny(m["key"], "{}/ ") {
+			return fmt.Errorf("key %q is not a Secret key (letters, digits, '-', '_' and '.')", m["key"])
+		}
+		*field(o) = &SecretRef{Name: m["name"], Key: m["key"]}
+		return nil
+	})
+}
 
 // CheckSettings implements backends.SettingsChecker.
 func (*Renderer) CheckSettings(p *ir.Pipeline) ir.Diagnostics { return Schema.Check(p) }

@@ -331,6 +331,10 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 			r.errorf(t.Range, "DAGC_OUTPUTS is reserved", "task %q sets DAGC_OUTPUTS, which dagc sets to the directory its outputs are written to.", t.Name)
 			return
 		}
+		if e.Name == "DAGC_ARTIFACTS" && len(t.Artifacts) > 0 || e.Name == "DAGC_INPUTS" && len(t.Inputs) > 0 {
+			r.errorf(t.Range, e.Name+" is reserved", "task %q sets %s, which dagc sets to the directory of its artifacts or inputs.", t.Name, e.Name)
+			return
+		}
 	}
 
 	// The template is rendered once; each references become withItems
@@ -366,6 +370,10 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 		dt.When = r.whenExpr(t.When) // as before: one condition
 	case len(whens) > 0:
 		dt.When = "{{=" + strings.Join(whens, " && ") + "}}"
+	}
+	fanouts, ok := r.artifacts(s, c, &leaf, t)
+	if !ok {
+		return
 	}
 	if t.IsDynamic() {
 		dt.WithParam = r.withParam(t, r.sourceExpr(t))
@@ -427,10 +435,14 @@ func (r *renderer) task(s *specView, t *ir.Task) {
 	}
 	if len(t.Outputs) > 0 {
 		leaf.Env = append(leaf.Env, kv{"DAGC_OUTPUTS", outputsDir})
-		s.OutputsVolume = true
+		s.volume(outputsVolume)
+		leaf.Mounts = append([]kv{{outputsVolume, outputsDir}}, leaf.Mounts...)
 		// Argo's executor takes any bytes of the file; the wrapper
 		// refuses what the other engines refuse (outputs.go).
 		leaf.Command = checkedArgv(outputNames(&leaf), leaf.Command)
+	}
+	if len(t.Artifacts) > 0 || len(fanouts) > 0 {
+		leaf.Command = artifactArgv(fanouts, t.Artifacts, leaf.Command)
 	}
 
 	r.resources(&leaf, t)

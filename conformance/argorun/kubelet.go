@@ -703,6 +703,27 @@ func (k *kubelet) runPod(p *apiv1.Pod) error {
 		return err
 	}
 
+	// argoexec init: the input artifacts. When one cannot be loaded the
+	// init container fails with the error and the main container never
+	// starts.
+	if err := k.loadArtifacts(tmpl, fs); err != nil {
+		fmt.Fprintf(k.opts.log, "--- pod %s (%s): init failed: %v\n", p.Name, p.Annotations[common.AnnotationKeyNodeName], err)
+		now := metav1.Now()
+		return k.updatePod(p.Name, func(p *apiv1.Pod) {
+			p.Status.Phase = apiv1.PodFailed
+			for i := range p.Status.InitContainerStatuses {
+				if p.Status.InitContainerStatuses[i].Name == common.InitContainerName {
+					p.Status.InitContainerStatuses[i].State = apiv1.ContainerState{Terminated: &apiv1.ContainerStateTerminated{ExitCode: 1, Reason: "Error", Message: err.Error(), StartedAt: start, FinishedAt: now}}
+				}
+			}
+			for i := range p.Status.ContainerStatuses {
+				p.Status.ContainerStatuses[i].Ready = false
+				p.Status.ContainerStatuses[i].Started = ptrTo(false)
+				p.Status.ContainerStatuses[i].State = apiv1.ContainerState{Waiting: &apiv1.ContainerStateWaiting{Reason: "PodInitializing"}}
+			}
+		})
+	}
+
 	logw, err := os.Create(filepath.Join(fs.root, "main.log"))
 	if err != nil {
 		return err
@@ -729,6 +750,18 @@ func (k *kubelet) runPod(p *apiv1.Pod) error {
 	var outputs *wfv1.Outputs
 	if !res.deadlineExceeded {
 		outputs, waitErr = saveParameters(tmpl, fs)
+		// SaveArtifacts runs after SaveParameters whatever happened; the
+		// first error is the wait container's.
+		arts, artErr := k.saveArtifacts(tmpl, fs)
+		if artErr != nil {
+			fmt.Fprintf(k.opts.log, "--- pod %s (%s): saving artifacts: %v\n", p.Name, p.Annotations[common.AnnotationKeyNodeName], artErr)
+			if waitErr == nil {
+				waitErr = artErr
+			}
+		}
+		if len(arts) > 0 {
+			outputs.Artifacts = arts
+		}
 		tr, err = results.Get(context.Background(), nodeID, metav1.GetOptions{})
 		if err != nil {
 			return err

@@ -12,7 +12,7 @@
 //
 // Usage:
 //
-//	argorun [-index FILE] [-trace FILE] [-param NAME=VALUE]... [-created TIME] [-timeout D] MANIFEST
+//	argorun [-index FILE] [-trace FILE] [-param NAME=VALUE]... [-created TIME] [-timeout D] [-s3-endpoint URL] MANIFEST
 //
 // Exit status: 0 when the Workflow Succeeded, 1 when it Failed or Errored,
 // 2 on usage or harness errors.
@@ -50,6 +50,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	isolate := fs.String("isolate", "auto", "private /tmp and emptyDir mounts per pod: auto (mount namespace when allowed, else path rewriting), mount, rewrite")
 	workDir := fs.String("work", "", "directory for the pods' private directories (default: a temporary one)")
 	created := fs.String("created", "", "the Workflow's creation time as the API server would stamp it, RFC 3339 (default: now); run.date is its date in the pipeline's timezone")
+	s3Endpoint := fs.String("s3-endpoint", "", "serve the S3 endpoint of every artifact location at this `URL` (http://HOST:PORT), as a cluster's DNS would; the bucket and keys are the templates'")
 	var params paramList
 	fs.Var(&params, "param", "override a workflow parameter, `NAME=VALUE` (as argo submit -p)")
 	if err := fs.Parse(args); err != nil {
@@ -80,6 +81,11 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	s3, err := parseS3Endpoint(*s3Endpoint)
+	if err != nil {
+		fmt.Fprintln(stderr, "argorun:", err)
+		return 2
+	}
 	mode, err := isolationMode(*isolate)
 	if err != nil {
 		fmt.Fprintln(stderr, "argorun:", err)
@@ -95,7 +101,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	res, err := run(ctx, manifest, params, runOptions{isolation: mode, dir: dir, log: stderr, created: createdAt})
+	res, err := run(ctx, manifest, params, runOptions{isolation: mode, dir: dir, log: stderr, created: createdAt, s3: s3})
 	if err != nil {
 		fmt.Fprintln(stderr, "argorun:", err)
 		return 2

@@ -26,6 +26,8 @@ type runOptions struct {
 	// created is the Workflow's creation time (the API server's clock);
 	// zero means now.
 	created time.Time
+	// s3, when set, serves the S3 endpoints of the pods' templates.
+	s3 *s3Target
 }
 
 type result struct {

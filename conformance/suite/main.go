@@ -509,6 +509,20 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, opt exampl
 		if !at.IsZero() {
 			args = append(args, "-created", at.Format(time.RFC3339))
 		}
+		if p.UsesArtifacts() {
+			// The pods' S3 endpoint (the argo block's s3_endpoint, else
+			// AWS's) is served by moto on loopback, with the storage's
+			// bucket made there.
+			env, c, ok := cfg.storageEnv(p, argo.StorageOf(p))
+			if !ok {
+				return nil, c
+			}
+			for _, e := range env {
+				if u, found := strings.CutPrefix(e, "AWS_ENDPOINT_URL_S3="); found {
+					args = append(args, "-s3-endpoint", u)
+				}
+			}
+		}
 		args = append(args, manifests[0])
 		// A failed Workflow exits 1 and is still a result to compare.
 		if o, err := command(ctx, dir, runner, args...); err != nil && exitCode(err) != 1 {

@@ -385,3 +385,13 @@ func TestSuiteCatchesATruncatedArtifactOnAirflow(t *testing.T) {
 		`shutil.copyfileobj(fin, fout, DAGC_COPY_CHUNK)=>fout.write(fin.read(1 << 20))`,
 		"artifacts / airflow: run ended failed, local says success")
 }
+
+// Artifacts on Argo: a consumer that reads one instance's artifact from
+// the wrong key finds nothing there (the input is optional, as an instance
+// may not have succeeded), its folder of parts lacks an entry, and serve,
+// which compares what it received, fails.
+func TestSuiteCatchesAnArgoArtifactReadFromTheWrongKey(t *testing.T) {
+	suiteMutation(t, "artifacts", "argo",
+		`shard/eu/part"=>shard/xx/part"`,
+		"artifacts / argo: run ended failed, local says success")
+}
