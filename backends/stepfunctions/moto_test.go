@@ -70,7 +70,8 @@ func historyCounts(t *testing.T, keep string) map[string]int {
 //
 // dynamic_fanout must run its six Maps (three fan-outs and their shape
 // checks) as Map Runs: the parent's history holds MapRunStarted events and
-// no iteration of theirs. fanout_distributed is fanout with the inline
+// no iteration of theirs; dynamic_malformed one, the shape check that
+// fails from_mixed. fanout_distributed is fanout with the inline
 // budget lowered, so that its static for_each is distributed too.
 func TestMotoEngine(t *testing.T) {
 	py := motoPython(t)
@@ -108,7 +109,9 @@ func TestMotoEngine(t *testing.T) {
 				}
 			}
 			events := historyCounts(t, keep)
-			wantRuns := map[string]int{"dynamic_fanout": 6, "fanout_distributed": 1}[name]
+			// dynamic_malformed: only from_mixed gets to its shape check (a
+			// distributed Map), which fails it before its instances' Map.
+			wantRuns := map[string]int{"dynamic_fanout": 6, "dynamic_malformed": 1, "fanout_distributed": 1}[name]
 			if events["MapRunStarted"] != wantRuns {
 				t.Errorf("%d MapRunStarted events in the parent's history, want %d (distributed Maps run)", events["MapRunStarted"], wantRuns)
 			}

@@ -47,6 +47,7 @@ instances that never ran, {"run": state}), like run.js. Exit status: 0 run
 succeeded, 1 run failed, 2 the harness itself failed.
 """
 import argparse
+import concurrent.futures
 import http.server
 import json
 import os
@@ -58,6 +59,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 import urllib.error
 import urllib.request
 from datetime import datetime, timezone
@@ -142,6 +144,9 @@ class Recorder:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                # The attempt ends when the engine hears of it: the state
+                # goes on from here, while the container exits.
+                at = now()
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length", "connection")}
                 req = urllib.request.Request(upstream + self.path, data=body, headers=headers, method="POST")
                 try:
@@ -157,9 +162,9 @@ class Recorder:
                         doc = {}
                     with rec.lock:
                         if target.endswith(".SendTaskSuccess"):
-                            rec.received[doc.get("taskToken")] = {"success": doc.get("output")}
+                            rec.received[doc.get("taskToken")] = {"success": doc.get("output"), "at": at}
                         elif target.endswith(".SendTaskFailure"):
-                            rec.received[doc.get("taskToken")] = {"error": doc.get("error", ""), "cause": doc.get("cause", "")}
+                            rec.received[doc.get("taskToken")] = {"error": doc.get("error", ""), "cause": doc.get("cause", ""), "at": at}
                 self.send_response(status)
                 for k, v in rh.items():
                     if k.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date"):
@@ -228,12 +233,12 @@ class Harness:
         self.attempts = {}
         self.lock = threading.Lock()
         self.running = {}  # id → Popen, for an execution that times out
-        self.workers = []
         self.timeouts = {}  # state name → TimeoutSeconds
         self.shimmed = set()
-        # The runtime's capacity: containers beyond it wait for a slot, as
+        # The runtime's capacity: attempts beyond it wait for a worker, as
         # Batch jobs wait in their queue for the compute environment.
-        self.slots = threading.Semaphore(args.slots)
+        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.slots)
+        self.ended = threading.Event()  # the execution timed out
 
     def shim(self, states, queue_url):
         def fn(name, s):
@@ -319,11 +324,11 @@ class Harness:
         stop_polling.set()
         timed_out = status == "TIMED_OUT"
         if timed_out:
+            self.ended.set()
             for p in list(self.running.values()):
                 stop(p)
-        for w in list(self.workers):
-            w.join()
         poller.join()
+        self.pool.shutdown(wait=True)
         return self.write_trace(sfn, execution, status, desc, timed_out)
 
     def poll(self, sqs, queue, stop_polling):
@@ -331,13 +336,11 @@ class Harness:
             got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=3600)
             for m in got.get("Messages", []):
                 sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
-                body = json.loads(m["Body"])
-                w = threading.Thread(target=self.attempt, args=(body,), daemon=True)
-                with self.lock:
-                    self.workers.append(w)
-                w.start()
+                self.pool.submit(self.attempt, json.loads(m["Body"]))
 
     def attempt(self, body):
+        if self.ended.is_set():
+            return  # the execution timed out before this attempt started
         try:
             self._attempt(body)
         except Exception as e:  # a harness bug must not hang the execution
@@ -362,13 +365,13 @@ class Harness:
         start = now()
         if ":lambda:" in resource:
             problem, outputs, error = self.run_function(argv, env, timeout, label, output_names)
+            end = now()
             if problem:
                 self.report(shim_token, error=error, cause=f"{label}: {problem}")
             else:
                 self.report(shim_token, output={"StatusCode": 200, "Payload": outputs})
         else:
-            problem, outputs = self.run_container(argv, env, timeout, label, shim_token)
-        end = now()
+            problem, outputs, end = self.run_container(argv, env, timeout, label, shim_token)
         rec = {"task": meta["task"], "instance": instance, "attempt": attempt,
                "state": "failed" if problem else "success", "start": start, "end": end}
         if not problem and output_names:
@@ -390,22 +393,24 @@ class Harness:
             # .sync: the job's exit status is its result, which the
             # integration reports; here the harness does, to the shim
             # state's token (the job itself has none).
+            end = now()
             if code == 0:
                 self.report(shim_token, output={"Status": "SUCCEEDED"})
-                return "", {}
+                return "", {}, end
             problem = f"exit status {code}" + (f" ({err})" if err else "")
             self.report(shim_token, error="States.TaskFailed", cause=f"{label}: {problem}")
-            return problem, {}
+            return problem, {}, end
         if token != shim_token:
             raise RuntimeError(f"DAGC_TASK_TOKEN is not the waiting state's token")
         got = self.recorder.take(token)
         if got is None:
+            end = now()
             problem = f"the container exited (status {code}) without reporting to its task token"
             self.report(token, error="dagc.TaskFailed", cause=problem)
-            return problem, {}
+            return problem, {}, end
         if "error" in got:
-            return f"{got['error']}: {got['cause']}", {}
-        return "", json.loads(got["success"])
+            return f"{got['error']}: {got['cause']}", {}, got["at"]
+        return "", json.loads(got["success"]), got["at"]
 
     def run_function(self, argv, env, timeout, label, output_names):
         out_dir = ""
@@ -434,10 +439,6 @@ class Harness:
         return problem, outputs, error
 
     def run_process(self, argv, env, cwd, timeout, label):
-        with self.slots:
-            return self._run_process(argv, env, cwd, timeout, label)
-
-    def _run_process(self, argv, env, cwd, timeout, label):
         try:
             p = subprocess.Popen(argv, env=env, cwd=cwd, start_new_session=True,
                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -533,9 +534,11 @@ class Harness:
                 return INSTANCE_STATES.get(rec["instances"][meta["index"]])
             return rec.get("state")
 
-        last = {}
+        last = {}  # the last attempt of each instance
         for r in self.records:
-            last[r["task"] + "\0" + r["instance"]] = r
+            k = r["task"] + "\0" + r["instance"]
+            if k not in last or r["attempt"] > last[k]["attempt"]:
+                last[k] = r
         records = list(self.records)
         for meta in instances:
             seen = last.get(meta["task"] + "\0" + meta["instance"])
@@ -616,7 +619,7 @@ def definite_path_value(path, data):
 
 
 def serve(port):
-    """moto's server, with three interpreter bugs fixed in memory (the
+    """moto's server, with five interpreter bugs fixed in memory (the
     installed package is left as it is), both where moto departs from
     Step Functions and from the LocalStack interpreter it derives from:
 
@@ -638,6 +641,19 @@ def serve(port):
       rule is for the names a state declares (a Fail state's Error), which
       dagc never starts with "States."; the fix lets a passed-on name
       through, so Retry and Catch apply;
+    * States.StringToJson parses with Python's json.loads
+      (asl/component/intrinsic/function/statesfunction/json_manipulation/
+      string_to_json.py:38), which takes NaN, Infinity and -Infinity,
+      which are not JSON and which Step Functions refuses: an output
+      "NaN" compared as a number would be a number. The fix parses JSON
+      only;
+    * a .waitForTaskToken state's task token is made once per state
+      (asl/component/state/exec/state_task/service/
+      state_task_service_callback.py:315-325, _eval_body, outside the
+      Retry loop), so a retried attempt waits on the first attempt's
+      token, whose failure is already there, and fails at once; Step
+      Functions gives each attempt a token of its own. The fix makes the
+      token per attempt (_eval_execution);
     * moto 5.2.5 gives $$.Execution.StartTime
     as a Python datetime (backend/execution_worker.py:75, from
     backend/execution.py:266), though its own type says an ISO 8601 string
@@ -660,6 +676,31 @@ def serve(port):
         return env
 
     execution_worker.ExecutionWorker._get_evaluation_environment = environment
+    from moto.stepfunctions.parser.asl.component.intrinsic.function.statesfunction.json_manipulation import string_to_json
+
+    def strict_loads(text):
+        def refuse(name):
+            raise ValueError(f"{name} is not JSON")
+        return json.loads(text, parse_constant=refuse)
+
+    string_to_json.json = types.SimpleNamespace(loads=strict_loads, dumps=json.dumps)
+
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_callback as cb
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import ResourceCondition
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import StateTaskService
+
+    def callback_body(self, env):
+        StateTaskService._eval_body(self, env)
+        env.states.context_object.context_object_data.pop("Task", None)
+
+    def callback_execution(self, env):
+        if self._is_integration_pattern() and ResourceCondition.WaitForTaskToken in self._supported_integration_patterns:
+            self._assert_integration_pattern_is_supported()
+            env.callback_pool_manager.add(env.states.context_object.update_task_token())
+        StateTaskService._eval_execution(self, env)
+
+    cb.StateTaskServiceCallback._eval_body = callback_body
+    cb.StateTaskServiceCallback._eval_execution = callback_execution
     from moto.stepfunctions.parser.asl.utils import json_path
     json_path.extract_json.__code__ = definite_path_value.__code__
     from moto.stepfunctions.parser.asl.component.common.error_name import custom_error_name
@@ -684,7 +725,7 @@ def main():
     ap.add_argument("--input", default="{}")
     ap.add_argument("--timeout", type=float, default=0)
     ap.add_argument("--keep", default="")
-    ap.add_argument("--slots", type=int, default=16, help="containers running at once (the compute environment's size)")
+    ap.add_argument("--slots", type=int, default=16, help="attempts running at once (the compute environment's size)")
     args = ap.parse_args()
     try:
         return Harness(args).run()
