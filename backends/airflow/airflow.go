@@ -53,7 +53,7 @@ func (*Renderer) Name() string { return backendName }
 // express and every name that collides after mapping.
 func (r *Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 	_, diags := build(p)
-	return diags
+	return append(diags, backends.ArtifactsNotYet(backendName, p)...)
 }
 
 // Render implements backends.Renderer: one <pipeline>.py file. Warnings

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dagc-dev/dagc/backends/local"
 	"github.com/dagc-dev/dagc/conformance"
+	"github.com/dagc-dev/dagc/internal/moto"
 	"github.com/dagc-dev/dagc/ir"
 	"github.com/dagc-dev/dagc/trace"
 )
@@ -217,6 +218,9 @@ func TestLocalEngine(t *testing.T) {
 			given := options[p.Name].Params
 			if given == nil {
 				given = map[string]string{}
+			}
+			if p.UsesArtifacts() {
+				withS3(t, StorageOf(p))
 			}
 			got := runBoth(t, p, given)
 			if want := expectedRunState[p.Name]; want != "" && got.State != want {
@@ -443,4 +447,28 @@ func partDefs(b *builder) []obj {
 		out = append(out, b.partDefinition(c))
 	}
 	return out
+}
+
+// withS3 serves the pipeline's s3:// storage from moto on loopback for the
+// rest of the test: dagc exec in the shim's containers reaches it through
+// AWS_ENDPOINT_URL_S3.
+func withS3(t *testing.T, storage string) {
+	t.Helper()
+	bin := moto.Binary()
+	if bin == "" {
+		t.Skip("moto is not installed (bash scripts/setup-moto.sh): cannot serve the artifacts' S3 storage")
+	}
+	st, err := ir.ParseStorage(storage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := moto.Start(bin, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	if err := srv.CreateBucket(st.Bucket); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_ENDPOINT_URL_S3", srv.URL)
 }

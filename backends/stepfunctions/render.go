@@ -82,6 +82,7 @@ func (*Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 		if t.When != nil {
 			checkCond(&diags, t, t.When)
 		}
+		checkArtifacts(&diags, p, t, o)
 		checkRetry(&diags, t)
 		if p.Timezone != "UTC" && usesRunDate(t) {
 			diags = append(diags, ir.Unsupported(backendName, "run.date in timezone "+p.Timezone, t,
@@ -95,6 +96,46 @@ func (*Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// checkArtifacts: dagc exec moves a task's artifacts (DESIGN 2.6) in its
+// container, through S3, so they need an s3:// storage and a container
+// runner.
+func checkArtifacts(diags *ir.Diagnostics, p *ir.Pipeline, t *ir.Task, o Options) {
+	if len(t.Artifacts) == 0 && len(t.Inputs) == 0 {
+		return
+	}
+	if runnerOf(o) == "lambda" {
+		*diags = append(*diags, ir.Unsupported(backendName, "artifacts with the lambda runner", t, "dagc exec moves artifacts in the task's container; use runner = \"batch\" or \"ecs\"."))
+		return
+	}
+	st := storageOf(p, o)
+	switch {
+	case st == "":
+		*diags = append(*diags, ir.Unsupported(backendName, "artifacts without storage", t, "Set storage = \"s3://BUCKET/PREFIX\" on the pipeline, or in its stepfunctions block: the containers store artifacts there."))
+	case !strings.HasPrefix(st, "s3://"):
+		*diags = append(*diags, ir.Unsupported(backendName, "artifacts in "+st, t, "The containers of Step Functions reach S3 only; set storage = \"s3://BUCKET/PREFIX\" in the stepfunctions block."))
+	}
+}
+
+// storageOf is the storage of the run: the stepfunctions block's, else the
+// pipeline's.
+func storageOf(p *ir.Pipeline, o Options) string {
+	if o.Storage != "" {
+		return o.Storage
+	}
+	return p.Storage
+}
+
+// StorageOf is the storage the pipeline's Step Functions containers use:
+// the stepfunctions block's, else the pipeline's ("" when neither is set
+// or the block does not decode).
+func StorageOf(p *ir.Pipeline) string {
+	opts, diags := Schema.Decode(p)
+	if diags.HasErrors() {
+		return p.Storage
+	}
+	return storageOf(p, opts.Run)
 }
 
 // usesRunDate reports whether t reads run.date.

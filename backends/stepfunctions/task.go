@@ -443,6 +443,10 @@ func (b *builder) taskState(ts *taskStates, lt *litTable, stateName string) obj 
 // for its image.
 func (b *builder) taskOptions(t *ir.Task) Options {
 	o := b.opts.Task(t)
+	o.Storage = storageOf(b.p, o)
+	if len(t.Inputs) > 0 {
+		o.inputsFrom = inputsFrom(b.p, t)
+	}
 	if b.images != nil {
 		o.definition = b.images.byTask[t.Name]
 	}
