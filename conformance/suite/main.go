@@ -452,14 +452,6 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, opt exampl
 		if err := os.WriteFile(index, idx, 0o644); err != nil {
 			return nil, cell{detail: err.Error()}
 		}
-		if cfg.sfn == "moto" {
-			args := []string{filepath.Join(cfg.root, "conformance", "stepfunctions", "moto_run.py"), filepath.Join(out, p.Name+".asl.json"), "--index", index, "--exec", cfg.dagc, "--trace", tracePath, "--input", string(inJSON), "--keep", filepath.Join(dir, "moto")}
-			if o, err := command(ctx, dir, moto, args...); err != nil && exitCode(err) != 1 {
-				return nil, cell{detail: "moto: " + lastLine(o, err)}
-			}
-			break
-		}
-		args := []string{filepath.Join(cfg.root, "conformance", "stepfunctions", "run.js"), filepath.Join(out, p.Name+".asl.json"), "--index", index, "--exec", cfg.dagc, "--trace", tracePath, "--input", string(inJSON)}
 		var env []string
 		if p.UsesArtifacts() {
 			var c cell
@@ -468,6 +460,14 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, opt exampl
 				return nil, c
 			}
 		}
+		if cfg.sfn == "moto" {
+			args := []string{filepath.Join(cfg.root, "conformance", "stepfunctions", "moto_run.py"), filepath.Join(out, p.Name+".asl.json"), "--index", index, "--exec", cfg.dagc, "--trace", tracePath, "--input", string(inJSON), "--keep", filepath.Join(dir, "moto")}
+			if o, err := commandEnv(ctx, dir, env, moto, args...); err != nil && exitCode(err) != 1 {
+				return nil, cell{detail: "moto: " + lastLine(o, err)}
+			}
+			break
+		}
+		args := []string{filepath.Join(cfg.root, "conformance", "stepfunctions", "run.js"), filepath.Join(out, p.Name+".asl.json"), "--index", index, "--exec", cfg.dagc, "--trace", tracePath, "--input", string(inJSON)}
 		if o, err := commandEnv(ctx, dir, env, "node", args...); err != nil && exitCode(err) != 1 {
 			return nil, cell{detail: "local-sfn: " + lastLine(o, err)}
 		}
