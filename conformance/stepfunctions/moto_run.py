@@ -308,8 +308,9 @@ class Harness:
         execution = sfn.start_execution(stateMachineArn=arn, name=run_id, input=json.dumps(given))["executionArn"]
         started = time.time()
         stop_polling = threading.Event()
-        poller = threading.Thread(target=self.poll, args=(sqs, queue, stop_polling), daemon=True)
-        poller.start()
+        pollers = [threading.Thread(target=self.poll, args=(moto.client("sqs"), queue, stop_polling), daemon=True) for _ in range(4)]
+        for poller in pollers:
+            poller.start()
         status = "RUNNING"
         desc = {}
         while True:
@@ -327,15 +328,23 @@ class Harness:
             self.ended.set()
             for p in list(self.running.values()):
                 stop(p)
-        poller.join()
+        for poller in pollers:
+            poller.join()
         self.pool.shutdown(wait=True)
         return self.write_trace(sfn, execution, status, desc, timed_out)
 
     def poll(self, sqs, queue, stop_polling):
+        # Short polls while messages come (SQS gives at most 10 a call), a
+        # long poll when the queue is empty.
+        wait = 1
         while not stop_polling.is_set():
-            got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=3600)
-            for m in got.get("Messages", []):
-                sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+            got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=wait, VisibilityTimeout=3600)
+            messages = got.get("Messages", [])
+            wait = 0 if messages else 1
+            if messages:
+                sqs.delete_message_batch(QueueUrl=queue, Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+            for m in messages:
                 self.pool.submit(self.attempt, json.loads(m["Body"]))
 
     def attempt(self, body):
@@ -618,6 +627,36 @@ def definite_path_value(path, data):
     return value
 
 
+def cache_service_clients():
+    """Speed only, no semantics: moto's interpreter creates a new boto3
+    client for every service call a state makes
+    (asl/utils/boto_client.py), which costs tens of milliseconds of CPU
+    each; with thousands of child executions that is most of the run. A
+    client per service, region and credentials is made once and shared
+    (boto3 clients are thread-safe; creating them is not, hence the
+    lock)."""
+    from moto.stepfunctions.parser.asl.utils import boto_client
+    import moto.stepfunctions.parser.asl.component.state.exec.state_task.service as services
+    import pkgutil
+    import importlib
+
+    original = boto_client.boto_client_for
+    clients, lock = {}, threading.Lock()
+
+    def boto_client_for(region, service, state_credentials=None):
+        key = (region, service, repr(state_credentials))
+        with lock:
+            if key not in clients:
+                clients[key] = original(region=region, service=service, state_credentials=state_credentials)
+            return clients[key]
+
+    boto_client.boto_client_for = boto_client_for
+    for m in pkgutil.iter_modules(services.__path__):
+        mod = importlib.import_module(services.__name__ + "." + m.name)
+        if getattr(mod, "boto_client_for", None) is original:
+            mod.boto_client_for = boto_client_for
+
+
 def serve(port):
     """moto's server, with five interpreter bugs fixed in memory (the
     installed package is left as it is), both where moto departs from
@@ -701,6 +740,7 @@ def serve(port):
 
     cb.StateTaskServiceCallback._eval_body = callback_body
     cb.StateTaskServiceCallback._eval_execution = callback_execution
+    cache_service_clients()
     from moto.stepfunctions.parser.asl.utils import json_path
     json_path.extract_json.__code__ = definite_path_value.__code__
     from moto.stepfunctions.parser.asl.component.common.error_name import custom_error_name
