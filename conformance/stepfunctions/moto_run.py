@@ -658,7 +658,7 @@ def cache_service_clients():
 
 
 def serve(port):
-    """moto's server, with five interpreter bugs fixed in memory (the
+    """moto's server, with six interpreter bugs fixed in memory (the
     installed package is left as it is), both where moto departs from
     Step Functions and from the LocalStack interpreter it derives from:
 
@@ -693,6 +693,11 @@ def serve(port):
       token, whose failure is already there, and fails at once; Step
       Functions gives each attempt a token of its own. The fix makes the
       token per attempt (_eval_execution);
+    * States.ALL catches States.DataLimitExceeded
+      (asl/component/common/error_name/error_equals_decl.py:53-54); in
+      Step Functions that error is terminal, no States.ALL takes it, and
+      the execution fails naming the limit. The fix lets States.ALL pass
+      it by (an ErrorEquals naming it still matches);
     * moto 5.2.5 gives $$.Execution.StartTime
     as a Python datetime (backend/execution_worker.py:75, from
     backend/execution.py:266), though its own type says an ISO 8601 string
@@ -741,6 +746,20 @@ def serve(port):
     cb.StateTaskServiceCallback._eval_body = callback_body
     cb.StateTaskServiceCallback._eval_execution = callback_execution
     cache_service_clients()
+    from moto.stepfunctions.parser.asl.component.common.error_name import error_equals_decl
+
+    catches = error_equals_decl.ErrorEqualsDecl._eval_body
+
+    def error_equals(self, env):
+        error_name = env.stack[-1]
+        if getattr(error_name, "error_name", None) == "States.DataLimitExceeded" and \
+                error_equals_decl.ErrorEqualsDecl._STATE_ALL_ERROR in self.error_names:
+            env.stack.pop()
+            env.stack.append(False)
+            return
+        catches(self, env)
+
+    error_equals_decl.ErrorEqualsDecl._eval_body = error_equals
     from moto.stepfunctions.parser.asl.utils import json_path
     json_path.extract_json.__code__ = definite_path_value.__code__
     from moto.stepfunctions.parser.asl.component.common.error_name import custom_error_name
