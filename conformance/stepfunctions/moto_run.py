@@ -118,7 +118,8 @@ class Moto:
     def client(self, service):
         return boto3.client(service, endpoint_url=self.url, region_name=REGION,
                             aws_access_key_id="dagc-shim", aws_secret_access_key="dagc-shim",
-                            config=Config(retries={"max_attempts": 2}, max_pool_connections=64))
+                            # moto answers slowly under thousands of child workflows.
+                            config=Config(retries={"max_attempts": 2}, max_pool_connections=64, read_timeout=900))
 
     def stop(self):
         if self.proc.poll() is None:
@@ -150,7 +151,7 @@ class Recorder:
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length", "connection")}
                 req = urllib.request.Request(upstream + self.path, data=body, headers=headers, method="POST")
                 try:
-                    resp = urllib.request.urlopen(req, timeout=60)
+                    resp = urllib.request.urlopen(req, timeout=900)
                     status, data, rh = resp.status, resp.read(), resp.headers
                 except urllib.error.HTTPError as e:
                     status, data, rh = e.code, e.read(), e.headers
@@ -239,6 +240,7 @@ class Harness:
         # Batch jobs wait in their queue for the compute environment.
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.slots)
         self.ended = threading.Event()  # the execution timed out
+        self.seen = set()  # the shim tokens of the attempts started
 
     def shim(self, states, queue_url):
         def fn(name, s):
@@ -345,7 +347,15 @@ class Harness:
                 sqs.delete_message_batch(QueueUrl=queue, Entries=[
                     {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
             for m in messages:
-                self.pool.submit(self.attempt, json.loads(m["Body"]))
+                body = json.loads(m["Body"])
+                # SQS delivers at least once, and moto's queue, polled by
+                # several threads, may hand one message out twice: each
+                # attempt (its own token) runs once.
+                with self.lock:
+                    if body["token"] in self.seen:
+                        continue
+                    self.seen.add(body["token"])
+                self.pool.submit(self.attempt, body)
 
     def attempt(self, body):
         if self.ended.is_set():
