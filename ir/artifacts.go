@@ -37,6 +37,11 @@ var StorageSchemes = []string{"s3", "file"}
 // file:///ABSOLUTE/PATH. It is the one rule the parser, every backend and
 // dagc exec apply.
 func ParseStorage(uri string) (Storage, error) {
+	// A percent-escape would be decoded by some engines' URI parsers and
+	// kept by others: the same text must name the same place everywhere.
+	if strings.Contains(uri, "%") {
+		return Storage{}, fmt.Errorf("%q holds %%, which engines decode differently; write the path without percent-escapes", uri)
+	}
 	u, err := url.Parse(uri)
 	if err != nil || u.Scheme == "" {
 		return Storage{}, fmt.Errorf("%q is not a URI; use s3://BUCKET/PREFIX or file:///PATH", uri)
@@ -50,6 +55,9 @@ func ParseStorage(uri string) (Storage, error) {
 			return Storage{}, fmt.Errorf("%q does not name a valid S3 bucket (3 to 63 characters of lower-case letters, digits, dots and dashes)", uri)
 		}
 		prefix := strings.Trim(u.Path, "/")
+		if i := strings.IndexFunc(prefix, func(r rune) bool { return !s3SafeKeyChar(r) }); i >= 0 {
+			return Storage{}, fmt.Errorf("%q has %q in its key prefix; S3's safe key characters are letters, digits, / and !-_.*'()", uri, prefix[i:i+1])
+		}
 		if strings.Contains(prefix, "//") || slices.Contains(strings.Split(prefix, "/"), "..") || slices.Contains(strings.Split(prefix, "/"), ".") {
 			return Storage{}, fmt.Errorf("%q has an empty, \".\" or \"..\" segment in its key prefix", uri)
 		}
@@ -72,6 +80,12 @@ func schemeList() string {
 		q[i] = s + "://"
 	}
 	return strings.Join(q, " or ")
+}
+
+// s3SafeKeyChar reports whether r is one of the characters S3 documents as
+// safe in object keys.
+func s3SafeKeyChar(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/!-_.*'()", r)
 }
 
 func validBucket(b string) bool {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -454,21 +455,16 @@ func partDefs(b *builder) []obj {
 // AWS_ENDPOINT_URL_S3.
 func withS3(t *testing.T, storage string) {
 	t.Helper()
-	bin := moto.Binary()
-	if bin == "" {
-		t.Skip("moto is not installed (bash scripts/setup-moto.sh): cannot serve the artifacts' S3 storage")
-	}
 	st, err := ir.ParseStorage(storage)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := moto.Start(bin, nil)
-	if err != nil {
+	srv, err := moto.StartWithBucket(st.Bucket)
+	if errors.Is(err, moto.ErrNotInstalled) {
+		t.Skip(err.Error() + ": cannot serve the artifacts' S3 storage")
+	} else if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	if err := srv.CreateBucket(st.Bucket); err != nil {
-		t.Fatal(err)
-	}
 	t.Setenv("AWS_ENDPOINT_URL_S3", srv.URL)
 }

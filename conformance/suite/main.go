@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dagc-dev/dagc/backends/airflow"
 	"github.com/dagc-dev/dagc/backends/argo"
 	"github.com/dagc-dev/dagc/backends/local"
 	"github.com/dagc-dev/dagc/backends/registry"
@@ -408,7 +409,20 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, opt exampl
 		if !at.IsZero() {
 			args = append(args, "--at", at.Format(time.RFC3339))
 		}
-		if o, err := command(ctx, dir, python, args...); err != nil && exitCode(err) != 1 {
+		var env []string
+		if p.UsesArtifacts() {
+			storage, conn := airflow.StorageOf(p)
+			if err := exec.Command(python, "-c", "import airflow.providers.amazon.aws.fs.s3, s3fs").Run(); err != nil {
+				return nil, cell{skip: "the Airflow venv has no amazon provider and s3fs: run scripts/setup-tools.sh"}
+			}
+			var c cell
+			var ok bool
+			if env, c, ok = cfg.storageEnv(p, storage); !ok {
+				return nil, c
+			}
+			env = append(env, cfg.s3.AirflowConn(conn))
+		}
+		if o, err := commandEnv(ctx, dir, env, python, args...); err != nil && exitCode(err) != 1 {
 			return nil, cell{detail: "airflow: " + lastLine(o, err)}
 		}
 	case "stepfunctions":

@@ -139,23 +139,24 @@ func Run(ctx context.Context, argv []string, c Config) int {
 		if store, err = open(ctx, plan.storage); err != nil {
 			return fail(exitInternal, "cannot open the storage %s: %v", plan.storage, err)
 		}
-		if len(plan.names) > 0 {
-			dir, err := os.MkdirTemp("", "dagc-artifacts-")
+		// Folders of this run of dagc exec alone, removed when it ends.
+		for _, d := range []struct {
+			want     bool
+			variable string
+			dst      *string
+		}{{len(plan.names) > 0, EnvArtifacts, &plan.outDir}, {len(plan.inputs) > 0, EnvInputs, &plan.inDir}} {
+			if !d.want {
+				continue
+			}
+			dir, err := os.MkdirTemp("", "dagc-"+strings.ToLower(strings.TrimPrefix(d.variable, "DAGC_"))+"-")
 			if err != nil {
-				return fail(exitInternal, "cannot create the artifacts directory: %v", err)
+				return fail(exitInternal, "cannot create $%s: %v", d.variable, err)
 			}
 			defer os.RemoveAll(dir)
-			plan.outDir = dir
-			childEnv = append(childEnv, EnvArtifacts+"="+dir)
+			*d.dst = dir
+			childEnv = append(childEnv, d.variable+"="+dir)
 		}
 		if len(plan.inputs) > 0 {
-			dir, err := os.MkdirTemp("", "dagc-inputs-")
-			if err != nil {
-				return fail(exitInternal, "cannot create the inputs directory: %v", err)
-			}
-			defer os.RemoveAll(dir)
-			plan.inDir = dir
-			childEnv = append(childEnv, EnvInputs+"="+dir)
 			if err := plan.fetchInputs(ctx, store); err != nil {
 				return fail(exitCannotRun, "%v", err)
 			}

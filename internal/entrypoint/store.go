@@ -88,11 +88,16 @@ func (s *s3Store) Get(ctx context.Context, key, file string) error {
 		return err
 	}
 	defer body.Close()
+	return writeNew(file, body)
+}
+
+// writeNew creates file, which must not exist, with what r holds.
+func writeNew(file string, r io.Reader) error {
 	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(f, body); err != nil {
+	if _, err := io.Copy(f, r); err != nil {
 		f.Close()
 		return err
 	}
@@ -166,15 +171,7 @@ func (fileStore) Get(_ context.Context, key, file string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return writeNew(file, in)
 }
 
 func (fileStore) GetBytes(_ context.Context, key string) ([]byte, error) {

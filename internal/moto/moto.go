@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -72,6 +73,27 @@ func Start(bin string, log *os.File) (*Server, error) {
 	return nil, errors.New("moto_server did not answer within 60s")
 }
 
+// ErrNotInstalled is returned by StartWithBucket when moto is not in the
+// dagc cache.
+var ErrNotInstalled = errors.New("moto is not installed (bash scripts/setup-moto.sh, run by scripts/setup-tools.sh)")
+
+// StartWithBucket starts the server from the dagc cache and makes bucket.
+func StartWithBucket(bucket string) (*Server, error) {
+	bin := Binary()
+	if bin == "" {
+		return nil, ErrNotInstalled
+	}
+	s, err := Start(bin, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.CreateBucket(bucket); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
 // Env is the environment that points the AWS SDKs at the server.
 func (s *Server) Env() []string {
 	return []string{
@@ -106,4 +128,11 @@ func (s *Server) CreateBucket(name string) error {
 		return fmt.Errorf("creating bucket %s: %s", name, resp.Status)
 	}
 	return nil
+}
+
+// AirflowConn is the environment entry that defines an Airflow AWS
+// connection with this id pointing at the server.
+func (s *Server) AirflowConn(connID string) string {
+	conn := fmt.Sprintf(`{"conn_type": "aws", "login": "testing", "password": "testing", "extra": {"endpoint_url": %q, "region_name": "us-east-1"}}`, s.URL)
+	return "AIRFLOW_CONN_" + strings.ToUpper(connID) + "=" + conn
 }
