@@ -28,13 +28,19 @@ type cfnMachine struct {
 	// Parts are the numbers of the child machines this one starts; their
 	// ARNs are substituted for ${PartNArn}.
 	Parts []int
+	// Distributed: the machine has a distributed Map, whose child
+	// executions its role starts, describes and stops.
+	Distributed bool
 }
 
 type cfnData struct {
 	File, Name, Description, RoleArn string
 	Machines                         []cfnMachine
-	Packaged                         bool
-	Tags                             []string
+	// Distributed are the machines with a distributed Map (their
+	// Resource names), which the template's policy lets the role run.
+	Distributed []string
+	Packaged    bool
+	Tags        []string
 	// Images are the distinct task images, in pipeline order: Batch job
 	// definitions and ECS task definitions fix the image, so they must
 	// match (the definition itself does not name images).
@@ -84,6 +90,9 @@ func cloudFormation(p *ir.Pipeline, run Options, images *imageDefs, machines []c
 			m.Name = m.Name[:80]
 		}
 		d.Machines = append(d.Machines, m)
+		if m.Distributed {
+			d.Distributed = append(d.Distributed, m.Resource)
+		}
 	}
 	if d.Description == "" {
 		d.Description = "dagc pipeline " + p.Name

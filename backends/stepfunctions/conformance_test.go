@@ -273,6 +273,23 @@ func dagcBinary(t *testing.T) string {
 // agree (conformance.Compare) and returns the Step Functions run.
 func runBoth(t *testing.T, p *ir.Pipeline, given map[string]string) conformance.Run {
 	t.Helper()
+	return runBothIn(t, p, given, localStepFunctions)
+}
+
+// An engine that runs a generated definition: it is given the definition,
+// the test index, the execution input, the trace to write and a work
+// directory, and returns its output and exit status (run.js's: 0 success,
+// 1 the run failed, more the harness failed).
+type sfnEngine func(t *testing.T, def, index, input, trace, dir string) (string, int)
+
+// localStepFunctions runs the definition in aws-local-stepfunctions.
+func localStepFunctions(t *testing.T, def, index, input, trace, dir string) (string, int) {
+	return runTool(t, "node", filepath.Join(conformanceDir, "run.js"), def, "--index", index, "--exec", dagcBinary(t), "--trace", trace, "--input", input)
+}
+
+// runBothIn is runBoth with the engine given.
+func runBothIn(t *testing.T, p *ir.Pipeline, given map[string]string, engine sfnEngine) conformance.Run {
+	t.Helper()
 	dir := t.TempDir()
 	params, err := local.ResolveParams(p, given)
 	if err != nil {
@@ -303,9 +320,9 @@ func runBoth(t *testing.T, p *ir.Pipeline, given map[string]string) conformance.
 	os.WriteFile(index, idx, 0o644)
 	input, _ := json.Marshal(given)
 	tracePath := filepath.Join(dir, "sfn.jsonl")
-	out, code := runTool(t, "node", filepath.Join(conformanceDir, "run.js"), def, "--index", index, "--exec", dagcBinary(t), "--trace", tracePath, "--input", string(input))
+	out, code := engine(t, def, index, string(input), tracePath, dir)
 	if code > 1 {
-		t.Fatalf("run.js failed (exit %d):\n%s", code, out)
+		t.Fatalf("the engine's harness failed (exit %d):\n%s", code, out)
 	}
 	b, err := os.ReadFile(tracePath)
 	if err != nil {
@@ -376,7 +393,7 @@ func TestChildMachines(t *testing.T) {
 
 // Expected results written down from DESIGN 2.4 and the examples' own
 // comments, independent of any engine.
-var expectedRunState = map[string]string{"triggers": "failed", "more_triggers": "failed", "conditions": "success", "retries": "success", "hostile": "success", "fanout": "success", "allow_failure": "success", "exit_codes": "failed", "run_timeout": "failed"}
+var expectedRunState = map[string]string{"triggers": "failed", "more_triggers": "failed", "conditions": "success", "retries": "success", "hostile": "success", "fanout": "success", "allow_failure": "success", "exit_codes": "failed", "run_timeout": "failed", "dynamic_fanout": "success", "dynamic_malformed": "failed"}
 
 var expectedStates = map[string]map[string]ir.State{
 	// TimeoutSeconds: the running Task state is aborted (its job
@@ -398,6 +415,15 @@ var expectedStates = map[string]map[string]ir.State{
 		"report": ir.Success, "cleanup": ir.Success,
 	},
 	"exit_codes": {"fetch": ir.Success, "validate": ir.Failed, "flip": ir.Failed, "report": ir.Success},
+	"dynamic_fanout": {
+		"list": ir.Success, "process[0]": ir.Success, "process[3]": ir.Skipped, "points[1]": ir.Success,
+		"regions[2]": ir.Success, "nothing": ir.Skipped, "after_nothing": ir.Skipped, "after_process": ir.Skipped,
+		"after_regions": ir.Success, "merge": ir.Success,
+	},
+	"dynamic_malformed": {
+		"list": ir.Success, "from_text": ir.Failed, "from_mixed": ir.Failed, "from_object": ir.Failed,
+		"after": ir.UpstreamFailed, "report": ir.Success,
+	},
 	"more_triggers": {
 		"ok": ir.Success, "boom": ir.Failed, "gated": ir.Skipped, "fan[0]": ir.Success, "fan[1]": ir.Failed,
 		"one_success_mixed": ir.Success, "one_success_none": ir.UpstreamFailed, "one_success_skipped": ir.Skipped, "one_success_fan": ir.Success,

@@ -7,8 +7,8 @@ func (r *Renderer) Features() []backends.Feature {
 	return []backends.Feature{
 		{Name: "task", Support: "Task state: Batch submitJob, ECS runTask or Lambda invoke"},
 		{Name: "edges", Support: "nested Parallel branches (series-parallel layout)"},
-		{Name: "for_each", Support: "Map"},
-		{Name: "for_each over a run-time value", Support: "inline Map over the parsed source (Parallel + Choice check the value); distributed mode not rendered"},
+		{Name: "for_each", Support: "Map: inline, distributed past half the 25,000-event history"},
+		{Name: "for_each over a run-time value", Support: "distributed Map (STANDARD child executions) over the parsed source (Parallel + Choice + a distributed check of the shape)"},
 		{Name: "retry", Support: "Retry (IntervalSeconds, BackoffRate, MaxDelaySeconds); on_exit_codes: ErrorEquals dagc.exit.<code>, the container names its error"},
 		{Name: "timeout", Support: "TimeoutSeconds per task and per state machine"},
 		{Name: "schedule, timezone", Support: "CloudFormation AWS::Scheduler::Schedule beside the state machine"},

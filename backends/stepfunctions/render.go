@@ -240,6 +240,11 @@ func (r *Renderer) Render(p *ir.Pipeline) ([]backends.File, ir.Diagnostics) {
 		if len(data) > maxDefinitionBytes {
 			b.diags.Errorf(p.Range, "Step Functions definition too large", "%s is %d bytes; Step Functions accepts at most %d (1 MiB) per state machine. Shorten its commands or split the pipeline.", what, len(data), maxDefinitionBytes)
 		}
+		if i == 0 {
+			m.Distributed = b.distributed[0]
+		} else {
+			m.Distributed = b.distributed[b.children[i-1].n]
+		}
 		inline += len(data) + len(data)/8 // YAML escaping of the quotes
 		files = append(files, backends.File{Path: m.File, Data: data})
 		machines = append(machines, m)
@@ -366,7 +371,10 @@ type builder struct {
 	partSeq   int
 	leafBytes map[string]int // estimated size of each task's states
 	curPart   int            // the part being emitted; 0 the root machine
-	scratch   *builder       // for estimate
+	// distributed holds the machines (0 the root, else the part number)
+	// with a distributed Map (markDistributed).
+	distributed map[int]bool
+	scratch     *builder // for estimate
 }
 
 func newBuilder(p *ir.Pipeline) *builder {

@@ -604,8 +604,12 @@ func (b *builder) emitMap(m *machine, ts *taskStates, after string, mark func(ir
 	if c := capOf(b.p.Concurrency, t.ForEach.MaxParallel); c > 0 {
 		s.set("MaxConcurrency", c)
 	}
+	mode := mapMode(t, len(pm.states))
+	if mode == mapDistributed {
+		b.markDistributed()
+	}
 	s.set("ItemProcessor", obj{
-		{"ProcessorConfig", obj{{"Mode", "INLINE"}}},
+		{"ProcessorConfig", processorConfig(mode)},
 		{"StartAt", pm.start},
 		{"States", pm.states},
 	})
@@ -838,6 +842,13 @@ func (b *builder) dynamicItems(m *machine, ts *taskStates, lt *litTable, mark fu
 	if len(shape) == 0 {
 		return
 	}
+	// Distributed like the task's Map (the items are as many), so each
+	// element is checked in a child execution, which ends with a code
+	// rather than failing: "s" well-formed, "f" not. The Map's result is
+	// then one character per item, and the task fails by the Choice that
+	// follows, not by a child's failure (a Map Run's tolerated-failure
+	// threshold, which an engine might not apply).
+	b.markDistributed()
 	item, ok, bad := ts.name("check item"), ts.name("check ok"), ts.name("check malformed")
 	for _, n := range []string{item, ok, bad} {
 		b.names[n] = true
@@ -848,17 +859,24 @@ func (b *builder) dynamicItems(m *machine, ts *taskStates, lt *litTable, mark fu
 		{"ItemsPath", "$.foreach.items"},
 		{"ItemSelector", obj{{"v.$", "$$.Map.Item.Value"}}},
 		{"ItemProcessor", obj{
-			{"ProcessorConfig", obj{{"Mode", "INLINE"}}},
+			{"ProcessorConfig", processorConfig(mapDistributed)},
 			{"StartAt", item},
 			{"States", obj{
 				{item, obj{{"Type", "Choice"}, {"Choices", []obj{withNext(allOf(shape), ok)}}, {"Default", bad}}},
-				{ok, obj{{"Type", "Pass"}, {"End", true}}},
-				{bad, obj{{"Type", "Fail"}, {"Error", "dagc.ItemsMalformed"}, {"Cause", "for_each needs a JSON array of strings or of flat objects of strings, with the fields the task reads"}}},
+				{ok, obj{{"Type", "Pass"}, {"Result", codeSuccess}, {"End", true}}},
+				{bad, obj{{"Type", "Pass"}, {"Result", codeFailed}, {"End", true}}},
 			}},
 		}},
-		{"ResultPath", nil},
+		{"ResultSelector", obj{{"malformed.$", "States.ArrayContains($, '" + codeFailed + "')"}}},
+		{"ResultPath", "$.foreach.check"},
 		{"Catch", []obj{{{"ErrorEquals", []string{"States.ALL"}}, {"ResultPath", nil}, {"Next", mark(ir.Failed)}}}},
-		{"Next", ts.name("")},
+		{"Next", ts.name("checked")},
+	})
+	b.add(m, ts.name("checked"), obj{
+		{"Type", "Choice"},
+		{"Comment", "for_each needs a JSON array of strings or of flat objects of strings, with the fields the task reads."},
+		{"Choices", []obj{{{"Variable", "$.foreach.check.malformed"}, {"BooleanEquals", true}, {"Next", mark(ir.Failed)}}}},
+		{"Default", ts.name("")},
 	})
 }
 

@@ -3,14 +3,17 @@
 # list(string) param: one tiny command per item, then a join. Measures:
 #   * local: `dagc run` wall time and peak RSS (/usr/bin/time);
 #   * Step Functions: the definition's size (only the param default grows), and
-#     the run under aws-local-stepfunctions through the conformance suite,
-#     compared with the local run (STEPFUNCTIONS=0 skips it: one dagc exec
-#     process per item);
+#     the run through the conformance suite, compared with the local run
+#     (STEPFUNCTIONS=0 skips it: one dagc exec process per item), in
+#     aws-local-stepfunctions (SFN=local-sfn, the default; it runs the Map
+#     inline) or moto's interpreter (SFN=moto: the distributed Map runs as
+#     a Map Run of N child workflows); TIMEOUT (default 5m) bounds the run;
 #   * Airflow: the map length it takes. The items task returns N entries and
 #     Airflow refuses more than [core] max_map_length (default 1024): the
 #     suite's Airflow column shows that failure at N > 1024 (AIRFLOW=1).
 #
 #   bench/fanout/run.sh                 # N=10000, local + Step Functions
+#   SFN=moto TIMEOUT=60m bench/fanout/run.sh
 #   N=1025 AIRFLOW=1 STEPFUNCTIONS=0 bench/fanout/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -65,6 +68,10 @@ engines=local
 [ "${AIRFLOW:-0}" = 1 ] && engines="$engines,airflow"
 if [ "$engines" != local ]; then
   start=$(date +%s)
-  go run ./conformance/suite -root "$work/root" -cache "$cache" -dagc "$work/dagc" -engines "$engines" || true
-  echo "suite ($engines): $(( $(date +%s) - start )) s"
+  go run ./conformance/suite -root "$work/root" -cache "$cache" -dagc "$work/dagc" -engines "$engines" \
+    -sfn "${SFN:-local-sfn}" -timeout "${TIMEOUT:-5m}" -keep "$work/keep" || true
+  echo "suite ($engines, stepfunctions on ${SFN:-local-sfn}): $(( $(date +%s) - start )) s"
+  if [ -f "$work/keep/fanout_$n/moto/history.json" ]; then
+    python3 -c 'import json,sys,collections; c=collections.Counter(e["type"] for e in json.load(open(sys.argv[1]))); print("moto: parent history %d events, %d Map Runs, %d inline iterations" % (sum(c.values()), c["MapRunStarted"], c["MapIterationStarted"]))' "$work/keep/fanout_$n/moto/history.json"
+  fi
 fi

@@ -45,6 +45,9 @@ type config struct {
 	engines  map[string]bool
 	keep     string
 	timeout  time.Duration
+	// sfn is the engine the stepfunctions column runs definitions in:
+	// aws-local-stepfunctions (run.js) or moto's interpreter (moto_run.py).
+	sfn string
 	// mutations deliberately break one engine's generated file, to prove
 	// the suite notices: engine → old → new (first occurrence).
 	mutations map[string][2]string
@@ -157,6 +160,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	only := fs.String("only", "", "comma-separated example names (default: all)")
 	fs.StringVar(&cfg.keep, "keep", "", "keep generated files and traces in this directory")
 	fs.DurationVar(&cfg.timeout, "timeout", 5*time.Minute, "limit for one engine run of one example")
+	fs.StringVar(&cfg.sfn, "sfn", "local-sfn", "engine of the stepfunctions column: local-sfn (aws-local-stepfunctions) or moto (moto's interpreter, distributed Maps as Map Runs; scripts/setup-moto.sh)")
 	var mutations []string
 	fs.Func("mutate", "deliberately break an engine's generated file: `ENGINE:OLD=>NEW` (first occurrence; repeatable)", func(v string) error {
 		mutations = append(mutations, v)
@@ -428,7 +432,14 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, opt exampl
 			return nil, cell{detail: "the suite cannot start a Step Functions run at a given instant (\"at\" in testdata/conformance.json); expect a refusal or drop \"at\""}
 		}
 		node := filepath.Join(cfg.cache, "node", "node_modules")
-		if !exists(node) {
+		moto := filepath.Join(cfg.cache, "moto-venv", "bin", "python")
+		switch {
+		case cfg.sfn == "moto" && !exists(moto):
+			return nil, cell{skip: "moto missing: run scripts/setup-moto.sh"}
+		case cfg.sfn == "moto":
+		case cfg.sfn != "local-sfn":
+			return nil, cell{detail: "-sfn " + cfg.sfn + ": want local-sfn or moto"}
+		case !exists(node):
 			return nil, cell{skip: "npm tools missing: run scripts/setup-tools.sh"}
 		}
 		out := filepath.Join(dir, "stepfunctions")
@@ -455,7 +466,6 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, opt exampl
 		if err := os.WriteFile(index, idx, 0o644); err != nil {
 			return nil, cell{detail: err.Error()}
 		}
-		args := []string{filepath.Join(cfg.root, "conformance", "stepfunctions", "run.js"), filepath.Join(out, p.Name+".asl.json"), "--index", index, "--exec", cfg.dagc, "--trace", tracePath, "--input", string(inJSON)}
 		var env []string
 		if p.UsesArtifacts() {
 			var c cell
@@ -464,6 +474,14 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, opt exampl
 				return nil, c
 			}
 		}
+		if cfg.sfn == "moto" {
+			args := []string{filepath.Join(cfg.root, "conformance", "stepfunctions", "moto_run.py"), filepath.Join(out, p.Name+".asl.json"), "--index", index, "--exec", cfg.dagc, "--trace", tracePath, "--input", string(inJSON), "--keep", filepath.Join(dir, "moto")}
+			if o, err := commandEnv(ctx, dir, env, moto, args...); err != nil && exitCode(err) != 1 {
+				return nil, cell{detail: "moto: " + lastLine(o, err)}
+			}
+			break
+		}
+		args := []string{filepath.Join(cfg.root, "conformance", "stepfunctions", "run.js"), filepath.Join(out, p.Name+".asl.json"), "--index", index, "--exec", cfg.dagc, "--trace", tracePath, "--input", string(inJSON)}
 		if o, err := commandEnv(ctx, dir, env, "node", args...); err != nil && exitCode(err) != 1 {
 			return nil, cell{detail: "local-sfn: " + lastLine(o, err)}
 		}
