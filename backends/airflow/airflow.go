@@ -142,12 +142,15 @@ type dagView struct {
 	Tasks       []*taskView
 	Edges       []edgeView
 	WatchedVars []string
-	Watcher     string
+	// Watcher is the watcher's task id, "" when the DAG has none
+	// (needsWatcher).
+	Watcher string
 	// AllowedFailure are the task ids (Python string literals) of the
 	// tasks with allow_failure, which the watcher does not judge.
 	AllowedFailure []string
 	UsesK8s        bool
 	UsesBash       bool
+	UsesPython     bool // the watcher or an items task
 	UsesCron       bool
 	// RuntimeVersion is the VERSION of the runtime module the DAG needs,
 	// RuntimeNames what it imports from it.
@@ -276,7 +279,6 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 	v := &dagView{
 		Source:   path.Base(strings.ReplaceAll(p.File, "\\", "/")),
 		Pipeline: p.Name,
-		Watcher:  watcherTaskID,
 		Timezone: p.Timezone,
 
 		Description: p.Description,
@@ -367,18 +369,28 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		})
 	}
 	v.DagArgs = b.dagArgs(v) // after the tasks: the macros list the run's tasks
-	v.CheckRun = "dagc_check_run()"
-	if len(v.AllowedFailure) > 0 {
-		v.CheckRun = "dagc_check_run(allowed=[" + strings.Join(v.AllowedFailure, ", ") + "])"
+	names := map[string]bool{"dagc_macros": true}
+	if needsWatcher(p) {
+		v.Watcher = watcherTaskID
+		v.CheckRun = "dagc_check_run()"
+		if len(v.AllowedFailure) > 0 {
+			v.CheckRun = "dagc_check_run(allowed=[" + strings.Join(v.AllowedFailure, ", ") + "])"
+		}
+		names["dagc_check_run"] = true
+		v.UsesPython = true
+	} else {
+		v.WatchedVars = nil
 	}
 	v.RuntimeVersion = runtimeModule.version
 	v.UsesParams = len(p.Params) > 0
-	names := map[string]bool{"dagc_macros": true, "dagc_check_run": true}
 	var text strings.Builder
 	for _, a := range v.DagArgs {
 		text.WriteString(a.Expr)
 	}
 	for _, tv := range v.Tasks {
+		if tv.Operator == "PythonOperator" {
+			v.UsesPython = true
+		}
 		text.WriteString(tv.Operator + tv.Expand)
 		for _, a := range tv.Kwargs {
 			text.WriteString(a.Expr)
@@ -404,6 +416,31 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		})
 	}
 	return v, b.diags
+}
+
+// needsWatcher tells whether Airflow, which judges a run by its leaf tasks
+// once every task has ended (failed if one of them is failed or
+// upstream_failed), would judge p's runs differently from DESIGN 2.4
+// (failed if any task failed without allow_failure). It would not when no
+// task has allow_failure or is final and every task with upstream tasks
+// has a rule that ends it upstream_failed exactly when an upstream
+// instance is failed or upstream_failed (all_success, none_failed,
+// none_failed_min_one_success; ir.Rule.FailsExactlyOnFailure): then a
+// failure reaches every leaf below it as upstream_failed, and a leaf is
+// upstream_failed only below a failure. Such a DAG needs no watcher, as a
+// hand-written one has none; any other rule (one that runs over a failure,
+// or skips over one) keeps it. A run-time fan-out's items task and mapped
+// task take the task's rule.
+func needsWatcher(p *ir.Pipeline) bool {
+	for _, t := range p.Tasks {
+		if t.AllowFailure || t.Final {
+			return true
+		}
+		if r, ok := ir.RuleOf(t.Trigger); len(t.Edges) > 0 && (!ok || !r.FailsExactlyOnFailure()) {
+			return true
+		}
+	}
+	return false
 }
 
 // defaultPool is the pool every Airflow deployment has.

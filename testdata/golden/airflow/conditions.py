@@ -8,7 +8,6 @@ import sys
 
 import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
-from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG, Param
 
 # dagc_runtime.py, written beside this file, holds what every dagc DAG runs.
@@ -18,7 +17,7 @@ import dagc_runtime  # noqa: E402
 
 if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-086598845158ec37":
     raise ImportError(f"{dagc_runtime.__file__} is not the dagc runtime this DAG was generated with; run `dagc generate airflow` again for every DAG of this folder")
-from dagc_runtime import dagc_bash, dagc_check_run, dagc_macros
+from dagc_runtime import dagc_bash, dagc_macros
 
 with DAG(
     dag_id="conditions",
@@ -92,11 +91,7 @@ with DAG(
         task_id="string_yes",
         **dagc_bash(["sh", "-c", "echo string_yes"], when="{{ 'true' if params.stage == 'prod' else 'false' }}"),
     )
-    # Airflow judges a run by its leaf tasks; this watcher, downstream of
-    # every task, fails the run when a task failed.
-    dagc_run_state = PythonOperator(task_id="dagc.run_state", python_callable=dagc_check_run(), trigger_rule="all_done")
     measure >> mixed_yes
     measure >> output_count_yes
     measure >> output_number_yes
     measure >> output_string_no
-    [bool_no, bool_yes, combined_no, combined_yes, constant_no, measure, mixed_yes, number_no, number_yes, output_count_yes, output_number_yes, output_string_no, string_no, string_yes] >> dagc_run_state

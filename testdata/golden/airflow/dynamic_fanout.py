@@ -19,7 +19,7 @@ import dagc_runtime  # noqa: E402
 
 if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-086598845158ec37":
     raise ImportError(f"{dagc_runtime.__file__} is not the dagc runtime this DAG was generated with; run `dagc generate airflow` again for every DAG of this folder")
-from dagc_runtime import dagc_bash, dagc_check_run, dagc_env, dagc_items, dagc_macros
+from dagc_runtime import dagc_bash, dagc_env, dagc_items, dagc_macros
 
 with DAG(
     dag_id="dynamic_fanout",
@@ -142,9 +142,6 @@ with DAG(
             "{{ dagc_dynamic_output(ti, 'regions', 'r', 'task.regions.outputs.r') }}",
         ], outputs=["all"]),
     )
-    # Airflow judges a run by its leaf tasks; this watcher, downstream of
-    # every task, fails the run when a task failed.
-    dagc_run_state = PythonOperator(task_id="dagc.run_state", python_callable=dagc_check_run(), trigger_rule="all_done")
     list_ >> nothing__items
     nothing__items >> nothing
     list_ >> nothing
@@ -159,4 +156,3 @@ with DAG(
     regions__items >> regions
     regions >> after_regions
     [points, process, regions] >> merge
-    [list_, nothing__items, nothing, after_nothing, points__items, points, process__items, process, after_process, regions__items, regions, after_regions, merge] >> dagc_run_state

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
-from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG, Param
 
 # dagc_runtime.py, written beside this file, holds what every dagc DAG runs.
@@ -19,7 +18,7 @@ import dagc_runtime  # noqa: E402
 
 if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-086598845158ec37":
     raise ImportError(f"{dagc_runtime.__file__} is not the dagc runtime this DAG was generated with; run `dagc generate airflow` again for every DAG of this folder")
-from dagc_runtime import dagc_bash, dagc_check_run, dagc_macros
+from dagc_runtime import dagc_bash, dagc_macros
 
 with DAG(
     dag_id="schedule",
@@ -77,9 +76,5 @@ with DAG(
         owner="data-team",
         **dagc_bash(["sh", "-euc", "echo loading"]),
     )
-    # Airflow judges a run by its leaf tasks; this watcher, downstream of
-    # every task, fails the run when a task failed.
-    dagc_run_state = PythonOperator(task_id="dagc.run_state", python_callable=dagc_check_run(), trigger_rule="all_done")
     extract >> transform
     transform >> load
-    [extract, transform, load] >> dagc_run_state
