@@ -140,7 +140,6 @@ type dagView struct {
 	Pools       []byte
 	DagArgs     []kwarg
 	Tasks       []*taskView
-	Edges       []edgeView
 	WatchedVars []string
 	// Watcher is the watcher's task id, "" when the DAG has none
 	// (needsWatcher).
@@ -231,6 +230,11 @@ type taskView struct {
 	Expand string
 	// Items is the items task of a run-time fan-out (itemsTask).
 	Items *taskView
+	// Edges are the task's upstream edges, written right after it: Airflow
+	// hashes the whole DAG (every task id) for each task an edge names, so
+	// an edge set while the DAG holds the tasks up to this one costs half
+	// of one set after all tasks, on average.
+	Edges []edgeView
 }
 
 type edgeView struct {
@@ -328,9 +332,9 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 				for _, u := range t.Upstream() {
 					e.Up = append(e.Up, b.vars[u])
 				}
-				v.Edges = append(v.Edges, e)
+				tv.Items.Edges = append(tv.Items.Edges, e)
 			}
-			v.Edges = append(v.Edges, edgeView{Down: b.vars[t.Name], Up: []string{tv.Items.Var}})
+			tv.Edges = append(tv.Edges, edgeView{Down: b.vars[t.Name], Up: []string{tv.Items.Var}})
 			if t.AllowFailure {
 				v.AllowedFailure = append(v.AllowedFailure, pyStr(itemsTaskID(b.ids[t.Name])))
 			}
@@ -344,12 +348,12 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 			for _, u := range t.Upstream() {
 				e.Up = append(e.Up, b.vars[u])
 			}
-			v.Edges = append(v.Edges, e)
+			tv.Edges = append(tv.Edges, e)
 		}
 		if t.Final && len(nonFinal) > 0 {
 			// An exit handler waits for every other task (they come first in
 			// the pipeline's order) under all_done.
-			v.Edges = append(v.Edges, edgeView{Down: b.vars[t.Name], Up: nonFinal})
+			tv.Edges = append(tv.Edges, edgeView{Down: b.vars[t.Name], Up: nonFinal})
 		}
 		if !t.Final {
 			nonFinal = append(nonFinal, b.vars[t.Name])

@@ -63,6 +63,7 @@ with DAG(
         task_id="mixed_yes",
         **dagc_bash(["sh", "-c", "echo mixed_yes"], when="{{ 'true' if (dagc_output(ti.xcom_pull(task_ids='measure', key='label'), 'task.measure.outputs.label') == 'gold' and dagc_text(params.flag) == 'true' and dagc_date(dag_run) != '') else 'false' }}"),
     )
+    measure >> mixed_yes
     number_no = BashOperator(
         task_id="number_no",
         **dagc_bash(["sh", "-c", "echo number_no"], when="{{ 'true' if dagc_num(dagc_text(params.threshold), 'param.threshold') >= 10 else 'false' }}"),
@@ -75,14 +76,17 @@ with DAG(
         task_id="output_count_yes",
         **dagc_bash(["sh", "-c", "echo output_count_yes"], when="{{ 'true' if dagc_num(dagc_output(ti.xcom_pull(task_ids='measure', key='count'), 'task.measure.outputs.count'), 'task.measure.outputs.count') > 9 else 'false' }}"),
     )
+    measure >> output_count_yes
     output_number_yes = BashOperator(
         task_id="output_number_yes",
         **dagc_bash(["sh", "-c", "echo output_number_yes"], when="{{ 'true' if dagc_num(dagc_output(ti.xcom_pull(task_ids='measure', key='score'), 'task.measure.outputs.score'), 'task.measure.outputs.score') >= 0.9 else 'false' }}"),
     )
+    measure >> output_number_yes
     output_string_no = BashOperator(
         task_id="output_string_no",
         **dagc_bash(["sh", "-c", "echo output_string_no"], when="{{ 'true' if dagc_output(ti.xcom_pull(task_ids='measure', key='label'), 'task.measure.outputs.label') == 'silver' else 'false' }}"),
     )
+    measure >> output_string_no
     string_no = BashOperator(
         task_id="string_no",
         **dagc_bash(["sh", "-c", "echo string_no"], when="{{ 'true' if params.stage != 'prod' else 'false' }}"),
@@ -91,7 +95,3 @@ with DAG(
         task_id="string_yes",
         **dagc_bash(["sh", "-c", "echo string_yes"], when="{{ 'true' if params.stage == 'prod' else 'false' }}"),
     )
-    measure >> mixed_yes
-    measure >> output_count_yes
-    measure >> output_number_yes
-    measure >> output_string_no

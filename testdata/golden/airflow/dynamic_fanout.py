@@ -49,16 +49,20 @@ with DAG(
         ),
         op_kwargs={"value": "{{ dagc_output(ti.xcom_pull(task_ids='list', key='none'), 'task.list.outputs.none') }}"},
     )
+    list_ >> nothing__items
     nothing = BashOperator.partial(
         task_id="nothing",
         execution_timeout=timedelta(minutes=10),
         **dagc_bash(mapped=True),
     ).expand_kwargs(nothing__items.output)
+    nothing__items >> nothing
+    list_ >> nothing
     after_nothing = BashOperator(
         task_id="after_nothing",
         execution_timeout=timedelta(minutes=10),
         **dagc_bash(["sh", "-c", "echo never runs"]),
     )
+    nothing >> after_nothing
     points__items = PythonOperator(
         task_id="points__items",
         python_callable=dagc_items(
@@ -71,11 +75,14 @@ with DAG(
         ),
         op_kwargs={"value": "{{ dagc_output(ti.xcom_pull(task_ids='list', key='points'), 'task.list.outputs.points') }}"},
     )
+    list_ >> points__items
     points = BashOperator.partial(
         task_id="points",
         execution_timeout=timedelta(minutes=10),
         **dagc_bash(outputs=["p"], mapped=True),
     ).expand_kwargs(points__items.output)
+    points__items >> points
+    list_ >> points
     process__items = PythonOperator(
         task_id="process__items",
         python_callable=dagc_items(
@@ -92,16 +99,20 @@ with DAG(
         ),
         op_kwargs={"value": "{{ dagc_output(ti.xcom_pull(task_ids='list', key='files'), 'task.list.outputs.files') }}"},
     )
+    list_ >> process__items
     process = BashOperator.partial(
         task_id="process",
         execution_timeout=timedelta(minutes=10),
         **dagc_bash(outputs=["row"], mapped=True, gated=True),
     ).expand_kwargs(process__items.output)
+    process__items >> process
+    list_ >> process
     after_process = BashOperator(
         task_id="after_process",
         execution_timeout=timedelta(minutes=10),
         **dagc_bash(["sh", "-c", "echo skipped: an instance of process was skipped"]),
     )
+    process >> after_process
     regions__items = PythonOperator(
         task_id="regions__items",
         python_callable=dagc_items(
@@ -123,11 +134,13 @@ with DAG(
         max_active_tis_per_dagrun=2,
         **dagc_bash(outputs=["r"], mapped=True),
     ).expand_kwargs(regions__items.output)
+    regions__items >> regions
     after_regions = BashOperator(
         task_id="after_regions",
         execution_timeout=timedelta(minutes=10),
         **dagc_bash(["sh", "-c", "echo every region succeeded"]),
     )
+    regions >> after_regions
     merge = BashOperator(
         task_id="merge",
         execution_timeout=timedelta(minutes=10),
@@ -142,17 +155,4 @@ with DAG(
             "{{ dagc_dynamic_output(ti, 'regions', 'r', 'task.regions.outputs.r') }}",
         ], outputs=["all"]),
     )
-    list_ >> nothing__items
-    nothing__items >> nothing
-    list_ >> nothing
-    nothing >> after_nothing
-    list_ >> points__items
-    points__items >> points
-    list_ >> points
-    list_ >> process__items
-    process__items >> process
-    list_ >> process
-    process >> after_process
-    regions__items >> regions
-    regions >> after_regions
     [points, process, regions] >> merge

@@ -89,6 +89,7 @@ with DAG(
         execution_timeout=timedelta(minutes=10),
         **dagc_bash(["sh", "-c", "echo every instance of process succeeded"]),
     )
+    process >> after
     join = BashOperator(
         task_id="join",
         execution_timeout=timedelta(minutes=10),
@@ -101,5 +102,4 @@ with DAG(
             "{{ dagc_output_list(ti, 'process', ti.xcom_pull(task_ids='process', key='o', map_indexes=[0, 1, 2, 3, 4, 5]), 'task.process.outputs.o') }}",
         ], outputs=["all"]),
     )
-    process >> after
     process >> join

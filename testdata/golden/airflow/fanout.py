@@ -79,6 +79,7 @@ with DAG(
             "MODEL": "linear",
         }, outputs=True, each_key="linear")},
     ])
+    prepare >> train
     evaluate = BashOperator(
         task_id="evaluate",
         execution_timeout=timedelta(minutes=10),
@@ -90,6 +91,7 @@ with DAG(
             "{{ dagc_output_list(ti, 'train', ti.xcom_pull(task_ids='train', key='accuracy', map_indexes=[0, 1, 2]), 'task.train.outputs.accuracy') }}",
         ], outputs=["best"]),
     )
+    train >> evaluate
     serve = BashOperator(
         task_id="serve",
         execution_timeout=timedelta(minutes=10),
@@ -101,6 +103,4 @@ with DAG(
             "{{ dagc_output(ti.xcom_pull(task_ids='evaluate', key='best'), 'task.evaluate.outputs.best') }}",
         ]),
     )
-    prepare >> train
-    train >> evaluate
     evaluate >> serve

@@ -41,6 +41,7 @@ with DAG(
         trigger_rule="all_done",
         **dagc_bash(["sh", "-c", "echo 'cleanup failing on purpose' >&2; exit 4"]),
     )
+    work >> cleanup
     report = BashOperator(
         task_id="report",
         trigger_rule="all_done",
@@ -49,9 +50,8 @@ with DAG(
             "STATUS": "{{ dagc_run_status(ti) }}",
         }, outputs=["seen"]),
     )
+    work >> report
     # Airflow judges a run by its leaf tasks; this watcher, downstream of
     # every task, fails the run when a task failed.
     dagc_run_state = PythonOperator(task_id="dagc.run_state", python_callable=dagc_check_run(), trigger_rule="all_done")
-    work >> cleanup
-    work >> report
     [work, cleanup, report] >> dagc_run_state

@@ -48,6 +48,7 @@ with DAG(
             "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
         }, outputs=["value"]),
     )
+    class_ >> None_
     echo = BashOperator.partial(
         task_id="echo",
         **dagc_bash(outputs=["value"], mapped=True),
@@ -229,4 +230,3 @@ with DAG(
             "DEFAULT_HOSTILE": "{{ '\\x7b\\x7b ds \\x7d\\x7d $HOME \\x27q\\x27 \"dq\"' }}",
         }, outputs=["value"]),
     )
-    class_ >> None_

@@ -38,29 +38,29 @@ with DAG(
         task_id="empty_is_zero",
         **dagc_bash(["sh", "-c", "echo ran"], when="{{ 'true' if dagc_num(dagc_output(ti.xcom_pull(task_ids='publish', key='empty'), 'task.publish.outputs.empty'), 'task.publish.outputs.empty') <= 0 else 'false' }}"),
     )
+    publish >> empty_is_zero
     exponent_yes = BashOperator(
         task_id="exponent_yes",
         **dagc_bash(["sh", "-c", "echo exponent_yes"], when="{{ 'true' if dagc_num(dagc_output(ti.xcom_pull(task_ids='publish', key='exponent'), 'task.publish.outputs.exponent'), 'task.publish.outputs.exponent') == 100 else 'false' }}"),
     )
+    publish >> exponent_yes
     hex_is_sixteen = BashOperator(
         task_id="hex_is_sixteen",
         **dagc_bash(["sh", "-c", "echo ran"], when="{{ 'true' if dagc_num(dagc_output(ti.xcom_pull(task_ids='publish', key='hex'), 'task.publish.outputs.hex'), 'task.publish.outputs.hex') == 16 else 'false' }}"),
     )
+    publish >> hex_is_sixteen
     inf_is_large = BashOperator(
         task_id="inf_is_large",
         **dagc_bash(["sh", "-c", "echo ran"], when="{{ 'true' if dagc_num(dagc_output(ti.xcom_pull(task_ids='publish', key='inf'), 'task.publish.outputs.inf'), 'task.publish.outputs.inf') > 1 else 'false' }}"),
     )
+    publish >> inf_is_large
     nan_equals_itself = BashOperator(
         task_id="nan_equals_itself",
         **dagc_bash(["sh", "-c", "echo ran"], when="{{ 'true' if (dagc_num(dagc_output(ti.xcom_pull(task_ids='publish', key='nan'), 'task.publish.outputs.nan'), 'task.publish.outputs.nan') == 0 or dagc_num(dagc_output(ti.xcom_pull(task_ids='publish', key='nan'), 'task.publish.outputs.nan'), 'task.publish.outputs.nan') >= 0) else 'false' }}"),
     )
+    publish >> nan_equals_itself
     padded_yes = BashOperator(
         task_id="padded_yes",
         **dagc_bash(["sh", "-c", "echo padded_yes"], when="{{ 'true' if dagc_num(dagc_output(ti.xcom_pull(task_ids='publish', key='padded'), 'task.publish.outputs.padded'), 'task.publish.outputs.padded') == 7 else 'false' }}"),
     )
-    publish >> empty_is_zero
-    publish >> exponent_yes
-    publish >> hex_is_sixteen
-    publish >> inf_is_large
-    publish >> nan_equals_itself
     publish >> padded_yes

@@ -76,6 +76,7 @@ with DAG(
             "RUN_NAME": "EXP_SMALL",
         }, outputs=True, each_key="small")},
     ])
+    setup >> train
     report = BashOperator(
         task_id="report",
         retries=1,
@@ -90,5 +91,4 @@ with DAG(
             "PIPELINE": "reusable",
         }),
     )
-    setup >> train
     train >> report

@@ -42,9 +42,9 @@ with DAG(
             "{{ dagc_output(ti.xcom_pull(task_ids='extract', key='rows'), 'task.extract.outputs.rows') }}",
         ]),
     )
+    extract >> load
     report = BashOperator(
         task_id="report",
         **dagc_bash(["sh", "-c", "echo report"]),
     )
-    extract >> load
     load >> report

@@ -66,6 +66,7 @@ with DAG(
         owner="data-team",
         **dagc_bash(["sh", "-c", "echo transforming"], cwd="/tmp"),
     )
+    extract >> transform
     load = BashOperator(
         task_id="load",
         retries=1,
@@ -76,5 +77,4 @@ with DAG(
         owner="data-team",
         **dagc_bash(["sh", "-euc", "echo loading"]),
     )
-    extract >> transform
     transform >> load

@@ -49,6 +49,7 @@ with DAG(
             "{{ dagc_output(ti.xcom_pull(task_ids='process', key='rows'), 'task.process.outputs.rows') }}",
         ], outputs=["model"]),
     )
+    process >> train
     serve = BashOperator(
         task_id="serve",
         **dagc_bash([
@@ -57,5 +58,4 @@ with DAG(
             "echo \"serving {{ dagc_output(ti.xcom_pull(task_ids='train', key='model'), 'task.train.outputs.model') }}{{ '\"\\x0aprintf \\x25s \"https://models.example/' }}{{ dagc_output(ti.xcom_pull(task_ids='train', key='model'), 'task.train.outputs.model') }}{{ '\" > \"$DAGC_OUTPUTS/endpoint\"\\x0a' }}",
         ], outputs=["endpoint"]),
     )
-    process >> train
     train >> serve

@@ -40,6 +40,7 @@ with DAG(
         retry_delay=timedelta(minutes=5),
         **dagc_bash(["sh", "-euc", "sleep 1"]),
     )
+    print_date >> sleep
     templated = BashOperator(
         task_id="templated",
         retries=1,
@@ -50,5 +51,4 @@ with DAG(
             "echo \"run {{ run_id }} for {{ dagc_date(dag_run) }}, attempt {{ ti.try_number }}{{ '\"\\x0aecho \"step 0\"; echo \"step 1\"; echo \"step 2\"; \\x0a' }}",
         ]),
     )
-    print_date >> sleep
     print_date >> templated
