@@ -1131,13 +1131,21 @@ func prefixAll(p string, xs []string) []string {
 func (b *builder) envArgs(t *ir.Task, in *ir.Instance, eachKey string) string {
 	argv := in.Argv()
 	elems := make([]string, len(argv))
-	width := 0
+	words := make([]string, len(argv))
+	width, plain := 0, true
 	for i, a := range argv {
-		elems[i] = pyStr(b.strTemplate(a, bashTemplateExt))
+		words[i] = b.strTemplate(a, bashTemplateExt)
+		plain = plain && plainWord.MatchString(words[i])
+		elems[i] = pyStr(words[i])
 		width += len(elems[i]) + 2
 	}
 	list := "[" + strings.Join(elems, ", ") + "]"
-	if width > 90 {
+	switch {
+	case plain:
+		// dagc_argv splits it on the spaces: a template of plain words is
+		// rendered as itself, and no word holds a space.
+		list = pyStr(strings.Join(words, " "))
+	case width > 90:
 		list = "[\n" + indentLines(suffixAll(elems, ","), 12) + "        ]"
 	}
 	out := list
@@ -1159,6 +1167,11 @@ func (b *builder) envArgs(t *ir.Task, in *ir.Instance, eachKey string) string {
 	}
 	return out
 }
+
+// plainWord is an argument the DAG file may write as a word of a command
+// string (dagc_argv): text no shell reads otherwise, with nothing Jinja
+// reads as a template (no braces, %} needs one) and no space.
+var plainWord = regexp.MustCompile(`^[A-Za-z0-9@%+=:,./_-]+$`)
 
 func suffixAll(xs []string, s string) []string {
 	out := make([]string, len(xs))

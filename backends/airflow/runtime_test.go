@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dagc-dev/dagc/ir"
 )
 
 // dagc_bash gives the task its command twice: as the env the wrapper reads
@@ -28,6 +30,67 @@ print(kw["env"]["DAGC_ARG_2"], kw["env"]["A"], kw["env"]["DAGC_ARGC"], kw["env"]
 	for _, want := range []string{"['sh', '-c', 'echo {{ ds }}']", "echo {{ ds }} b 3 1 None"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// A command of plain words is written as one string, which dagc_argv
+// splits on its spaces; dagc_bash then gives exactly what the list gives.
+func TestRuntimeCommandString(t *testing.T) {
+	py := venvPython()
+	if py == "" {
+		t.Skip("Airflow venv not installed (scripts/setup-tools.sh installs it)")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, RuntimeFile), runtimeModule.data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := string(runPython(t, py, `import sys
+sys.path.insert(0, sys.argv[1])
+import dagc_runtime
+argv = ["python", "-m", "steps.run", "--layer=0", "a@b%c+d:e,f/g_h"]
+print(dagc_runtime.dagc_bash(" ".join(argv), {"A": "b"}, when="w") == dagc_runtime.dagc_bash(argv, {"A": "b"}, when="w"))
+print(dagc_runtime.dagc_env(" ".join(argv), each_key="1") == dagc_runtime.dagc_env(argv, each_key="1"))
+`, dir))
+	if out != "True\nTrue\n" {
+		t.Errorf("the string form differs from the list:\n%s", out)
+	}
+}
+
+// TestCommandStringOnlyForPlainWords: the string form is used exactly when
+// every argument is a plain word, which no shell and no Jinja reads as
+// anything else; a space, an empty argument, a quote, $, a brace, a tab,
+// non-ASCII text or a name Airflow would load as a template file keeps
+// the list.
+func TestCommandStringOnlyForPlainWords(t *testing.T) {
+	cases := []struct {
+		argv  []string
+		plain bool
+	}{
+		{[]string{"python", "-m", "steps.run", "--layer", "0"}, true},
+		{[]string{"a@b%c+d:e,f/g_h=i.j-k"}, true},
+		{[]string{"echo", "a b"}, false},
+		{[]string{"echo", ""}, false},
+		{[]string{"sh", "run.sh"}, false},
+		{[]string{"echo", "$HOME"}, false},
+		{[]string{"echo", "it's"}, false},
+		{[]string{"echo", "x{y"}, false},
+		{[]string{"echo", "a\tb"}, false},
+		{[]string{"echo", "caf\u00e9"}, false},
+		{[]string{"echo", "#1"}, false},
+	}
+	for _, c := range cases {
+		p := &ir.Pipeline{Name: "words", Timezone: "UTC", Tasks: []*ir.Task{plainTask("t", c.argv...)}}
+		ir.Normalize(p)
+		data, diags := render(p)
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		text := string(data)
+		str := strings.Contains(text, "**dagc_bash("+pyStr(strings.Join(c.argv, " "))+")")
+		list := strings.Contains(text, "**dagc_bash([")
+		if str != c.plain || list == c.plain {
+			t.Errorf("%q: string form %v, list form %v; want the string form %v:\n%s", c.argv, str, list, c.plain, text)
 		}
 	}
 }

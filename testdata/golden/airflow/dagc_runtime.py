@@ -14,7 +14,7 @@ import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowRescheduleException, AirflowSkipException
 
-VERSION = "dagc-runtime-086598845158ec37"
+VERSION = "dagc-runtime-f8f4484a581f9e60"
 
 # Every BashOperator task runs this fixed wrapper. The command arrives as
 # DAGC_ARGC and DAGC_ARG_<n> (Jinja-rendered env values), so no user text
@@ -496,12 +496,22 @@ DAGC_ATTEMPT_TEMPLATE = "{{ ti.try_number }}"
 DAGC_MAP_INDEX_TEMPLATE = "{{ task.env['DAGC_EACH_KEY'] }}"
 
 
+def dagc_argv(argv):
+    """A command as the DAG file writes it: a list of arguments or, when
+    every argument is a plain word (ASCII letters, digits and @%+=:,./_-,
+    which no shell would read otherwise either), one string of the words
+    joined by single spaces. Fewer tokens: the DAG file parses faster."""
+    return argv.split(" ") if isinstance(argv, str) else argv
+
+
 def dagc_env(argv, env=None, *, when=None, outputs=False, each_key=None):
     """The environment of a task run by DAGC_RUN: the task's own variables,
-    then the command as DAGC_ARGC and DAGC_ARG_<n>, this attempt's number,
-    the gate (trigger check and `when`) as DAGC_WHEN, the outputs directory
-    request and a for_each instance's key. Every value is a Jinja template
-    that dagc wrote for it, rendered by Airflow as any env value."""
+    then the command (dagc_argv) as DAGC_ARGC and DAGC_ARG_<n>, this
+    attempt's number, the gate (trigger check and `when`) as DAGC_WHEN, the
+    outputs directory request and a for_each instance's key. Every value is
+    a Jinja template that dagc wrote for it, rendered by Airflow as any env
+    value."""
+    argv = dagc_argv(argv)
     out = dict(env or {})
     out["DAGC_ATTEMPT"] = DAGC_ATTEMPT_TEMPLATE
     out["DAGC_ARGC"] = str(len(argv))
@@ -533,6 +543,7 @@ def dagc_bash(argv=None, env=None, *, when=None, outputs=(), cwd=None, mapped=Fa
     env per instance from expand_kwargs instead (argv None)."""
     kwargs = {"bash_command": DAGC_RUN}
     if argv is not None:
+        argv = dagc_argv(argv)
         kwargs["env"] = dagc_env(argv, env, when=when, outputs=bool(outputs))
         kwargs["doc_md"] = dagc_doc(argv)
     if cwd is not None:
