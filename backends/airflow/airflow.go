@@ -91,6 +91,7 @@ const airflowIgnore = "# Written by dagc generate airflow: dagc_runtime.py is th
 type runtimeView struct {
 	Version          string
 	SkipExitCode     int
+	WordsArgc        string
 	SkipTrigger      string
 	MaxOutputBytes   int
 	NumberSyntax     string
@@ -109,7 +110,7 @@ var runtimeModule = func() (m struct {
 	version string
 }) {
 	v := runtimeView{
-		SkipExitCode: skipExitCode, SkipTrigger: skipTrigger, MaxOutputBytes: ir.MaxOutputBytes,
+		SkipExitCode: skipExitCode, WordsArgc: wordsArgc, SkipTrigger: skipTrigger, MaxOutputBytes: ir.MaxOutputBytes,
 		NumberSyntax: ir.NumberSyntax, NumberBlanks: ir.NumberBlanks, WrapperLines: wrapperLines,
 		ItemsPreview: ir.MaxItemsPreview, FailedStates: pyStates(ir.Failing),
 		AttemptTemplate: attemptTemplate(bashTemplateExt), MapIndexTemplate: "{{ task.env['DAGC_EACH_KEY'] }}",
@@ -176,16 +177,28 @@ type runTaskView struct {
 	Mapped bool
 }
 
+// wordsArgc is DAGC_ARGC for a command of plain words (plainWord): then
+// DAGC_ARG_0 holds the words joined by single spaces, and the wrapper
+// splits it there (read -r with IFS a space: no quote, backslash or glob
+// is read, and a plain word holds none of them, nor a space or a line
+// break). Four env entries instead of three plus one per argument.
+const wordsArgc = "words"
+
 // wrapperLines is the bash script every BashOperator task runs (see the
 // comment above DAGC_RUN in the template). It must never contain Jinja
 // syntax nor end in a template extension: tests check both.
 var wrapperLines = []string{
 	`dagc_argv=()`,
-	`for ((dagc_i = 0; dagc_i < DAGC_ARGC; dagc_i++)); do`,
-	`  dagc_var="DAGC_ARG_$dagc_i"`,
-	`  dagc_argv+=("${!dagc_var}")`,
-	`  unset "$dagc_var"`,
-	`done`,
+	`if [ "$DAGC_ARGC" = ` + wordsArgc + ` ]; then`,
+	`  IFS=' ' read -r -a dagc_argv <<< "$DAGC_ARG_0"`,
+	`  unset DAGC_ARG_0`,
+	`else`,
+	`  for ((dagc_i = 0; dagc_i < DAGC_ARGC; dagc_i++)); do`,
+	`    dagc_var="DAGC_ARG_$dagc_i"`,
+	`    dagc_argv+=("${!dagc_var}")`,
+	`    unset "$dagc_var"`,
+	`  done`,
+	`fi`,
 	`unset DAGC_ARGC DAGC_EACH_KEY`,
 	`if [ "${DAGC_WHEN-true}" != true ]; then`,
 	`  if [ "$DAGC_WHEN" = ` + skipTrigger + ` ]; then`,

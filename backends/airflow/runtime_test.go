@@ -1,6 +1,7 @@
 package airflow
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,8 +35,9 @@ print(kw["env"]["DAGC_ARG_2"], kw["env"]["A"], kw["env"]["DAGC_ARGC"], kw["env"]
 	}
 }
 
-// A command of plain words is written as one string, which dagc_argv
-// splits on its spaces; dagc_bash then gives exactly what the list gives.
+// A command of plain words is written as one string: dagc_bash gives the
+// same doc_md and other arguments as for the list, and the wrapper, run by
+// bash with either env, runs the same argv.
 func TestRuntimeCommandString(t *testing.T) {
 	py := venvPython()
 	if py == "" {
@@ -45,15 +47,29 @@ func TestRuntimeCommandString(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, RuntimeFile), runtimeModule.data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := string(runPython(t, py, `import sys
+	show := filepath.Join(dir, "show")
+	if err := os.WriteFile(show, []byte("#!/bin/sh\nfor a in \"$@\"; do printf '[%s]\\n' \"$a\"; done\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	argv := []string{show, "-m", "steps.run", "--layer=0", "a@b%c+d:e,f/g_h"}
+	words := strings.Join(argv, " ")
+	if !plainWord.MatchString(strings.ReplaceAll(words, " ", "")) {
+		t.Fatalf("%q: not plain words", words)
+	}
+	out := string(runPython(t, py, `import json, subprocess, sys
 sys.path.insert(0, sys.argv[1])
 import dagc_runtime
-argv = ["python", "-m", "steps.run", "--layer=0", "a@b%c+d:e,f/g_h"]
-print(dagc_runtime.dagc_bash(" ".join(argv), {"A": "b"}, when="w") == dagc_runtime.dagc_bash(argv, {"A": "b"}, when="w"))
-print(dagc_runtime.dagc_env(" ".join(argv), each_key="1") == dagc_runtime.dagc_env(argv, each_key="1"))
-`, dir))
-	if out != "True\nTrue\n" {
-		t.Errorf("the string form differs from the list:\n%s", out)
+words, argv = sys.argv[2], json.loads(sys.argv[3])
+a, b = dagc_runtime.dagc_bash(words, {"A": "b"}, when="true"), dagc_runtime.dagc_bash(argv, {"A": "b"}, when="true")
+print(a["env"]["DAGC_ARGC"], len(a["env"]), len(b["env"]))
+print({k: v for k, v in a.items() if k != "env"} == {k: v for k, v in b.items() if k != "env"})
+for kw in (a, b):
+    env = dict(kw["env"], PATH="/usr/bin:/bin", DAGC_ARG_9="stray")
+    print(subprocess.run(["bash", "-c", kw["bash_command"]], env=env, capture_output=True, text=True, check=True).stdout, end="")
+`, dir, words, func() string { b, _ := json.Marshal(argv); return string(b) }()))
+	lines := "[-m]\n[steps.run]\n[--layer=0]\n[a@b%c+d:e,f/g_h]\n"
+	if want := "words 6 10\nTrue\n" + lines + lines; out != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
 	}
 }
 
