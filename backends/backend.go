@@ -60,7 +60,7 @@ type Describer interface {
 // FeatureNames are the rows of the support matrix, in DESIGN section 3 order.
 var FeatureNames = []string{
 	"task", "edges", "for_each", "for_each over a run-time value", "retry", "timeout", "schedule, timezone",
-	"params", "outputs", "when / trigger", "run state", "final", "concurrency",
+	"params", "outputs", "when / trigger", "run state", "final", "concurrency", "artifacts",
 }
 
 // SettingsChecker is implemented by every backend that has a settings
@@ -76,4 +76,16 @@ type SettingsChecker interface {
 // `dagc generate <name>` (argo --kind). The flags set the renderer.
 type FlagAdder interface {
 	AddFlags(fs *flag.FlagSet)
+}
+
+// ArtifactsNotYet refuses every task that declares or receives artifacts,
+// for a backend that does not carry them yet: never dropped silently.
+func ArtifactsNotYet(backend string, p *ir.Pipeline) ir.Diagnostics {
+	var ds ir.Diagnostics
+	for _, t := range p.Tasks {
+		if len(t.Artifacts) > 0 || len(t.Inputs) > 0 {
+			ds = append(ds, ir.Unsupported(backend, "artifacts", t, "Run it with dagc run, or on a backend that lists artifacts in dagc backends."))
+		}
+	}
+	return ds
 }

@@ -31,6 +31,12 @@ type Pipeline struct {
 	// Timeout limits the whole run; 0 = none.
 	Timeout time.Duration
 	Tags    []string
+	// Storage is the URI under which tasks' artifacts live (DESIGN 2.6):
+	// s3://BUCKET/PREFIX or file:///PATH; "" leaves it to the engine (a run
+	// folder locally, the cluster's artifact repository on Argo). A
+	// backend's settings may override it.
+	Storage      string `json:",omitempty"`
+	StorageRange Range  `json:"-"`
 
 	// Params are the run-time inputs, sorted by name.
 	Params []*Param
@@ -122,6 +128,13 @@ type Task struct {
 	// each name in Outputs, so a diagnostic about one output points at it.
 	// Not part of the IR's meaning: left out of goldens.
 	OutputRanges []Range `json:"-"`
+	// Artifacts are the names of the files or directories this task writes
+	// under $DAGC_ARTIFACTS (DESIGN 2.6), in declaration order.
+	Artifacts      []string `json:",omitempty"`
+	ArtifactRanges []Range  `json:"-"`
+	// Inputs are the artifacts of upstream tasks this one receives under
+	// $DAGC_INPUTS, sorted by Name.
+	Inputs []Input `json:",omitempty"`
 	// When is the run-time condition; nil means always.
 	When    *Cond
 	Trigger Trigger

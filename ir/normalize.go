@@ -121,6 +121,10 @@ func normalizeTask(t *Task, paramType map[string]ParamType) {
 	if !slices.IsSortedFunc(tp.Env, cmpEnv) {
 		slices.SortStableFunc(tp.Env, cmpEnv)
 	}
+	cmpInput := func(a, b Input) int { return strings.Compare(a.Name, b.Name) }
+	if !slices.IsSortedFunc(t.Inputs, cmpInput) {
+		slices.SortStableFunc(t.Inputs, cmpInput)
+	}
 	normalizeEdges(t)
 	if t.When != nil {
 		markNumeric(t.When, paramType)

@@ -25,6 +25,7 @@ func Validate(p *Pipeline) Diagnostics {
 		return v.diags
 	}
 	v.pipeline()
+	v.storage()
 	v.params()
 	v.tasks()
 	v.order()
@@ -228,6 +229,7 @@ func (v *validator) tasks() {
 		flat = v.upstream(t, flat)
 		v.up[i] = flat[start:len(flat):len(flat)]
 		v.taskRefs(i, t)
+		v.taskArtifacts(i, t)
 	}
 	v.finalTasks()
 }

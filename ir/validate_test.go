@@ -511,3 +511,37 @@ func TestRetryOnExitCodesChecked(t *testing.T) {
 		t.Error("Retries: only a listed code is retried, and anything without on_exit_codes")
 	}
 }
+
+func TestParseStorage(t *testing.T) {
+	for uri, want := range map[string]string{
+		"s3://bucket":              "s3 bucket ",
+		"s3://my.bucket-1/a/b/":    "s3 my.bucket-1 a/b",
+		"file:///srv/dagc/":        "file  /srv/dagc",
+		"file://localhost/srv/x y": "file  /srv/x y",
+	} {
+		st, err := ParseStorage(uri)
+		if err != nil || st.Scheme+" "+st.Bucket+" "+st.Prefix != want {
+			t.Errorf("ParseStorage(%q) = %+v, %v; want %s", uri, st, err, want)
+		}
+	}
+	for uri, want := range map[string]string{
+		"gs://bucket/p":      `has the scheme "gs"`,
+		"s3://Bucket/p":      "does not name a valid S3 bucket",
+		"s3://b/p":           "does not name a valid S3 bucket",
+		"s3://bucket/a//b":   `empty, "." or ".." segment`,
+		"s3://bucket/a/../b": `empty, "." or ".." segment`,
+		"s3://bucket/a b":    `has " " in its key prefix`,
+		"s3://bucket/{{x}}":  `has "{" in its key prefix`,
+		"s3://bucket/%41":    "holds %",
+		"file://host/srv":    `names the host "host"`,
+		"file:relative":      "opaque part",
+		"file://localhost":   "not an absolute path",
+		"s3://bucket/p?x=1":  "a query, fragment",
+		"no scheme":          "is not a URI",
+		"s3://user@bucket/p": "a query, fragment, user",
+	} {
+		if _, err := ParseStorage(uri); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseStorage(%q): %v, want an error with %q", uri, err, want)
+		}
+	}
+}

@@ -234,6 +234,7 @@ var pipelineSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "description"}, {Name: "schedule"}, {Name: "timezone"}, {Name: "start_date"},
 		{Name: "catchup"}, {Name: "concurrency"}, {Name: "timeout"}, {Name: "tags"},
+		{Name: "storage"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "defaults"}},
 }
@@ -300,6 +301,7 @@ func (c *compiler) compilePipelineBlock(pipe *ir.Pipeline) {
 	if tags, ok := c.attrStringList(content, "tags", c.ctx, scope); ok {
 		pipe.Tags = tags
 	}
+	c.decodeStorage(content, pipe)
 	blocks := c.singleBlocks(content, "pipeline")
 	pipe.Settings = c.backendBlocks(content, blocks, ir.LevelPipeline)
 	if b := blocks["defaults"]; b != nil {

@@ -26,6 +26,7 @@ var taskSchema = &hcl.BodySchema{
 		{Name: "max_parallel"},
 		{Name: "allow_failure"},
 		{Name: "final"},
+		{Name: "artifacts"}, {Name: "inputs"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "retry"}, {Type: "resources"},
@@ -44,6 +45,8 @@ var notInDefaults = map[string]string{
 	// never fail.
 	"allow_failure": "whether a failure fails the run is decided per task",
 	"final":         "an exit handler is chosen per task",
+	"artifacts":     "artifacts are written by one task",
+	"inputs":        "each task names the artifacts it reads",
 }
 
 var retrySchema = &hcl.BodySchema{
@@ -405,7 +408,11 @@ type taskDecl struct {
 	outputs      []string
 	outputRanges []ir.Range
 	outputsOK    bool
-	forEach      bool
+	// artifacts are declared like outputs; inputs refer to them.
+	artifacts      []string
+	artifactRanges []ir.Range
+	artifactsOK    bool
+	forEach        bool
 	// final is `final = true`: known before any task compiles, so that
 	// references to run.status and dependencies on the task can be judged.
 	final bool
@@ -420,39 +427,52 @@ func (c *compiler) decodeTaskBody(b *hclsyntax.Block) *taskDecl {
 	}
 	content, ds := bodyContent(b.Body, c.schemaFor(taskSchema, c.taskSchemaB, b.Body))
 	c.addDiags(ds)
-	d := &taskDecl{name: b.Labels[0], block: b, content: content, outputsOK: true, forEach: content.Attributes["for_each"] != nil}
+	d := &taskDecl{name: b.Labels[0], block: b, content: content, forEach: content.Attributes["for_each"] != nil}
 	if f, ok := c.attrBool(content, "final", c.ctx, onceScope("final", d.forEach)); ok {
 		d.final = f
 	}
-	if a := content.Attributes["outputs"]; a != nil {
-		d.outputsOK = false
-		if l, ok := c.attrStringList(content, "outputs", c.ctx, onceScope("outputs", d.forEach)); ok {
-			d.outputsOK = true
-			seen := map[string]bool{}
-			// The element ranges of a literal list, else the attribute's.
-			elems := []hclsyntax.Expression(nil)
-			if tup, ok := a.Expr.(*hclsyntax.TupleConsExpr); ok && len(tup.Exprs) == len(l) {
-				elems = tup.Exprs
-			}
-			for i, o := range l {
-				at := a.Expr.Range()
-				if elems != nil {
-					at = elems[i].Range()
-				}
-				switch {
-				case !ir.ValidOutputName(o):
-					c.errorf(at, "Invalid output name", "An output name must start with a letter or underscore and hold only letters, digits and underscores (it becomes a file name, an XCom key and an Argo parameter), at most %d characters; %q does not.", ir.MaxNameLen, o)
-				case seen[o]:
-					c.errorf(at, "Duplicate output", "The output %q is listed twice.", o)
-				default:
-					seen[o] = true
-					d.outputs = append(d.outputs, o)
-					d.outputRanges = append(d.outputRanges, toRange(at))
-				}
-			}
+	d.outputs, d.outputRanges, d.outputsOK = c.declaredNames(content, "outputs", "output", d.forEach)
+	d.artifacts, d.artifactRanges, d.artifactsOK = c.declaredNames(content, "artifacts", "artifact", d.forEach)
+	return d
+}
+
+// declaredNames decodes a list of names a task publishes (outputs,
+// artifacts): each becomes a file name, an XCom key and an Argo parameter
+// or artifact name. ok is false when the attribute itself is in error, so
+// references to its names are not reported again.
+func (c *compiler) declaredNames(content *hcl.BodyContent, attr, kind string, forEach bool) (names []string, ranges []ir.Range, ok bool) {
+	a := content.Attributes[attr]
+	if a == nil {
+		return nil, nil, true
+	}
+	l, ok := c.attrStringList(content, attr, c.ctx, onceScope(attr, forEach))
+	if !ok {
+		return nil, nil, false
+	}
+	seen := map[string]bool{}
+	// The element ranges of a literal list, else the attribute's.
+	elems := []hclsyntax.Expression(nil)
+	if tup, ok := a.Expr.(*hclsyntax.TupleConsExpr); ok && len(tup.Exprs) == len(l) {
+		elems = tup.Exprs
+	}
+	for i, o := range l {
+		at := a.Expr.Range()
+		if elems != nil {
+			at = elems[i].Range()
+		}
+		switch {
+		case !ir.ValidOutputName(o):
+			becomes := map[string]string{"output": "a file name, an XCom key and an Argo parameter", "artifact": "a file name, a storage key and an Argo artifact name"}[kind]
+			c.errorf(at, "Invalid "+kind+" name", "An %s name must start with a letter or underscore and hold only letters, digits and underscores (it becomes %s), at most %d characters; %q does not.", kind, becomes, ir.MaxNameLen, o)
+		case seen[o]:
+			c.errorf(at, "Duplicate "+kind, "The %s %q is listed twice.", kind, o)
+		default:
+			seen[o] = true
+			names = append(names, o)
+			ranges = append(ranges, toRange(at))
 		}
 	}
-	return d
+	return names, ranges, true
 }
 
 // declareTask registers a task decoded by decodeTaskBody, whose
@@ -570,7 +590,7 @@ func instanceValueText(v cty.Value) string {
 
 func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	content := d.content
-	t := &ir.Task{Name: d.name, Outputs: d.outputs, OutputRanges: d.outputRanges, Range: toRange(d.block.DefRange())}
+	t := &ir.Task{Name: d.name, Outputs: d.outputs, OutputRanges: d.outputRanges, Artifacts: d.artifacts, ArtifactRanges: d.artifactRanges, Range: toRange(d.block.DefRange())}
 	sink := &refSink{self: d.name, edges: map[string]hcl.Range{}, final: d.final}
 	once := func(attr string) scope { return onceScope(attr, d.forEach) }
 	defs := c.defaults
@@ -582,6 +602,10 @@ func (c *compiler) compileTask(d *taskDecl, pipe *ir.Pipeline) *ir.Task {
 	// depends_on
 	if a := content.Attributes["depends_on"]; a != nil && !d.final {
 		c.dependsOn(a, sink)
+	}
+
+	if a := content.Attributes["inputs"]; a != nil {
+		t.Inputs = c.decodeInputs(d, a, sink)
 	}
 
 	// for_each

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs Apache Airflow 3 with the standard and cncf-kubernetes providers
+# Installs Apache Airflow 3 with the standard, cncf-kubernetes and amazon providers
 # into ${DAGC_CACHE:-~/.cache/dagc}/airflow-venv, outside the clone, for the
 # Airflow conformance checks (backends/airflow engine test, conformance
 # suite). Idempotent: a stamp file records what was installed, and a venv
@@ -14,6 +14,9 @@ PINS=(
   "apache-airflow==3.3.2"
   "apache-airflow-providers-standard==1.21.0"
   "apache-airflow-providers-cncf-kubernetes==10.25.0"
+  # ObjectStoragePath over s3:// (artifacts, DESIGN 2.6).
+  "apache-airflow-providers-amazon==9.39.0"
+  "s3fs==2026.9.0"
 )
 want="${PINS[*]}"
 
@@ -62,6 +65,6 @@ rm -rf "$VENV"
 "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 "$VENV/bin/python" -m pip install --quiet "${PINS[@]}"
-"$VENV/bin/python" -c 'import airflow.sdk, airflow.providers.standard.operators.bash, airflow.providers.cncf.kubernetes.operators.pod'
+"$VENV/bin/python" -c 'import airflow.sdk, airflow.providers.standard.operators.bash, airflow.providers.cncf.kubernetes.operators.pod, airflow.providers.amazon.aws.fs.s3, s3fs'
 echo "$want" > "$STAMP"
 echo "setup-airflow: installed $want into $VENV"

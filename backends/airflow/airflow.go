@@ -414,7 +414,7 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		}
 	}
 	used := text.String()
-	for _, n := range []string{"dagc_bash", "dagc_env", "dagc_gate", "dagc_items", "RetryCodesBashOperator"} {
+	for _, n := range []string{"dagc_bash", "dagc_env", "dagc_gate", "dagc_items", "RetryCodesBashOperator", "ArtifactBashOperator"} {
 		if strings.Contains(used, n) {
 			names[n] = true
 		}
@@ -704,6 +704,16 @@ func (b *builder) task(t *ir.Task) *taskView {
 	} else if t.NumInstances() == 0 {
 		b.diags.Errorf(t.Range, "task has no instance", "task %q has no instance to run.", t.Name)
 		return nil
+	}
+	if len(t.Artifacts) > 0 || len(t.Inputs) > 0 {
+		switch st := storageOf(b.p, b.opts.Task(t)); {
+		case op == "kubernetes":
+			b.unsupported("artifacts with operator \"kubernetes\"", t, "ObjectStoragePath moves artifacts on the worker, around a BashOperator's command; use the default operator.")
+			return nil
+		case st == "":
+			b.unsupported("artifacts without storage", t, "Airflow's workers share no folder: set storage = \"s3://BUCKET/PREFIX\" (or file:// on storage every worker mounts) on the pipeline or in its airflow block, and storage_conn_id for the connection.")
+			return nil
+		}
 	}
 	for k, o := range t.Outputs {
 		if o == "return_value" {
@@ -1073,6 +1083,70 @@ func (b *builder) workdir(in *ir.Instance, ext []string) string {
 	return jinjaTemplate([]templatePart{{expr: "task.dag.folder", isEx: true}, {lit: "/" + in.Workdir}}, ext)
 }
 
+// artifactArgs are ArtifactBashOperator's arguments (DESIGN 2.6): the
+// declared artifacts, where each input comes from, and the storage.
+func (b *builder) artifactArgs(t *ir.Task) []kwarg {
+	var args []kwarg
+	if len(t.Artifacts) > 0 {
+		names := make([]string, len(t.Artifacts))
+		for i, a := range t.Artifacts {
+			names[i] = pyStr(a)
+		}
+		args = append(args, kwarg{"artifacts", "[" + strings.Join(names, ", ") + "]"})
+	}
+	if len(t.Inputs) > 0 {
+		items := make([]string, len(t.Inputs))
+		for i, in := range t.Inputs {
+			src := in.Task + "/" + in.Artifact
+			if prod := b.p.Task(in.Task); prod != nil && prod.ForEach != nil {
+				src = in.Task + "/*/" + in.Artifact
+			}
+			items[i] = pyStr(in.Name) + ": " + pyStr(src)
+		}
+		args = append(args, kwarg{"inputs", "{" + strings.Join(items, ", ") + "}"})
+	}
+	st, conn := storageAndConn(b.p, b.opts.Task(t))
+	args = append(args, kwarg{"storage", pyStr(st)})
+	if conn != "" {
+		args = append(args, kwarg{"storage_conn_id", pyStr(conn)})
+	}
+	return args
+}
+
+// defaultS3ConnID is the connection an s3:// storage is reached with when
+// the airflow block names none.
+const defaultS3ConnID = "aws_default"
+
+// storageAndConn is the storage and the connection ObjectStoragePath
+// reaches it with; an s3:// storage without storage_conn_id uses
+// aws_default, what Airflow's own S3 hooks default to.
+func storageAndConn(p *ir.Pipeline, o Options) (string, string) {
+	st, conn := storageOf(p, o), o.StorageConnID
+	if conn == "" && strings.HasPrefix(st, "s3://") {
+		conn = defaultS3ConnID
+	}
+	return st, conn
+}
+
+// StorageOf is the storage and connection id the pipeline's Airflow tasks
+// use, for test harnesses that serve it.
+func StorageOf(p *ir.Pipeline) (storage, connID string) {
+	opts, diags := Schema.Decode(p)
+	if diags.HasErrors() {
+		return p.Storage, ""
+	}
+	return storageAndConn(p, opts.Run)
+}
+
+// storageOf is the storage Airflow's tasks use: the airflow block's, else
+// the pipeline's.
+func storageOf(p *ir.Pipeline, o Options) string {
+	if o.Storage != "" {
+		return o.Storage
+	}
+	return p.Storage
+}
+
 func (b *builder) bashTask(t *ir.Task) *taskView {
 	tv := &taskView{Name: t.Name, Var: b.vars[t.Name], Operator: "BashOperator", Mapped: t.ForEach != nil}
 	args := b.common(t)
@@ -1083,6 +1157,12 @@ func (b *builder) bashTask(t *ir.Task) *taskView {
 			codes[i] = strconv.Itoa(c)
 		}
 		args = append(args, kwarg{"retry_exit_codes", "[" + strings.Join(codes, ", ") + "]"})
+	}
+	if len(t.Artifacts) > 0 || len(t.Inputs) > 0 {
+		args = append(args, b.artifactArgs(t)...)
+		if tv.Operator == "BashOperator" {
+			tv.Operator = "ArtifactBashOperator" // RetryCodesBashOperator is one too
+		}
 	}
 	inst := b.templateInstances(t)
 	var opts []string

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/dagc-dev/dagc/backends/local"
 	"github.com/dagc-dev/dagc/backends/settings"
 	"github.com/dagc-dev/dagc/conformance"
+	"github.com/dagc-dev/dagc/internal/moto"
 	"github.com/dagc-dev/dagc/ir"
 	"github.com/dagc-dev/dagc/trace"
 )
@@ -57,6 +59,24 @@ func TestEngine(t *testing.T) {
 	}
 	var jobs []job
 	refs := map[string]conformance.Run{}
+	// The artifacts example's storage is served by moto on loopback, and
+	// ObjectStoragePath reaches it through the amazon provider.
+	var extraEnv []string
+	kept := names[:0]
+	for _, name := range names {
+		if !pipes[name].UsesArtifacts() {
+			kept = append(kept, name)
+			continue
+		}
+		if env, why := s3ForAirflow(t, py, pipes[name]); why != "" {
+			t.Logf("not run in Airflow: %s: %s", name, why)
+			continue
+		} else {
+			extraEnv = append(extraEnv, env...)
+		}
+		kept = append(kept, name)
+	}
+	names = kept
 	for _, name := range names {
 		p := pipes[name]
 		data, diags := render(p)
@@ -83,6 +103,7 @@ func TestEngine(t *testing.T) {
 	}
 	start := time.Now()
 	cmd := exec.Command(py, filepath.Join(repoRoot, "conformance", "airflow", "run_dag.py"), "--batch", spec)
+	cmd.Env = append(os.Environ(), extraEnv...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -289,4 +310,29 @@ func checkEdge(t *testing.T, final map[string]trace.Record, run string) {
 	if run != "failed" {
 		t.Errorf("run ended %s, want failed", run)
 	}
+}
+
+// s3ForAirflow serves p's s3:// storage from moto for the rest of the test
+// and returns the Airflow connection that reaches it, or why it cannot:
+// moto or the venv's amazon provider missing (scripts/setup-tools.sh
+// installs both, and setup-airflow.sh fails when the provider does not
+// import).
+func s3ForAirflow(t *testing.T, py string, p *ir.Pipeline) ([]string, string) {
+	t.Helper()
+	storage, conn := StorageOf(p)
+	st, err := ir.ParseStorage(storage)
+	if err != nil || st.Scheme != "s3" {
+		t.Fatalf("%s: the test serves s3:// storage only, not %q", p.Name, storage)
+	}
+	if err := exec.Command(py, "-c", "import airflow.providers.amazon.aws.fs.s3, s3fs").Run(); err != nil {
+		return nil, "the Airflow venv has no amazon provider and s3fs (scripts/setup-tools.sh)"
+	}
+	srv, err := moto.StartWithBucket(st.Bucket)
+	if errors.Is(err, moto.ErrNotInstalled) {
+		return nil, err.Error()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return []string{srv.AirflowConn(conn)}, ""
 }

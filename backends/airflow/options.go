@@ -15,6 +15,10 @@ type Options struct {
 	Owner          string
 	// Namespace for KubernetesPodOperator pods.
 	Namespace string
+	// Storage overrides the pipeline's storage for Airflow; StorageConnID
+	// is the Airflow connection ObjectStoragePath reaches it with.
+	Storage       string
+	StorageConnID string
 }
 
 // Schema is the `airflow {}` block. Every setting is an operator argument,
@@ -26,6 +30,8 @@ var Schema = &settings.Schema[Options]{Backend: backendName, Fields: []settings.
 	settings.Int("priority_weight", 1, func(o *Options) *int { return &o.PriorityWeight }),
 	settings.String("owner", func(o *Options) *string { return &o.Owner }),
 	settings.String("namespace", func(o *Options) *string { return &o.Namespace }),
+	settings.Storage("storage", func(o *Options) *string { return &o.Storage }).WholeRun("to the whole run (every task's artifacts live under one storage)"),
+	settings.String("storage_conn_id", func(o *Options) *string { return &o.StorageConnID }).WholeRun("to the whole run (one connection reaches its storage)"),
 }}
 
 // CheckSettings implements backends.SettingsChecker.

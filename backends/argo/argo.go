@@ -68,7 +68,7 @@ func (*Renderer) Name() string { return backendName }
 // cannot express.
 func (r *Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 	_, diags := r.build(p)
-	return diags
+	return append(diags, backends.ArtifactsNotYet(backendName, p)...)
 }
 
 // Render implements backends.Renderer.

@@ -18,5 +18,6 @@ func (r *Renderer) Features() []backends.Feature {
 		{Name: "run state", Support: "failFast: false and every task a target: the workflow fails when any task failed; allow_failure: a run-state task (dagc-run-state) as the only target, failing on a Failed/Error task without allow_failure (continueOn is refused with depends)"},
 		{Name: "final", Support: "onExit dag template dagc-exit; run.status from {{workflow.status}}, run.failed_tasks from {{workflow.failures}}"},
 		{Name: "concurrency", Support: "spec.parallelism"},
+		{Name: "artifacts", Support: "no: not yet"},
 	}
 }

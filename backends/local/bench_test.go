@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -46,5 +47,46 @@ func BenchmarkLayered(b *testing.B) {
 		if err != nil || res.State != ir.Success {
 			b.Fatalf("%v %v", err, res.State)
 		}
+	}
+}
+
+// BenchmarkArtifactInputs stages one file as a task input, the way the
+// runner gives a consumer its producer's artifact: as a hard link
+// (same file system) and as a copy (--isolate, or another file system).
+// The file is DAGC_BENCH_ARTIFACT (bench/artifacts/run.sh makes 1 GiB),
+// else 64 MiB made here.
+func BenchmarkArtifactInputs(b *testing.B) {
+	src := os.Getenv("DAGC_BENCH_ARTIFACT")
+	if src == "" {
+		src = filepath.Join(b.TempDir(), "artifact")
+		if err := os.WriteFile(src, bytes.Repeat([]byte("dagc artifact\n"), 64<<20/14), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	fi, err := os.Stat(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dst := os.Getenv("DAGC_BENCH_ARTIFACT_DST")
+	if dst == "" {
+		dst = filepath.Dir(src)
+	}
+	for _, mode := range []struct {
+		name string
+		copy bool
+	}{{"link", false}, {"copy", true}} {
+		b.Run(mode.name, func(b *testing.B) {
+			b.SetBytes(fi.Size())
+			sources := []inputSource{{name: "a", entries: []inputEntry{{segment: "_", path: src}}}}
+			for i := 0; i < b.N; i++ {
+				dir := filepath.Join(dst, fmt.Sprintf("dagc-bench-inputs-%d", i))
+				if err := stageInputs(dir, sources, mode.copy); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				os.RemoveAll(dir)
+				b.StartTimer()
+			}
+		})
 	}
 }

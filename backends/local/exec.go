@@ -28,8 +28,16 @@ type attempt struct {
 	dir     string
 	outDir  string // "" when the task declares no outputs
 	outputs []string
-	timeout time.Duration
-	logPath string
+	// inputs are staged into inputsDir ($DAGC_INPUTS) before the command
+	// starts; artifacts are written to staging ($DAGC_ARTIFACTS) and moved
+	// to artifactsDir on success (artifacts.go).
+	inputs       []inputSource
+	inputsDir    string
+	artifacts    []string
+	staging      string
+	artifactsDir string
+	timeout      time.Duration
+	logPath      string
 	// marks are the environment entries that identify the attempt's
 	// processes (DAGC_RUN_ID, DAGC_TASK, DAGC_INSTANCE).
 	marks []string
@@ -71,6 +79,26 @@ func (r *runner) runAttempt(a *attempt) (res attemptResult) {
 	if a.outDir != "" {
 		if err := os.MkdirAll(a.outDir, 0o755); err != nil {
 			res.err = "cannot create the outputs directory: " + err.Error()
+			return res
+		}
+	}
+
+	if a.inputsDir != "" {
+		defer os.RemoveAll(a.inputsDir)
+		if err := stageInputs(a.inputsDir, a.inputs, r.tmpMode != tmpShared); err != nil {
+			res.err = err.Error()
+			return res
+		}
+	}
+	if a.staging != "" {
+		// Whatever a failed attempt wrote goes; a success moves it first.
+		defer os.RemoveAll(a.staging)
+		if err := os.RemoveAll(a.staging); err != nil {
+			res.err = "cannot create the artifacts directory: " + err.Error()
+			return res
+		}
+		if err := os.MkdirAll(a.staging, 0o755); err != nil {
+			res.err = "cannot create the artifacts directory: " + err.Error()
 			return res
 		}
 	}
@@ -196,6 +224,12 @@ func (r *runner) runAttempt(a *attempt) (res attemptResult) {
 			return res
 		}
 		res.outputs = outs
+	}
+	if a.staging != "" {
+		if err := commitArtifacts(a.staging, a.artifactsDir, a.artifacts); err != nil {
+			res.err = err.Error()
+			return res
+		}
 	}
 	res.ok = true
 	return res

@@ -24,5 +24,6 @@ func (Engine) Features() []backends.Feature {
 		{Name: "run state", Support: "failed when any task failed (exit 1); allow_failure: ir.RunState with FailureTolerated"},
 		{Name: "final", Support: "scheduled once every other task has ended"},
 		{Name: "concurrency", Support: "-j, capped by concurrency"},
+		{Name: "artifacts", Support: "folders under the run directory, or a file:// storage: hard links (copies with --isolate or across file systems), moved into place on success"},
 	}
 }

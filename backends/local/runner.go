@@ -867,6 +867,17 @@ func (r *runner) launch(i *instNode) {
 		}
 		env = append(env, "DAGC_OUTPUTS="+a.outDir)
 	}
+	if t := i.task.t; len(t.Inputs) > 0 {
+		a.inputs = r.inputSources(i)
+		a.inputsDir = r.absPath(filepath.Join(r.dir, "inputs", i.file, strconv.Itoa(n)))
+		env = append(env, "DAGC_INPUTS="+a.inputsDir)
+	}
+	if t := i.task.t; len(t.Artifacts) > 0 {
+		a.artifacts = t.Artifacts
+		a.artifactsDir = r.instanceArtifacts(i)
+		a.staging = filepath.Join(a.artifactsDir, ".attempt-"+strconv.Itoa(n))
+		env = append(env, "DAGC_ARTIFACTS="+a.staging)
+	}
 	a.env = env
 	a.marks = []string{"DAGC_RUN_ID=" + r.o.RunID, "DAGC_TASK=" + i.task.t.Name, "DAGC_INSTANCE=" + instanceKey(i)}
 	r.running++
@@ -922,6 +933,14 @@ func (r *runner) collect(res attemptResult) {
 			r.stop(stopFailFast)
 		}
 	}
+}
+
+// absPath makes p absolute, as tasks may run in another directory.
+func (r *runner) absPath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }
 
 func instanceKey(i *instNode) string {

@@ -73,6 +73,21 @@ func String[T any](name string, field func(*T) *string) Field[T] {
 	})
 }
 
+// Storage is a storage URI field (DESIGN 2.6), checked by ir's one rule.
+func Storage[T any](name string, field func(*T) *string) Field[T] {
+	return Custom(name, func(dst *T, v ir.Value) error {
+		s, err := AsString(v)
+		if err != nil {
+			return err
+		}
+		if _, err := ir.ParseStorage(s); err != nil {
+			return err
+		}
+		*field(dst) = s
+		return nil
+	})
+}
+
 // Enum is a string field restricted to allowed.
 func Enum[T any](name string, allowed []string, field func(*T) *string) Field[T] {
 	return Custom(name, func(dst *T, v ir.Value) error {

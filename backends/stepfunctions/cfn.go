@@ -46,6 +46,9 @@ type cfnData struct {
 	// use, besides its parts.
 	Substitutions                                      []string
 	Schedule, ScheduleDescription, Timezone, StartDate string
+	// Storage is set when tasks move artifacts: the containers then run
+	// as ArtifactsRoleArn, which must reach it.
+	Storage string
 }
 
 // cloudFormation renders <name>.cfn.yaml around the definitions.
@@ -58,6 +61,10 @@ func cloudFormation(p *ir.Pipeline, run Options, images *imageDefs, machines []c
 		Description: p.Description,
 		RoleArn:     run.RoleArn,
 		Tags:        p.Tags,
+	}
+	if p.UsesArtifacts() && len(images.all()) > 0 {
+		// Only definitions made here get the role; a named one has its own.
+		d.Storage = storageOf(p, run)
 	}
 	d.JobDefinitions, d.TaskDefinitions = images.Batch, images.ECS
 	for _, def := range images.all() {

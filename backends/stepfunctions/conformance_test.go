@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/dagc-dev/dagc/backends/local"
 	"github.com/dagc-dev/dagc/conformance"
+	"github.com/dagc-dev/dagc/internal/moto"
 	"github.com/dagc-dev/dagc/ir"
 	"github.com/dagc-dev/dagc/trace"
 )
@@ -218,6 +220,9 @@ func TestLocalEngine(t *testing.T) {
 			if given == nil {
 				given = map[string]string{}
 			}
+			if p.UsesArtifacts() {
+				withS3(t, StorageOf(p))
+			}
 			got := runBoth(t, p, given)
 			if want := expectedRunState[p.Name]; want != "" && got.State != want {
 				t.Errorf("run ended %s, want %s", got.State, want)
@@ -417,4 +422,23 @@ func partDefs(b *builder) []obj {
 		out = append(out, b.partDefinition(c))
 	}
 	return out
+}
+
+// withS3 serves the pipeline's s3:// storage from moto on loopback for the
+// rest of the test: dagc exec in the shim's containers reaches it through
+// AWS_ENDPOINT_URL_S3.
+func withS3(t *testing.T, storage string) {
+	t.Helper()
+	st, err := ir.ParseStorage(storage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := moto.StartWithBucket(st.Bucket)
+	if errors.Is(err, moto.ErrNotInstalled) {
+		t.Skip(err.Error() + ": cannot serve the artifacts' S3 storage")
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ENDPOINT_URL_S3", srv.URL)
 }

@@ -18,5 +18,6 @@ func (r *Renderer) Features() []backends.Feature {
 		{Name: "run state", Support: "final Choice → Fail when any task failed; allow_failure: left out of the final run-state Choice"},
 		{Name: "final", Support: "the last states, after the run-state Choice sets $.run.status; then a final Choice judges the run"},
 		{Name: "concurrency", Support: "Map MaxConcurrency"},
+		{Name: "artifacts", Support: "dagc exec in the container moves them through an s3:// storage (AWS SDK for Go): inputs before the command, artifacts and their manifests after it"},
 	}
 }

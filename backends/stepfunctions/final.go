@@ -9,17 +9,17 @@ import (
 )
 
 // Exit handlers (final tasks, DESIGN 2.4). The tasks that are not final
-// are laid out and judged by "dagc run state" as in a pipeline without
+// are laid out and judged by stateRunState as in a pipeline without
 // final tasks; the judgement becomes $.run.status instead of ending the
 // execution, run.failed_tasks is built when a final task reads it, the
-// final tasks run, and "dagc final state" ends the execution: failed when
+// final tasks run, and stateFinalState ends the execution: failed when
 // run.status is failed or a final task ended failed.
 const (
-	stateStatusFailed  = "dagc run status failed"
-	stateStatusSuccess = "dagc run status success"
-	stateFailedInit    = "dagc failed tasks"
-	stateFailedDone    = "dagc failed tasks done"
-	stateFinalState    = "dagc final state"
+	stateStatusFailed  = "run.status = failed"
+	stateStatusSuccess = "run.status = success"
+	stateFailedInit    = "Collect run.failed_tasks"
+	stateFailedDone    = "Set run.failed_tasks"
+	stateFinalState    = "Run Or Final Task Failed?"
 )
 
 // finalTasks returns the final tasks, in pipeline order.
@@ -75,10 +75,11 @@ func (b *builder) finalBytes(final []*ir.Task, sizes map[*layout.Tree]int) int {
 	return n
 }
 
-// emitFinal adds what follows "dagc run state" when the pipeline has final
+// emitFinal adds what follows stateRunState when the pipeline has final
 // tasks; the run state Choice goes to stateStatusFailed or
-// stateStatusSuccess.
-func (b *builder) emitFinal(m *machine, final []*ir.Task) {
+// stateStatusSuccess. It returns the final tasks whose Fail state
+// (taskFailedName) its last Choice names, for the caller to add.
+func (b *builder) emitFinal(m *machine, final []*ir.Task) []*ir.Task {
 	g := layout.Graph{Upstream: map[string][]string{}, Weight: map[string]float64{}}
 	for _, t := range final {
 		g.Nodes = append(g.Nodes, t.Name)
@@ -106,16 +107,19 @@ func (b *builder) emitFinal(m *machine, final []*ir.Task) {
 		b.emitFailedTasks(m, entry)
 	}
 	b.emit(m, tree, stateFinalState)
-	rules := []obj{{{"Variable", "$.run.status"}, {"StringEquals", string(ir.Failed)}}}
+	// A failure before the final tasks comes first; else the first
+	// final task that failed names the Fail state.
+	rules := []obj{{{"Variable", "$.run.status"}, {"StringEquals", string(ir.Failed)}, {"Next", stateRunFailed}}}
 	for _, t := range final {
-		rules = append(rules, endedFailed(stateKey(t.Name), false))
+		rules = append(rules, withNext(endedFailed(stateKey(t.Name), false), taskFailedName(t)))
 	}
 	b.add(m, stateFinalState, obj{
 		{"Type", "Choice"},
-		{"Comment", "DESIGN 2.4: the run fails when run.status is failed or a final task ended failed."},
-		{"Choices", []obj{{{"Or", rules}, {"Next", stateRunFailed}}}},
+		{"Comment", "The run fails when run.status is failed or a final task ended failed."},
+		{"Choices", rules},
 		{"Default", stateRunSucceed},
 	})
+	return final
 }
 
 // emitFailedTasks builds run.failed_tasks ($.run.failed_tasks), the JSON
@@ -129,15 +133,14 @@ func (b *builder) emitFinal(m *machine, final []*ir.Task) {
 // index, never evaluated.
 func (b *builder) emitFailedTasks(m *machine, after string) {
 	var frags []string
-	// appendIf adds a Choice that appends text when rule holds (nil: it
-	// holds whenever the Choice is reached) and its Pass state.
+	// appendIf adds the Choice name ("X failed?") that goes on to its Pass
+	// ("X: add"), which appends text, when rule holds, and the Pass alone
+	// when rule is nil (it holds whenever it is reached).
 	appendIf := func(name string, rule obj, text, next string) {
 		frags = append(frags, text)
-		add := name + " add"
-		if rule == nil {
-			add = name
-		} else {
-			b.add(m, name, obj{{"Type", "Choice"}, {"Choices", []obj{withNext(rule, add)}}, {"Default", next}})
+		add := fitName(name + ": add")
+		if rule != nil {
+			b.add(m, fitName(name+" failed?"), obj{{"Type", "Choice"}, {"Choices", []obj{withNext(rule, add)}}, {"Default", next}})
 		}
 		b.add(m, add, obj{
 			{"Type", "Pass"},
@@ -149,27 +152,22 @@ func (b *builder) emitFailedTasks(m *machine, after string) {
 			{"Next", next},
 		})
 	}
-	// One step per task that is not final; n numbers the states (a
-	// for_each task takes one number per instance after its own).
+	// One step per task that is not final, named after the task: "X
+	// failed?", and for a for_each task "X[i] failed?" per instance.
 	type step struct {
 		t     *ir.Task
-		n     int
-		entry string
+		label string
 	}
 	var steps []step
-	n := 0
 	for _, t := range b.p.Tasks {
 		if !t.Final {
-			n++
-			steps = append(steps, step{t, n, "dagc failed " + strconv.Itoa(n)})
-			if t.ForEach != nil {
-				n += len(t.ForEach.Items)
-			}
+			steps = append(steps, step{t, stateBase(t.Name)})
 		}
 	}
+	entry := func(label string) string { return fitName(label + " failed?") }
 	first := stateFailedDone
 	if len(steps) > 0 {
-		first = steps[0].entry
+		first = entry(steps[0].label)
 	}
 	// The texts are known once every step is added; lit shares its
 	// backing array with the state, so filling it in later is seen.
@@ -187,18 +185,18 @@ func (b *builder) emitFailedTasks(m *machine, after string) {
 	for k, st := range steps {
 		next := stateFailedDone
 		if k+1 < len(steps) {
-			next = steps[k+1].entry
+			next = entry(steps[k+1].label)
 		}
 		t, key := st.t, stateKey(st.t.Name)
 		names := ir.FailedTaskOrder(&ir.Pipeline{Tasks: []*ir.Task{t}})
 		if t.ForEach == nil {
-			appendIf(st.entry, stateIs(key, ir.Failed), jsonText(names[0].Name), next)
+			appendIf(st.label, stateIs(key, ir.Failed), jsonText(names[0].Name), next)
 			continue
 		}
 		// A for_each task that ran has a state code per instance; one that
 		// ended without running (trigger, when, a failed input) has only
 		// the task's state, which every instance shares.
-		inst := func(i int) string { return "dagc failed " + strconv.Itoa(st.n+1+i) }
+		inst := func(i int) string { return st.label + "[" + strconv.Itoa(i) + "]" }
 		all := ""
 		for i, e := range names {
 			if i > 0 {
@@ -206,19 +204,19 @@ func (b *builder) emitFailedTasks(m *machine, after string) {
 			}
 			all += jsonText(e.Name)
 		}
-		b.add(m, st.entry, obj{
+		b.add(m, entry(st.label), obj{
 			{"Type", "Choice"},
 			{"Choices", []obj{
-				{{"Variable", "$.tasks." + key + ".instances"}, {"IsPresent", true}, {"Next", inst(0)}},
-				withNext(stateIs(key, ir.Failed), st.entry+" all"),
+				{{"Variable", "$.tasks." + key + ".instances"}, {"IsPresent", true}, {"Next", entry(inst(0))}},
+				withNext(stateIs(key, ir.Failed), fitName(st.label+"[*]: add")),
 			}},
 			{"Default", next},
 		})
-		appendIf(st.entry+" all", nil, all, next)
+		appendIf(st.label+"[*]", nil, all, next)
 		for i, e := range names {
 			to := next
 			if i+1 < len(names) {
-				to = inst(i + 1)
+				to = entry(inst(i + 1))
 			}
 			rule := obj{{"Variable", fmt.Sprintf("$.tasks.%s.instances[%d]", key, i)}, {"StringEquals", codeFailed}}
 			appendIf(inst(i), rule, jsonText(e.Name), to)

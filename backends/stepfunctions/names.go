@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxStateName is the Step Functions limit on state names.
@@ -18,6 +19,45 @@ const longestSuffix = 20
 var unsafeNameChar = regexp.MustCompile(`[^A-Za-z0-9_-]`)
 var unsafeKeyChar = regexp.MustCompile(`[^A-Za-z0-9_]`)
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// State names come in two kinds that cannot collide, whatever the tasks
+// are called:
+//
+//   - a task's states are its base (stateBase: letters, digits, "_", "-",
+//     and "~" in a cut name) alone or followed by a space and a lowercase
+//     suffix ("trigger", "upstream_failed", "instance when parse", …);
+//   - every other state (the run's start, params check and verdict, a
+//     Parallel, a child machine) has a name that is not of that form: an
+//     uppercase letter or another character after its first space
+//     ("Check Params", "Run Failed", "Parallel: a, b", "a failed?"), or a
+//     character outside a base in its first word ("run.status = failed",
+//     "a[2]: add").
+//
+// taskName tells them apart; TestStateNameKinds checks every name of every
+// example against it.
+var taskBaseWord = regexp.MustCompile(`^[A-Za-z0-9_~-]+$`)
+var taskSuffix = regexp.MustCompile(`^[a-z0-9_ ]+$`)
+
+// taskName reports whether name has the form of a task's state name.
+func taskName(name string) bool {
+	first, rest, spaced := strings.Cut(name, " ")
+	return taskBaseWord.MatchString(first) && (!spaced || taskSuffix.MatchString(rest))
+}
+
+// fitName returns name, or, when it is longer than a state name may be,
+// its first characters and a short hash of the whole, so that different
+// long names stay different.
+func fitName(name string) string {
+	if len(name) <= maxStateName {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	cut := name[:maxStateName-10]
+	for !utf8.ValidString(cut) { // never split a character
+		cut = cut[:len(cut)-1]
+	}
+	return cut + " ~" + hex.EncodeToString(sum[:])[:8]
+}
 
 // stateBase maps a task name to the base of its state names: characters
 // outside [A-Za-z0-9_-] become "_" (so a base never contains the space

@@ -23,10 +23,14 @@ type Options struct {
 	FunctionName string
 	// RoleArn is the execution role for the state machine (CloudFormation).
 	RoleArn string
+	// Storage overrides the pipeline's storage for this backend.
+	Storage string
 
 	// definition is the job or task definition the template creates for
 	// the task's image, set by the builder (images.go); "" = the named one.
 	definition subst
+	// inputsFrom is the task's DAGC_INPUTS_FROM, set by the builder.
+	inputsFrom string
 }
 
 // Schema is the `stepfunctions {}` block. The runner and its parameters
@@ -45,6 +49,7 @@ var Schema = &settings.Schema[Options]{Backend: backendName, Fields: []settings.
 	settings.String("container_name", func(o *Options) *string { return &o.ContainerName }),
 	settings.String("function_name", func(o *Options) *string { return &o.FunctionName }),
 	settings.String("role_arn", func(o *Options) *string { return &o.RoleArn }).WholeRun("to the state machine (its execution role in the CloudFormation template)"),
+	settings.Storage("storage", func(o *Options) *string { return &o.Storage }).WholeRun("to the whole run (every task's artifacts live under one storage)"),
 }}
 
 // CheckSettings implements backends.SettingsChecker.

@@ -10,7 +10,7 @@ import (
 // Child state machines. When one definition cannot hold the pipeline
 // within maxDefinitionBytes, subtrees of the layout are cut into child
 // state machines ("parts"), each deployed by the same CloudFormation
-// template and started from its parent by a Task state "dagc part N"
+// template and started from its parent by a Task state "Run Part N"
 // (states:startExecution.sync:2, which waits for the child and returns its
 // output as JSON). A part receives the run state (params, run, tasks) and
 // returns it with its tasks' records added, exactly as a Parallel branch
@@ -23,12 +23,12 @@ import (
 // A variable so that tests can split small pipelines.
 var partBudget = maxDefinitionBytes * 7 / 8
 
-// partStateBytes estimates a "dagc part N" Task state.
+// partStateBytes estimates a "Run Part N" Task state.
 const partStateBytes = 420
 
 // part is one child state machine.
 type part struct {
-	n int // "dagc part N"; also the N in its resource names
+	n int // "Run Part N"; also the N in its resource names
 	m *machine
 	// parent is the machine that starts it: 0 the root, else part N.
 	parent int
@@ -39,7 +39,7 @@ type part struct {
 // user text has it written "$\u007b" (marshalForTemplate).
 func partArn(n int) subst { return subst(fmt.Sprintf("${Part%dArn}", n)) }
 
-func partStateName(n int) string { return fmt.Sprintf("dagc part %d", n) }
+func partStateName(n int) string { return fmt.Sprintf("Run Part %d", n) }
 
 // partState starts child n with the run state and continues with its
 // output, the run state with the child's records added.
@@ -73,7 +73,7 @@ func (b *builder) estimate(t *layout.Tree, sizes map[*layout.Tree]int) int {
 		sb := b.scratch
 		sb.names, sb.warned, sb.index, sb.diags = map[string]bool{}, map[string]bool{}, nil, nil
 		m := &machine{}
-		sb.emitTask(m, b.tasks[t.Task], "dagc next")
+		sb.emitTask(m, b.tasks[t.Task], "Next State")
 		data, _ := marshal(m.states)
 		// One state per line: a name, indentation and a newline each.
 		n = len(data) + 24*len(m.states)
@@ -83,7 +83,7 @@ func (b *builder) estimate(t *layout.Tree, sizes map[*layout.Tree]int) int {
 			n += b.estimate(c, sizes)
 		}
 		if t.Kind == layout.Par && len(t.Children) > 1 {
-			n += 400 + 80*len(t.Children)
+			n += 550 + 80*len(t.Children) // its name (up to 80) twice
 		}
 	}
 	sizes[t] = n
@@ -166,5 +166,6 @@ func (b *builder) emitPart(m *machine, t *layout.Tree, after string) {
 	outer := b.curPart
 	b.curPart = p.n
 	b.emitTree(p.m, t, "")
+	b.closeBranch(p.m)
 	b.curPart = outer
 }

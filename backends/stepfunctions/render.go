@@ -82,6 +82,7 @@ func (*Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 		if t.When != nil {
 			checkCond(&diags, t, t.When)
 		}
+		checkArtifacts(&diags, p, t, o)
 		checkRetry(&diags, t)
 		if p.Timezone != "UTC" && usesRunDate(t) {
 			diags = append(diags, ir.Unsupported(backendName, "run.date in timezone "+p.Timezone, t,
@@ -95,6 +96,46 @@ func (*Renderer) Check(p *ir.Pipeline) ir.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// checkArtifacts: dagc exec moves a task's artifacts (DESIGN 2.6) in its
+// container, through S3, so they need an s3:// storage and a container
+// runner.
+func checkArtifacts(diags *ir.Diagnostics, p *ir.Pipeline, t *ir.Task, o Options) {
+	if len(t.Artifacts) == 0 && len(t.Inputs) == 0 {
+		return
+	}
+	if runnerOf(o) == "lambda" {
+		*diags = append(*diags, ir.Unsupported(backendName, "artifacts with the lambda runner", t, "dagc exec moves artifacts in the task's container; use runner = \"batch\" or \"ecs\"."))
+		return
+	}
+	st := storageOf(p, o)
+	switch {
+	case st == "":
+		*diags = append(*diags, ir.Unsupported(backendName, "artifacts without storage", t, "Set storage = \"s3://BUCKET/PREFIX\" on the pipeline, or in its stepfunctions block: the containers store artifacts there."))
+	case !strings.HasPrefix(st, "s3://"):
+		*diags = append(*diags, ir.Unsupported(backendName, "artifacts in "+st, t, "The containers of Step Functions reach S3 only; set storage = \"s3://BUCKET/PREFIX\" in the stepfunctions block."))
+	}
+}
+
+// storageOf is the storage of the run: the stepfunctions block's, else the
+// pipeline's.
+func storageOf(p *ir.Pipeline, o Options) string {
+	if o.Storage != "" {
+		return o.Storage
+	}
+	return p.Storage
+}
+
+// StorageOf is the storage the pipeline's Step Functions containers use:
+// the stepfunctions block's, else the pipeline's ("" when neither is set
+// or the block does not decode).
+func StorageOf(p *ir.Pipeline) string {
+	opts, diags := Schema.Decode(p)
+	if diags.HasErrors() {
+		return p.Storage
+	}
+	return storageOf(p, opts.Run)
 }
 
 // usesRunDate reports whether t reads run.date.
@@ -314,7 +355,6 @@ type builder struct {
 	images *imageDefs
 	diags  ir.Diagnostics
 	names  map[string]bool
-	parSeq int
 	tasks  map[string]*ir.Task // by name: Pipeline.Task is a linear search
 	warned map[string]bool     // warnOnce: summary + detail already given
 	// index lists the Task states as they are added, for TestIndex.
@@ -353,6 +393,35 @@ type machine struct {
 	// ends are the indexes in states of the states that end the branch
 	// (End: true) and have not been linked to a following state yet.
 	ends []int
+	// open are the Choices that end the branch (by a Default to a "done"
+	// state not added yet) and have not been linked either.
+	open []openChoice
+}
+
+// openChoice is a Choice at the end of a branch whose Default is done.
+type openChoice struct {
+	choice int
+	done   string
+}
+
+// indexOf is the index in m.states of the state named name, searched
+// from the last: it is one of the last few added.
+func indexOf(m *machine, name string) int {
+	for i := len(m.states) - 1; i >= 0; i-- {
+		if m.states[i].k == name {
+			return i
+		}
+	}
+	panic("no state " + name)
+}
+
+// closeBranch adds the states that end m where a Choice would: a Choice
+// cannot be the last state of a branch, so it goes to a Pass that is.
+func (b *builder) closeBranch(m *machine) {
+	for _, o := range m.open {
+		b.add(m, o.done, obj{{"Type", "Pass"}, {"End", true}})
+	}
+	m.open = nil
 }
 
 func (b *builder) add(m *machine, name string, state obj) {
@@ -378,18 +447,24 @@ func next(s *obj, next string) {
 	}
 }
 
-// Structural states are named "dagc …": task-derived names never contain a
-// space inside their base, and their suffix words differ from these.
+// The run's own states (see taskName for why they cannot collide with a
+// task's).
 const (
-	stateInput      = "dagc input"
-	stateDefaults   = "dagc defaults"
-	stateInit       = "dagc init"
-	stateParams     = "dagc check params"
-	stateBadParams  = "dagc invalid params"
-	stateRunState   = "dagc run state"
-	stateRunFailed  = "dagc run failed"
-	stateRunSucceed = "dagc run succeeded"
+	stateDefaults   = "Param Defaults"
+	stateInit       = "Initialize Run"
+	stateParams     = "Check Params"
+	stateRunState   = "Any Task Failed?"
+	stateRunFailed  = "Run Failed"
+	stateRunSucceed = "Run Succeeded"
 )
+
+// taskFailedName is the Fail state that ends the execution when task t
+// ended failed (and no task before it in pipeline order did).
+func taskFailedName(t *ir.Task) string { return "Task Failed: " + stateBase(t.Name) }
+
+// badParamName is the Fail state for a param missing from the execution
+// input or of the wrong type.
+func badParamName(param string) string { return fitName("Invalid Param: " + param) }
 
 func (b *builder) definition() obj {
 	p := b.p
@@ -429,9 +504,17 @@ func (b *builder) definition() obj {
 		if b.diags.HasErrors() {
 			return nil
 		}
-		// The run-state rule tests every task, in the root machine.
-		// So do the final tasks and what they read (final.go).
-		reserve := 80*len(p.Tasks) + b.finalBytes(final, sizes)
+		// The run-state rule tests every task, in the root machine;
+		// without final tasks it has a Fail state per task (about 110
+		// bytes and the name four times). So do the final tasks and what
+		// they read (final.go).
+		reserve := b.finalBytes(final, sizes)
+		for _, t := range p.Tasks {
+			reserve += 80
+			if len(final) == 0 || t.Final {
+				reserve += 110 + 4*len(t.Name)
+			}
+		}
 		if total+reserve > partBudget {
 			b.cut(tree, partBudget-reserve, sizes)
 		}
@@ -444,19 +527,6 @@ func (b *builder) definition() obj {
 			defaults.set(pa.Name, paramValue(pa))
 		}
 	}
-	b.add(m, stateInput, obj{
-		{"Type", "Pass"},
-		{"Comment", "Keep the execution input (the params) apart from dagc's own fields."},
-		{"Parameters", obj{{"input.$", "$"}}},
-		{"Next", stateDefaults},
-	})
-	b.add(m, stateDefaults, obj{
-		{"Type", "Pass"},
-		{"Comment", "Param defaults; Result is never evaluated, so values are literal."},
-		{"Result", defaults},
-		{"ResultPath", "$.defaults"},
-		{"Next", stateInit},
-	})
 	first := stateRunState
 	if tree != nil {
 		first = b.entry(tree)
@@ -465,27 +535,41 @@ func (b *builder) definition() obj {
 	if len(p.Params) > 0 {
 		afterInit = stateParams
 	}
+	// The params are the execution input merged over the defaults. The
+	// defaults are written as plain data (Parameters without ".$", never
+	// evaluated) in a state of their own, as an intrinsic can only merge
+	// what a path reads; without defaults the input is the params.
+	params := obj{{"params.$", "$"}}
+	if len(defaults) > 0 {
+		b.add(m, stateDefaults, obj{
+			{"Type", "Pass"},
+			{"Comment", "The execution input (the params) beside the params' defaults."},
+			{"Parameters", obj{{"input.$", "$"}, {"defaults", defaults}}},
+			{"Next", stateInit},
+		})
+		params = obj{{"params.$", "States.JsonMerge($.defaults, $.input, false)"}}
+	}
 	b.add(m, stateInit, obj{
 		{"Type", "Pass"},
-		{"Comment", "The run state: params (input merged over defaults), run id and date, one record per task."},
-		{"Parameters", obj{
-			{"params.$", "States.JsonMerge($.defaults, $.input, false)"},
-			{"run", obj{
+		{"Comment", "The run state every state reads and adds to: params, run id and date, and a record per task as it ends."},
+		{"Parameters", append(params,
+			kv{"run", obj{
 				{"id.$", "$$.Execution.Name"},
 				{"date.$", "States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0)"},
 			}},
-			{"tasks", obj{}},
-		}},
+			kv{"tasks", obj{}},
+		)},
 		{"Next", afterInit},
 	})
 	if len(p.Params) > 0 {
 		var choices []obj
 		for _, pa := range p.Params {
 			path := "$.params." + pa.Name
-			choices = append(choices, obj{{"Not", obj{{"Variable", path}, {"IsPresent", true}}}, {"Next", stateBadParams}})
+			bad := badParamName(pa.Name)
+			choices = append(choices, obj{{"Not", obj{{"Variable", path}, {"IsPresent", true}}}, {"Next", bad}})
 			typeTest := map[ir.ParamType]string{ir.ParamString: "IsString", ir.ParamNumber: "IsNumeric", ir.ParamBool: "IsBoolean"}[pa.Type]
 			if typeTest != "" {
-				choices = append(choices, obj{{"Not", obj{{"Variable", path}, {typeTest, true}}}, {"Next", stateBadParams}})
+				choices = append(choices, obj{{"Not", obj{{"Variable", path}, {typeTest, true}}}, {"Next", bad}})
 			}
 		}
 		b.add(m, stateParams, obj{
@@ -494,49 +578,86 @@ func (b *builder) definition() obj {
 			{"Choices", choices},
 			{"Default", first},
 		})
-		b.add(m, stateBadParams, obj{
-			{"Type", "Fail"},
-			{"Error", "dagc.InvalidParams"},
-			{"Cause", "A param is missing or has the wrong type: strings, numbers and booleans are given as JSON values of that type in the execution input."},
-		})
+		for _, pa := range p.Params {
+			b.add(m, badParamName(pa.Name), obj{
+				{"Type", "Fail"},
+				{"Error", "dagc.InvalidParams"},
+				{"Cause", paramCause(pa)},
+			})
+		}
 	}
 	if tree != nil {
 		b.emit(m, tree, stateRunState)
 	}
-	var failed []obj
+	var judged []*ir.Task
 	for _, t := range p.Tasks {
 		// A task with allow_failure may end failed without failing the
 		// run (ir.RunState); its record still says failed to its
 		// dependents. Final tasks are judged after run.status.
 		if !t.AllowFailure && !t.Final {
-			failed = append(failed, endedFailed(stateKey(t.Name), t.ForEach != nil))
+			judged = append(judged, t)
 		}
 	}
-	ruleComment := "DESIGN 2.4: the run fails when any task ended failed."
-	if tolerated := len(failed) < len(p.Tasks)-len(final); tolerated {
-		ruleComment = "DESIGN 2.4: the run fails when any task without allow_failure ended failed."
+	ruleComment := "The run fails when any task ended failed."
+	if tolerated := len(judged) < len(p.Tasks)-len(final); tolerated {
+		ruleComment = "The run fails when any task without allow_failure ended failed."
 	}
 	runState := obj{{"Type", "Choice"}, {"Comment", ruleComment}}
-	onFailed, onSuccess := stateRunFailed, stateRunSucceed
-	if len(final) > 0 {
-		runState = obj{{"Type", "Choice"}, {"Comment", "DESIGN 2.4: run.status is failed when any task that is not final (nor allowed to fail) ended failed."}}
-		onFailed, onSuccess = stateStatusFailed, stateStatusSuccess
-	}
-	switch len(failed) {
-	case 0:
-		runState.set("Choices", []obj{{{"Variable", "$.tasks"}, {"IsPresent", false}, {"Next", onFailed}}})
-	case 1:
-		failed[0].set("Next", onFailed)
-		runState.set("Choices", []obj{failed[0]})
+	var choices []obj
+	var failStates []*ir.Task // the tasks whose Fail state a Choice names
+	runFailed := false        // whether stateRunFailed is named
+	switch {
+	case len(final) > 0:
+		// One judgement, run.status, which the final tasks read.
+		runState = obj{{"Type", "Choice"}, {"Comment", "run.status is failed when any task that is not final (nor allowed to fail) ended failed."}}
+		var failed []obj
+		for _, t := range judged {
+			failed = append(failed, endedFailed(stateKey(t.Name), t.ForEach != nil))
+		}
+		switch len(failed) {
+		case 0:
+			choices = []obj{{{"Variable", "$.tasks"}, {"IsPresent", false}, {"Next", stateStatusFailed}}}
+		case 1:
+			choices = []obj{withNext(failed[0], stateStatusFailed)}
+		default:
+			choices = []obj{{{"Or", failed}, {"Next", stateStatusFailed}}}
+		}
+		runState.set("Choices", choices)
+		runState.set("Default", stateStatusSuccess)
+	case len(judged) == 0:
+		// A Choice needs a rule: one that never holds.
+		runState.set("Choices", []obj{{{"Variable", "$.tasks"}, {"IsPresent", false}, {"Next", stateRunFailed}}})
+		runState.set("Default", stateRunSucceed)
+		runFailed = true
 	default:
-		runState.set("Choices", []obj{{{"Or", failed}, {"Next", onFailed}}})
+		// The execution fails in the Fail state of the first failed task,
+		// in pipeline order, which names it.
+		for _, t := range judged {
+			choices = append(choices, withNext(endedFailed(stateKey(t.Name), t.ForEach != nil), taskFailedName(t)))
+		}
+		failStates = judged
+		runState.set("Choices", choices)
+		runState.set("Default", stateRunSucceed)
 	}
-	runState.set("Default", onSuccess)
 	b.add(m, stateRunState, runState)
 	if len(final) > 0 {
-		b.emitFinal(m, final)
+		failStates = b.emitFinal(m, final)
+		runFailed = true
 	}
-	b.add(m, stateRunFailed, obj{{"Type", "Fail"}, {"Error", "dagc.TaskFailed"}, {"Cause", "At least one task ended failed."}})
+	for _, t := range failStates {
+		cause := fmt.Sprintf("Task %s ended failed.", t.Name)
+		if t.ForEach != nil {
+			cause = fmt.Sprintf("Task %s ended failed (an instance failed).", t.Name)
+		}
+		b.add(m, taskFailedName(t), obj{{"Type", "Fail"}, {"Error", "dagc.TaskFailed"}, {"Cause", cause}})
+	}
+	if runFailed {
+		cause := "No task ended failed."
+		if len(final) > 0 {
+			cause = "A task that is not final ended failed (run.status is failed); the final tasks have run. This state's input holds each task's final state under tasks."
+		}
+		b.add(m, stateRunFailed, obj{{"Type", "Fail"}, {"Error", "dagc.TaskFailed"}, {"Cause", cause}})
+	}
 	b.add(m, stateRunSucceed, obj{{"Type", "Succeed"}})
 
 	def := obj{}
@@ -552,6 +673,19 @@ func (b *builder) definition() obj {
 	}
 	def.set("States", m.states)
 	return def
+}
+
+// paramCause is the Cause of the Fail state of an invalid param: what
+// the execution input must hold. Param names are identifiers (Check).
+func paramCause(pa *ir.Param) string {
+	kind := map[ir.ParamType]string{ir.ParamNumber: "a JSON number", ir.ParamBool: "a JSON boolean (true or false)", ir.ParamList: "a JSON string holding a JSON array of strings"}[pa.Type]
+	if kind == "" {
+		kind = "a JSON string"
+	}
+	if pa.HasDefault {
+		return fmt.Sprintf("The execution input gives param %s a value that is not %s; leave it out to use its default.", pa.Name, kind)
+	}
+	return fmt.Sprintf("The execution input must give param %s as %s.", pa.Name, kind)
 }
 
 // paramValue is a param default as a JSON value of the param's type.
@@ -577,8 +711,7 @@ func seconds(d time.Duration) int {
 	return s
 }
 
-// entry returns the name of the first state of a layout subtree. Parallel
-// blocks are numbered in pre-order, so entry and emit agree.
+// entry returns the name of the first state of a layout subtree.
 func (b *builder) entry(t *layout.Tree) string {
 	if b.parts[t] {
 		return partStateName(b.partSeq + 1)
@@ -592,7 +725,51 @@ func (b *builder) entry(t *layout.Tree) string {
 	if len(t.Children) == 1 {
 		return b.entry(t.Children[0])
 	}
-	return fmt.Sprintf("dagc parallel %d", b.parSeq+1)
+	return parallelName(t)
+}
+
+// parallelName names a Parallel block after the first task of each of its
+// branches: "Parallel: a, b, c", or "Parallel: a, b, c +7 more" when all
+// do not fit in a state name. Two blocks never have the same first two
+// (a task is in one block's branch only once, and a block nested in a
+// branch has both in that branch), so the name is unique as long as it
+// holds them; when even they do not fit, fitName cuts it and adds a hash.
+func parallelName(t *layout.Tree) string {
+	const prefix = "Parallel: "
+	bases := make([]string, len(t.Children))
+	for i, c := range t.Children {
+		bases[i] = stateBase(firstTask(c))
+	}
+	// The longest list of the first k names, with what is left counted.
+	k, n := 0, len(prefix)
+	for k < len(bases) {
+		more := 0
+		if k+1 < len(bases) {
+			more = len(fmt.Sprintf(" +%d more", len(bases)-k-1))
+		}
+		sep := 0
+		if k > 0 {
+			sep = len(", ")
+		}
+		if n+sep+len(bases[k])+more > maxStateName && k >= 2 {
+			break
+		}
+		n += sep + len(bases[k])
+		k++
+	}
+	name := prefix + strings.Join(bases[:k], ", ")
+	if k < len(bases) {
+		name += fmt.Sprintf(" +%d more", len(bases)-k)
+	}
+	return fitName(name)
+}
+
+// firstTask is the task a layout subtree starts with.
+func firstTask(t *layout.Tree) string {
+	for t.Kind != layout.Leaf {
+		t = t.Children[0]
+	}
+	return t.Task
 }
 
 // emit adds the states of a layout subtree to m, continuing with next ("":
@@ -616,9 +793,9 @@ func (b *builder) emitTree(m *machine, t *layout.Tree, after string) {
 				b.emit(m, c, after)
 				continue
 			}
-			// The entry of a following Parallel depends on the numbering
-			// that emitting this child advances: emit it as the end of
-			// the branch, then link its ends to what follows.
+			// The entry of a following child machine depends on the
+			// numbering that emitting this child advances: emit it as the
+			// end of the branch, then link its ends to what follows.
 			b.emit(m, c, "")
 			link(m, b.entry(t.Children[i+1]))
 		}
@@ -627,12 +804,12 @@ func (b *builder) emitTree(m *machine, t *layout.Tree, after string) {
 			b.emit(m, t.Children[0], after)
 			return
 		}
-		b.parSeq++
-		name := fmt.Sprintf("dagc parallel %d", b.parSeq)
+		name := parallelName(t)
 		var branches []obj
 		for _, c := range t.Children {
 			bm := &machine{}
 			b.emit(bm, c, "")
+			b.closeBranch(bm)
 			branches = append(branches, obj{{"StartAt", bm.start}, {"States", bm.states}})
 		}
 		// States.JsonMerge(…States.JsonMerge($[0].tasks, $[1].tasks, false)…, $[n].tasks, false),
@@ -655,8 +832,9 @@ func (b *builder) emitTree(m *machine, t *layout.Tree, after string) {
 	}
 }
 
-// link points every state of m that ends its branch (End: true) at next.
-// Only the subtree just emitted has such states: earlier ones were linked.
+// link points every state of m that ends its branch (End: true), and
+// every Choice that would (open), at next. Only the subtree just emitted
+// has such states: earlier ones were linked.
 func link(m *machine, next string) {
 	for _, i := range m.ends {
 		s := m.states[i].v.(obj)
@@ -667,4 +845,13 @@ func link(m *machine, next string) {
 		}
 	}
 	m.ends = m.ends[:0]
+	for _, o := range m.open {
+		s := m.states[o.choice].v.(obj)
+		for j := range s {
+			if s[j].k == "Default" && s[j].v == o.done {
+				s[j] = kv{"Default", next}
+			}
+		}
+	}
+	m.open = m.open[:0]
 }

@@ -89,10 +89,36 @@ func environment(t *ir.Task, o Options, tp *ir.Template, lt *litTable) []obj {
 	if len(t.Outputs) > 0 {
 		add("DAGC_OUTPUT_NAMES", ir.Lit(strings.Join(t.Outputs, ",")))
 	}
+	if len(t.Artifacts) > 0 || len(t.Inputs) > 0 {
+		add("DAGC_STORAGE", ir.Lit(o.Storage))
+		if t.ForEach != nil {
+			add("DAGC_FOR_EACH", ir.Lit("true"))
+		}
+	}
+	if len(t.Artifacts) > 0 {
+		add("DAGC_ARTIFACT_NAMES", ir.Lit(strings.Join(t.Artifacts, ",")))
+	}
+	if len(t.Inputs) > 0 {
+		add("DAGC_INPUTS_FROM", ir.Lit(o.inputsFrom))
+	}
 	if callback(t, o) {
 		env = append(env, obj{{"Name", "DAGC_TASK_TOKEN"}, {"Value.$", "$$.Task.Token"}})
 	}
 	return env
+}
+
+// inputsFrom is DAGC_INPUTS_FROM (internal/entrypoint): NAME=TASK/ARTIFACT,
+// or NAME=TASK/*/ARTIFACT for a for_each producer.
+func inputsFrom(p *ir.Pipeline, t *ir.Task) string {
+	items := make([]string, len(t.Inputs))
+	for i, in := range t.Inputs {
+		inst := ""
+		if prod := p.Task(in.Task); prod != nil && prod.ForEach != nil {
+			inst = "*/"
+		}
+		items[i] = in.Name + "=" + in.Task + "/" + inst + in.Artifact
+	}
+	return strings.Join(items, ",")
 }
 
 // instanceKey is each.key: "" for a task without for_each, else the Map

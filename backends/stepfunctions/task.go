@@ -262,7 +262,9 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 		marks[s] = true
 		return ts.name(string(s))
 	}
-	// A Choice cannot end a branch: when it would, it goes to "T done".
+	// A Choice cannot end a branch: when it would, it goes to "T done",
+	// a Pass added only if nothing follows (closeBranch); when a state
+	// follows after all (link), the Choice goes straight to it.
 	needDone := false
 	target := func() string {
 		if after == "" {
@@ -350,7 +352,7 @@ func (b *builder) emitTask(m *machine, t *ir.Task, after string) {
 		b.add(m, ts.name(string(s)), st)
 	}
 	if needDone {
-		b.add(m, ts.name("done"), obj{{"Type", "Pass"}, {"End", true}})
+		m.open = append(m.open, openChoice{choice: indexOf(m, ts.name("outputs")), done: ts.name("done")})
 	}
 }
 
@@ -443,6 +445,10 @@ func (b *builder) taskState(ts *taskStates, lt *litTable, stateName string) obj 
 // for its image.
 func (b *builder) taskOptions(t *ir.Task) Options {
 	o := b.opts.Task(t)
+	o.Storage = storageOf(b.p, o)
+	if len(t.Inputs) > 0 {
+		o.inputsFrom = inputsFrom(b.p, t)
+	}
 	if b.images != nil {
 		o.definition = b.images.byTask[t.Name]
 	}

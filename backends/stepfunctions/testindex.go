@@ -10,7 +10,8 @@ import (
 // machine locally (conformance/stepfunctions/run.js) needs to know and the
 // deployed definition does not carry: the task instance each Task state
 // runs (by state name), the type of each param, so text params can be
-// given as typed execution input, and the file of each child machine. dagc generate never writes it; the
+// given as typed execution input, the file of each child machine, and the
+// states that judge the run (whose input holds every task's record). dagc generate never writes it; the
 // conformance suite writes it beside the definitions in its own work
 // directory.
 func TestIndex(p *ir.Pipeline) ([]byte, ir.Diagnostics) {
@@ -45,7 +46,11 @@ func TestIndex(p *ir.Pipeline) ([]byte, ir.Diagnostics) {
 			never = append(never, obj{{"task", t.Name}, {"instance", in.Key}, {"index", i}, {"key", stateKey(t.Name)}})
 		}
 	}
-	data, err := marshal(obj{{"params", params}, {"states", obj(b.index)}, {"never", never}, {"parts", parts}})
+	verdicts := []string{stateRunState}
+	if len(b.finalTasks()) > 0 {
+		verdicts = append(verdicts, stateFinalState)
+	}
+	data, err := marshal(obj{{"params", params}, {"states", obj(b.index)}, {"never", never}, {"parts", parts}, {"verdicts", verdicts}})
 	if err != nil {
 		b.diags.Errorf(p.Range, "Cannot encode the Step Functions test index", "%v", err)
 		return nil, b.diags

@@ -316,7 +316,7 @@ func TestRunStateTruth(t *testing.T) {
 					break
 				}
 			}
-			got := map[string]ir.State{stateRunFailed: ir.Failed, stateRunSucceed: ir.Success}[next]
+			got := map[string]ir.State{"Fail": ir.Failed, "Succeed": ir.Success}[states[next]["Type"].(string)]
 			if want := ir.RunState(ended); got != want {
 				t.Errorf("tasks %v, allow_failure %v: the run-state Choice leads to %s, ir.RunState says %s", ups, tolerated, got, want)
 			}

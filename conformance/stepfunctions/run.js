@@ -376,6 +376,7 @@ async function main() {
   const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
   const execution = machine.run(input, { overrides, context });
   let finalDoc = null;
+  const verdicts = new Set(index.verdicts || []);
   // decided gathers the task records of every state's output, for an
   // execution that timed out before its final run-state check.
   const decided = {};
@@ -383,9 +384,9 @@ async function main() {
     for await (const ev of execution.eventLogs) {
       const doc = ev.type === 'StateExited' && ev.state && ev.state.output;
       if (doc && typeof doc.tasks === 'object' && doc.tasks !== null) Object.assign(decided, doc.tasks);
-      // The last judgement holds every record: "dagc run state", or with
-      // final tasks "dagc final state", which follows them.
-      if (ev.type === 'StateEntered' && ev.state && (ev.state.name === 'dagc run state' || ev.state.name === 'dagc final state')) finalDoc = ev.state.input;
+      // The last judgement holds every record: the run-state Choice, or
+      // with final tasks the one that follows them (the index names both).
+      if (ev.type === 'StateEntered' && ev.state && verdicts.has(ev.state.name)) finalDoc = ev.state.input;
     }
   })();
   let runState = 'success';

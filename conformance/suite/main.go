@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,11 +25,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dagc-dev/dagc/backends/airflow"
 	"github.com/dagc-dev/dagc/backends/argo"
 	"github.com/dagc-dev/dagc/backends/local"
 	"github.com/dagc-dev/dagc/backends/registry"
 	"github.com/dagc-dev/dagc/backends/stepfunctions"
 	"github.com/dagc-dev/dagc/conformance"
+	"github.com/dagc-dev/dagc/internal/moto"
 	"github.com/dagc-dev/dagc/ir"
 	"github.com/dagc-dev/dagc/parser"
 	"github.com/dagc-dev/dagc/trace"
@@ -45,6 +48,41 @@ type config struct {
 	// mutations deliberately break one engine's generated file, to prove
 	// the suite notices: engine → old → new (first occurrence).
 	mutations map[string][2]string
+	// s3 is moto's server, started for the first example with artifacts
+	// and stopped when the suite ends; buckets are the ones made on it.
+	s3      *moto.Server
+	s3Err   error
+	buckets map[string]bool
+}
+
+// storageEnv starts the S3 stand-in on loopback if needed, makes the
+// pipeline's bucket, and returns the environment that points the engine's
+// containers (dagc exec) at it.
+func (cfg *config) storageEnv(p *ir.Pipeline, storage string) ([]string, cell, bool) {
+	st, err := ir.ParseStorage(storage)
+	if err != nil || st.Scheme != "s3" {
+		return nil, cell{detail: fmt.Sprintf("the suite serves s3:// storage only, not %q", storage)}, false
+	}
+	if cfg.s3 == nil && cfg.s3Err == nil {
+		bin := moto.Binary()
+		if bin == "" {
+			return nil, cell{skip: "moto missing: run scripts/setup-tools.sh"}, false
+		}
+		cfg.s3, cfg.s3Err = moto.Start(bin, nil)
+	}
+	if cfg.s3Err != nil {
+		return nil, cell{detail: "moto: " + cfg.s3Err.Error()}, false
+	}
+	if cfg.buckets == nil {
+		cfg.buckets = map[string]bool{}
+	}
+	if !cfg.buckets[st.Bucket] {
+		if err := cfg.s3.CreateBucket(st.Bucket); err != nil {
+			return nil, cell{detail: "moto: " + err.Error()}, false
+		}
+		cfg.buckets[st.Bucket] = true
+	}
+	return []string{"AWS_ENDPOINT_URL_S3=" + cfg.s3.URL}, cell{}, true
 }
 
 // exampleOptions are the run-time inputs of one example, from
@@ -209,6 +247,9 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	if cfg.s3 != nil {
+		cfg.s3.Close()
+	}
 	printTable(stdout, &cfg, results)
 	fmt.Fprintf(stdout, "\n%d example(s), %d failing cell(s), %s\n", len(cfg.examples), failedCells, time.Since(start).Round(time.Second))
 	if failedCells > 0 {
@@ -364,7 +405,20 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, opt exampl
 		if !at.IsZero() {
 			args = append(args, "--at", at.Format(time.RFC3339))
 		}
-		if o, err := command(ctx, dir, python, args...); err != nil && exitCode(err) != 1 {
+		var env []string
+		if p.UsesArtifacts() {
+			storage, conn := airflow.StorageOf(p)
+			if err := exec.Command(python, "-c", "import airflow.providers.amazon.aws.fs.s3, s3fs").Run(); err != nil {
+				return nil, cell{skip: "the Airflow venv has no amazon provider and s3fs: run scripts/setup-tools.sh"}
+			}
+			var c cell
+			var ok bool
+			if env, c, ok = cfg.storageEnv(p, storage); !ok {
+				return nil, c
+			}
+			env = append(env, cfg.s3.AirflowConn(conn))
+		}
+		if o, err := commandEnv(ctx, dir, env, python, args...); err != nil && exitCode(err) != 1 {
 			return nil, cell{detail: "airflow: " + lastLine(o, err)}
 		}
 	case "stepfunctions":
@@ -402,7 +456,15 @@ func runEngine(cfg *config, engine, file, dir string, p *ir.Pipeline, opt exampl
 			return nil, cell{detail: err.Error()}
 		}
 		args := []string{filepath.Join(cfg.root, "conformance", "stepfunctions", "run.js"), filepath.Join(out, p.Name+".asl.json"), "--index", index, "--exec", cfg.dagc, "--trace", tracePath, "--input", string(inJSON)}
-		if o, err := command(ctx, dir, "node", args...); err != nil && exitCode(err) != 1 {
+		var env []string
+		if p.UsesArtifacts() {
+			var c cell
+			var ok bool
+			if env, c, ok = cfg.storageEnv(p, stepfunctions.StorageOf(p)); !ok {
+				return nil, c
+			}
+		}
+		if o, err := commandEnv(ctx, dir, env, "node", args...); err != nil && exitCode(err) != 1 {
 			return nil, cell{detail: "local-sfn: " + lastLine(o, err)}
 		}
 	case "argo":
@@ -486,8 +548,16 @@ func expectRefusal(ctx context.Context, cfg *config, engine, file, dir, want str
 }
 
 func command(ctx context.Context, dir, name string, args ...string) (string, error) {
+	return commandEnv(ctx, dir, nil, name, args...)
+}
+
+// commandEnv is command with env added to the suite's environment.
+func commandEnv(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	cmd.WaitDelay = 10 * time.Second

@@ -195,7 +195,7 @@ func TestSuiteCatchesAWatcherJudgingAllowFailure(t *testing.T) {
 // the execution.
 func TestSuiteCatchesARunStateJudgingAllowFailure(t *testing.T) {
 	suiteMutation(t, "allow_failure", "stepfunctions",
-		`{"Variable":"$.tasks.build.state","StringEquals":"failed"}=>{"Variable":"$.tasks.lint.state","StringEquals":"failed"}`,
+		`{"Variable":"$.tasks.build.state","StringEquals":"failed","Next":"Task Failed: build"}=>{"Variable":"$.tasks.lint.state","StringEquals":"failed","Next":"Task Failed: build"}`,
 		"allow_failure / stepfunctions: run ended failed, local says success")
 }
 
@@ -368,4 +368,20 @@ func TestSuiteCatchesARunTimeoutAirflowRecordsAsFailed(t *testing.T) {
 	suiteMutation(t, "run_timeout", "airflow",
 		`dagrun_timeout=timedelta(seconds=10),=>default_args={"execution_timeout": timedelta(seconds=10)},`,
 		"run_timeout / airflow: load ended failed, local says failed (the run timeout ended it, which airflow records as skipped)")
+}
+
+// Artifacts: a for_each producer's artifact read as a plain task's never
+// reaches the join, which then fails.
+func TestSuiteCatchesAFanOutArtifactReadAsOne(t *testing.T) {
+	suiteMutation(t, "artifacts", "stepfunctions",
+		`parts=shard/*/part=>parts=shard/part`,
+		"artifacts / stepfunctions: run ended failed, local says success")
+}
+
+// Artifacts: files cut short on the way (the first MiB only) change what
+// the consumer receives; its checksum no longer matches the producer's.
+func TestSuiteCatchesATruncatedArtifactOnAirflow(t *testing.T) {
+	suiteMutation(t, "artifacts", "airflow",
+		`shutil.copyfileobj(fin, fout, DAGC_COPY_CHUNK)=>fout.write(fin.read(1 << 20))`,
+		"artifacts / airflow: run ended failed, local says success")
 }

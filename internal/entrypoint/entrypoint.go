@@ -24,6 +24,7 @@ import (
 	"syscall"
 
 	"github.com/dagc-dev/dagc/internal/outputs"
+	"github.com/dagc-dev/dagc/ir"
 )
 
 // Reporter tells the engine how the task ended, by its task token.
@@ -72,6 +73,8 @@ type Config struct {
 	// Signals, when not nil, delivers the signals to pass to the command's
 	// process group (tests); nil means SIGTERM, SIGINT and SIGHUP.
 	Signals <-chan os.Signal
+	// OpenStore opens the artifact storage; nil means NewStore.
+	OpenStore func(ctx context.Context, st ir.Storage) (Store, error)
 }
 
 // Run runs argv by the container contract and returns dagc exec's exit
@@ -110,7 +113,7 @@ func Run(ctx context.Context, argv []string, c Config) int {
 	// The command never sees the token: only dagc exec reports the outcome.
 	childEnv := make([]string, 0, len(c.Env)+1)
 	for _, kv := range c.Env {
-		if !strings.HasPrefix(kv, EnvTaskToken+"=") && !strings.HasPrefix(kv, EnvOutputs+"=") {
+		if !strings.HasPrefix(kv, EnvTaskToken+"=") && !strings.HasPrefix(kv, EnvOutputs+"=") && !strings.HasPrefix(kv, EnvArtifacts+"=") && !strings.HasPrefix(kv, EnvInputs+"=") {
 			childEnv = append(childEnv, kv)
 		}
 	}
@@ -122,6 +125,42 @@ func Run(ctx context.Context, argv []string, c Config) int {
 		defer os.RemoveAll(dir)
 		childEnv = append(childEnv, EnvOutputs+"="+dir)
 		env[EnvOutputs] = dir
+	}
+	plan, err := planArtifacts(env)
+	if err != nil {
+		return fail(exitInternal, "%v", err)
+	}
+	var store Store
+	if plan != nil {
+		open := c.OpenStore
+		if open == nil {
+			open = NewStore
+		}
+		if store, err = open(ctx, plan.storage); err != nil {
+			return fail(exitInternal, "cannot open the storage %s: %v", plan.storage, err)
+		}
+		// Folders of this run of dagc exec alone, removed when it ends.
+		for _, d := range []struct {
+			want     bool
+			variable string
+			dst      *string
+		}{{len(plan.names) > 0, EnvArtifacts, &plan.outDir}, {len(plan.inputs) > 0, EnvInputs, &plan.inDir}} {
+			if !d.want {
+				continue
+			}
+			dir, err := os.MkdirTemp("", "dagc-"+strings.ToLower(strings.TrimPrefix(d.variable, "DAGC_"))+"-")
+			if err != nil {
+				return fail(exitInternal, "cannot create $%s: %v", d.variable, err)
+			}
+			defer os.RemoveAll(dir)
+			*d.dst = dir
+			childEnv = append(childEnv, d.variable+"="+dir)
+		}
+		if len(plan.inputs) > 0 {
+			if err := plan.fetchInputs(ctx, store); err != nil {
+				return fail(exitCannotRun, "%v", err)
+			}
+		}
 	}
 	cmd.Env = childEnv
 	if wd := env[EnvWorkdir]; wd != "" {
@@ -147,7 +186,6 @@ func Run(ctx context.Context, argv []string, c Config) int {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	var err error
 	var got os.Signal
 wait:
 	for {
@@ -172,6 +210,23 @@ wait:
 		}
 		return fail(code, "%s: %s", argv[0], why)
 	}
+	if plan != nil && len(plan.names) > 0 {
+		if err := plan.checkArtifacts(); err != nil {
+			return fail(exitBadOutputs, "%v", err)
+		}
+	}
+	var values map[string]string
+	if len(names) > 0 {
+		if values, err = outputs.Read(env[EnvOutputs], names); err != nil {
+			return fail(exitBadOutputs, "%v", err)
+		}
+	}
+	// Stored only once the task has succeeded by every other rule.
+	if plan != nil && len(plan.names) > 0 {
+		if err := plan.storeArtifacts(ctx, store); err != nil {
+			return fail(exitBadOutputs, "%v", err)
+		}
+	}
 	if len(names) == 0 {
 		if token != "" {
 			if err := report(ctx, c.Reporter, func(r Reporter) error { return r.Success(ctx, token, "{}") }); err != nil {
@@ -180,10 +235,6 @@ wait:
 			}
 		}
 		return 0
-	}
-	values, err := outputs.Read(env[EnvOutputs], names)
-	if err != nil {
-		return fail(exitBadOutputs, "%v", err)
 	}
 	doc, err := json.Marshal(values) // map keys come out sorted
 	if err != nil {

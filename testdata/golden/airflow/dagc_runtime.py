@@ -9,12 +9,13 @@ import math
 import os
 import re
 import shutil
+import tempfile
 
 import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowRescheduleException, AirflowSkipException
 
-VERSION = "dagc-runtime-d3af7941fba0ae3d"
+VERSION = "dagc-runtime-07a72398e6e6bb21"
 
 # Every BashOperator task runs this fixed wrapper. The command arrives as
 # DAGC_ARGC and DAGC_ARG_<n> (Jinja-rendered env values), so no user text
@@ -428,7 +429,177 @@ def dagc_wait_upstream(ti):
     return True
 
 
-class RetryCodesBashOperator(BashOperator):
+# Artifacts (DESIGN 2.6) live at <storage>/<run id>/<task>/<instance>/<name>;
+# each is followed by <name>.manifest.json, which a consumer reads first and
+# which lists the files, so an upload is atomic from its view and a failed
+# attempt's leftovers are never read (the layout dagc exec writes too).
+DAGC_MANIFEST = ".manifest.json"
+DAGC_SEGMENT_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+DAGC_COPY_CHUNK = 8 << 20
+
+
+def dagc_segment(key, fanout=True):
+    """The path segment of an instance (ir.InstanceSegment): "_" without
+    for_each, else each.key percent-encoded, "." and ".." whole, "" as "%"."""
+    if not fanout:
+        return "_"
+    if key == "":
+        return "%"
+    if key in (".", ".."):
+        return "%2E" * len(key)
+    return "".join(chr(b) if b in DAGC_SEGMENT_SAFE else "%%%02X" % b for b in key.encode("utf-8"))
+
+
+def dagc_storage(uri, conn_id):
+    from airflow.sdk import ObjectStoragePath
+
+    return ObjectStoragePath(uri, conn_id=conn_id) if conn_id else ObjectStoragePath(uri)
+
+
+def dagc_copy(src, dst):
+    """Copy one file between a local path and an ObjectStoragePath, streamed."""
+    opener = (lambda f, mode: f.open(mode)) if not isinstance(src, str) else (lambda f, mode: open(f, mode))
+    with opener(src, "rb") as fin, (open(dst, "wb") if isinstance(dst, str) else dst.open("wb")) as fout:
+        shutil.copyfileobj(fin, fout, DAGC_COPY_CHUNK)
+
+
+def dagc_store_artifact(src, dest):
+    """Upload the file or folder src to dest, then its manifest."""
+    if os.path.isfile(src):
+        dagc_copy(src, dest)
+        manifest = {"kind": "file"}
+    elif os.path.isdir(src):
+        files, dirs = [], []
+        for root, dirnames, filenames in os.walk(src, followlinks=True):
+            dirnames.sort()
+            rel_root = os.path.relpath(root, src)
+            for d in dirnames:
+                dirs.append(d if rel_root == "." else rel_root + "/" + d)
+            for f in sorted(filenames):
+                rel = f if rel_root == "." else rel_root + "/" + f
+                path = os.path.join(root, f)
+                if not os.path.isfile(path):
+                    raise AirflowException(f"{rel} is neither a file nor a folder")
+                dagc_copy(path, dest / rel)
+                files.append({"path": rel, "size": os.path.getsize(path)})
+        manifest = {"kind": "folder"}
+        if files:
+            manifest["files"] = files
+        if dirs:
+            manifest["dirs"] = sorted(dirs)
+    else:
+        raise AirflowException("it is neither a file nor a folder")
+    (dest.parent / (dest.name + DAGC_MANIFEST)).write_text(json.dumps(manifest, separators=(",", ":")))
+
+
+def dagc_safe_rel(path):
+    parts = path.split("/")
+    return path != "" and not path.startswith("/") and "\\" not in path and "\0" not in path and all(p not in ("", ".", "..") for p in parts)
+
+
+def dagc_fetch_artifact(src, dst):
+    """Download the artifact stored at src (an ObjectStoragePath) to the
+    local path dst as its manifest describes it; False when it has none."""
+    manifest_path = src.parent / (src.name + DAGC_MANIFEST)
+    if not manifest_path.exists():
+        return False
+    manifest = json.loads(manifest_path.read_text())
+    if manifest.get("kind") == "file":
+        dagc_copy(src, dst)
+        return True
+    if manifest.get("kind") != "folder":
+        raise AirflowException(f"the manifest at {manifest_path} has the kind {manifest.get('kind')!r}")
+    os.mkdir(dst)
+    for d in manifest.get("dirs", ()):
+        if not dagc_safe_rel(d):
+            raise AirflowException(f"the manifest at {manifest_path} names the folder {d!r} outside the artifact")
+        os.makedirs(os.path.join(dst, d), exist_ok=True)
+    for f in manifest.get("files", ()):
+        rel = f["path"]
+        if not dagc_safe_rel(rel):
+            raise AirflowException(f"the manifest at {manifest_path} names the file {rel!r} outside the artifact")
+        local = os.path.join(dst, rel)
+        os.makedirs(os.path.dirname(local), exist_ok=True)
+        dagc_copy(src / rel, local)
+        if os.path.getsize(local) != f["size"]:
+            raise AirflowException(f"{rel} of {src} arrived with another size than was stored")
+    return True
+
+
+class ArtifactBashOperator(BashOperator):
+    """A BashOperator whose command receives artifacts at $DAGC_INPUTS and
+    writes its own to $DAGC_ARTIFACTS (DESIGN 2.6). Files move with
+    ObjectStoragePath (storage_conn_id names the connection): inputs before
+    the command, and only after it succeeded (its outputs read) the
+    artifacts, each followed by its manifest. inputs maps a name to
+    "TASK/ARTIFACT", or "TASK/*/ARTIFACT" for a for_each producer, whose
+    artifact arrives as a folder with one entry per instance that stored it."""
+
+    def __init__(self, *, artifacts=(), inputs=None, storage=None, storage_conn_id=None, **kwargs):
+        super().__init__(**kwargs)
+        self.dagc_artifacts = tuple(artifacts)
+        self.dagc_inputs = dict(inputs or {})
+        self.dagc_storage = storage
+        self.dagc_conn_id = storage_conn_id
+
+    def execute(self, context):
+        if not self.dagc_artifacts and not self.dagc_inputs:
+            return super().execute(context)
+        run_root = dagc_storage(self.dagc_storage, self.dagc_conn_id) / dagc_segment(context["run_id"])
+        work = tempfile.mkdtemp(prefix="dagc-artifacts-")
+        try:
+            env = dict(self.env or {})
+            if self.dagc_inputs:
+                inputs = os.path.join(work, "inputs")
+                os.mkdir(inputs)
+                for name, source in sorted(self.dagc_inputs.items()):
+                    self._fetch(run_root, name, source, os.path.join(inputs, name))
+                env["DAGC_INPUTS"] = inputs
+            if self.dagc_artifacts:
+                written = os.path.join(work, "artifacts")
+                os.mkdir(written)
+                env["DAGC_ARTIFACTS"] = written
+            self.env = env
+            result = super().execute(context)
+            if self.dagc_artifacts:
+                key = env.get("DAGC_EACH_KEY")
+                base = run_root / self.task_id / dagc_segment(key or "", key is not None)
+                for name in self.dagc_artifacts:
+                    if not os.path.exists(os.path.join(written, name)):
+                        raise AirflowException(f"the declared artifact {name!r} was not written to $DAGC_ARTIFACTS/{name}")
+                for name in self.dagc_artifacts:
+                    try:
+                        dagc_store_artifact(os.path.join(written, name), base / name)
+                    except AirflowException:
+                        raise
+                    except Exception as error:
+                        raise AirflowException(f"cannot store artifact {name!r} at {base / name}: {error}") from error
+            return result
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _fetch(self, run_root, name, source, dst):
+        parts = source.split("/")
+        try:
+            if len(parts) == 2:
+                dagc_fetch_artifact(run_root / parts[0] / "_" / parts[1], dst)
+                return
+            task_root = run_root / parts[0]
+            os.mkdir(dst)
+            if not task_root.exists():
+                return
+            for instance in sorted(task_root.iterdir(), key=lambda p: p.name):
+                segment = instance.name
+                if segment in ("", ".", ".."):
+                    continue
+                dagc_fetch_artifact(instance / parts[2], os.path.join(dst, segment))
+        except AirflowException:
+            raise
+        except Exception as error:
+            raise AirflowException(f"cannot fetch input {name!r} from {run_root / parts[0]}: {error}") from error
+
+
+class RetryCodesBashOperator(ArtifactBashOperator):
     """A BashOperator whose failure is retried only when the command exited
     with one of retry_exit_codes (retry { on_exit_codes }). Any other
     failure (another code, a signal, a timeout, a missing output) fails the
