@@ -91,6 +91,7 @@ const airflowIgnore = "# Written by dagc generate airflow: dagc_runtime.py is th
 type runtimeView struct {
 	Version          string
 	SkipExitCode     int
+	WordsArgc        string
 	SkipTrigger      string
 	MaxOutputBytes   int
 	NumberSyntax     string
@@ -109,7 +110,7 @@ var runtimeModule = func() (m struct {
 	version string
 }) {
 	v := runtimeView{
-		SkipExitCode: skipExitCode, SkipTrigger: skipTrigger, MaxOutputBytes: ir.MaxOutputBytes,
+		SkipExitCode: skipExitCode, WordsArgc: wordsArgc, SkipTrigger: skipTrigger, MaxOutputBytes: ir.MaxOutputBytes,
 		NumberSyntax: ir.NumberSyntax, NumberBlanks: ir.NumberBlanks, WrapperLines: wrapperLines,
 		ItemsPreview: ir.MaxItemsPreview, FailedStates: pyStates(ir.Failing),
 		AttemptTemplate: attemptTemplate(bashTemplateExt), MapIndexTemplate: "{{ task.env['DAGC_EACH_KEY'] }}",
@@ -140,14 +141,16 @@ type dagView struct {
 	Pools       []byte
 	DagArgs     []kwarg
 	Tasks       []*taskView
-	Edges       []edgeView
 	WatchedVars []string
-	Watcher     string
+	// Watcher is the watcher's task id, "" when the DAG has none
+	// (needsWatcher).
+	Watcher string
 	// AllowedFailure are the task ids (Python string literals) of the
 	// tasks with allow_failure, which the watcher does not judge.
 	AllowedFailure []string
 	UsesK8s        bool
 	UsesBash       bool
+	UsesPython     bool // the watcher or an items task
 	UsesCron       bool
 	// RuntimeVersion is the VERSION of the runtime module the DAG needs,
 	// RuntimeNames what it imports from it.
@@ -174,16 +177,28 @@ type runTaskView struct {
 	Mapped bool
 }
 
+// wordsArgc is DAGC_ARGC for a command of plain words (plainWord): then
+// DAGC_ARG_0 holds the words joined by single spaces, and the wrapper
+// splits it there (read -r with IFS a space: no quote, backslash or glob
+// is read, and a plain word holds none of them, nor a space or a line
+// break). Four env entries instead of three plus one per argument.
+const wordsArgc = "words"
+
 // wrapperLines is the bash script every BashOperator task runs (see the
 // comment above DAGC_RUN in the template). It must never contain Jinja
 // syntax nor end in a template extension: tests check both.
 var wrapperLines = []string{
 	`dagc_argv=()`,
-	`for ((dagc_i = 0; dagc_i < DAGC_ARGC; dagc_i++)); do`,
-	`  dagc_var="DAGC_ARG_$dagc_i"`,
-	`  dagc_argv+=("${!dagc_var}")`,
-	`  unset "$dagc_var"`,
-	`done`,
+	`if [ "$DAGC_ARGC" = ` + wordsArgc + ` ]; then`,
+	`  IFS=' ' read -r -a dagc_argv <<< "$DAGC_ARG_0"`,
+	`  unset DAGC_ARG_0`,
+	`else`,
+	`  for ((dagc_i = 0; dagc_i < DAGC_ARGC; dagc_i++)); do`,
+	`    dagc_var="DAGC_ARG_$dagc_i"`,
+	`    dagc_argv+=("${!dagc_var}")`,
+	`    unset "$dagc_var"`,
+	`  done`,
+	`fi`,
 	`unset DAGC_ARGC DAGC_EACH_KEY`,
 	`if [ "${DAGC_WHEN-true}" != true ]; then`,
 	`  if [ "$DAGC_WHEN" = ` + skipTrigger + ` ]; then`,
@@ -228,6 +243,11 @@ type taskView struct {
 	Expand string
 	// Items is the items task of a run-time fan-out (itemsTask).
 	Items *taskView
+	// Edges are the task's upstream edges, written right after it: Airflow
+	// hashes the whole DAG (every task id) for each task an edge names, so
+	// an edge set while the DAG holds the tasks up to this one costs half
+	// of one set after all tasks, on average.
+	Edges []edgeView
 }
 
 type edgeView struct {
@@ -276,7 +296,6 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 	v := &dagView{
 		Source:   path.Base(strings.ReplaceAll(p.File, "\\", "/")),
 		Pipeline: p.Name,
-		Watcher:  watcherTaskID,
 		Timezone: p.Timezone,
 
 		Description: p.Description,
@@ -326,9 +345,9 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 				for _, u := range t.Upstream() {
 					e.Up = append(e.Up, b.vars[u])
 				}
-				v.Edges = append(v.Edges, e)
+				tv.Items.Edges = append(tv.Items.Edges, e)
 			}
-			v.Edges = append(v.Edges, edgeView{Down: b.vars[t.Name], Up: []string{tv.Items.Var}})
+			tv.Edges = append(tv.Edges, edgeView{Down: b.vars[t.Name], Up: []string{tv.Items.Var}})
 			if t.AllowFailure {
 				v.AllowedFailure = append(v.AllowedFailure, pyStr(itemsTaskID(b.ids[t.Name])))
 			}
@@ -342,12 +361,12 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 			for _, u := range t.Upstream() {
 				e.Up = append(e.Up, b.vars[u])
 			}
-			v.Edges = append(v.Edges, e)
+			tv.Edges = append(tv.Edges, e)
 		}
 		if t.Final && len(nonFinal) > 0 {
 			// An exit handler waits for every other task (they come first in
 			// the pipeline's order) under all_done.
-			v.Edges = append(v.Edges, edgeView{Down: b.vars[t.Name], Up: nonFinal})
+			tv.Edges = append(tv.Edges, edgeView{Down: b.vars[t.Name], Up: nonFinal})
 		}
 		if !t.Final {
 			nonFinal = append(nonFinal, b.vars[t.Name])
@@ -367,18 +386,28 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		})
 	}
 	v.DagArgs = b.dagArgs(v) // after the tasks: the macros list the run's tasks
-	v.CheckRun = "dagc_check_run()"
-	if len(v.AllowedFailure) > 0 {
-		v.CheckRun = "dagc_check_run(allowed=[" + strings.Join(v.AllowedFailure, ", ") + "])"
+	names := map[string]bool{"dagc_macros": true}
+	if needsWatcher(p) {
+		v.Watcher = watcherTaskID
+		v.CheckRun = "dagc_check_run()"
+		if len(v.AllowedFailure) > 0 {
+			v.CheckRun = "dagc_check_run(allowed=[" + strings.Join(v.AllowedFailure, ", ") + "])"
+		}
+		names["dagc_check_run"] = true
+		v.UsesPython = true
+	} else {
+		v.WatchedVars = nil
 	}
 	v.RuntimeVersion = runtimeModule.version
 	v.UsesParams = len(p.Params) > 0
-	names := map[string]bool{"dagc_macros": true, "dagc_check_run": true}
 	var text strings.Builder
 	for _, a := range v.DagArgs {
 		text.WriteString(a.Expr)
 	}
 	for _, tv := range v.Tasks {
+		if tv.Operator == "PythonOperator" {
+			v.UsesPython = true
+		}
 		text.WriteString(tv.Operator + tv.Expand)
 		for _, a := range tv.Kwargs {
 			text.WriteString(a.Expr)
@@ -404,6 +433,31 @@ func build(p *ir.Pipeline) (*dagView, ir.Diagnostics) {
 		})
 	}
 	return v, b.diags
+}
+
+// needsWatcher tells whether Airflow, which judges a run by its leaf tasks
+// once every task has ended (failed if one of them is failed or
+// upstream_failed), would judge p's runs differently from DESIGN 2.4
+// (failed if any task failed without allow_failure). It would not when no
+// task has allow_failure or is final and every task with upstream tasks
+// has a rule that ends it upstream_failed exactly when an upstream
+// instance is failed or upstream_failed (all_success, none_failed,
+// none_failed_min_one_success; ir.Rule.FailsExactlyOnFailure): then a
+// failure reaches every leaf below it as upstream_failed, and a leaf is
+// upstream_failed only below a failure. Such a DAG needs no watcher, as a
+// hand-written one has none; any other rule (one that runs over a failure,
+// or skips over one) keeps it. A run-time fan-out's items task and mapped
+// task take the task's rule.
+func needsWatcher(p *ir.Pipeline) bool {
+	for _, t := range p.Tasks {
+		if t.AllowFailure || t.Final {
+			return true
+		}
+		if r, ok := ir.RuleOf(t.Trigger); len(t.Edges) > 0 && (!ok || !r.FailsExactlyOnFailure()) {
+			return true
+		}
+	}
+	return false
 }
 
 // defaultPool is the pool every Airflow deployment has.
@@ -1170,13 +1224,21 @@ func prefixAll(p string, xs []string) []string {
 func (b *builder) envArgs(t *ir.Task, in *ir.Instance, eachKey string) string {
 	argv := in.Argv()
 	elems := make([]string, len(argv))
-	width := 0
+	words := make([]string, len(argv))
+	width, plain := 0, true
 	for i, a := range argv {
-		elems[i] = pyStr(b.strTemplate(a, bashTemplateExt))
+		words[i] = b.strTemplate(a, bashTemplateExt)
+		plain = plain && plainWord.MatchString(words[i])
+		elems[i] = pyStr(words[i])
 		width += len(elems[i]) + 2
 	}
 	list := "[" + strings.Join(elems, ", ") + "]"
-	if width > 90 {
+	switch {
+	case plain:
+		// dagc_argv splits it on the spaces: a template of plain words is
+		// rendered as itself, and no word holds a space.
+		list = pyStr(strings.Join(words, " "))
+	case width > 90:
 		list = "[\n" + indentLines(suffixAll(elems, ","), 12) + "        ]"
 	}
 	out := list
@@ -1198,6 +1260,11 @@ func (b *builder) envArgs(t *ir.Task, in *ir.Instance, eachKey string) string {
 	}
 	return out
 }
+
+// plainWord is an argument the DAG file may write as a word of a command
+// string (dagc_argv): text no shell reads otherwise, with nothing Jinja
+// reads as a template (no braces, %} needs one) and no space.
+var plainWord = regexp.MustCompile(`^[A-Za-z0-9@%+=:,./_-]+$`)
 
 func suffixAll(xs []string, s string) []string {
 	out := make([]string, len(xs))

@@ -31,6 +31,6 @@ done
 med() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 gen=$(med "${gens[@]}") hand=$(med "${hands[@]}")
 echo "pairs (dagc / hand-written, CPU s): $(for i in 0 1 2; do printf '%s/%s ' "${gens[$i]}" "${hands[$i]}"; done)"
-echo "tasks: dagc $tasks (with the run-state watcher), hand-written $htasks"
+echo "tasks: dagc $tasks (a run-state watcher only where Airflow's leaf rule would judge the run otherwise), hand-written $htasks"
 echo "lines: dagc $(wc -l < "$work/dagc-out/layered_$n.py") (+ dagc_runtime.py $(wc -l < "$work/dagc-out/dagc_runtime.py"), once per folder), hand-written $(wc -l < "$work/hand-out/layered_hand.py")"
 echo "parse (CPU, median of $runs per process, middle of 3 pairs): dagc ${gen} s, hand-written ${hand} s, ratio $(awk -v a="$gen" -v b="$hand" 'BEGIN { printf "%.2f", a / b }')"

@@ -16,7 +16,7 @@ if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
     sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 import dagc_runtime  # noqa: E402
 
-if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-ab40b6da5fce2be4":
+if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-07a72398e6e6bb21":
     raise ImportError(f"{dagc_runtime.__file__} is not the dagc runtime this DAG was generated with; run `dagc generate airflow` again for every DAG of this folder")
 from dagc_runtime import dagc_bash, dagc_check_run, dagc_macros
 
@@ -46,25 +46,25 @@ with DAG(
             "{{ dagc_output(ti.xcom_pull(task_ids='build', key='artifact'), 'task.build.outputs.artifact') }}",
         ]),
     )
+    [build, lint] >> join
     publish = BashOperator(
         task_id="publish",
         **dagc_bash(["sh", "-c", "echo publish"]),
     )
+    join >> publish
     report = BashOperator(
         task_id="report",
         trigger_rule="all_done",
         **dagc_bash(["sh", "-c", "echo 'lint failed; reporting it'"], when="{{ 'true' if dagc_failed_upstream(ti) else 'trigger' }}"),
     )
+    lint >> report
     cleanup = BashOperator(
         task_id="cleanup",
         trigger_rule="all_done",
         **dagc_bash(["sh", "-c", "echo cleanup"]),
     )
+    [publish, report] >> cleanup
     # Airflow judges a run by its leaf tasks; this watcher, downstream of
     # every task, fails the run when a task failed.
     dagc_run_state = PythonOperator(task_id="dagc.run_state", python_callable=dagc_check_run(allowed=["lint"]), trigger_rule="all_done")
-    [build, lint] >> join
-    join >> publish
-    lint >> report
-    [publish, report] >> cleanup
     [build, lint, join, publish, report, cleanup] >> dagc_run_state

@@ -17,9 +17,9 @@ if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
     sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 import dagc_runtime  # noqa: E402
 
-if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-ab40b6da5fce2be4":
+if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-07a72398e6e6bb21":
     raise ImportError(f"{dagc_runtime.__file__} is not the dagc runtime this DAG was generated with; run `dagc generate airflow` again for every DAG of this folder")
-from dagc_runtime import dagc_bash, dagc_check_run, dagc_env, dagc_items, dagc_macros
+from dagc_runtime import dagc_bash, dagc_env, dagc_items, dagc_macros
 
 with DAG(
     dag_id="dynamic_fanout",
@@ -49,16 +49,20 @@ with DAG(
         ),
         op_kwargs={"value": "{{ dagc_output(ti.xcom_pull(task_ids='list', key='none'), 'task.list.outputs.none') }}"},
     )
+    list_ >> nothing__items
     nothing = BashOperator.partial(
         task_id="nothing",
         execution_timeout=timedelta(minutes=10),
         **dagc_bash(mapped=True),
     ).expand_kwargs(nothing__items.output)
+    nothing__items >> nothing
+    list_ >> nothing
     after_nothing = BashOperator(
         task_id="after_nothing",
         execution_timeout=timedelta(minutes=10),
         **dagc_bash(["sh", "-c", "echo never runs"]),
     )
+    nothing >> after_nothing
     points__items = PythonOperator(
         task_id="points__items",
         python_callable=dagc_items(
@@ -71,11 +75,14 @@ with DAG(
         ),
         op_kwargs={"value": "{{ dagc_output(ti.xcom_pull(task_ids='list', key='points'), 'task.list.outputs.points') }}"},
     )
+    list_ >> points__items
     points = BashOperator.partial(
         task_id="points",
         execution_timeout=timedelta(minutes=10),
         **dagc_bash(outputs=["p"], mapped=True),
     ).expand_kwargs(points__items.output)
+    points__items >> points
+    list_ >> points
     process__items = PythonOperator(
         task_id="process__items",
         python_callable=dagc_items(
@@ -92,16 +99,20 @@ with DAG(
         ),
         op_kwargs={"value": "{{ dagc_output(ti.xcom_pull(task_ids='list', key='files'), 'task.list.outputs.files') }}"},
     )
+    list_ >> process__items
     process = BashOperator.partial(
         task_id="process",
         execution_timeout=timedelta(minutes=10),
         **dagc_bash(outputs=["row"], mapped=True, gated=True),
     ).expand_kwargs(process__items.output)
+    process__items >> process
+    list_ >> process
     after_process = BashOperator(
         task_id="after_process",
         execution_timeout=timedelta(minutes=10),
         **dagc_bash(["sh", "-c", "echo skipped: an instance of process was skipped"]),
     )
+    process >> after_process
     regions__items = PythonOperator(
         task_id="regions__items",
         python_callable=dagc_items(
@@ -123,11 +134,13 @@ with DAG(
         max_active_tis_per_dagrun=2,
         **dagc_bash(outputs=["r"], mapped=True),
     ).expand_kwargs(regions__items.output)
+    regions__items >> regions
     after_regions = BashOperator(
         task_id="after_regions",
         execution_timeout=timedelta(minutes=10),
         **dagc_bash(["sh", "-c", "echo every region succeeded"]),
     )
+    regions >> after_regions
     merge = BashOperator(
         task_id="merge",
         execution_timeout=timedelta(minutes=10),
@@ -142,21 +155,4 @@ with DAG(
             "{{ dagc_dynamic_output(ti, 'regions', 'r', 'task.regions.outputs.r') }}",
         ], outputs=["all"]),
     )
-    # Airflow judges a run by its leaf tasks; this watcher, downstream of
-    # every task, fails the run when a task failed.
-    dagc_run_state = PythonOperator(task_id="dagc.run_state", python_callable=dagc_check_run(), trigger_rule="all_done")
-    list_ >> nothing__items
-    nothing__items >> nothing
-    list_ >> nothing
-    nothing >> after_nothing
-    list_ >> points__items
-    points__items >> points
-    list_ >> points
-    list_ >> process__items
-    process__items >> process
-    list_ >> process
-    process >> after_process
-    regions__items >> regions
-    regions >> after_regions
     [points, process, regions] >> merge
-    [list_, nothing__items, nothing, after_nothing, points__items, points, process__items, process, after_process, regions__items, regions, after_regions, merge] >> dagc_run_state

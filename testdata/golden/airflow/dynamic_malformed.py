@@ -17,7 +17,7 @@ if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
     sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 import dagc_runtime  # noqa: E402
 
-if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-ab40b6da5fce2be4":
+if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-07a72398e6e6bb21":
     raise ImportError(f"{dagc_runtime.__file__} is not the dagc runtime this DAG was generated with; run `dagc generate airflow` again for every DAG of this folder")
 from dagc_runtime import dagc_bash, dagc_check_run, dagc_env, dagc_items, dagc_macros
 
@@ -46,11 +46,14 @@ with DAG(
         ),
         op_kwargs={"value": "{{ dagc_output(ti.xcom_pull(task_ids='list', key='mixed'), 'task.list.outputs.mixed') }}"},
     )
+    list_ >> from_mixed__items
     from_mixed = BashOperator.partial(
         task_id="from_mixed",
         execution_timeout=timedelta(minutes=10),
         **dagc_bash(mapped=True),
     ).expand_kwargs(from_mixed__items.output)
+    from_mixed__items >> from_mixed
+    list_ >> from_mixed
     from_object__items = PythonOperator(
         task_id="from_object__items",
         python_callable=dagc_items(
@@ -60,11 +63,14 @@ with DAG(
         ),
         op_kwargs={"value": "{{ dagc_output(ti.xcom_pull(task_ids='list', key='object'), 'task.list.outputs.object') }}"},
     )
+    list_ >> from_object__items
     from_object = BashOperator.partial(
         task_id="from_object",
         execution_timeout=timedelta(minutes=10),
         **dagc_bash(mapped=True),
     ).expand_kwargs(from_object__items.output)
+    from_object__items >> from_object
+    list_ >> from_object
     from_text__items = PythonOperator(
         task_id="from_text__items",
         python_callable=dagc_items(
@@ -74,34 +80,28 @@ with DAG(
         ),
         op_kwargs={"value": "{{ dagc_output(ti.xcom_pull(task_ids='list', key='text'), 'task.list.outputs.text') }}"},
     )
+    list_ >> from_text__items
     from_text = BashOperator.partial(
         task_id="from_text",
         execution_timeout=timedelta(minutes=10),
         **dagc_bash(mapped=True),
     ).expand_kwargs(from_text__items.output)
+    from_text__items >> from_text
+    list_ >> from_text
     after = BashOperator(
         task_id="after",
         execution_timeout=timedelta(minutes=10),
         **dagc_bash(["sh", "-c", "echo never runs"]),
     )
+    from_text >> after
     report = BashOperator(
         task_id="report",
         execution_timeout=timedelta(minutes=10),
         trigger_rule="all_failed",
         **dagc_bash(["sh", "-c", "echo every fan-out failed"]),
     )
+    [from_mixed, from_object, from_text] >> report
     # Airflow judges a run by its leaf tasks; this watcher, downstream of
     # every task, fails the run when a task failed.
     dagc_run_state = PythonOperator(task_id="dagc.run_state", python_callable=dagc_check_run(), trigger_rule="all_done")
-    list_ >> from_mixed__items
-    from_mixed__items >> from_mixed
-    list_ >> from_mixed
-    list_ >> from_object__items
-    from_object__items >> from_object
-    list_ >> from_object
-    list_ >> from_text__items
-    from_text__items >> from_text
-    list_ >> from_text
-    from_text >> after
-    [from_mixed, from_object, from_text] >> report
     [list_, from_mixed__items, from_mixed, from_object__items, from_object, from_text__items, from_text, after, report] >> dagc_run_state

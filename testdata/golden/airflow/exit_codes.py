@@ -17,7 +17,7 @@ if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
     sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 import dagc_runtime  # noqa: E402
 
-if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-ab40b6da5fce2be4":
+if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-07a72398e6e6bb21":
     raise ImportError(f"{dagc_runtime.__file__} is not the dagc runtime this DAG was generated with; run `dagc generate airflow` again for every DAG of this folder")
 from dagc_runtime import RetryCodesBashOperator, dagc_bash, dagc_check_run, dagc_macros
 
@@ -71,8 +71,8 @@ with DAG(
             "{{ dagc_output(ti.xcom_pull(task_ids='fetch', key='status'), 'task.fetch.outputs.status') }}",
         ]),
     )
+    [fetch, flip, validate] >> report
     # Airflow judges a run by its leaf tasks; this watcher, downstream of
     # every task, fails the run when a task failed.
     dagc_run_state = PythonOperator(task_id="dagc.run_state", python_callable=dagc_check_run(), trigger_rule="all_done")
-    [fetch, flip, validate] >> report
     [fetch, flip, validate, report] >> dagc_run_state

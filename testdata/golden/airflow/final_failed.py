@@ -16,7 +16,7 @@ if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
     sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 import dagc_runtime  # noqa: E402
 
-if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-ab40b6da5fce2be4":
+if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-07a72398e6e6bb21":
     raise ImportError(f"{dagc_runtime.__file__} is not the dagc runtime this DAG was generated with; run `dagc generate airflow` again for every DAG of this folder")
 from dagc_runtime import dagc_bash, dagc_check_run, dagc_env, dagc_macros
 
@@ -44,6 +44,7 @@ with DAG(
         task_id="check",
         **dagc_bash(["sh", "-c", "echo 'check failing on purpose' >&2; exit 3"]),
     )
+    extract >> check
     shard = BashOperator.partial(
         task_id="shard",
         **dagc_bash(mapped=True),
@@ -51,15 +52,18 @@ with DAG(
         {"env": dagc_env(["sh", "-c", "test \"$1\" = ok", "shard", "ok"], each_key="0")},
         {"env": dagc_env(["sh", "-c", "test \"$1\" = ok", "shard", "bad"], each_key="1")},
     ])
+    extract >> shard
     load = BashOperator(
         task_id="load",
         **dagc_bash(["sh", "-c", "echo loading"]),
     )
+    shard >> load
     recover = BashOperator(
         task_id="recover",
         trigger_rule="all_done",
         **dagc_bash(["sh", "-c", "echo recovering"], when="{{ 'true' if dagc_failed_upstream(ti) else 'trigger' }}"),
     )
+    [check, shard] >> recover
     notify = BashOperator(
         task_id="notify",
         trigger_rule="all_done",
@@ -72,6 +76,7 @@ with DAG(
             "STATUS": "{{ dagc_run_status(ti) }}",
         }, outputs=["status", "failed"]),
     )
+    [extract, check, shard, load, recover] >> notify
     on_failure = BashOperator(
         task_id="on_failure",
         trigger_rule="all_done",
@@ -83,19 +88,14 @@ with DAG(
             "{{ (dagc_failed_tasks(ti)) if dagc_run_status(ti) == 'failed' else '' }}",
         ], when="{{ 'true' if dagc_run_status(ti) == 'failed' else 'false' }}", outputs=["message"]),
     )
+    [extract, check, shard, load, recover] >> on_failure
     on_success = BashOperator(
         task_id="on_success",
         trigger_rule="all_done",
         **dagc_bash(["sh", "-c", "echo 'all good'"], when="{{ 'true' if dagc_run_status(ti) == 'success' else 'false' }}"),
     )
+    [extract, check, shard, load, recover] >> on_success
     # Airflow judges a run by its leaf tasks; this watcher, downstream of
     # every task, fails the run when a task failed.
     dagc_run_state = PythonOperator(task_id="dagc.run_state", python_callable=dagc_check_run(), trigger_rule="all_done")
-    extract >> check
-    extract >> shard
-    shard >> load
-    [check, shard] >> recover
-    [extract, check, shard, load, recover] >> notify
-    [extract, check, shard, load, recover] >> on_failure
-    [extract, check, shard, load, recover] >> on_success
     [extract, check, shard, load, recover, notify, on_failure, on_success] >> dagc_run_state

@@ -16,7 +16,7 @@ if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
     sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 import dagc_runtime  # noqa: E402
 
-if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-ab40b6da5fce2be4":
+if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-07a72398e6e6bb21":
     raise ImportError(f"{dagc_runtime.__file__} is not the dagc runtime this DAG was generated with; run `dagc generate airflow` again for every DAG of this folder")
 from dagc_runtime import dagc_bash, dagc_check_run, dagc_macros
 
@@ -41,6 +41,7 @@ with DAG(
         trigger_rule="all_done",
         **dagc_bash(["sh", "-c", "echo 'cleanup failing on purpose' >&2; exit 4"]),
     )
+    work >> cleanup
     report = BashOperator(
         task_id="report",
         trigger_rule="all_done",
@@ -49,9 +50,8 @@ with DAG(
             "STATUS": "{{ dagc_run_status(ti) }}",
         }, outputs=["seen"]),
     )
+    work >> report
     # Airflow judges a run by its leaf tasks; this watcher, downstream of
     # every task, fails the run when a task failed.
     dagc_run_state = PythonOperator(task_id="dagc.run_state", python_callable=dagc_check_run(), trigger_rule="all_done")
-    work >> cleanup
-    work >> report
     [work, cleanup, report] >> dagc_run_state

@@ -16,7 +16,7 @@ if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
     sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 import dagc_runtime  # noqa: E402
 
-if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-ab40b6da5fce2be4":
+if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-07a72398e6e6bb21":
     raise ImportError(f"{dagc_runtime.__file__} is not the dagc runtime this DAG was generated with; run `dagc generate airflow` again for every DAG of this folder")
 from dagc_runtime import dagc_bash, dagc_check_run, dagc_macros
 
@@ -45,6 +45,7 @@ with DAG(
         task_id="optional",
         **dagc_bash(["sh", "-c", "echo optional"], when="{{ 'true' if dagc_text(params.with_optional) == 'true' else 'false' }}"),
     )
+    prepare >> optional
     publish = BashOperator(
         task_id="publish",
         trigger_rule="none_failed",
@@ -56,6 +57,7 @@ with DAG(
             "{{ dagc_output(ti.xcom_pull(task_ids='prepare', key='rows'), 'task.prepare.outputs.rows') }}",
         ]),
     )
+    [optional, prepare] >> publish
     notify = BashOperator(
         task_id="notify",
         trigger_rule="all_done",
@@ -68,11 +70,13 @@ with DAG(
             "STATUS": "{{ dagc_run_status(ti) }}",
         }, outputs=["status", "failed"]),
     )
+    [prepare, optional, publish] >> notify
     on_failure = BashOperator(
         task_id="on_failure",
         trigger_rule="all_done",
         **dagc_bash(["sh", "-c", "echo 'the run failed' >&2; exit 1"], when="{{ 'true' if dagc_run_status(ti) == 'failed' else 'false' }}"),
     )
+    [prepare, optional, publish] >> on_failure
     on_success = BashOperator(
         task_id="on_success",
         trigger_rule="all_done",
@@ -84,12 +88,8 @@ with DAG(
             "{{ (dagc_run_status(ti)) if dagc_run_status(ti) == 'success' else '' }}",
         ], when="{{ 'true' if dagc_run_status(ti) == 'success' else 'false' }}", outputs=["message"]),
     )
+    [prepare, optional, publish] >> on_success
     # Airflow judges a run by its leaf tasks; this watcher, downstream of
     # every task, fails the run when a task failed.
     dagc_run_state = PythonOperator(task_id="dagc.run_state", python_callable=dagc_check_run(), trigger_rule="all_done")
-    prepare >> optional
-    [optional, prepare] >> publish
-    [prepare, optional, publish] >> notify
-    [prepare, optional, publish] >> on_failure
-    [prepare, optional, publish] >> on_success
     [prepare, optional, publish, notify, on_failure, on_success] >> dagc_run_state

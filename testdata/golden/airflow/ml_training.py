@@ -17,7 +17,7 @@ if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
     sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 import dagc_runtime  # noqa: E402
 
-if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-ab40b6da5fce2be4":
+if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-07a72398e6e6bb21":
     raise ImportError(f"{dagc_runtime.__file__} is not the dagc runtime this DAG was generated with; run `dagc generate airflow` again for every DAG of this folder")
 from dagc_runtime import dagc_bash, dagc_check_run, dagc_env, dagc_macros
 
@@ -97,6 +97,7 @@ with DAG(
             "LOG_LEVEL": "info",
         }, outputs=True, each_key="xgb")},
     ])
+    process >> train
     evaluate = BashOperator(
         task_id="evaluate",
         retries=2,
@@ -113,6 +114,7 @@ with DAG(
             "LOG_LEVEL": "info",
         }, outputs=["best", "score"]),
     )
+    train >> evaluate
     serve = BashOperator(
         task_id="serve",
         retries=2,
@@ -130,6 +132,7 @@ with DAG(
             "LOG_LEVEL": "info",
         }, when="{{ 'true' if (dagc_num(dagc_output(ti.xcom_pull(task_ids='evaluate', key='score'), 'task.evaluate.outputs.score'), 'task.evaluate.outputs.score') >= 0.9 and params.dataset != '' and dagc_num(dagc_text(params.min_score), 'param.min_score') < 1) else 'false' }}"),
     )
+    evaluate >> serve
     cleanup = BashOperator(
         task_id="cleanup",
         retries=2,
@@ -142,11 +145,8 @@ with DAG(
             "LOG_LEVEL": "info",
         }),
     )
+    serve >> cleanup
     # Airflow judges a run by its leaf tasks; this watcher, downstream of
     # every task, fails the run when a task failed.
     dagc_run_state = PythonOperator(task_id="dagc.run_state", python_callable=dagc_check_run(), trigger_rule="all_done")
-    process >> train
-    train >> evaluate
-    evaluate >> serve
-    serve >> cleanup
     [process, train, evaluate, serve, cleanup] >> dagc_run_state

@@ -16,7 +16,7 @@ if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
     sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 import dagc_runtime  # noqa: E402
 
-if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-ab40b6da5fce2be4":
+if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-07a72398e6e6bb21":
     raise ImportError(f"{dagc_runtime.__file__} is not the dagc runtime this DAG was generated with; run `dagc generate airflow` again for every DAG of this folder")
 from dagc_runtime import dagc_bash, dagc_check_run, dagc_env, dagc_macros
 
@@ -50,11 +50,13 @@ with DAG(
         trigger_rule="none_failed_min_one_success",
         **dagc_bash(["sh", "-c", "echo never runs"]),
     )
+    gated >> min_one_skipped
     none_failed_fan = BashOperator(
         task_id="none_failed_fan",
         trigger_rule="none_failed",
         **dagc_bash(["sh", "-c", "echo never runs"]),
     )
+    fan >> none_failed_fan
     ok = BashOperator(
         task_id="ok",
         **dagc_bash(["sh", "-c", "echo ok"]),
@@ -64,75 +66,73 @@ with DAG(
         trigger_rule="none_failed_min_one_success",
         **dagc_bash(["sh", "-c", "echo never runs"]),
     )
+    [boom, ok] >> min_one_bad
     min_one_ok = BashOperator(
         task_id="min_one_ok",
         trigger_rule="none_failed_min_one_success",
         **dagc_bash(["sh", "-c", "echo 'nothing failed, one succeeded'"]),
     )
+    [gated, ok] >> min_one_ok
     none_failed_bad = BashOperator(
         task_id="none_failed_bad",
         trigger_rule="none_failed",
         **dagc_bash(["sh", "-c", "echo never runs"]),
     )
+    [boom, ok] >> none_failed_bad
     none_failed_skip = BashOperator(
         task_id="none_failed_skip",
         trigger_rule="none_failed",
         **dagc_bash(["sh", "-c", "echo 'nothing failed'"]),
     )
+    [gated, ok] >> none_failed_skip
     none_skipped_ok = BashOperator(
         task_id="none_skipped_ok",
         trigger_rule="none_skipped",
         **dagc_bash(["sh", "-c", "echo 'nothing skipped'"]),
     )
+    [boom, ok] >> none_skipped_ok
     none_skipped_skip = BashOperator(
         task_id="none_skipped_skip",
         trigger_rule="none_skipped",
         **dagc_bash(["sh", "-c", "echo never runs"]),
     )
+    [gated, ok] >> none_skipped_skip
     one_success_fan = BashOperator(
         task_id="one_success_fan",
         trigger_rule="one_success",
         **dagc_bash(["sh", "-c", "echo 'one instance succeeded'"], when="{{ 'true' if dagc_wait_upstream(ti) else 'trigger' }}"),
     )
+    fan >> one_success_fan
     one_success_mixed = BashOperator(
         task_id="one_success_mixed",
         trigger_rule="one_success",
         **dagc_bash(["sh", "-c", "echo 'one upstream succeeded'"], when="{{ 'true' if dagc_wait_upstream(ti) else 'trigger' }}"),
     )
+    [boom, ok] >> one_success_mixed
     one_success_none = BashOperator(
         task_id="one_success_none",
         trigger_rule="one_success",
         **dagc_bash(["sh", "-c", "echo never runs"], when="{{ 'true' if dagc_wait_upstream(ti) else 'trigger' }}"),
     )
+    [boom, gated] >> one_success_none
     after_none = BashOperator(
         task_id="after_none",
         **dagc_bash(["sh", "-c", "echo never runs"]),
     )
+    one_success_none >> after_none
     handler = BashOperator(
         task_id="handler",
         trigger_rule="all_done",
         **dagc_bash(["sh", "-c", "echo 'handling an upstream_failed'"], when="{{ 'true' if dagc_failed_upstream(ti) else 'trigger' }}"),
     )
+    one_success_none >> handler
     one_success_skipped = BashOperator(
         task_id="one_success_skipped",
         trigger_rule="one_success",
         **dagc_bash(["sh", "-c", "echo never runs"], when="{{ 'true' if dagc_wait_upstream(ti) else 'trigger' }}"),
     )
+    gated >> one_success_skipped
     # Airflow judges a run by its leaf tasks; this watcher, downstream of
     # every task, fails the run when a task failed.
     dagc_run_state = PythonOperator(task_id="dagc.run_state", python_callable=dagc_check_run(), trigger_rule="all_done")
-    gated >> min_one_skipped
-    fan >> none_failed_fan
-    [boom, ok] >> min_one_bad
-    [gated, ok] >> min_one_ok
-    [boom, ok] >> none_failed_bad
-    [gated, ok] >> none_failed_skip
-    [boom, ok] >> none_skipped_ok
-    [gated, ok] >> none_skipped_skip
-    fan >> one_success_fan
-    [boom, ok] >> one_success_mixed
-    [boom, gated] >> one_success_none
-    one_success_none >> after_none
-    one_success_none >> handler
-    gated >> one_success_skipped
     [boom, fan, gated, min_one_skipped, none_failed_fan, ok, min_one_bad, min_one_ok, none_failed_bad, none_failed_skip, none_skipped_ok, none_skipped_skip, one_success_fan, one_success_mixed, one_success_none, after_none, handler, one_success_skipped] >> dagc_run_state

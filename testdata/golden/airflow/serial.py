@@ -8,7 +8,6 @@ import sys
 
 import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
-from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG, Param
 
 # dagc_runtime.py, written beside this file, holds what every dagc DAG runs.
@@ -16,9 +15,9 @@ if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
     sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 import dagc_runtime  # noqa: E402
 
-if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-ab40b6da5fce2be4":
+if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-07a72398e6e6bb21":
     raise ImportError(f"{dagc_runtime.__file__} is not the dagc runtime this DAG was generated with; run `dagc generate airflow` again for every DAG of this folder")
-from dagc_runtime import dagc_bash, dagc_check_run, dagc_macros
+from dagc_runtime import dagc_bash, dagc_macros
 
 with DAG(
     dag_id="serial",
@@ -50,6 +49,7 @@ with DAG(
             "{{ dagc_output(ti.xcom_pull(task_ids='process', key='rows'), 'task.process.outputs.rows') }}",
         ], outputs=["model"]),
     )
+    process >> train
     serve = BashOperator(
         task_id="serve",
         **dagc_bash([
@@ -58,9 +58,4 @@ with DAG(
             "echo \"serving {{ dagc_output(ti.xcom_pull(task_ids='train', key='model'), 'task.train.outputs.model') }}{{ '\"\\x0aprintf \\x25s \"https://models.example/' }}{{ dagc_output(ti.xcom_pull(task_ids='train', key='model'), 'task.train.outputs.model') }}{{ '\" > \"$DAGC_OUTPUTS/endpoint\"\\x0a' }}",
         ], outputs=["endpoint"]),
     )
-    # Airflow judges a run by its leaf tasks; this watcher, downstream of
-    # every task, fails the run when a task failed.
-    dagc_run_state = PythonOperator(task_id="dagc.run_state", python_callable=dagc_check_run(), trigger_rule="all_done")
-    process >> train
     train >> serve
-    [process, train, serve] >> dagc_run_state

@@ -16,7 +16,7 @@ if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
     sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 import dagc_runtime  # noqa: E402
 
-if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-ab40b6da5fce2be4":
+if getattr(dagc_runtime, "VERSION", None) != "dagc-runtime-07a72398e6e6bb21":
     raise ImportError(f"{dagc_runtime.__file__} is not the dagc runtime this DAG was generated with; run `dagc generate airflow` again for every DAG of this folder")
 from dagc_runtime import dagc_bash, dagc_check_run, dagc_macros
 
@@ -38,15 +38,18 @@ with DAG(
         task_id="after_boom",
         **dagc_bash(["sh", "-c", "echo never runs"]),
     )
+    boom >> after_boom
     after_after_boom = BashOperator(
         task_id="after_after_boom",
         **dagc_bash(["sh", "-c", "echo never runs either"]),
     )
+    after_boom >> after_after_boom
     all_failed_handler = BashOperator(
         task_id="all_failed_handler",
         trigger_rule="all_failed",
         **dagc_bash(["sh", "-c", "echo 'everything upstream failed'"]),
     )
+    boom >> all_failed_handler
     ok = BashOperator(
         task_id="ok",
         **dagc_bash(["sh", "-c", "echo ok"]),
@@ -55,46 +58,43 @@ with DAG(
         task_id="gated",
         **dagc_bash(["sh", "-c", "echo never runs"], when="{{ 'true' if dagc_text(params.enabled) == 'true' else 'false' }}"),
     )
+    ok >> gated
     after_gated = BashOperator(
         task_id="after_gated",
         **dagc_bash(["sh", "-c", "echo never runs"]),
     )
+    gated >> after_gated
     done_after_gated = BashOperator(
         task_id="done_after_gated",
         trigger_rule="all_done",
         **dagc_bash(["sh", "-c", "echo 'runs after a skip'"]),
     )
+    gated >> done_after_gated
     no_failure = BashOperator(
         task_id="no_failure",
         trigger_rule="all_done",
         **dagc_bash(["sh", "-c", "echo never runs"], when="{{ 'true' if dagc_failed_upstream(ti) else 'trigger' }}"),
     )
+    ok >> no_failure
     not_all_failed = BashOperator(
         task_id="not_all_failed",
         trigger_rule="all_failed",
         **dagc_bash(["sh", "-c", "echo never runs"]),
     )
+    [boom, ok] >> not_all_failed
     on_failure = BashOperator(
         task_id="on_failure",
         trigger_rule="all_done",
         **dagc_bash(["sh", "-c", "echo 'handling a failure'"], when="{{ 'true' if dagc_failed_upstream(ti) else 'trigger' }}"),
     )
+    [boom, ok] >> on_failure
     finally_ = BashOperator(
         task_id="finally",
         trigger_rule="all_done",
         **dagc_bash(["sh", "-c", "echo 'cleaning up'"]),
     )
+    [after_after_boom, after_gated, all_failed_handler, done_after_gated, no_failure, not_all_failed, on_failure] >> finally_
     # Airflow judges a run by its leaf tasks; this watcher, downstream of
     # every task, fails the run when a task failed.
     dagc_run_state = PythonOperator(task_id="dagc.run_state", python_callable=dagc_check_run(), trigger_rule="all_done")
-    boom >> after_boom
-    after_boom >> after_after_boom
-    boom >> all_failed_handler
-    ok >> gated
-    gated >> after_gated
-    gated >> done_after_gated
-    ok >> no_failure
-    [boom, ok] >> not_all_failed
-    [boom, ok] >> on_failure
-    [after_after_boom, after_gated, all_failed_handler, done_after_gated, no_failure, not_all_failed, on_failure] >> finally_
     [boom, after_boom, after_after_boom, all_failed_handler, ok, gated, after_gated, done_after_gated, no_failure, not_all_failed, on_failure, finally_] >> dagc_run_state
