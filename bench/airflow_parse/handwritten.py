@@ -13,7 +13,7 @@ name = re.search(r'pipeline "([^"]+)"', src).group(1)
 tasks = []
 for m in re.finditer(r'task "([^"]+)" \{(.*?)\n\}', src, re.S):
     body = m.group(2)
-    deps = re.findall(r"task\.(\w+)(?=[,\]])", (re.search(r"depends_on\s*=\s*\[(.*?)\]", body) or [None, ""])[1] if "depends_on" in body else "")
+    deps = re.findall(r"task\.(\w+)", (re.search(r"depends_on\s*=\s*\[(.*?)\]", body) or [None, ""])[1] if "depends_on" in body else "")
     cmd = re.search(r"command\s*=\s*\[(.*)\]", body).group(1)
     argv = [a for a in re.findall(r'"((?:[^"\\]|\\.)*)"', cmd)]
     argv = [re.sub(r"\$\{task\.(\w+)\.outputs\.(\w+)\}", r"{{ ti.xcom_pull(task_ids='\1', key='\2') }}", a) for a in argv]
