@@ -182,6 +182,15 @@ func (t *Task) ArtifactRange(k int) Range {
 	return t.Range
 }
 
+// StorageWith is the storage a backend uses: its own storage setting when
+// given, else the pipeline's.
+func (p *Pipeline) StorageWith(setting string) string {
+	if setting != "" {
+		return setting
+	}
+	return p.Storage
+}
+
 // UsesArtifacts reports whether any task of p declares or receives an
 // artifact.
 func (p *Pipeline) UsesArtifacts() bool {

@@ -1138,14 +1138,9 @@ func StorageOf(p *ir.Pipeline) (storage, connID string) {
 	return storageAndConn(p, opts.Run)
 }
 
-// storageOf is the storage Airflow's tasks use: the airflow block's, else
-// the pipeline's.
-func storageOf(p *ir.Pipeline, o Options) string {
-	if o.Storage != "" {
-		return o.Storage
-	}
-	return p.Storage
-}
+// storageOf is the storage of the run: the airflow block's, else the
+// pipeline's.
+func storageOf(p *ir.Pipeline, o Options) string { return p.StorageWith(o.Storage) }
 
 func (b *builder) bashTask(t *ir.Task) *taskView {
 	tv := &taskView{Name: t.Name, Var: b.vars[t.Name], Operator: "BashOperator", Mapped: t.ForEach != nil}

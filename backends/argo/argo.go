@@ -526,12 +526,7 @@ func jsonNoBraces(v any) string {
 
 // storageOf is the storage of the run: the argo block's, else the
 // pipeline's.
-func storageOf(p *ir.Pipeline, o Options) string {
-	if o.Storage != "" {
-		return o.Storage
-	}
-	return p.Storage
-}
+func storageOf(p *ir.Pipeline, o Options) string { return p.StorageWith(o.Storage) }
 
 // StorageOf is the storage the pipeline's Argo pods use: the argo block's,
 // else the pipeline's ("" when neither is set or the block does not

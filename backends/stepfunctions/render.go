@@ -120,12 +120,7 @@ func checkArtifacts(diags *ir.Diagnostics, p *ir.Pipeline, t *ir.Task, o Options
 
 // storageOf is the storage of the run: the stepfunctions block's, else the
 // pipeline's.
-func storageOf(p *ir.Pipeline, o Options) string {
-	if o.Storage != "" {
-		return o.Storage
-	}
-	return p.Storage
-}
+func storageOf(p *ir.Pipeline, o Options) string { return p.StorageWith(o.Storage) }
 
 // StorageOf is the storage the pipeline's Step Functions containers use:
 // the stepfunctions block's, else the pipeline's ("" when neither is set
