@@ -77,15 +77,3 @@ type SettingsChecker interface {
 type FlagAdder interface {
 	AddFlags(fs *flag.FlagSet)
 }
-
-// ArtifactsNotYet refuses every task that declares or receives artifacts,
-// for a backend that does not carry them yet: never dropped silently.
-func ArtifactsNotYet(backend string, p *ir.Pipeline) ir.Diagnostics {
-	var ds ir.Diagnostics
-	for _, t := range p.Tasks {
-		if len(t.Artifacts) > 0 || len(t.Inputs) > 0 {
-			ds = append(ds, ir.Unsupported(backend, "artifacts", t, "Run it with dagc run, or on a backend that lists artifacts in dagc backends."))
-		}
-	}
-	return ds
-}
