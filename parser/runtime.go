@@ -105,7 +105,7 @@ func (c *compiler) runtimeRef(t hcl.Traversal, sink *refSink) (*ir.Ref, bool) {
 		c.errorf(rng, "Invalid reference", "task.%s stands for the task itself and can be used only in depends_on; use task.%s.outputs.NAME for one of its values.", names[0], names[0])
 		return nil, false
 	case names[1] == "artifacts":
-		c.errorf(rng, "Artifact reference outside inputs", "An artifact is a file or directory, not a value: name it in the task's inputs, inputs = { %s = task.%s.artifacts.%s }, and read it at $DAGC_INPUTS/%s.", inputNameFor(names), names[0], artifactNameFor(names), inputNameFor(names))
+		c.errorf(rng, "Artifact reference outside inputs", "An artifact is a file or directory, not a value: name it in the task's inputs, inputs = { %[2]s = task.%[1]s.artifacts.%[2]s }, and read it at $DAGC_INPUTS/%[2]s.", names[0], artifactNameFor(names))
 		return nil, false
 	case names[1] != "outputs":
 		c.errorf(rng, "Invalid reference", "A task has outputs (task.%s.outputs.NAME) and artifacts (in inputs only).%s", names[0], didYouMean(names[1], []string{"outputs", "artifacts"}))
@@ -137,16 +137,14 @@ func (c *compiler) runtimeRef(t hcl.Traversal, sink *refSink) (*ir.Ref, bool) {
 	return &ir.Ref{Kind: ir.RefOutput, Task: d.name, Name: out, Range: toRange(rng)}, true
 }
 
-// artifactNameFor and inputNameFor fill the example of an artifact
-// reference's diagnostic with the name the user wrote, or NAME.
+// artifactNameFor fills the example of an artifact reference's diagnostic
+// with the name the user wrote, or NAME.
 func artifactNameFor(names []string) string {
 	if len(names) > 2 {
 		return names[2]
 	}
 	return "NAME"
 }
-
-func inputNameFor(names []string) string { return artifactNameFor(names) }
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

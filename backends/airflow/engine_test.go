@@ -26,13 +26,7 @@ import (
 // against the local runner's trace, and the hostile example's outputs
 // against the values written in the pipeline, byte for byte.
 func TestEngine(t *testing.T) {
-	py := venvPython()
-	if py == "" {
-		t.Skip("Airflow venv not found at $DAGC_CACHE/airflow-venv or ~/.cache/dagc/airflow-venv (scripts/setup-airflow.sh installs it): skipping the real-Airflow check")
-	}
-	if testing.Short() {
-		t.Skip("-short: skipping the real-Airflow check")
-	}
+	py := realAirflow(t)
 	names, pipes := examples(t)
 	opts, ats := conformanceOptions(t)
 	dir := t.TempDir()

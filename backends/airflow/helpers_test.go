@@ -78,6 +78,34 @@ func writeDAG(t *testing.T, path string, data []byte) {
 	}
 }
 
+// realAirflow returns the Airflow venv's interpreter, or skips a test that
+// runs real Airflow (without the venv, or with -short).
+func realAirflow(t *testing.T) string {
+	t.Helper()
+	py := venvPython()
+	if py == "" {
+		t.Skip("Airflow venv not found at $DAGC_CACHE/airflow-venv or ~/.cache/dagc/airflow-venv (scripts/setup-airflow.sh installs it): skipping the real-Airflow check")
+	}
+	if testing.Short() {
+		t.Skip("-short: skipping the real-Airflow check")
+	}
+	return py
+}
+
+// runtimeDir returns the Airflow venv's interpreter and a folder holding
+// the runtime module, or skips the test without the venv.
+func runtimeDir(t *testing.T) (py, dir string) {
+	t.Helper()
+	if py = venvPython(); py == "" {
+		t.Skip("Airflow venv not installed (scripts/setup-tools.sh installs it)")
+	}
+	dir = t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, RuntimeFile), runtimeModule.data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return py, dir
+}
+
 // python3 returns a Python 3 interpreter or skips the test.
 func python3(t *testing.T) string {
 	t.Helper()

@@ -13,14 +13,7 @@ import (
 // dagc_bash gives the task its command twice: as the env the wrapper reads
 // and as doc_md, which the Airflow UI shows.
 func TestRuntimeBashShowsTheCommand(t *testing.T) {
-	py := venvPython()
-	if py == "" {
-		t.Skip("Airflow venv not installed (scripts/setup-tools.sh installs it)")
-	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, RuntimeFile), runtimeModule.data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	py, dir := runtimeDir(t)
 	out := string(runPython(t, py, `import sys
 sys.path.insert(0, sys.argv[1])
 import dagc_runtime
@@ -39,14 +32,7 @@ print(kw["env"]["DAGC_ARG_2"], kw["env"]["A"], kw["env"]["DAGC_ARGC"], kw["env"]
 // same doc_md and other arguments as for the list, and the wrapper, run by
 // bash with either env, runs the same argv.
 func TestRuntimeCommandString(t *testing.T) {
-	py := venvPython()
-	if py == "" {
-		t.Skip("Airflow venv not installed (scripts/setup-tools.sh installs it)")
-	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, RuntimeFile), runtimeModule.data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	py, dir := runtimeDir(t)
 	show := filepath.Join(dir, "show")
 	if err := os.WriteFile(show, []byte("#!/bin/sh\nfor a in \"$@\"; do printf '[%s]\\n' \"$a\"; done\n"), 0o755); err != nil {
 		t.Fatal(err)

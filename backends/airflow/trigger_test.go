@@ -171,13 +171,7 @@ func runOrderCheck(t *testing.T, py, dag string, probes ...string) orderReport {
 // (it keeps Airflow's rule) but is rescheduled, its command not run,
 // until slow ended; without its gate it runs while slow runs.
 func TestTriggerWaitsForEveryUpstream(t *testing.T) {
-	py := venvPython()
-	if py == "" {
-		t.Skip("Airflow venv not found at $DAGC_CACHE/airflow-venv or ~/.cache/dagc/airflow-venv (scripts/setup-airflow.sh installs it): skipping the real-Airflow check")
-	}
-	if testing.Short() {
-		t.Skip("-short: skipping the real-Airflow check")
-	}
+	py := realAirflow(t)
 	p := orderPipeline()
 	ir.Normalize(p)
 	if diags := ir.Validate(p); diags.HasErrors() {
@@ -269,13 +263,7 @@ func TestTriggerWaitsForEveryUpstream(t *testing.T) {
 // slow, two edges up, still runs. Every direct edge is still respected.
 // If a later Airflow waits, this test says so and the docs can change.
 func TestEarlyDecisionTwoEdgesDown(t *testing.T) {
-	py := venvPython()
-	if py == "" {
-		t.Skip("Airflow venv not found at $DAGC_CACHE/airflow-venv or ~/.cache/dagc/airflow-venv (scripts/setup-airflow.sh installs it): skipping the real-Airflow check")
-	}
-	if testing.Short() {
-		t.Skip("-short: skipping the real-Airflow check")
-	}
+	py := realAirflow(t)
 	boom := plainTask("boom", "sh", "-c", "exit 1")
 	slow := plainTask("slow", "true")
 	x := plainTask("x", "true")

@@ -121,13 +121,7 @@ func TestWatcherOnlyWhereNeeded(t *testing.T) {
 // dependent still runs: the failure reaches the leaves as upstream_failed
 // and Airflow fails the run, once every task has ended, as DESIGN 2.4 says.
 func TestNoWatcherRunFails(t *testing.T) {
-	py := venvPython()
-	if py == "" {
-		t.Skip("Airflow venv not found at $DAGC_CACHE/airflow-venv or ~/.cache/dagc/airflow-venv (scripts/setup-airflow.sh installs it): skipping the real-Airflow check")
-	}
-	if testing.Short() {
-		t.Skip("-short: skipping the real-Airflow check")
-	}
+	py := realAirflow(t)
 	boom := plainTask("boom", "sh", "-c", "exit 1")
 	slow := plainTask("slow", "true")
 	x := plainTask("x", "true")

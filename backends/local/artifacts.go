@@ -37,7 +37,7 @@ func (r *runner) artifactRoot() string {
 
 // instanceArtifacts is the folder of one instance's artifacts.
 func (r *runner) instanceArtifacts(i *instNode) string {
-	return filepath.Join(r.artifactRoot(), i.task.t.Name, ir.InstanceSegment(i.in.Key, i.task.t.ForEach != nil))
+	return filepath.Join(r.artRoot, i.task.t.Name, ir.InstanceSegment(i.in.Key, i.task.t.ForEach != nil))
 }
 
 // inputSource is one input of an attempt: the artifact of a plain

@@ -203,6 +203,9 @@ type runner struct {
 	tmpClean sync.WaitGroup // attempts' private directories being removed
 	paths    sync.Map       // program name -> path found in PATH
 	started  time.Time
+	// artRoot is the folder of this run's artifacts (artifactRoot), found
+	// once when the pipeline has any.
+	artRoot string
 	// resumed holds the journal and logged attempts of the run being
 	// resumed, for the instances a run-time fan-out creates later.
 	resumed *resumeState
@@ -292,6 +295,9 @@ func newRunner(p *ir.Pipeline, o Options) (_ *runner, err error) {
 		retrying: map[*instNode]func() bool{},
 		stopCh:   make(chan struct{}),
 		started:  now,
+	}
+	if p.UsesArtifacts() {
+		r.artRoot = r.artifactRoot()
 	}
 	r.baseDir = o.BaseDir
 	if r.baseDir == "" && p.File != "" {

@@ -73,6 +73,17 @@ func String[T any](name string, field func(*T) *string) Field[T] {
 	})
 }
 
+// RunStorage is the storage p's run uses on the backend: its own storage
+// setting (read by field from the decoded run-wide settings), else the
+// pipeline's; the pipeline's when the block does not decode.
+func RunStorage[T any](s *Schema[T], p *ir.Pipeline, field func(T) string) string {
+	d, diags := s.Decode(p)
+	if diags.HasErrors() {
+		return p.Storage
+	}
+	return p.StorageWith(field(d.Run))
+}
+
 // Storage is a storage URI field (DESIGN 2.6), checked by ir's one rule.
 func Storage[T any](name string, field func(*T) *string) Field[T] {
 	return Custom(name, func(dst *T, v ir.Value) error {

@@ -126,11 +126,7 @@ func storageOf(p *ir.Pipeline, o Options) string { return p.StorageWith(o.Storag
 // the stepfunctions block's, else the pipeline's ("" when neither is set
 // or the block does not decode).
 func StorageOf(p *ir.Pipeline) string {
-	opts, diags := Schema.Decode(p)
-	if diags.HasErrors() {
-		return p.Storage
-	}
-	return storageOf(p, opts.Run)
+	return settings.RunStorage(Schema, p, func(o Options) string { return o.Storage })
 }
 
 // usesRunDate reports whether t reads run.date.

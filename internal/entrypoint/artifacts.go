@@ -67,8 +67,9 @@ type Store interface {
 // artifactPlan is what one run of dagc exec moves.
 type artifactPlan struct {
 	storage  ir.Storage
-	base     string // <run id>/<task>/<instance>, relative to the storage
-	runSeg   string // <run id>, encoded
+	runID    string
+	task     string
+	runSeg   string // <run id>, encoded: the folder of the run's tasks
 	names    []string
 	inputs   []inputSpec
 	outDir   string // $DAGC_ARTIFACTS
@@ -100,9 +101,8 @@ func planArtifacts(env map[string]string) (*artifactPlan, error) {
 			return nil, fmt.Errorf("the task has artifacts or inputs but %s is not set", v)
 		}
 	}
-	pl := &artifactPlan{storage: st, runSeg: ir.InstanceSegment(env[EnvRunID], true)}
+	pl := &artifactPlan{storage: st, runID: env[EnvRunID], task: env[EnvTask], runSeg: ir.InstanceSegment(env[EnvRunID], true)}
 	pl.instance = ir.InstanceSegment(env[EnvInstance], env[EnvForEach] == "true")
-	pl.base = pl.runSeg + "/" + env[EnvTask] + "/" + pl.instance
 	if names != "" {
 		pl.names = strings.Split(names, ",")
 	}
@@ -144,7 +144,7 @@ func (pl *artifactPlan) fetchInputs(ctx context.Context, s Store) error {
 	for _, in := range pl.inputs {
 		dst := filepath.Join(pl.inDir, in.name)
 		if !in.fanout {
-			key := pl.runSeg + "/" + in.task + "/" + ir.PlainInstance + "/" + in.artifact
+			key := ir.ArtifactPath(pl.runID, in.task, ir.PlainInstance, in.artifact)
 			if err := pl.fetchOne(ctx, s, key, dst, true); err != nil {
 				return fmt.Errorf("cannot fetch input %q from %s: %w", in.name, pl.storage.Join(key), err)
 			}
@@ -247,7 +247,7 @@ func (pl *artifactPlan) checkArtifacts() error {
 // its manifest, so a consumer never reads a half-stored one.
 func (pl *artifactPlan) storeArtifacts(ctx context.Context, s Store) error {
 	for _, n := range pl.names {
-		key := pl.base + "/" + n
+		key := ir.ArtifactPath(pl.runID, pl.task, pl.instance, n)
 		if err := pl.storeOne(ctx, s, filepath.Join(pl.outDir, n), key); err != nil {
 			return fmt.Errorf("cannot store artifact %q at %s: %w", n, pl.storage.Join(key), err)
 		}
